@@ -1,0 +1,119 @@
+// Package checks verifies a relying party configuration: offline format rules and live checks
+// against the endpoints it names. Each check is a small unit returning a Result; a runner
+// executes them concurrently under timeouts. It has no terminal or UI imports.
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// Status is a check outcome.
+type Status string
+
+// The outcomes a check can have. Warn never fails a run; Fail does.
+const (
+	Pass Status = "pass"
+	Warn Status = "warn"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Result is what one check observed about one target. Evidence records what was seen (status
+// code, certificate expiry, kids…) and never a secret.
+type Result struct {
+	ID       string            `json:"id"`
+	Target   string            `json:"target"`
+	Status   Status            `json:"status"`
+	Message  string            `json:"message"`
+	Fix      string            `json:"fix"`
+	Evidence map[string]string `json:"evidence,omitempty"`
+}
+
+// Summary counts results by status.
+type Summary struct {
+	Pass int `json:"pass"`
+	Warn int `json:"warn"`
+	Fail int `json:"fail"`
+	Skip int `json:"skip"`
+}
+
+// Summarise counts the results by status.
+func Summarise(rs []Result) Summary {
+	var s Summary
+	for _, r := range rs {
+		switch r.Status {
+		case Pass:
+			s.Pass++
+		case Warn:
+			s.Warn++
+		case Fail:
+			s.Fail++
+		case Skip:
+			s.Skip++
+		}
+	}
+	return s
+}
+
+// Failed reports whether any result failed.
+func (s Summary) Failed() bool { return s.Fail > 0 }
+
+// Offline turns the model's offline rules into results: one per finding, and a pass for each
+// configured field that has none, so a report shows what was checked and not only what failed.
+func Offline(c *model.Config, notes []model.Finding) []Result {
+	findings := append(append([]model.Finding(nil), notes...), model.Validate(c)...)
+	flagged := map[string]bool{}
+	var rs []Result
+	for _, f := range findings {
+		flagged[f.Field] = true
+		r := Result{ID: "config." + f.Rule, Target: f.Field, Status: Status(f.Severity), Message: f.Message, Fix: f.Fix}
+		if f.Value != "" {
+			r.Evidence = map[string]string{"value": f.Value}
+		}
+		rs = append(rs, r)
+	}
+	for _, fv := range configuredFields(c) {
+		if !flagged[fv.field] {
+			rs = append(rs, Result{ID: "config." + fv.id, Target: fv.field, Status: Pass,
+				Message: "well-formed", Evidence: map[string]string{"value": fv.value}})
+		}
+	}
+	slices.SortStableFunc(rs, func(a, b Result) int { return fieldRank(a.Target) - fieldRank(b.Target) })
+	return rs
+}
+
+// fieldRank orders results as the fields appear in the file, redirect URIs by index.
+func fieldRank(target string) int {
+	name, idx, _ := strings.Cut(strings.TrimSuffix(target, "]"), "[")
+	rank := slices.Index(model.Fields, name)
+	if rank < 0 {
+		rank = -1 // load notes and unknown fields first
+	}
+	n, _ := strconv.Atoi(idx)
+	return rank*10000 + n
+}
+
+type fieldValue struct{ id, field, value string }
+
+func configuredFields(c *model.Config) []fieldValue {
+	var fvs []fieldValue
+	for i, u := range c.RedirectURIs {
+		fvs = append(fvs, fieldValue{"redirect_uris", fmt.Sprintf("redirect_uris[%d]", i), u})
+	}
+	add := func(id, v string) {
+		if v != "" {
+			fvs = append(fvs, fieldValue{id, id, v})
+		}
+	}
+	add("backchannel_logout_uri", c.BackchannelLogoutURI)
+	add("token_endpoint_auth_method", string(c.TokenEndpointAuthMethod))
+	add("jwks_uri", c.JWKSURI)
+	add("token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg)
+	add("userinfo_signed_response_alg", c.UserinfoSignedResponseAlg)
+	return fvs
+}

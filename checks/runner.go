@@ -1,0 +1,95 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// DefaultTimeout bounds one check: long enough for a slow TLS handshake across the internet,
+// short enough that a go-live call is not kept waiting by one dead endpoint.
+const DefaultTimeout = 10 * time.Second
+
+// Check is one unit of checking. Run must honour ctx: the runner cancels it at the timeout.
+type Check struct {
+	ID     string
+	Target string
+	Run    func(ctx context.Context) Result
+}
+
+// Options tune a run.
+type Options struct {
+	// Timeout bounds each check (default DefaultTimeout).
+	Timeout time.Duration
+	// SuiteTimeout bounds the whole run (default: 3 × Timeout).
+	SuiteTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.SuiteTimeout <= 0 {
+		o.SuiteTimeout = 3 * o.Timeout
+	}
+	return o
+}
+
+// Run executes the checks concurrently and calls emit (from one goroutine at a time) with each
+// result as it finishes. It returns all results in the order of list. A check that outlives its
+// timeout, or the suite's, ends as a Fail; a cancelled ctx ends the rest as Skip.
+func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)) []Result {
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, opts.SuiteTimeout)
+	defer cancel()
+
+	type done struct {
+		i int
+		r Result
+	}
+	ch := make(chan done, len(list))
+	for i, c := range list {
+		go func() { ch <- done{i, runOne(ctx, c, opts.Timeout)} }()
+	}
+	results := make([]Result, len(list))
+	for range list {
+		d := <-ch
+		results[d.i] = d.r
+		if emit != nil {
+			emit(d.i, d.r)
+		}
+	}
+	return results
+}
+
+func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	out := make(chan Result, 1)
+	go func() {
+		defer func() {
+			// A bug in one check must not take down the run on a go-live call.
+			if p := recover(); p != nil {
+				out <- Result{Status: Fail, Message: fmt.Sprintf("internal error in check: %v", p),
+					Fix: "please report this as a cis2-golive bug"}
+			}
+		}()
+		out <- c.Run(ctx)
+	}()
+	select {
+	case r = <-out:
+	case <-ctx.Done():
+		r = Result{Status: Fail, Message: fmt.Sprintf("no answer within %s", timeout),
+			Fix: "check the endpoint is up and reachable from the internet, or raise --timeout"}
+		if parent.Err() == context.Canceled {
+			r = Result{Status: Skip, Message: "cancelled"}
+		}
+	}
+	if r.ID == "" {
+		r.ID = c.ID
+	}
+	if r.Target == "" {
+		r.Target = c.Target
+	}
+	return r
+}

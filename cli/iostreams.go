@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
+)
+
+// IOStreams is where a command reads and writes. Data goes to Out; the TUI, progress and
+// errors go to ErrOut, so `check --format json > out.json` stays clean.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY, stdoutTTY, stderrTTY bool
+	environ                        []string
+}
+
+// System returns the process's standard streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		stdinTTY:  term.IsTerminal(os.Stdin.Fd()),
+		stdoutTTY: term.IsTerminal(os.Stdout.Fd()),
+		stderrTTY: term.IsTerminal(os.Stderr.Fd()),
+		environ:   os.Environ(),
+	}
+}
+
+// Test returns streams backed by buffers, with no TTY; tests can flip the TTY flags.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, environ: []string{}}, in, out, errOut
+}
+
+// SetTTY sets the TTY flags (for tests).
+func (s *IOStreams) SetTTY(stdin, stdout bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stdout
+}
+
+// IsStdoutTTY reports whether standard output is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// CanPrompt reports whether an interactive prompt is possible: stdin and stdout are terminals.
+func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY }
+
+// Getenv reads the environment the streams were created with.
+func (s *IOStreams) Getenv(key string) string {
+	for _, kv := range s.environ {
+		if len(kv) > len(key) && kv[:len(key)] == key && kv[len(key)] == '=' {
+			return kv[len(key)+1:]
+		}
+	}
+	return ""
+}
+
+// ColorOut wraps Out so styled text keeps colour only on a terminal without NO_COLOR.
+func (s *IOStreams) ColorOut() io.Writer { return s.colorWriter(s.Out, s.stdoutTTY) }
+
+// ColorErr is ColorOut for ErrOut.
+func (s *IOStreams) ColorErr() io.Writer { return s.colorWriter(s.ErrOut, s.stderrTTY) }
+
+func (s *IOStreams) colorWriter(w io.Writer, tty bool) io.Writer {
+	cw := colorprofile.NewWriter(w, s.environ)
+	if !tty || s.Getenv("NO_COLOR") != "" {
+		cw.Profile = colorprofile.NoTTY
+	}
+	return cw
+}

@@ -1,0 +1,97 @@
+// Package cli holds cis2-golive's commands: one options struct, one newCmdX constructor and
+// one runX function each, wired to a root command. main.go only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"charm.land/fang/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/spf13/cobra"
+)
+
+// BuildInfo is what the release build injects with -ldflags.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// Main runs the command line against the process's streams and returns the exit code.
+func Main(build BuildInfo) int {
+	return Run(context.Background(), os.Args[1:], System(), build)
+}
+
+// Run executes the command line and maps the outcome to an exit code; tests call it in-process.
+func Run(ctx context.Context, args []string, ios *IOStreams, build BuildInfo) int {
+	root := NewRootCmd(ios, build)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(build.Version),
+		fang.WithCommit(build.Commit),
+		fang.WithNotifySignal(os.Interrupt),
+		fang.WithErrorHandler(errorHandler),
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		return ExitCancelled
+	}
+	return exitCode(err)
+}
+
+// errorHandler prints errors as "Error: …" lines with no stack trace, keeping the message's
+// own case (it often starts with a file name). Silent exit errors print nothing: the command
+// has already reported.
+func errorHandler(w io.Writer, styles fang.Styles, err error) {
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(w, "cancelled")
+		return
+	}
+	fmt.Fprintf(w, "%s %s\n", errorLabel.Render("Error:"), err.Error())
+	if !errors.As(err, &ee) {
+		// cobra's own flag and argument errors
+		fmt.Fprintln(w, "Run with --help for usage.")
+	}
+}
+
+var errorLabel = lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true)
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cis2-golive",
+		Short: "Check and submit a CIS2 Authentication production configuration",
+		Long: "cis2-golive walks you through the production configuration NHS England needs to put a\n" +
+			"CIS2 Authentication integration live, checks it offline and against your live endpoints,\n" +
+			"and writes the submission file and go-live checklist.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizardPlaceholder(ios)
+		},
+	}
+	root.AddCommand(
+		newCmdCheck(ios),
+		newCmdVersion(ios, build),
+	)
+	return root
+}
+
+// runWizardPlaceholder stands in until the interactive wizard lands: it says what to run.
+func runWizardPlaceholder(ios *IOStreams) error {
+	if !ios.CanPrompt() {
+		return usageError(errors.New("the wizard needs a terminal; without one, run `cis2-golive check --config FILE`"))
+	}
+	fmt.Fprintln(ios.ErrOut, "The interactive wizard is not built yet. Run:\n  cis2-golive check --config examples/production.yaml --offline")
+	return nil
+}

@@ -1,0 +1,334 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxConfigSize bounds what the loader reads: a configuration is a few hundred bytes, so
+// anything this large is the wrong file.
+const maxConfigSize = 1 << 20
+
+// LoadError is a configuration file that cannot be used. It names the file, the line when
+// known, what is wrong and how to fix it.
+type LoadError struct {
+	Path string
+	Line int
+	Msg  string
+	Fix  string
+}
+
+func (e *LoadError) Error() string {
+	loc := e.Path
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	s := loc + ": " + e.Msg
+	if e.Fix != "" {
+		s += "\n  fix: " + e.Fix
+	}
+	return s
+}
+
+// Format says what kind of document a configuration came from.
+type Format string
+
+// The document kinds the loader reads.
+const (
+	FormatYAML              Format = "yaml"
+	FormatJSON              Format = "json"
+	FormatConnectionManager Format = "connection-manager"
+)
+
+// Load reads a configuration file: cis2-golive YAML or JSON, or a CIS2 Connection Manager
+// config export. Notes are load-time warnings (such as ignored Connection Manager keys).
+func Load(path string) (*Config, []Finding, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, &LoadError{Path: path, Msg: "cannot read the file: " + unwrapPathError(err), Fix: "check the path passed to --config"}
+	}
+	defer f.Close()
+	data, err := readBounded(f, maxConfigSize)
+	if err != nil {
+		return nil, nil, &LoadError{Path: path, Msg: err.Error(), Fix: "pass the configuration file, not another file"}
+	}
+	return Parse(path, data)
+}
+
+func unwrapPathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse decodes a configuration document; name is used in errors only.
+func Parse(name string, data []byte) (*Config, []Finding, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, nil, &LoadError{Path: name, Msg: "the file is empty", Fix: "start from examples/production.yaml"}
+	}
+	if trimmed[0] == '{' {
+		return parseJSON(name, data)
+	}
+	return parseYAML(name, data)
+}
+
+func parseYAML(name string, data []byte) (*Config, []Finding, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, nil, yamlError(name, err)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		line := 1
+		if len(doc.Content) > 0 {
+			line = doc.Content[0].Line
+		}
+		return nil, nil, &LoadError{Path: name, Line: line, Msg: "expected a mapping of keys such as redirect_uris and backchannel_logout_uri", Fix: "start from examples/production.yaml"}
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key := root.Content[i]
+		if err := checkKey(name, key.Value, key.Line); err != nil {
+			return nil, nil, err
+		}
+	}
+	var c Config
+	if err := root.Decode(&c); err != nil {
+		return nil, nil, yamlError(name, err)
+	}
+	return &c, nil, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func yamlError(name string, err error) error {
+	msg := err.Error()
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
+	msg = strings.TrimPrefix(msg, ": ")
+	fix := "check indentation and quoting on that line; quote values that contain ': ' or ' #'"
+	if strings.Contains(msg, "cannot unmarshal") {
+		fix = "redirect_uris is a list (one '- https://…' per line); every other key takes a single value"
+	}
+	return &LoadError{Path: name, Line: line, Msg: "invalid YAML: " + msg, Fix: fix}
+}
+
+// checkKey refuses secrets and unknown keys, naming the nearest known key.
+func checkKey(name, key string, line int) error {
+	if slices.Contains(secretKeys, strings.ToLower(key)) {
+		return &LoadError{Path: name, Line: line,
+			Msg: fmt.Sprintf("key %q would hold a secret, and cis2-golive never stores secrets", key),
+			Fix: "delete that line; give a private key only to `check --key FILE` (it is never copied)"}
+	}
+	if slices.Contains(Fields, key) {
+		return nil
+	}
+	e := &LoadError{Path: name, Line: line, Msg: fmt.Sprintf("unknown key %q", key)}
+	if near := Nearest(key, Fields); near != "" {
+		e.Fix = fmt.Sprintf("did you mean %q?", near)
+	} else {
+		e.Fix = "known keys: " + strings.Join(Fields, ", ")
+	}
+	return e
+}
+
+// cmKeys are the client keys of a CIS2 Connection Manager config.
+var cmKeys = []string{
+	"redirect_uris", "backchannel_logout_uri", "token_endpoint_auth_method", "jwks_uri",
+	"jwks_uri_signing_algorithm", "client_name", "description", "client_id",
+}
+
+// cmMarkers are keys only a Connection Manager export has.
+var cmMarkers = []string{"client_config", "jwks_uri_signing_algorithm", "client_name", "hash", "config_name"}
+
+func parseJSON(name string, data []byte) (*Config, []Finding, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, nil, jsonError(name, data, err)
+	}
+	for _, k := range cmMarkers {
+		if _, ok := top[k]; ok {
+			return parseConnectionManager(name, data, top)
+		}
+	}
+	keys := make([]string, 0, len(top))
+	for k := range top {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := checkKey(name, k, jsonKeyLine(data, k)); err != nil {
+			return nil, nil, err
+		}
+	}
+	var c Config
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, nil, jsonError(name, data, err)
+	}
+	return &c, nil, nil
+}
+
+// parseConnectionManager reads a Connection Manager export: either the client object or the
+// API's wrapper {"client_config": {...}, "hash": ...}. It is an INT configuration, so the
+// environment is integration. Keys it does not know are ignored with a note, since NHS may add
+// fields to its API.
+func parseConnectionManager(name string, data []byte, top map[string]json.RawMessage) (*Config, []Finding, error) {
+	client := top
+	if raw, ok := top["client_config"]; ok {
+		client = nil
+		if err := json.Unmarshal(raw, &client); err != nil {
+			return nil, nil, jsonError(name, data, err)
+		}
+	}
+	var cm struct {
+		RedirectURIs            []string   `json:"redirect_uris"`
+		BackchannelLogoutURI    string     `json:"backchannel_logout_uri"`
+		TokenEndpointAuthMethod AuthMethod `json:"token_endpoint_auth_method"`
+		JWKSURI                 string     `json:"jwks_uri"`
+		SigningAlg              string     `json:"jwks_uri_signing_algorithm"`
+		ClientName              string     `json:"client_name"`
+		Description             string     `json:"description"`
+		ClientID                string     `json:"client_id"`
+	}
+	var notes []Finding
+	keys := make([]string, 0, len(client))
+	for k := range client {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if slices.Contains(secretKeys, strings.ToLower(k)) {
+			return nil, nil, checkKey(name, k, jsonKeyLine(data, k))
+		}
+		if !slices.Contains(cmKeys, k) {
+			notes = append(notes, Finding{Rule: "import.ignored-key", Field: k, Severity: Warn,
+				Message: "Connection Manager key not used by cis2-golive; ignored",
+				Fix:     "nothing to do unless NHS asks for this field in production"})
+		}
+	}
+	b, _ := json.Marshal(client)
+	if err := json.Unmarshal(b, &cm); err != nil {
+		return nil, nil, jsonError(name, data, err)
+	}
+	c := &Config{
+		Environment:                 Integration,
+		Product:                     cm.ClientName,
+		Description:                 cm.Description,
+		ClientID:                    cm.ClientID,
+		RedirectURIs:                cm.RedirectURIs,
+		BackchannelLogoutURI:        cm.BackchannelLogoutURI,
+		TokenEndpointAuthMethod:     cm.TokenEndpointAuthMethod,
+		JWKSURI:                     cm.JWKSURI,
+		TokenEndpointAuthSigningAlg: cm.SigningAlg,
+	}
+	// Connection Manager's default security pattern is client_secret_basic.
+	if c.TokenEndpointAuthMethod == "" {
+		c.TokenEndpointAuthMethod = ClientSecretBasic
+	}
+	return c, notes, nil
+}
+
+func jsonError(name string, data []byte, err error) error {
+	e := &LoadError{Path: name, Msg: "invalid JSON: " + err.Error(), Fix: "check commas, quotes and brackets on that line"}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		e.Line = lineAt(data, se.Offset)
+	case errors.As(err, &te):
+		e.Line = lineAt(data, te.Offset)
+		e.Msg = fmt.Sprintf("invalid JSON: %s must be a %s, not a %s", te.Field, te.Type, te.Value)
+		e.Fix = "redirect_uris is a list of strings; every other key takes a string"
+	}
+	return e
+}
+
+func lineAt(data []byte, offset int64) int {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}
+
+func jsonKeyLine(data []byte, key string) int {
+	i := bytes.Index(data, []byte(strconv.Quote(key)))
+	if i < 0 {
+		return 0
+	}
+	return lineAt(data, int64(i))
+}
+
+// Nearest returns the candidate closest to s by edit distance, or "" when none is close.
+func Nearest(s string, candidates []string) string {
+	best, bestD := "", len(s)/2+2
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Marshal encodes the configuration as YAML, or JSON when path ends in .json.
+func Marshal(path string, c *Config) ([]byte, error) {
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		b, err := json.MarshalIndent(c, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		return append(b, '\n'), nil
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// Save writes the configuration atomically, as YAML or (for .json) JSON.
+func Save(path string, c *Config) error {
+	data, err := Marshal(path, c)
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, data, 0o644)
+}

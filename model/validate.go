@@ -1,0 +1,313 @@
+package model
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// Severity says how serious a finding is.
+type Severity string
+
+// Warn is worth a look but does not block go-live; Fail would cost a redeploy.
+const (
+	Warn Severity = "warn"
+	Fail Severity = "fail"
+)
+
+// Finding is one problem in a configuration: the rule that found it, the field and value it is
+// about, what is wrong and how to fix it.
+type Finding struct {
+	Rule     string
+	Field    string
+	Value    string
+	Severity Severity
+	Message  string
+	Fix      string
+}
+
+func (f Finding) Error() string {
+	if f.Fix == "" {
+		return f.Message
+	}
+	return f.Message + " (" + f.Fix + ")"
+}
+
+// URIRole is what a URI is for; rules differ because CIS2 calls some URIs from the internet
+// while only the user's browser follows others.
+type URIRole int
+
+// The roles a configured URI can have.
+const (
+	RedirectURI URIRole = iota
+	LogoutURI
+	JWKSURI
+)
+
+// Validate runs every offline rule and returns all findings, in field order.
+func Validate(c *Config) []Finding {
+	env := c.EffectiveEnvironment()
+	var fs []Finding
+	add := func(f ...Finding) { fs = append(fs, f...) }
+
+	switch c.Environment {
+	case Integration, Production:
+	case "":
+		add(Finding{Rule: "environment", Field: "environment", Severity: Warn,
+			Message: "environment is not set; validating as production",
+			Fix:     "add `environment: production` (or integration)"})
+	default:
+		add(Finding{Rule: "environment", Field: "environment", Value: string(c.Environment), Severity: Fail,
+			Message: "environment must be integration or production",
+			Fix:     "set `environment: production` for the go-live submission"})
+	}
+	if c.ContactEmail != "" {
+		if a, err := mail.ParseAddress(c.ContactEmail); err != nil || a.Address != c.ContactEmail {
+			add(Finding{Rule: "contact_email", Field: "contact_email", Value: c.ContactEmail, Severity: Warn,
+				Message: "contact_email is not a plain email address", Fix: "write it as name@organisation.nhs.uk"})
+		}
+	}
+	if c.ClientID != "" && !clientIDPattern.MatchString(c.ClientID) {
+		add(Finding{Rule: "client_id", Field: "client_id", Value: c.ClientID, Severity: Warn,
+			Message: "client_id does not look like a CIS2 client id (<digits>.apps.national or .apps.supplier)",
+			Fix:     "copy the client id exactly as CIS2 issued it"})
+	}
+
+	if len(c.RedirectURIs) == 0 {
+		add(Finding{Rule: "redirect_uris.required", Field: "redirect_uris", Severity: Fail,
+			Message: "at least one redirect URI is required", Fix: "add your production callback URL under redirect_uris"})
+	}
+	for i, u := range c.RedirectURIs {
+		add(ValidateURI(fmt.Sprintf("redirect_uris[%d]", i), u, RedirectURI, env)...)
+	}
+	add(duplicates(c.RedirectURIs)...)
+
+	if c.BackchannelLogoutURI == "" {
+		sev := Fail
+		if env != Production {
+			sev = Warn
+		}
+		add(Finding{Rule: "backchannel_logout_uri.required", Field: "backchannel_logout_uri", Severity: sev,
+			Message: "the back-channel logout URI is missing; NHS lists it as part of the production configuration",
+			Fix:     "add the HTTPS endpoint that receives CIS2 logout tokens"})
+	} else {
+		add(ValidateURI("backchannel_logout_uri", c.BackchannelLogoutURI, LogoutURI, env)...)
+	}
+
+	add(validateAuth(c, env)...)
+
+	if alg := c.UserinfoSignedResponseAlg; alg != "" && !slices.Contains(CIS2.UserinfoSigningAlgs, alg) {
+		add(Finding{Rule: "userinfo_signed_response_alg", Field: "userinfo_signed_response_alg", Value: alg, Severity: Fail,
+			Message: "userinfo signing algorithm is not one CIS2 supports",
+			Fix:     "use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ") + ", or leave it empty for unsigned userinfo"})
+	}
+	return fs
+}
+
+var clientIDPattern = regexp.MustCompile(CIS2.ClientIDPattern)
+
+func validateAuth(c *Config, env Environment) []Finding {
+	var fs []Finding
+	m := c.TokenEndpointAuthMethod
+	offered := make([]string, len(CIS2.AuthMethods))
+	for i, a := range CIS2.AuthMethods {
+		offered[i] = string(a)
+	}
+	switch {
+	case m == "":
+		fs = append(fs, Finding{Rule: "token_endpoint_auth_method", Field: "token_endpoint_auth_method", Severity: Fail,
+			Message: "the security pattern is missing",
+			Fix:     "set token_endpoint_auth_method to private_key_jwt (recommended) or client_secret_basic"})
+	case m.Legacy():
+		fs = append(fs, Finding{Rule: "token_endpoint_auth_method", Field: "token_endpoint_auth_method", Value: string(m), Severity: Warn,
+			Message: "NHS's current go-live pages do not offer this security pattern",
+			Fix:     "use private_key_jwt (recommended) or client_secret_basic, or confirm with NHS first"})
+	case !m.Offered():
+		fs = append(fs, Finding{Rule: "token_endpoint_auth_method", Field: "token_endpoint_auth_method", Value: string(m), Severity: Fail,
+			Message: "unknown security pattern", Fix: "use one of " + strings.Join(offered, ", ")})
+	}
+
+	if c.UsesPrivateKeyJWT() {
+		if c.JWKSURI == "" {
+			fs = append(fs, Finding{Rule: "jwks_uri.required", Field: "jwks_uri", Severity: Fail,
+				Message: "private_key_jwt needs a JWKS endpoint URI",
+				Fix:     "add jwks_uri: the HTTPS URL where your public keys are published"})
+		} else {
+			fs = append(fs, ValidateURI("jwks_uri", c.JWKSURI, JWKSURI, env)...)
+		}
+		switch alg := c.TokenEndpointAuthSigningAlg; {
+		case alg == "":
+			fs = append(fs, Finding{Rule: "token_endpoint_auth_signing_alg.required", Field: "token_endpoint_auth_signing_alg", Severity: Fail,
+				Message: "private_key_jwt needs the token endpoint signing algorithm",
+				Fix:     "set token_endpoint_auth_signing_alg to one of " + strings.Join(CIS2.TokenEndpointSigningAlgs, ", ")})
+		case !slices.Contains(CIS2.TokenEndpointSigningAlgs, alg):
+			fs = append(fs, Finding{Rule: "token_endpoint_auth_signing_alg", Field: "token_endpoint_auth_signing_alg", Value: alg, Severity: Fail,
+				Message: "CIS2 does not offer this token endpoint signing algorithm",
+				Fix:     "use one of " + strings.Join(CIS2.TokenEndpointSigningAlgs, ", ")})
+		}
+		return fs
+	}
+	if m != "" {
+		if c.JWKSURI != "" {
+			fs = append(fs, Finding{Rule: "jwks_uri.unexpected", Field: "jwks_uri", Value: c.JWKSURI, Severity: Fail,
+				Message: "jwks_uri is only used with private_key_jwt",
+				Fix:     "remove jwks_uri, or switch token_endpoint_auth_method to private_key_jwt"})
+		}
+		if c.TokenEndpointAuthSigningAlg != "" {
+			fs = append(fs, Finding{Rule: "token_endpoint_auth_signing_alg.unexpected", Field: "token_endpoint_auth_signing_alg", Value: c.TokenEndpointAuthSigningAlg, Severity: Fail,
+				Message: "token_endpoint_auth_signing_alg is only used with private_key_jwt",
+				Fix:     "remove it, or switch token_endpoint_auth_method to private_key_jwt"})
+		}
+	}
+	return fs
+}
+
+// ValidateURI checks one URI for its role in the given environment and returns every finding.
+func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
+	var fs []Finding
+	add := func(rule string, sev Severity, msg, fix string) {
+		fs = append(fs, Finding{Rule: rule, Field: field, Value: raw, Severity: sev, Message: msg, Fix: fix})
+	}
+	s := raw
+	if t := strings.TrimSpace(s); t != s {
+		add("uri.whitespace", Fail, "the URI has surrounding whitespace; CIS2 compares URIs exactly",
+			"remove the spaces before and after the URI")
+		s = t
+	}
+	if s == "" {
+		add("uri.empty", Fail, "the URI is empty", "enter the full https:// URL")
+		return fs
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		add("uri.absolute", Fail, "not an absolute URI", "write the full URL, starting https://")
+		return fs
+	}
+	host := u.Hostname()
+	loopback := isLoopbackHost(host)
+
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && env != Production && loopback:
+		// Native apps may use a loopback callback outside production (RFC 8252).
+	case u.Scheme == "http" && env != Production:
+		add("uri.scheme", Warn, "http is not accepted in production", "use https://")
+	default:
+		add("uri.scheme", Fail, fmt.Sprintf("scheme %q is not allowed; CIS2 production needs https", u.Scheme),
+			"change the URI to start with https://")
+	}
+	if u.Fragment != "" || strings.Contains(s, "#") {
+		add("uri.fragment", Fail, "the URI has a fragment (#…); OAuth redirect URIs must not",
+			"remove everything from # onwards")
+	}
+	if u.User != nil {
+		add("uri.userinfo", Fail, "the URI carries credentials (user@host)", "remove the user:password@ part")
+	}
+	if strings.Contains(s, "*") {
+		add("uri.wildcard", Fail, "wildcards are not allowed; CIS2 matches each URI exactly",
+			"list every URI in full")
+	}
+	if strings.ToLower(u.Host) != u.Host {
+		add("uri.case", Warn, "the host has upper-case letters; registered URIs are compared exactly as written",
+			"write the host in lower case, as your application sends it")
+	}
+	if ascii, ok := punycode(host); ok {
+		add("uri.idn", Warn, "the host is internationalised; CIS2 will see "+ascii,
+			"register the punycode form: "+strings.Replace(s, host, ascii, 1))
+	}
+
+	addr, ipErr := netip.ParseAddr(strings.Trim(host, "[]"))
+	if env == Production {
+		switch {
+		case loopback:
+			add("uri.host.local", Fail, "localhost is not reachable in production", "use your production DNS name")
+		case ipErr == nil && (addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified()):
+			add("uri.host.local", Fail, "a private or link-local address is not reachable from the internet",
+				"use your production DNS name")
+		case hasSuffix(host, CIS2.TestHostSuffixes) || strings.Contains(strings.ToLower(host), "ngrok"):
+			add("uri.host.test", Fail, "this looks like a test or tunnel host, not production", "use your production DNS name")
+		case hasPrefix(host, CIS2.ExampleHostPrefixes):
+			add("uri.host.example", Warn, "this looks like a placeholder host from an example", "use your production DNS name")
+		}
+	}
+	if role != RedirectURI && ipErr == nil && !loopback {
+		add("uri.host.ip", Fail, "CIS2 calls this URI from the internet and needs a public DNS name, not an IP address",
+			"use a DNS name whose certificate chains to a public root CA")
+	}
+	return fs
+}
+
+// duplicates finds exact duplicates (fail) and near-duplicates that differ only in a trailing
+// slash or host case (warn), which usually mean a typo.
+func duplicates(uris []string) []Finding {
+	var fs []Finding
+	for i := range uris {
+		for j := 0; j < i; j++ {
+			a, b := strings.TrimSpace(uris[j]), strings.TrimSpace(uris[i])
+			field := fmt.Sprintf("redirect_uris[%d]", i)
+			switch {
+			case a == b:
+				fs = append(fs, Finding{Rule: "uri.duplicate", Field: field, Value: uris[i], Severity: Fail,
+					Message: fmt.Sprintf("duplicate of redirect_uris[%d]", j), Fix: "remove the duplicate"})
+			case nearDuplicate(a, b):
+				fs = append(fs, Finding{Rule: "uri.near-duplicate", Field: field, Value: uris[i], Severity: Warn,
+					Message: fmt.Sprintf("differs from redirect_uris[%d] only by a trailing slash or letter case", j),
+					Fix:     "keep only the form your application sends; CIS2 compares exactly"})
+			}
+		}
+	}
+	return fs
+}
+
+func nearDuplicate(a, b string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.TrimRight(s, "/")) }
+	return norm(a) == norm(b)
+}
+
+func isLoopbackHost(host string) bool {
+	h := strings.ToLower(strings.Trim(host, "[]"))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		return ip.IsLoopback()
+	}
+	return false
+}
+
+func punycode(host string) (string, bool) {
+	for _, r := range host {
+		if r > 127 {
+			ascii, err := idna.Lookup.ToASCII(host)
+			return ascii, err == nil
+		}
+	}
+	return "", false
+}
+
+func hasSuffix(host string, suffixes []string) bool {
+	h := strings.ToLower(host)
+	for _, s := range suffixes {
+		if strings.HasSuffix(h, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefix(host string, prefixes []string) bool {
+	h := strings.ToLower(host)
+	for _, p := range prefixes {
+		if strings.HasPrefix(h, p) || strings.Contains(h, "."+p) {
+			return true
+		}
+	}
+	return false
+}

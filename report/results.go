@@ -1,0 +1,159 @@
+// Package report renders check results, the submission file and the go-live checklist in
+// the tool's output formats: styled or plain text, JSON and Markdown.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats every command offers.
+const (
+	Text     Format = "text"
+	JSON     Format = "json"
+	Markdown Format = "markdown"
+)
+
+// ParseFormat validates a --format value.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
+	case Text, JSON, Markdown:
+		return f, nil
+	case "md":
+		return Markdown, nil
+	}
+	return "", fmt.Errorf("unknown format %q: use text, json or markdown", s)
+}
+
+// CheckReport is the outcome of `check`: the file checked and every result.
+type CheckReport struct {
+	Config  string          `json:"config"`
+	Results []checks.Result `json:"results"`
+	Summary checks.Summary  `json:"summary"`
+}
+
+// NewCheckReport builds a report and its summary.
+func NewCheckReport(config string, rs []checks.Result) CheckReport {
+	if rs == nil {
+		rs = []checks.Result{}
+	}
+	return CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs)}
+}
+
+// WriteCheckReport renders the report in the given format. Styling is applied for text only;
+// the writer decides whether colour survives (pass a colorprofile writer).
+func WriteCheckReport(w io.Writer, f Format, rep CheckReport) error {
+	switch f {
+	case JSON:
+		return writeJSON(w, rep)
+	case Markdown:
+		return checkMarkdown(w, rep)
+	default:
+		return checkText(w, rep)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// Styles used by text output. Colour reaches the terminal only through a colorprofile
+// writer, which drops it for pipes and NO_COLOR.
+var (
+	stylePass  = lipgloss.NewStyle().Foreground(lipgloss.Green)
+	styleWarn  = lipgloss.NewStyle().Foreground(lipgloss.Yellow)
+	styleFail  = lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true)
+	styleSkip  = lipgloss.NewStyle().Faint(true)
+	styleFaint = lipgloss.NewStyle().Faint(true)
+	styleBold  = lipgloss.NewStyle().Bold(true)
+)
+
+// Mark is the symbol and word for a status, used in text and Markdown alike.
+func Mark(s checks.Status) string {
+	switch s {
+	case checks.Pass:
+		return "✓ pass"
+	case checks.Warn:
+		return "! warn"
+	case checks.Fail:
+		return "✗ FAIL"
+	}
+	return "- skip"
+}
+
+// StatusStyle is the text style for a status.
+func StatusStyle(s checks.Status) lipgloss.Style {
+	switch s {
+	case checks.Pass:
+		return stylePass
+	case checks.Warn:
+		return styleWarn
+	case checks.Fail:
+		return styleFail
+	}
+	return styleSkip
+}
+
+func checkText(w io.Writer, rep CheckReport) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), rep.Config)
+	for _, r := range rep.Results {
+		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), r.Target, styleFaint.Render(r.ID))
+		if v := r.Evidence["value"]; v != "" && r.Status != checks.Pass {
+			fmt.Fprintf(&b, "        value: %q\n", v)
+		}
+		msg := r.Message
+		if r.Status == checks.Pass {
+			if v := r.Evidence["value"]; v != "" {
+				msg += ": " + v
+			}
+		}
+		fmt.Fprintf(&b, "        %s\n", msg)
+		if r.Fix != "" && r.Status != checks.Pass {
+			fmt.Fprintf(&b, "        fix: %s\n", r.Fix)
+		}
+	}
+	s := rep.Summary
+	fmt.Fprintf(&b, "\n%d passed · %d warnings · %d failed · %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func checkMarkdown(w io.Writer, rep CheckReport) error {
+	var b strings.Builder
+	s := rep.Summary
+	fmt.Fprintf(&b, "# CIS2 configuration check: `%s`\n\n", mdCode(rep.Config))
+	fmt.Fprintf(&b, "**%d passed · %d warnings · %d failed · %d skipped**\n\n", s.Pass, s.Warn, s.Fail, s.Skip)
+	b.WriteString("| Result | Check | Target | Finding | Fix |\n|---|---|---|---|---|\n")
+	for _, r := range rep.Results {
+		msg := r.Message
+		if v := r.Evidence["value"]; v != "" {
+			msg += " (`" + mdCode(v) + "`)"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", Mark(r.Status), r.ID, mdCell(r.Target), mdCell(msg), mdCell(r.Fix))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdCell keeps a value inside one Markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// mdCode keeps a value inside inline code.
+func mdCode(s string) string {
+	return strings.ReplaceAll(mdCell(s), "`", "'")
+}
