@@ -2,7 +2,10 @@ package checks
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"net"
+	"net/netip"
 	"time"
 )
 
@@ -17,12 +20,40 @@ type Check struct {
 	Run    func(ctx context.Context) Result
 }
 
-// Options tune a run.
+// Resolver looks up a host's addresses. *net.Resolver satisfies it; the sandbox and tests
+// pass one that maps fake names to loopback.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Options tune a run and the live checks. The zero value is a safe default: system roots,
+// the system resolver, no private addresses, no key, nothing sent to NHS.
 type Options struct {
 	// Timeout bounds each check (default DefaultTimeout).
 	Timeout time.Duration
 	// SuiteTimeout bounds the whole run (default: 3 × Timeout).
 	SuiteTimeout time.Duration
+
+	// RootCAs verifies server certificates; nil means the system roots (which honour
+	// SSL_CERT_FILE). When set, TLS results also say whether the chain reaches a public root,
+	// because CIS2 itself only trusts public roots.
+	RootCAs *x509.CertPool
+	// AllowPrivate turns "resolves to a private/loopback address" and "chain only verifies
+	// with the custom CA" into passes with a note (for the sandbox and tests).
+	AllowPrivate bool
+	// KeyPath is the PEM private key for assertion.sign-verify and token.probe. It is read
+	// from disk only, never sent, stored or printed.
+	KeyPath string
+	// Discovery is a CIS2 discovery document URL to fetch live instead of relying only on
+	// the embedded snapshot. Empty means nothing is fetched from NHS.
+	Discovery string
+	// ProbeTokenEndpoint opts in to token.probe, which sends one request to the CIS2 token
+	// endpoint. Off by default: without it, no check sends anything to NHS.
+	ProbeTokenEndpoint bool
+	// Resolver resolves host names (nil: net.DefaultResolver).
+	Resolver Resolver
+	// Now is the clock for certificate expiry and token lifetimes (nil: time.Now).
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -31,6 +62,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SuiteTimeout <= 0 {
 		o.SuiteTimeout = 3 * o.Timeout
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }

@@ -1,0 +1,224 @@
+package checks
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits of the live checks' HTTP client. Every byte and second the tool spends on a server is
+// bounded, because the servers checked are not ours and may be slow, broken or hostile.
+const (
+	// MaxRedirects: a relying party endpoint that needs more than a few hops is misconfigured,
+	// and CIS2 will not follow a long chain either; the cap also ends redirect loops.
+	MaxRedirects = 5
+	// MaxDocumentBody caps a JWKS or discovery document. Real ones are a few KiB; 1 MiB leaves
+	// room for many keys while a hostile or broken server cannot exhaust memory.
+	MaxDocumentBody = 1 << 20
+	// MaxSmallBody caps any other body (error pages, logout and token responses): the checks
+	// only quote a short excerpt.
+	MaxSmallBody = 16 << 10
+	// maxHeaderBytes caps response headers for the same reason as the bodies.
+	maxHeaderBytes = 64 << 10
+)
+
+// Sentinel errors of the live checks' HTTP client.
+var (
+	// ErrTooManyRedirects means a URL redirected more than MaxRedirects times.
+	ErrTooManyRedirects = fmt.Errorf("stopped after %d redirects", MaxRedirects)
+	// ErrInsecureRedirect means an https URL redirected to http. It is refused rather than
+	// followed: a downgrade would send the request, and trust the answer, in clear text.
+	ErrInsecureRedirect = errors.New("refused a redirect from https to http")
+	// ErrBodyTooLarge means a response body was larger than the limit for its kind.
+	ErrBodyTooLarge = errors.New("response body is larger than the size limit")
+	// ErrNoAddress means a host name resolved to no address at all.
+	ErrNoAddress = errors.New("host name has no address")
+)
+
+// NewHTTPClient returns the one HTTP client every live check uses. It enforces the limits
+// above, TLS 1.2 or later verified against opts.RootCAs (nil: system roots, which honour
+// SSL_CERT_FILE), and a per-request timeout of opts.Timeout that covers the whole exchange
+// including the body, so a server dripping one byte a second still ends at the timeout.
+//
+// It resolves host names with opts.Resolver and dials the address it got (the TLS server
+// name stays the host name). That lets the sandbox map fake names to loopback, and, with the
+// run's resolution cache (see Plan), guarantees the address a check reports is the address
+// the other checks talk to: a name cannot be re-resolved elsewhere mid-run.
+//
+// It ignores HTTP(S)_PROXY on purpose: the checks measure what CIS2 will see when it connects
+// to the endpoint directly, which a proxy would hide.
+func NewHTTPClient(opts Options) *http.Client {
+	opts = opts.withDefaults()
+	tr := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            resolvingDialer(opts),
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs},
+		TLSHandshakeTimeout:    opts.Timeout,
+		ResponseHeaderTimeout:  opts.Timeout,
+		MaxResponseHeaderBytes: maxHeaderBytes,
+		ForceAttemptHTTP2:      true,
+		IdleConnTimeout:        30 * time.Second,
+	}
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       opts.Timeout,
+		CheckRedirect: checkRedirect,
+	}
+}
+
+// checkRedirect caps the chain and refuses downgrades (see the sentinel errors).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > MaxRedirects {
+		return ErrTooManyRedirects
+	}
+	if req.URL.Scheme != "https" && via[len(via)-1].URL.Scheme == "https" {
+		return ErrInsecureRedirect
+	}
+	return nil
+}
+
+// noRedirects returns a copy of c that hands back redirect responses instead of following
+// them: CIS2 does not follow redirects when it POSTs a logout token, so neither does bcl.*.
+func noRedirects(c *http.Client) *http.Client {
+	cc := *c
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
+}
+
+// resolvingDialer dials the address opts.Resolver gives for the host, trying each in turn.
+func resolvingDialer(opts Options) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: opts.Timeout}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		ips, err := lookupHost(ctx, opts.Resolver, host)
+		if err != nil {
+			return nil, err
+		}
+		var errs []error
+		for _, ip := range ips {
+			c, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+			if err == nil {
+				return c, nil
+			}
+			errs = append(errs, err)
+		}
+		return nil, errors.Join(errs...)
+	}
+}
+
+// lookupHost resolves host, or parses it when it is an IP literal.
+func lookupHost(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		return []netip.Addr{ip.Unmap()}, nil
+	}
+	ips, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	if len(ips) == 0 {
+		return nil, fmt.Errorf("%s: %w", host, ErrNoAddress)
+	}
+	for i := range ips {
+		ips[i] = ips[i].Unmap()
+	}
+	return ips, nil
+}
+
+// cachingResolver resolves each host once per run, so every check of the run sees (and
+// connects to) the same addresses.
+type cachingResolver struct {
+	next Resolver
+	mu   sync.Mutex
+	m    map[string]func() ([]netip.Addr, error)
+}
+
+func newCachingResolver(next Resolver) *cachingResolver {
+	return &cachingResolver{next: next, m: map[string]func() ([]netip.Addr, error){}}
+}
+
+// LookupNetIP implements Resolver. The first caller's ctx bounds the lookup; the checks of a
+// run start together with the same timeout, so that is everyone's bound.
+func (c *cachingResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	key := network + " " + strings.ToLower(host)
+	c.mu.Lock()
+	f, ok := c.m[key]
+	if !ok {
+		f = sync.OnceValues(func() ([]netip.Addr, error) { return c.next.LookupNetIP(ctx, network, host) })
+		c.m[key] = f
+	}
+	c.mu.Unlock()
+	ips, err := f()
+	return append([]netip.Addr(nil), ips...), err
+}
+
+// readBody reads at most limit bytes; a longer body returns what fits and ErrBodyTooLarge.
+func readBody(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if int64(len(b)) > limit {
+		return b[:limit], fmt.Errorf("%w (%d bytes)", ErrBodyTooLarge, limit)
+	}
+	return b, err
+}
+
+// describeErr turns a network error into one short, sanitised sentence a person can act on.
+func describeErr(err error) string {
+	var (
+		hostErr  x509.HostnameError
+		authErr  x509.UnknownAuthorityError
+		certErr  x509.CertificateInvalidError
+		dnsErr   *net.DNSError
+		netErr   net.Error
+		alertErr tls.AlertError
+	)
+	switch {
+	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrInsecureRedirect),
+		errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrNoAddress):
+		return Clean(unwrapURLError(err).Error())
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer before the timeout"
+	case errors.As(err, &hostErr):
+		return Clean("the certificate does not match the host name: " + hostErr.Error())
+	case errors.As(err, &authErr):
+		return "the certificate chain does not lead to a trusted root"
+	case errors.As(err, &certErr):
+		return Clean("the certificate is not valid: " + certErr.Error())
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return "no such host (DNS has no record for it)"
+		}
+		return Clean("DNS lookup failed: " + dnsErr.Err)
+	case errors.As(err, &alertErr):
+		return Clean("the server refused the TLS handshake: " + alertErr.Error())
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer before the timeout"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "connection refused (nothing listening on that port)"
+	case strings.Contains(err.Error(), "unsupported protocol version"), strings.Contains(err.Error(), "protocol version not supported"):
+		return "the server does not offer TLS 1.2 or later"
+	}
+	return Clean(unwrapURLError(err).Error())
+}
+
+// unwrapURLError drops the "Get \"https://…\":" prefix: the URL is already in the result.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

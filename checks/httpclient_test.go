@@ -1,0 +1,123 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Do(req)
+	if err == nil {
+		t.Cleanup(func() { resp.Body.Close() })
+	}
+	return resp, err
+}
+
+func TestClientDialsResolvedAddressWithHostName(t *testing.T) {
+	pki := newPKI(t)
+	var sni string
+	s := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sni = r.TLS.ServerName
+		io.WriteString(w, "ok")
+	}), testHost)
+	resp, err := get(t, NewHTTPClient(pki.testOptions()), urlFor(s, "/"))
+	if err != nil {
+		t.Fatalf("GET via fake name: %v", err)
+	}
+	if resp.StatusCode != 200 || sni != testHost {
+		t.Errorf("status %d, server name %q; want 200 and %q", resp.StatusCode, sni, testHost)
+	}
+}
+
+func TestClientUnknownNameFails(t *testing.T) {
+	pki := newPKI(t)
+	_, err := get(t, NewHTTPClient(pki.testOptions()), "https://nowhere.cis2-golive.test/")
+	if err == nil || !strings.Contains(describeErr(err), "no such host") {
+		t.Fatalf("want a no-such-host error, got %v", err)
+	}
+}
+
+func TestClientRejectsUntrustedCertificate(t *testing.T) {
+	pki := newPKI(t)
+	s := pki.server(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), testHost)
+	opts := pki.testOptions()
+	opts.RootCAs = newPKI(t).pool // a different CA
+	_, err := get(t, NewHTTPClient(opts), urlFor(s, "/"))
+	if err == nil || !strings.Contains(describeErr(err), "trusted root") {
+		t.Fatalf("want an unknown-authority error, got %v", err)
+	}
+}
+
+func TestClientRedirectCap(t *testing.T) {
+	pki := newPKI(t)
+	var s *httptest.Server
+	s = pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		if n == 0 {
+			io.WriteString(w, "arrived")
+			return
+		}
+		http.Redirect(w, r, urlFor(s, fmt.Sprintf("/%d", n-1)), http.StatusFound)
+	}), testHost)
+	c := NewHTTPClient(pki.testOptions())
+	if resp, err := get(t, c, urlFor(s, fmt.Sprintf("/%d", MaxRedirects))); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d redirects must be followed: %v", MaxRedirects, err)
+	}
+	_, err := get(t, c, urlFor(s, fmt.Sprintf("/%d", MaxRedirects+1)))
+	if !errors.Is(err, ErrTooManyRedirects) {
+		t.Fatalf("%d redirects: want ErrTooManyRedirects, got %v", MaxRedirects+1, err)
+	}
+}
+
+func TestClientRefusesHTTPSToHTTP(t *testing.T) {
+	pki := newPKI(t)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the http server must never be called")
+	}))
+	defer plain.Close()
+	s := pki.server(t, http.RedirectHandler(plain.URL, http.StatusFound), testHost)
+	_, err := get(t, NewHTTPClient(pki.testOptions()), urlFor(s, "/"))
+	if !errors.Is(err, ErrInsecureRedirect) {
+		t.Fatalf("want ErrInsecureRedirect, got %v", err)
+	}
+}
+
+func TestReadBodyCap(t *testing.T) {
+	b, err := readBody(strings.NewReader(strings.Repeat("x", 11)), 10)
+	if !errors.Is(err, ErrBodyTooLarge) || len(b) != 10 {
+		t.Fatalf("11 bytes with limit 10: got %d bytes, err %v", len(b), err)
+	}
+	b, err = readBody(strings.NewReader(strings.Repeat("x", 10)), 10)
+	if err != nil || len(b) != 10 {
+		t.Fatalf("10 bytes with limit 10: got %d bytes, err %v", len(b), err)
+	}
+}
+
+func TestCachingResolverResolvesOnce(t *testing.T) {
+	calls := 0
+	r := newCachingResolver(resolverFunc(func(ctx context.Context, network, host string) ([]netip.Addr, error) {
+		calls++
+		return loopback, nil
+	}))
+	for range 3 {
+		if ips, err := r.LookupNetIP(context.Background(), "ip", testHost); err != nil || len(ips) != 1 {
+			t.Fatalf("lookup: %v %v", ips, err)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("resolver called %d times, want 1 (a name must not be re-resolved mid-run)", calls)
+	}
+}

@@ -1,0 +1,109 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// The live check ids. They are the stable `id` of a result in JSON output.
+const (
+	IDResolve       = "uri.resolve"
+	IDTLS           = "uri.tls"
+	IDReachable     = "uri.reachable"
+	IDBCL           = "bcl.rejects-bogus-token"
+	IDJWKSFetch     = "jwks.fetch"
+	IDJWKSPublic    = "jwks.public-only"
+	IDJWKSLint      = "jwks.lint"
+	IDJWKSAlgMatch  = "jwks.alg-match"
+	IDAssertion     = "assertion.sign-verify"
+	IDCIS2Algs      = "cis2.algs"
+	IDTokenProbe    = "token.probe"
+	targetDiscovery = "cis2 discovery"
+)
+
+// endpoint is one configured URI and what CIS2 does with it.
+type endpoint struct {
+	field string
+	raw   string
+	role  model.URIRole
+	url   *url.URL // nil when the URI does not parse; the offline checks say why
+}
+
+// run is the state one Plan's checks share: one HTTP client, one resolution per host, and
+// (once added) one JWKS fetch, one discovery document and one key load.
+type run struct {
+	cfg    *model.Config
+	opts   Options
+	client *http.Client
+}
+
+// Plan lists the live checks for the configuration: one Check per id and target, in report
+// order, so a UI can draw every line before Run streams the results in. Nothing is contacted
+// until a Check runs. Hand the same opts to Run.
+func Plan(cfg *model.Config, opts Options) []Check {
+	opts = opts.withDefaults()
+	opts.Resolver = newCachingResolver(opts.Resolver)
+	r := &run{cfg: cfg, opts: opts, client: NewHTTPClient(opts)}
+
+	var list []Check
+	add := func(id, target string, f func(context.Context) Result) {
+		list = append(list, Check{ID: id, Target: target, Run: f})
+	}
+	for _, e := range endpoints(cfg) {
+		add(IDResolve, e.field, func(ctx context.Context) Result { return r.resolve(ctx, e) })
+		add(IDTLS, e.field, func(ctx context.Context) Result { return r.tlsCheck(ctx, e) })
+		add(IDReachable, e.field, func(ctx context.Context) Result { return r.reachable(ctx, e) })
+	}
+	if e, ok := endpointFor(cfg, "backchannel_logout_uri"); ok {
+		add(IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
+	}
+	return list
+}
+
+// endpoints lists the configured URIs in file order.
+func endpoints(cfg *model.Config) []endpoint {
+	var es []endpoint
+	add := func(field, raw string, role model.URIRole) {
+		e := endpoint{field: field, raw: raw, role: role}
+		if u, err := url.Parse(raw); err == nil && u.IsAbs() && u.Host != "" {
+			e.url = u
+		}
+		es = append(es, e)
+	}
+	for i, u := range cfg.RedirectURIs {
+		add(fmt.Sprintf("redirect_uris[%d]", i), u, model.RedirectURI)
+	}
+	if cfg.BackchannelLogoutURI != "" {
+		add("backchannel_logout_uri", cfg.BackchannelLogoutURI, model.LogoutURI)
+	}
+	if cfg.UsesPrivateKeyJWT() && cfg.JWKSURI != "" {
+		add("jwks_uri", cfg.JWKSURI, model.JWKSURI)
+	}
+	return es
+}
+
+func endpointFor(cfg *model.Config, field string) (endpoint, bool) {
+	for _, e := range endpoints(cfg) {
+		if e.field == field {
+			return e, true
+		}
+	}
+	return endpoint{}, false
+}
+
+// internetFacing reports whether CIS2 itself calls the endpoint (so it must be public), as
+// opposed to redirect URIs that only the user's browser follows.
+func (e endpoint) internetFacing() bool { return e.role != model.RedirectURI }
+
+// unparsed is the result for a URI the offline checks already reject.
+func (e endpoint) unparsed() Result {
+	return Result{Status: Skip, Message: "not an absolute URI; see the config findings for " + e.field,
+		Evidence: map[string]string{"url": e.raw}}
+}
+
+// evidence starts a result's evidence with the URL checked.
+func (e endpoint) evidence() map[string]string { return map[string]string{"url": e.raw} }

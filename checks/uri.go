@@ -1,0 +1,251 @@
+package checks
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// nonPublic are ranges IsPrivate and friends miss but that are not reachable from the internet.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved
+}
+
+// isPublic reports whether CIS2, calling from the internet, could reach the address.
+func isPublic(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return false
+	}
+	return !slices.ContainsFunc(nonPublic, func(p netip.Prefix) bool { return p.Contains(a) })
+}
+
+// resolve is uri.resolve: the host has A/AAAA records, and for URIs CIS2 calls, public ones.
+func (r *run) resolve(ctx context.Context, e endpoint) Result {
+	if e.url == nil {
+		return e.unparsed()
+	}
+	host := e.url.Hostname()
+	ev := e.evidence()
+	ips, err := lookupHost(ctx, r.opts.Resolver, host)
+	if err != nil {
+		res := Result{Status: Fail, Message: fmt.Sprintf("%s does not resolve: %s", host, describeErr(err)),
+			Fix: "publish an A or AAAA record for " + host + " in public DNS", Evidence: ev}
+		if !e.internetFacing() {
+			res.Status = Warn
+			res.Message += "; your users' browsers must be able to resolve it"
+		}
+		return res
+	}
+	var all, private []string
+	for _, ip := range ips {
+		all = append(all, ip.String())
+		if !isPublic(ip) {
+			private = append(private, ip.String())
+		}
+	}
+	ev["addresses"] = strings.Join(all, ", ")
+	msg := fmt.Sprintf("%s resolves to %s", host, ev["addresses"])
+	switch {
+	case len(private) == 0:
+		return Result{Status: Pass, Message: msg, Evidence: ev}
+	case r.opts.AllowPrivate:
+		return Result{Status: Pass, Message: msg + " (private or loopback, allowed by --allow-private)", Evidence: ev}
+	case !e.internetFacing():
+		return Result{Status: Warn, Message: msg + ": a private or loopback address, reachable only from inside your network",
+			Fix: "fine for an internal application; otherwise publish a public address for " + host, Evidence: ev}
+	}
+	return Result{Status: Fail,
+		Message: fmt.Sprintf("%s: CIS2 calls this URI from the internet but %s is private, loopback or link-local",
+			msg, strings.Join(private, ", ")),
+		Fix: "publish " + host + " in public DNS with an internet-reachable address", Evidence: ev}
+}
+
+// nhsTLS12Suites are the TLS 1.2 suites NHS's security team recommends (cis2-reference §6).
+var nhsTLS12Suites = []uint16{
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+}
+
+// expiryWarning is how early uri.tls warns about a certificate running out: NHS needs at least
+// two weeks to deploy a configuration, so a month leaves time to renew first.
+const expiryWarning = 30 * 24 * time.Hour
+
+// tlsCheck is uri.tls: TLS ≥ 1.2, a chain to a trusted root, the right name, not expiring soon, and
+// a suite NHS recommends.
+func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
+	if e.url == nil {
+		return e.unparsed()
+	}
+	if e.url.Scheme != "https" {
+		return Result{Status: Skip, Message: "not an https URI, so there is no TLS to check", Evidence: e.evidence()}
+	}
+	host := e.url.Hostname()
+	port := e.url.Port()
+	if port == "" {
+		port = "443"
+	}
+	state, err := r.handshake(ctx, host, port)
+	if err != nil {
+		return Result{Status: Fail, Message: "TLS handshake failed: " + describeErr(err),
+			Fix: "serve TLS 1.2 or 1.3 with a valid certificate for " + host, Evidence: e.evidence()}
+	}
+	leaf := state.PeerCertificates[0]
+	now := r.opts.Now()
+	ev := e.evidence()
+	ev["tls_version"] = tls.VersionName(state.Version)
+	ev["cipher_suite"] = tls.CipherSuiteName(state.CipherSuite)
+	ev["not_after"] = leaf.NotAfter.UTC().Format(time.RFC3339)
+	ev["subject"] = Clean(leaf.Subject.String())
+	ev["issuer"] = Clean(leaf.Issuer.String())
+	ev["dns_names"] = Clean(strings.Join(leaf.DNSNames, ", "))
+
+	res := Result{Status: Pass, Evidence: ev}
+	var notes []string
+	note := func(s Status, msg, fix string) {
+		notes = append(notes, msg)
+		if rank(s) > rank(res.Status) {
+			res.Status = s
+		}
+		if fix != "" && res.Fix == "" {
+			res.Fix = fix
+		}
+	}
+	days := int(leaf.NotAfter.Sub(now).Hours() / 24)
+	ev["days_left"] = strconv.Itoa(days)
+
+	if err := verifyChain(state, host, r.opts.RootCAs, now); err != nil {
+		var certErr x509.CertificateInvalidError
+		switch {
+		case errors.As(err, &certErr) && certErr.Reason == x509.Expired && now.After(leaf.NotAfter):
+			note(Fail, fmt.Sprintf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.DateOnly)),
+				"renew the certificate for "+host)
+		default:
+			note(Fail, describeErr(err),
+				"serve a certificate for "+host+" with the full chain (leaf and intermediates) to a public root CA")
+		}
+	} else {
+		if leaf.NotAfter.Sub(now) < expiryWarning {
+			note(Warn, fmt.Sprintf("the certificate expires in %d days (%s)", days, leaf.NotAfter.UTC().Format(time.DateOnly)),
+				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
+		}
+		if r.opts.RootCAs != nil && verifyChain(state, host, nil, now) != nil {
+			msg := "the chain verifies only with the given CA (--ca-cert); CIS2 needs a chain to a public root CA"
+			switch {
+			case !e.internetFacing() || r.opts.AllowPrivate:
+				notes = append(notes, msg)
+			default:
+				note(Warn, msg, "use a certificate from a public CA for "+host)
+			}
+			ev["public_root"] = "no"
+		}
+	}
+	if state.Version == tls.VersionTLS12 && !slices.Contains(nhsTLS12Suites, state.CipherSuite) {
+		note(Warn, fmt.Sprintf("TLS 1.2 negotiated %s, outside NHS's recommended ECDHE-AES-GCM suites", ev["cipher_suite"]),
+			"enable ECDHE-RSA/ECDSA-AES128/256-GCM suites, or TLS 1.3")
+	}
+	summary := fmt.Sprintf("%s, %s, certificate valid until %s", ev["tls_version"], ev["cipher_suite"],
+		leaf.NotAfter.UTC().Format(time.DateOnly))
+	res.Message = strings.Join(append(notes, summary), "; ")
+	return res
+}
+
+// handshake opens a TLS connection to host at the address the run resolved, records what the
+// server presented and closes it. Verification is skipped here and done by verifyChain right
+// after, so that a failing certificate can still be described (expiry date, names). Nothing is
+// sent over this connection.
+func (r *run) handshake(ctx context.Context, host, port string) (tls.ConnectionState, error) {
+	dial := resolvingDialer(r.opts)
+	conn, err := dial(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return tls.ConnectionState{}, err
+	}
+	defer conn.Close()
+	tc := tls.Client(conn, &tls.Config{
+		ServerName:         host,
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, //nolint:gosec // verified by verifyChain; no data is exchanged
+	})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return tls.ConnectionState{}, err
+	}
+	state := tc.ConnectionState()
+	if len(state.PeerCertificates) == 0 {
+		return state, errors.New("the server presented no certificate")
+	}
+	return state, nil
+}
+
+// verifyChain verifies the presented chain for host at time now against roots (nil: system).
+func verifyChain(state tls.ConnectionState, host string, roots *x509.CertPool, now time.Time) error {
+	inter := x509.NewCertPool()
+	for _, c := range state.PeerCertificates[1:] {
+		inter.AddCert(c)
+	}
+	_, err := state.PeerCertificates[0].Verify(x509.VerifyOptions{
+		DNSName: host, Roots: roots, Intermediates: inter, CurrentTime: now,
+	})
+	return err
+}
+
+// rank orders statuses by severity so a check can keep the worst of several observations.
+func rank(s Status) int {
+	switch s {
+	case Warn:
+		return 1
+	case Fail:
+		return 2
+	}
+	return 0
+}
+
+// reachable is uri.reachable: the URI answers HTTP at all, following at most MaxRedirects
+// redirects and never from https to http.
+func (r *run) reachable(ctx context.Context, e endpoint) Result {
+	if e.url == nil {
+		return e.unparsed()
+	}
+	ev := e.evidence()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.raw, nil)
+	if err != nil {
+		return e.unparsed()
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return Result{Status: Fail, Message: "no HTTP answer: " + describeErr(err),
+			Fix: "make sure the endpoint is deployed and reachable from the internet over https", Evidence: ev}
+	}
+	defer resp.Body.Close()
+	ev["status"] = strconv.Itoa(resp.StatusCode)
+	msg := "answered HTTP " + ev["status"]
+	// Read (a bounded part of) the body too: an endpoint that sends headers and then stalls
+	// has not really answered.
+	if _, err := readBody(resp.Body, MaxSmallBody); err != nil && !errors.Is(err, ErrBodyTooLarge) {
+		return Result{Status: Fail, Message: msg + " but the body did not finish: " + describeErr(err),
+			Fix: "check the application behind this URI answers promptly", Evidence: ev}
+	}
+	if final := resp.Request.URL.String(); final != e.raw {
+		ev["final_url"] = Clean(final)
+		msg += " after redirects to " + ev["final_url"]
+	}
+	if resp.StatusCode >= 500 && e.internetFacing() {
+		return Result{Status: Warn, Message: msg + " (a server error)",
+			Fix: "check the application behind this URI is running", Evidence: ev}
+	}
+	return Result{Status: Pass, Message: msg, Evidence: ev}
+}
