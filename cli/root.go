@@ -82,6 +82,7 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	}
 	root.AddCommand(
 		newCmdCheck(ios),
+		newCmdChecklist(ios),
 		newCmdVersion(ios, build),
 	)
 	return root
