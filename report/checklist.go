@@ -220,7 +220,7 @@ func formatDate(t time.Time) string {
 func checklistTitle(c Checklist) string {
 	title := "CIS2 go-live checklist"
 	if name := strings.TrimSpace(strings.Join(nonEmpty(c.Organisation, c.Product), ", ")); name != "" {
-		title += ": " + clean(name)
+		title += ": " + Clean(name)
 	}
 	return title
 }
@@ -245,7 +245,7 @@ func checklistMarkdown(w io.Writer, c Checklist) error {
 		}
 		fmt.Fprintf(&b, "- [%s] %s\n", box, mdCell(it.Text))
 		if it.Evidence != "" {
-			fmt.Fprintf(&b, "  - Evidence: %s\n", mdCell(clean(it.Evidence)))
+			fmt.Fprintf(&b, "  - Evidence: %s\n", mdCell(Clean(it.Evidence)))
 		}
 		fmt.Fprintf(&b, "  - Why: %s\n", mdCell(it.Why))
 	}
@@ -273,7 +273,7 @@ func checklistText(w io.Writer, c Checklist) error {
 		}
 		fmt.Fprintf(&b, "%s %s %s\n", box, it.Text, styleFaint.Render(it.ID))
 		if it.Evidence != "" {
-			fmt.Fprintf(&b, "    evidence: %s\n", clean(it.Evidence))
+			fmt.Fprintf(&b, "    evidence: %s\n", Clean(it.Evidence))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
