@@ -12,8 +12,8 @@ import (
 const maxStringLen = 200
 
 // clean makes a string from an untrusted JWK safe to print: escape sequences and control and
-// bidi-override characters removed, length capped. Private until package checks has a shared
-// Clean; then this should call it.
+// bidi-override characters removed, length capped. It mirrors report.Clean, which keys cannot
+// import (report imports checks, which imports keys); it also drops bidi controls.
 func clean(s string) string {
 	s = ansi.Strip(s)
 	var b strings.Builder

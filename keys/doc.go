@@ -7,8 +7,8 @@
 // Untrusted input is bounded: a JWKS is at most MaxSetBytes and MaxKeys keys, each key at most
 // 64 KiB of JSON and (go-jose's limit) 4096 RSA bits. Every string taken from a JWK (kid, alg, use, crv,
 // key_ops) is sanitised (escape sequences and control characters removed, length capped)
-// before it is stored in a Key, so it is safe to print. A private helper does this until the
-// checks package offers a shared Clean.
+// before it is stored in a Key, so it is safe to print. A private helper does this: report.Clean
+// exists but package report imports checks, which imports keys, so keys cannot use it.
 //
 // Private key material is never part of an error, a Key or any output: private JWK members are
 // recorded by name only and stripped before the public half is parsed.
