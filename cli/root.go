@@ -82,6 +82,8 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	}
 	root.AddCommand(
 		newCmdCheck(ios),
+		newCmdChecklist(ios),
+		newCmdSubmission(ios, build),
 		newCmdVersion(ios, build),
 	)
 	return root
