@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +10,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -22,9 +21,6 @@ const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 // maxAssertionLifetime: CIS2's own limit is unconfirmed; NHS teams use 5 minutes, so the
 // sandbox refuses anything meant to live much longer than that.
 const maxAssertionLifetime = 10 * time.Minute
-
-// maxJWKS bounds the relying party JWKS the token endpoint fetches.
-const maxJWKS = 1 << 20
 
 func (s *Sandbox) cis2Routes() http.Handler {
 	mux := http.NewServeMux()
@@ -149,27 +145,20 @@ func (s *Sandbox) assertionKey(ctx context.Context, t *jwt.Token) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	found := set.Key(kid)
+	found := set.ByKID(kid)
 	if len(found) == 0 {
 		return nil, fmt.Errorf("kid %q is not in the relying party's JWKS", kid)
 	}
-	k := found[0].Public()
-	if k.Algorithm != "" && k.Algorithm != t.Method.Alg() {
-		return nil, fmt.Errorf("key %q is for %s, the assertion is signed with %s", kid, k.Algorithm, t.Method.Alg())
+	k := found[0]
+	if err := k.CheckAlg(t.Method.Alg()); err != nil {
+		return nil, fmt.Errorf("key %q cannot verify %s: %w", kid, t.Method.Alg(), err)
 	}
-	if k.Use != "" && k.Use != "sig" {
-		return nil, fmt.Errorf("key %q has use %q, not sig", kid, k.Use)
-	}
-	pub, ok := k.Key.(*rsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("key %q is not an RSA key", kid)
-	}
-	return pub, nil
+	return k.Public, nil
 }
 
 // fetchRPJWKS reads the relying party's JWKS the way CIS2 would: over HTTPS, from the
 // registered jwks_uri, bounded in time and size.
-func (s *Sandbox) fetchRPJWKS(ctx context.Context) (*jose.JSONWebKeySet, error) {
+func (s *Sandbox) fetchRPJWKS(ctx context.Context) (*keys.Set, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.rp.base+jwksPath, nil)
@@ -184,18 +173,15 @@ func (s *Sandbox) fetchRPJWKS(ctx context.Context) (*jose.JSONWebKeySet, error) 
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetch relying party JWKS: status %d", resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKS+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, keys.MaxSetBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("fetch relying party JWKS: %w", err)
 	}
-	if len(body) > maxJWKS {
-		return nil, errors.New("relying party JWKS is larger than 1 MiB")
+	set, err := keys.ParseSet(body)
+	if err != nil {
+		return nil, fmt.Errorf("relying party JWKS: %w", err)
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(body, &set); err != nil {
-		return nil, fmt.Errorf("parse relying party JWKS: %w", err)
-	}
-	return &set, nil
+	return set, nil
 }
 
 // useJTI records an assertion id and refuses one seen before (replay), forgetting ids once
