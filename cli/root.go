@@ -82,6 +82,10 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	}
 	root.AddCommand(
 		newCmdCheck(ios),
+		newCmdChecklist(ios),
+		newCmdSubmission(ios, build),
+		newCmdCompare(ios),
+		newCmdDiff(ios),
 		newCmdVersion(ios, build),
 		newCmdWizard(ios, build),
 	)
