@@ -84,6 +84,8 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 		newCmdCheck(ios),
 		newCmdChecklist(ios),
 		newCmdSubmission(ios, build),
+		newCmdCompare(ios),
+		newCmdDiff(ios),
 		newCmdVersion(ios, build),
 	)
 	return root
