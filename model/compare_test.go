@@ -69,12 +69,13 @@ func TestCompareINTProd(t *testing.T) {
 			CompareOptions{}, "backchannel_logout_uri", "logout-path", "missing in production"},
 		{"jwks path differs", func(in, prod *Config) { prod.JWKSURI = "https://epr.acme-health.co.uk/jwks" },
 			CompareOptions{}, "jwks_uri", "jwks-path", "path differs"},
-		{"prod logout still on INT host", func(in, prod *Config) {
-			prod.BackchannelLogoutURI = in.BackchannelLogoutURI
-			in.BackchannelLogoutURI = "https://x.nhsint.example.co.uk/auth/cis2/backchannel-logout"
+		{"prod logout on a UAT host", func(in, prod *Config) {
 			prod.BackchannelLogoutURI = "https://rp.uat.acme-health.co.uk/auth/cis2/backchannel-logout"
-		},
-			CompareOptions{}, "backchannel_logout_uri", "non-production-host", "uat."},
+		}, CompareOptions{}, "backchannel_logout_uri", "non-production-host", "uat."},
+		{"prod jwks still on the INT host", func(in, prod *Config) {
+			in.JWKSURI = "https://rp.nhsint.acme-health.co.uk/jwks"
+			prod.JWKSURI = in.JWKSURI
+		}, CompareOptions{}, "jwks_uri", "non-production-host", "nhsint"},
 		{"prod redirect on a test host, same as INT", func(in, prod *Config) {
 			in.RedirectURIs = []string{"https://epr.acme.test/auth/cis2/callback"}
 			prod.RedirectURIs = []string{"https://epr.acme.test/auth/cis2/callback"}

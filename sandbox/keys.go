@@ -112,3 +112,25 @@ func (s *Sandbox) WriteFiles(dir string) (Files, error) {
 	}
 	return Files{Dir: dir, Config: path, Key: key}, nil
 }
+
+// StartDemo starts a sandbox with the given faults and writes its configuration and key into
+// dir (a new temporary directory when dir is empty). It is the shared start of
+// `cis2-golive demo` and the wizard's demo mode; the caller closes the sandbox.
+func StartDemo(dir string, faults Faults) (*Sandbox, Files, error) {
+	s, err := Start(Options{Faults: faults})
+	if err != nil {
+		return nil, Files{}, err
+	}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "cis2-golive-demo-"); err != nil {
+			s.Close()
+			return nil, Files{}, fmt.Errorf("create demo directory: %w", err)
+		}
+	}
+	files, err := s.WriteFiles(dir)
+	if err != nil {
+		s.Close()
+		return nil, Files{}, err
+	}
+	return s, files, nil
+}

@@ -14,7 +14,8 @@ import (
 )
 
 // authority is the sandbox's own certificate authority. It is generated fresh for every
-// sandbox and lives only in memory, so nothing outside the process can ever trust it.
+// sandbox and lives only in memory, so nothing outside the process can ever trust it. Its
+// lifetime is long only so that the leaves (90 days) are not flagged as expiring soon.
 type authority struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
@@ -32,7 +33,7 @@ func newAuthority() (*authority, error) {
 		SerialNumber:          serial(),
 		Subject:               pkix.Name{CommonName: "cis2-golive sandbox CA", Organization: []string{"cis2-golive sandbox"}},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
+		NotAfter:              now.Add(2 * 365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,

@@ -176,3 +176,19 @@ func TestParseFaults(t *testing.T) {
 		}
 	}
 }
+
+func TestStartDemoWritesIntoTempDir(t *testing.T) {
+	s, files, err := StartDemo("", Faults{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	defer os.RemoveAll(files.Dir)
+	if files.Dir == "" || !strings.HasPrefix(files.Config, files.Dir) || !strings.HasPrefix(files.Key, files.Dir) {
+		t.Errorf("files = %+v", files)
+	}
+	info, err := os.Stat(files.Dir)
+	if err != nil || info.Mode().Perm()&0o077 != 0 {
+		t.Errorf("demo dir %s: %v, mode %v; want owner-only", files.Dir, err, info.Mode())
+	}
+}
