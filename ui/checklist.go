@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -10,13 +12,16 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
-// checklist shows the go-live checklist, the earliest go-live date (the submission date plus
-// NHS's minimum of two weeks) and writes the output files.
+// checklist shows the go-live checklist from package report: items the tool verified are
+// ticked from the check results, the rest are ticked here and saved in the draft. It shows
+// the earliest go-live date (submission date + NHS's two weeks) and writes the outputs.
 type checklist struct {
 	c       *common
 	cursor  int // rows: items..., submitted date, write
@@ -26,10 +31,11 @@ type checklist struct {
 	writing bool
 }
 
-// minimumDeployTime is NHS's "allow a minimum of 2 weeks for us to deploy it".
-const minimumDeployTime = 14 * 24 * time.Hour
+// ChecklistFile is the go-live checklist the wizard writes beside the submission.
+const ChecklistFile = "cis2-golive-checklist.md"
 
-const dateLayout = "2006-01-02"
+// ConfigFile is the answers, as a configuration `check --config` reads.
+const ConfigFile = "cis2-golive.yaml"
 
 // outputsWrittenMsg reports the files a write produced.
 type outputsWrittenMsg struct {
@@ -37,31 +43,33 @@ type outputsWrittenMsg struct {
 	err   error
 }
 
-var checklistKeys = struct{ Move, Toggle, Finish key.Binding }{
+var checklistKeys = struct{ Move, Toggle, Enter key.Binding }{
 	Move:   binding("↑/↓", "move", "up", "down"),
 	Toggle: binding("space", "tick", "x"),
-	Finish: binding("enter", "edit / write"),
+	Enter:  binding("enter", "tick / edit / write"),
 }
 
 func newChecklist(c *common) *checklist {
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = dateLayout
+	in.Placeholder = report.DateLayout
 	in.CharLimit = 10
 	return &checklist{c: c, date: in}
 }
 
 func (s *checklist) enter() tea.Cmd {
-	if s.c.submittedOn == "" {
-		s.c.submittedOn = s.c.opts.now().Format(dateLayout)
-	}
 	s.editing, s.err = false, ""
 	return nil
 }
 
-func (s *checklist) rows() int { return 2 }
+func (s *checklist) build() report.Checklist {
+	submitted, _ := time.Parse(report.DateLayout, s.c.submittedOn)
+	return report.NewChecklist(s.c.cfg, s.c.results, s.c.ticks, submitted)
+}
 
 func (s *checklist) update(msg tea.Msg) tea.Cmd {
+	cl := s.build()
+	n := len(cl.Items)
 	switch msg := msg.(type) {
 	case outputsWrittenMsg:
 		s.writing = false
@@ -76,27 +84,41 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 			return s.editDate(msg)
 		}
 		switch msg.String() {
-		case "up":
+		case "up", "k":
 			s.cursor = max(0, s.cursor-1)
-		case "down", "tab":
-			s.cursor = min(s.rows()-1, s.cursor+1)
+		case "down", "j", "tab":
+			s.cursor = min(n+1, s.cursor+1)
+		case "space", " ", "x":
+			s.toggle(cl)
 		case "enter":
-			switch s.cursor {
-			case s.rows() - 2:
+			switch {
+			case s.cursor < n:
+				s.toggle(cl)
+			case s.cursor == n:
 				s.editing = true
 				s.date.SetValue(s.c.submittedOn)
 				s.date.CursorEnd()
 				return s.date.Focus()
-			case s.rows() - 1:
-				if s.writing {
-					return nil
-				}
+			case !s.writing:
 				s.writing, s.err = true, ""
-				return writeOutputs(s.c.opts.OutDir, cloneConfig(*s.c.cfg))
+				return writeOutputs(s.c.opts, cloneConfig(*s.c.cfg), s.c.results, cl)
 			}
 		}
 	}
 	return nil
+}
+
+func (s *checklist) toggle(cl report.Checklist) {
+	if s.cursor >= len(cl.Items) {
+		return
+	}
+	it := cl.Items[s.cursor]
+	if it.FromEvidence {
+		s.err = "the tool ticks this from the live check results"
+		return
+	}
+	s.err = ""
+	s.c.ticks[it.ID] = !s.c.ticks[it.ID]
 }
 
 func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
@@ -106,9 +128,11 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "enter":
 		v := strings.TrimSpace(s.date.Value())
-		if _, err := time.Parse(dateLayout, v); err != nil {
-			s.err = "write the date as YYYY-MM-DD, e.g. " + s.c.opts.now().Format(dateLayout)
-			return nil
+		if v != "" {
+			if _, err := time.Parse(report.DateLayout, v); err != nil {
+				s.err = "write the date as YYYY-MM-DD, e.g. " + s.c.opts.now().Format(report.DateLayout)
+				return nil
+			}
 		}
 		s.c.submittedOn, s.editing, s.err = v, false, ""
 		s.date.Blur()
@@ -119,58 +143,113 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// earliestGoLive is the submission date plus NHS's two weeks.
-func earliestGoLive(submitted string) (time.Time, error) {
-	d, err := time.Parse(dateLayout, submitted)
-	if err != nil {
-		return time.Time{}, err
+// writeOutputs writes the submission (JSON and Markdown, via package report), the checklist
+// and the answers as a configuration file. The user chose "write", so existing files from an
+// earlier run are replaced (atomically); the paths are printed.
+func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl report.Checklist) tea.Cmd {
+	now := opts.now()
+	dir := opts.OutDir
+	if dir == "" {
+		dir = "."
 	}
-	return d.Add(minimumDeployTime), nil
-}
-
-// writeOutputs writes the answers as a configuration file `check --config` can read.
-func writeOutputs(dir string, cfg model.Config) tea.Cmd {
 	return func() tea.Msg {
-		if dir == "" {
-			dir = "."
-		}
-		path := filepath.Join(dir, "cis2-golive.yaml")
-		if err := model.Save(path, &cfg); err != nil {
+		if err := report.FindSecret(&cfg); err != nil {
 			return outputsWrittenMsg{err: err}
 		}
-		return outputsWrittenMsg{paths: []string{path}}
+		source := "cis2-golive wizard live checks"
+		if results == nil {
+			results, source = checks.Offline(&cfg, nil), "offline rules"
+		}
+		sub := report.NewSubmission(&cfg, results, source, now, opts.Version)
+		var js, md, ck bytes.Buffer
+		if err := report.WriteSubmissionJSON(&js, sub); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		if err := report.WriteSubmissionMarkdown(&md, sub); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		if err := report.WriteChecklist(&ck, report.Markdown, cl); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		cfgData, err := model.Marshal(ConfigFile, &cfg)
+		if err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return outputsWrittenMsg{err: fmt.Errorf("create %s: %w", dir, err)}
+		}
+		var paths []string
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{
+			{report.SubmissionJSONFile, js.Bytes()}, {report.SubmissionMarkdownFile, md.Bytes()},
+			{ChecklistFile, ck.Bytes()}, {ConfigFile, cfgData},
+		} {
+			p := filepath.Join(dir, f.name)
+			if err := model.WriteFileAtomic(p, f.data, 0o644); err != nil {
+				return outputsWrittenMsg{err: err}
+			}
+			paths = append(paths, p)
+		}
+		return outputsWrittenMsg{paths: paths}
 	}
 }
 
 func (s *checklist) view() string {
 	st := s.c.styles
+	cl := s.build()
+	var lines []string
+	cursorAt := 0
+	section := ""
+	for i, it := range cl.Items {
+		if it.Section != section {
+			section = it.Section
+			lines = append(lines, st.Heading.Render(section))
+		}
+		box := "[ ]"
+		if it.Done {
+			box = st.Pass.Render("[x]")
+		}
+		text := it.Text
+		if it.FromEvidence {
+			text += st.Faint.Render(" (from checks: " + it.Evidence + ")")
+		}
+		if i == s.cursor {
+			cursorAt = len(lines)
+		}
+		// One row per item so the list fits; the selected item's full text is shown below.
+		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(box+" "+text, s.c.width-2, "…")))
+	}
+	n := len(cl.Items)
+	first, last := listWindow(len(lines), cursorAt, max(3, s.c.height-8))
+	if s.cursor >= n {
+		first, last = listWindow(len(lines), len(lines)-1, max(3, s.c.height-8))
+	}
 	var b strings.Builder
-	sum := checks.Summarise(s.c.results)
-	switch {
-	case s.c.results == nil:
-		b.WriteString(st.Warn.Render("! the live checks have not completed") + "\n")
-	case sum.Failed():
-		b.WriteString(st.Fail.Render(fmt.Sprintf("✗ %d check(s) failed: fix them before you submit", sum.Fail)) + "\n")
-	default:
-		b.WriteString(st.Pass.Render(fmt.Sprintf("✓ checks passed (%d warnings)", sum.Warn)) + "\n")
+	b.WriteString(st.Faint.Render(fmt.Sprintf("%d of %d done", cl.Done(), n)) + "\n")
+	b.WriteString(strings.Join(lines[first:last], "\n") + "\n")
+	if s.cursor < n {
+		b.WriteString(st.Faint.Render(ansi.Truncate(cl.Items[s.cursor].Text, 2*s.c.width-4, "…")) + "\n")
 	}
-	b.WriteString("\n")
-	row := 0
-	dateLine := "Submitted to NHS on: " + s.c.submittedOn
+
+	date := s.c.submittedOn
+	if date == "" {
+		date = "not yet (enter to set)"
+	}
 	if s.editing {
-		dateLine = "Submitted to NHS on: " + s.date.View()
+		date = s.date.View()
 	}
-	b.WriteString(cursorLine(st, s.cursor == row, dateLine) + "\n")
-	if d, err := earliestGoLive(s.c.submittedOn); err == nil {
-		b.WriteString("  " + st.Heading.Render("Earliest go-live: "+d.Format("Monday 2 January 2006")) +
-			st.Faint.Render("  (NHS needs at least 2 weeks to deploy)") + "\n")
+	b.WriteString(cursorLine(st, s.cursor == n, "Submitted to NHS on: "+date) + "\n")
+	if !cl.EarliestGoLive.IsZero() {
+		b.WriteString("  " + st.Heading.Render("Earliest go-live: "+cl.EarliestGoLive.Format("Monday 2 January 2006")) +
+			st.Faint.Render(" (NHS needs at least 2 weeks)") + "\n")
 	}
-	row++
-	b.WriteString("\n" + cursorLine(st, s.cursor == row, st.Heading.Render("Write files and finish →")) + "\n")
-	if s.writing {
+	b.WriteString(cursorLine(st, s.cursor == n+1, st.Heading.Render("Write files and finish →")) + "\n")
+	switch {
+	case s.writing:
 		b.WriteString(st.Faint.Render("  writing…") + "\n")
-	}
-	if s.err != "" {
+	case s.err != "":
 		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
 	}
 	return b.String()
@@ -180,7 +259,7 @@ func (s *checklist) keys() []key.Binding {
 	if s.editing {
 		return []key.Binding{binding("enter", "save date"), binding("esc", "cancel")}
 	}
-	return []key.Binding{checklistKeys.Move, checklistKeys.Finish}
+	return []key.Binding{checklistKeys.Move, checklistKeys.Toggle, checklistKeys.Enter}
 }
 
 func (s *checklist) leave() error {

@@ -237,7 +237,7 @@ func (s *checksScreen) view() string {
 		if !s.pending[i] && r.Message != "" {
 			text += "  " + clean(r.Message)
 		}
-		lines = append(lines, cursorLine(st, i == s.cursor, text))
+		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(text, s.c.width-2, "…")))
 		if !s.pending[i] && (r.Status == checks.Fail || r.Status == checks.Warn) && r.Fix != "" {
 			lines = append(lines, "           "+st.Faint.Render("fix: "+clean(r.Fix)))
 		}

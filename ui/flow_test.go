@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -143,7 +144,18 @@ func TestWizardFlowByKeys(t *testing.T) {
 	h.keys("enter")
 
 	h.wantState(stateChecklist)
+	h.wantView("[x] Production configuration passes", "Submitted to NHS on: not yet")
+	h.keys("space") // tick "Assurance complete"
+	for range 10 {
+		h.keys("down")
+	}
+	h.keys("enter", "ctrl+u")
+	h.typ("2026-11-02")
+	h.keys("enter")
 	h.wantView("Earliest go-live: Monday 16 November 2026")
+	if !h.r.c.ticks["assurance.complete"] {
+		t.Fatal("assurance not ticked")
+	}
 	h.keys("down", "enter")
 	if !h.r.Finished() {
 		t.Fatalf("wizard did not finish:\n%s", h.view())
@@ -165,9 +177,22 @@ func TestWizardFlowByKeys(t *testing.T) {
 	if got := h.r.Config(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("config:\n got %+v\nwant %+v", got, want)
 	}
-	written, _, err := model.Load(filepath.Join(out, "cis2-golive.yaml"))
+	written, _, err := model.Load(filepath.Join(out, ConfigFile))
 	if err != nil || !reflect.DeepEqual(*written, want) {
 		t.Fatalf("written config: %v\n%+v", err, written)
+	}
+	for _, f := range []string{"cis2-production-config.json", "cis2-production-config.md", ChecklistFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ck, _ := os.ReadFile(filepath.Join(out, ChecklistFile))
+	if !strings.Contains(string(ck), "[x] Assurance complete") || !strings.Contains(string(ck), "2026-11-16") {
+		t.Fatalf("checklist:\n%s", ck)
+	}
+	d, _ := model.LoadDraft(draft)
+	if d == nil || !d.Checklist["assurance.complete"] || d.SubmittedOn != "2026-11-02" {
+		t.Fatalf("draft lacks the checklist: %+v", d)
 	}
 }
 

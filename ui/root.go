@@ -299,7 +299,7 @@ func (m *Root) render() string {
 	} else {
 		b.WriteString(st.Status.Render(ansi.Truncate(m.status, w, "…")))
 	}
-	b.WriteString("\n" + m.help.ShortHelpView(m.footerKeys()))
+	b.WriteString("\n" + ansi.Truncate(m.help.ShortHelpView(m.footerKeys()), w, "…"))
 	return b.String()
 }
 
