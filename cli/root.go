@@ -83,6 +83,7 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	root.AddCommand(
 		newCmdCheck(ios),
 		newCmdChecklist(ios),
+		newCmdKeys(ios),
 		newCmdSubmission(ios, build),
 		newCmdCompare(ios),
 		newCmdDiff(ios),

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -234,11 +235,7 @@ func PublicJWK(pub crypto.PublicKey, alg string) (Key, error) {
 	if err != nil {
 		return Key{}, fmt.Errorf("encode JWK: %w", sanitisedErr(err))
 	}
-	var ordered bytes.Buffer
-	if err := json.Indent(&ordered, data, setIndentPrefix, "  "); err != nil {
-		return Key{}, err
-	}
-	k, err := parseKey(0, ordered.Bytes())
+	k, err := parseKey(0, orderMembers(data))
 	if err != nil {
 		return Key{}, err
 	}
@@ -249,6 +246,39 @@ func PublicJWK(pub crypto.PublicKey, alg string) (Key, error) {
 }
 
 const setIndentPrefix = "    "
+
+// memberOrder is the order PublicJWK writes members in: what the key is and how to use it
+// first, then the key material, as RFC 7517's examples do.
+var memberOrder = []string{"kty", "crv", "kid", "use", "alg", "n", "e", "x", "y"}
+
+// orderMembers re-emits a JWK object with memberOrder first, indented for MarshalSet.
+func orderMembers(data []byte) []byte {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return data
+	}
+	names := slices.Sorted(maps.Keys(m))
+	slices.SortStableFunc(names, func(a, b string) int {
+		ia, ib := slices.Index(memberOrder, a), slices.Index(memberOrder, b)
+		if ia < 0 {
+			ia = len(memberOrder)
+		}
+		if ib < 0 {
+			ib = len(memberOrder)
+		}
+		return ia - ib
+	})
+	var b bytes.Buffer
+	b.WriteString("{")
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n%s  %q: %s", setIndentPrefix, name, m[name])
+	}
+	b.WriteString("\n" + setIndentPrefix + "}")
+	return b.Bytes()
+}
 
 // MarshalSet writes a JWK Set holding each key's JSON exactly as it is, one key per entry,
 // in order: keys read from a file keep every byte, generated keys come out indented, and the

@@ -23,6 +23,10 @@ type Faults struct {
 	ExpiredCert bool
 	// WrongHost: the relying party's certificate names another host.
 	WrongHost bool
+	// SelfSigned: the relying party's certificate is self-signed, not issued by the sandbox CA.
+	SelfSigned bool
+	// OldTLS: the relying party speaks only TLS 1.0, which CIS2 refuses.
+	OldTLS bool
 	// Delay holds every relying party request this long before it is answered.
 	Delay time.Duration
 	// Hang: the relying party accepts connections and requests but never answers.
@@ -48,6 +52,8 @@ var faultNames = []faultName{
 	{"jwks-wrong-alg", "the JWKS holds only an EC key, which cannot verify the declared RS512", func(f *Faults) { f.JWKSWrongAlg = true }},
 	{"expired-cert", "the relying party's TLS certificate has expired", func(f *Faults) { f.ExpiredCert = true }},
 	{"wrong-host", "the relying party's TLS certificate names another host", func(f *Faults) { f.WrongHost = true }},
+	{"self-signed", "the relying party's TLS certificate is self-signed", func(f *Faults) { f.SelfSigned = true }},
+	{"old-tls", "the relying party speaks only TLS 1.0", func(f *Faults) { f.OldTLS = true }},
 	{"slow", fmt.Sprintf("every relying party answer is delayed %s", SlowDelay), func(f *Faults) { f.Delay = SlowDelay }},
 	{"hang", "the relying party never answers", func(f *Faults) { f.Hang = true }},
 	{"drip", "the relying party sends its answers one byte a second", func(f *Faults) { f.Drip = true }},

@@ -80,6 +80,11 @@ func TestFaultCertificates(t *testing.T) {
 	if !errors.As(err, &hostErr) {
 		t.Errorf("wrong-host handshake: %v, want a hostname error", err)
 	}
+	err = handshake(start(t, Options{Faults: Faults{SelfSigned: true}}))
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) {
+		t.Errorf("self-signed handshake: %v, want an unknown authority error", err)
+	}
 	// Fake CIS2 keeps a good certificate whatever the relying party's faults.
 	s := start(t, Options{Faults: Faults{ExpiredCert: true}})
 	if code, _, _ := get(t, s, s.DiscoveryURL()); code != 200 {
@@ -148,5 +153,21 @@ func TestWrapReplacesEndpoint(t *testing.T) {
 	}
 	if code, _, _ := get(t, s, s.Config().RedirectURIs[0]); code != 200 {
 		t.Errorf("unwrapped redirect: %d", code)
+	}
+}
+
+func TestFaultOldTLS(t *testing.T) {
+	s := start(t, Options{Faults: Faults{OldTLS: true}})
+	if err := handshake(s); err == nil {
+		t.Fatal("TLS 1.2+ client agreed a handshake with a TLS 1.0-only server")
+	}
+	rp, _ := s.Addrs()
+	conn, err := tls.Dial("tcp", rp.String(), &tls.Config{ServerName: RPHost, RootCAs: s.RootCAs(), MinVersion: tls.VersionTLS10})
+	if err != nil {
+		t.Fatalf("TLS 1.0 client: %v", err)
+	}
+	defer conn.Close()
+	if v := conn.ConnectionState().Version; v != tls.VersionTLS10 {
+		t.Errorf("negotiated %s, want TLS 1.0", tls.VersionName(v))
 	}
 }

@@ -56,6 +56,14 @@ func newAuthority() (*authority, error) {
 // leaf issues a server certificate for host. An expired leaf lies entirely in the past (the
 // CA itself stays valid), so the only thing wrong with the chain is the leaf's expiry.
 func (a *authority) leaf(host string, expired bool) (tls.Certificate, error) {
+	return issue(host, expired, a.cert, a.key)
+}
+
+// selfSigned makes a certificate for host that vouches for itself: no CA trusts it.
+func selfSigned(host string) (tls.Certificate, error) { return issue(host, false, nil, nil) }
+
+// issue makes a leaf for host signed by parent (itself when parent is nil).
+func issue(host string, expired bool, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("generate key for %s: %w", host, err)
@@ -65,8 +73,8 @@ func (a *authority) leaf(host string, expired bool) (tls.Certificate, error) {
 	if expired {
 		notBefore, notAfter = now.Add(-60*24*time.Hour), now.Add(-24*time.Hour)
 	}
-	if notAfter.After(a.cert.NotAfter) {
-		notAfter = a.cert.NotAfter
+	if parent != nil && notAfter.After(parent.NotAfter) {
+		notAfter = parent.NotAfter
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
@@ -77,7 +85,10 @@ func (a *authority) leaf(host string, expired bool) (tls.Certificate, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("issue certificate for %s: %w", host, err)
 	}

@@ -112,6 +112,9 @@ func Start(opts Options) (*Sandbox, error) {
 		rpCertHost = "other.cis2-golive.demo"
 	}
 	rpCert, err := ca.leaf(rpCertHost, opts.Faults.ExpiredCert)
+	if opts.Faults.SelfSigned {
+		rpCert, err = selfSigned(rpCertHost)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
@@ -119,10 +122,15 @@ func Start(opts Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
-	if s.cis2, err = s.serve(CIS2Host, opCert, s.cis2Routes()); err != nil {
+	opTLS := &tls.Config{Certificates: []tls.Certificate{opCert}, MinVersion: tls.VersionTLS12}
+	if s.cis2, err = s.serve(CIS2Host, opTLS, s.cis2Routes()); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
-	if s.rp, err = s.serve(RPHost, rpCert, s.misbehave(s.rpRoutes())); err != nil {
+	rpTLS := &tls.Config{Certificates: []tls.Certificate{rpCert}, MinVersion: tls.VersionTLS12}
+	if opts.Faults.OldTLS {
+		rpTLS.MinVersion, rpTLS.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
+	}
+	if s.rp, err = s.serve(RPHost, rpTLS, s.misbehave(s.rpRoutes())); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
@@ -131,7 +139,7 @@ func Start(opts Options) (*Sandbox, error) {
 
 // serve starts an HTTPS server on a random 127.0.0.1 port: never any other address, so
 // nothing outside this machine can reach the sandbox.
-func (s *Sandbox) serve(host string, cert tls.Certificate, h http.Handler) (*server, error) {
+func (s *Sandbox) serve(host string, tlsConfig *tls.Config, h http.Handler) (*server, error) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for %s: %w", host, err)
@@ -139,7 +147,7 @@ func (s *Sandbox) serve(host string, cert tls.Certificate, h http.Handler) (*ser
 	addr := ln.Addr().(*net.TCPAddr).AddrPort()
 	srv := &http.Server{
 		Handler:           h,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Checks deliberately fail handshakes (bad certificates); that is not worth a log line.
 		ErrorLog: log.New(io.Discard, "", 0),
