@@ -267,3 +267,5 @@ func (s *checklist) leave() error {
 }
 
 func (s *checklist) capturesEsc() bool { return s.editing }
+
+func timeParse(v string) (time.Time, error) { return time.Parse(report.DateLayout, v) }
