@@ -66,8 +66,11 @@ func (s *IOStreams) ColorErr() io.Writer { return s.colorWriter(s.ErrOut, s.stde
 
 func (s *IOStreams) colorWriter(w io.Writer, tty bool) io.Writer {
 	cw := colorprofile.NewWriter(w, s.environ)
-	if !tty || s.Getenv("NO_COLOR") != "" {
-		cw.Profile = colorprofile.NoTTY
+	// Decide from our own TTY flag, not from w, so tests can fake a terminal; on a terminal the
+	// environment picks the profile, and NO_COLOR keeps bold but drops colour.
+	cw.Profile = colorprofile.NoTTY
+	if tty {
+		cw.Profile = colorprofile.Env(s.environ)
 	}
 	return cw
 }

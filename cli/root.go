@@ -77,21 +77,18 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"and writes the submission file and go-live checklist.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWizardPlaceholder(ios)
+			return runWizard(cmd.Context(), &WizardOptions{IO: ios, OutDir: ".", Version: build.Version})
 		},
 	}
 	root.AddCommand(
 		newCmdCheck(ios),
+		newCmdChecklist(ios),
+		newCmdKeys(ios),
+		newCmdSubmission(ios, build),
+		newCmdCompare(ios),
+		newCmdDiff(ios),
 		newCmdVersion(ios, build),
+		newCmdWizard(ios, build),
 	)
 	return root
-}
-
-// runWizardPlaceholder stands in until the interactive wizard lands: it says what to run.
-func runWizardPlaceholder(ios *IOStreams) error {
-	if !ios.CanPrompt() {
-		return usageError(errors.New("the wizard needs a terminal; without one, run `cis2-golive check --config FILE`"))
-	}
-	fmt.Fprintln(ios.ErrOut, "The interactive wizard is not built yet. Run:\n  cis2-golive check --config examples/production.yaml --offline")
-	return nil
 }

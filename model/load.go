@@ -277,6 +277,15 @@ func jsonKeyLine(data []byte, key string) int {
 
 // Nearest returns the candidate closest to s by edit distance, or "" when none is close.
 func Nearest(s string, candidates []string) string {
+	// A key that is a prefix of a known one ("redirect" for "redirect_uris") is a truncation,
+	// whatever the edit distance says.
+	if len(s) >= 4 {
+		for _, c := range candidates {
+			if strings.HasPrefix(c, strings.ToLower(s)) {
+				return c
+			}
+		}
+	}
 	best, bestD := "", len(s)/2+2
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(s), c); d < bestD {

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
+)
+
+// ChecklistOptions are the flags of `checklist`.
+type ChecklistOptions struct {
+	IO         *IOStreams
+	ConfigPath string
+	ChecksPath string
+	Submitted  string
+	Done       []string
+	OutPath    string
+	Format     string
+	Force      bool
+}
+
+func newCmdChecklist(ios *IOStreams) *cobra.Command {
+	opts := &ChecklistOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "checklist [--config FILE] [--checks RESULTS.json] [--submitted YYYY-MM-DD] [-o FILE]",
+		Short: "Write the go-live checklist (Markdown with - [ ] items, or JSON)",
+		Long: "checklist lists the steps of NHS England's \"Put your software live\" page. The item\n" +
+			"\"configuration passes checks\" is ticked from evidence: --checks (the output of\n" +
+			"`check --format json`) or, with --config, the offline rules. Tick the others with\n" +
+			"--done ID,ID (ids: " + strings.Join(report.ChecklistIDs(), ", ") + ").\n" +
+			"--submitted gives the date the configuration went to NHS; the earliest go-live date\n" +
+			"is two weeks later.\n\n" +
+			"Exit codes: 0 written, 2 usage error or unreadable input.",
+		Example: "  cis2-golive checklist --config prod.yaml --submitted 2026-03-02 -o go-live.md\n" +
+			"  cis2-golive checklist --checks results.json --done assurance.complete --format json",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("format") && strings.EqualFold(filepath.Ext(opts.OutPath), ".json") {
+				opts.Format = "json"
+			}
+			if _, err := report.ParseFormat(opts.Format); err != nil {
+				return usageError(fmt.Errorf("--format: %w", err))
+			}
+			ids := report.ChecklistIDs()
+			for _, id := range opts.Done {
+				if !slices.Contains(ids, id) {
+					return usageError(fmt.Errorf("--done %q is not a checklist item: use one of %s", id, strings.Join(ids, ", ")))
+				}
+				if id == report.ItemConfigChecked {
+					return usageError(fmt.Errorf("--done %s is ticked from evidence only: pass --config or --checks", id))
+				}
+			}
+			return runChecklist(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file, checked offline when --checks is not given")
+	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "results of `cis2-golive check --format json`")
+	cmd.Flags().StringVar(&opts.Submitted, "submitted", "", "date the production configuration was sent to NHS (YYYY-MM-DD)")
+	cmd.Flags().StringSliceVar(&opts.Done, "done", nil, "ids of items already done (comma-separated)")
+	cmd.Flags().StringVarP(&opts.OutPath, "output", "o", "", "write to FILE instead of standard output (.json implies --format json)")
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "markdown", "output format: markdown, json or text")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace an existing output file")
+	return cmd
+}
+
+func runChecklist(opts *ChecklistOptions) error {
+	format, _ := report.ParseFormat(opts.Format)
+	submitted, err := parseDate("--submitted", opts.Submitted)
+	if err != nil {
+		return err
+	}
+	var cfg *model.Config
+	var results []checks.Result
+	if opts.ConfigPath != "" {
+		c, notes, err := model.Load(opts.ConfigPath)
+		if err != nil {
+			return usageError(err)
+		}
+		cfg = c
+		results = checks.Offline(cfg, notes)
+	}
+	if opts.ChecksPath != "" {
+		rep, err := report.ReadCheckReport(opts.ChecksPath)
+		if err != nil {
+			return usageError(err)
+		}
+		results = rep.Results
+	}
+	ticks := map[string]bool{}
+	for _, id := range opts.Done {
+		ticks[id] = true
+	}
+	cl := report.NewChecklist(cfg, results, ticks, submitted)
+	if opts.OutPath == "" {
+		return report.WriteChecklist(opts.IO.ColorOut(), format, cl)
+	}
+	if err := refuseOverwrite(opts.OutPath, opts.Force); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := report.WriteChecklist(plainWriter(&buf), format, cl); err != nil {
+		return err
+	}
+	if err := writeOutput(opts.OutPath, &buf); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d of %d done)\n", opts.OutPath, cl.Done(), len(cl.Items))
+	return nil
+}

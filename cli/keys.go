@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+func newCmdKeys(ios *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Create, inspect and rotate the private key JWT signing keys",
+		Long: "keys makes the right way to handle private_key_jwt keys the easy way, locally: no\n" +
+			"openssl one-liners, no web JWK converters asking for your private key.\n\n" +
+			"  keys new      create a key pair: a private key file and the jwks.json to publish\n" +
+			"  keys inspect  show what a PEM key, JWK or JWKS (file or https URL) holds\n" +
+			"  keys rotate   add the next key to your JWKS and print the rotation steps",
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newCmdKeysNew(ios), newCmdKeysInspect(ios), newCmdKeysRotate(ios))
+	return cmd
+}
+
+// KeysNewOptions are the flags of `keys new`.
+type KeysNewOptions struct {
+	IO     *IOStreams
+	Alg    string
+	Bits   int
+	OutDir string
+}
+
+func newCmdKeysNew(ios *IOStreams) *cobra.Command {
+	opts := &KeysNewOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "new [--alg RS256|RS512] [--bits 2048|3072|4096] [-o DIR]",
+		Short: "Create a signing key pair and the jwks.json to publish",
+		Long: "new creates an RSA private key (PKCS#8 PEM, file mode 0600) and jwks.json holding only\n" +
+			"its public half (kty, n, e, use \"sig\", alg, and kid = the key's RFC 7638 thumbprint).\n" +
+			"It never overwrites a file.\n\n" +
+			"Exit codes: 0 written, 2 usage error or a file already present.",
+		Example: "  cis2-golive keys new -o keys/\n" +
+			"  cis2-golive keys new --alg RS512 --bits 3072 -o keys/",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := validateAlgBits(opts.Alg, opts.Bits); err != nil {
+				return err
+			}
+			return runKeysNew(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Alg, "alg", keys.DefaultAlg, "signing algorithm you register with CIS2: "+strings.Join(model.CIS2.TokenEndpointSigningAlgs, " or "))
+	cmd.Flags().IntVar(&opts.Bits, "bits", 2048, "RSA key size: 2048, 3072 or 4096")
+	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the key and jwks.json into (created, mode 0700, if missing)")
+	return cmd
+}
+
+func validateAlgBits(alg string, bits int) error {
+	if alg != "" && !slices.Contains(model.CIS2.TokenEndpointSigningAlgs, alg) {
+		return usageError(fmt.Errorf("--alg %q: CIS2 accepts %s", alg, strings.Join(model.CIS2.TokenEndpointSigningAlgs, " or ")))
+	}
+	if !slices.Contains(keys.AllowedBits, bits) {
+		return usageError(fmt.Errorf("--bits %d: use 2048, 3072 or 4096", bits))
+	}
+	return nil
+}
+
+func runKeysNew(opts *KeysNewOptions) error {
+	f, err := keys.WriteNew(opts.OutDir, opts.Alg, opts.Bits)
+	if err != nil {
+		return usageError(err)
+	}
+	w := opts.IO.Out
+	fmt.Fprintf(w, "Created a %d-bit RSA signing key for %s (kid %s).\n\n", f.Bits, f.Alg, f.KID)
+	printKeyFiles(w, f, "public key set: publish it at your JWKS URI (the jwks_uri you give NHS)")
+	fmt.Fprintf(w, "\nNext:\n"+
+		"  1. Serve %s at your JWKS URI over https, reachable from the internet.\n"+
+		"  2. Register token_endpoint_auth_method private_key_jwt, that jwks_uri and\n"+
+		"     token_endpoint_auth_signing_alg %s.\n"+
+		"  3. Sign client assertions with %s and the header kid %s.\n"+
+		"  4. Once published, confirm it: cis2-golive keys inspect %s --jwks https://YOUR-JWKS-URI\n",
+		f.JWKSPath, f.Alg, f.KeyPath, f.KID, f.KeyPath)
+	return nil
+}
+
+// printKeyFiles says where each file went and which one may leave the server.
+func printKeyFiles(w io.Writer, f keys.Files, jwksRole string) {
+	width := max(len(f.KeyPath), len(f.JWKSPath))
+	fmt.Fprintf(w, "  %-*s  PRIVATE KEY (mode 0600): never leaves the server that signs client assertions;\n"+
+		"  %-*s  never email it, commit it or paste it into a website.\n", width, f.KeyPath, width, "")
+	fmt.Fprintf(w, "  %-*s  %s\n", width, f.JWKSPath, jwksRole)
+}
+
+// KeysRotateOptions are the flags of `keys rotate`.
+type KeysRotateOptions struct {
+	IO       *IOStreams
+	JWKSPath string
+	OutDir   string
+	Alg      string
+	Bits     int
+}
+
+func newCmdKeysRotate(ios *IOStreams) *cobra.Command {
+	opts := &KeysRotateOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "rotate --jwks jwks.json [-o DIR]",
+		Short: "Add the next signing key to your JWKS and print the rotation steps",
+		Long: "rotate creates the next private key and writes jwks.json holding every current key,\n" +
+			"byte-for-byte, followed by the new one: nothing is removed. Then it prints the rotation\n" +
+			"steps in order. The new key keeps the current keys' alg unless --alg is given.\n\n" +
+			"jwks.json is written in DIR (default: beside --jwks, replacing it: the new file holds all\n" +
+			"of the old one). Any other existing file is never overwritten. A JWKS that holds private\n" +
+			"key material is refused.\n\n" +
+			"Exit codes: 0 written, 2 usage error, unreadable or unsafe JWKS, or a file already present.",
+		Example: "  cis2-golive keys rotate --jwks keys/jwks.json\n" +
+			"  cis2-golive keys rotate --jwks published.json -o next/",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.JWKSPath == "" {
+				return usageError(fmt.Errorf("--jwks is required: pass the JWKS you publish today (a file; download it first if you only have the URL)"))
+			}
+			if isURL(opts.JWKSPath) {
+				return usageError(fmt.Errorf("--jwks %s: pass a file; rotate keeps its bytes exactly, so download the JWKS first", opts.JWKSPath))
+			}
+			if err := validateAlgBits(opts.Alg, opts.Bits); err != nil {
+				return err
+			}
+			return runKeysRotate(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.JWKSPath, "jwks", "", "the JWKS you publish today (file)")
+	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", "", "directory for the new key and jwks.json (default: the directory of --jwks)")
+	cmd.Flags().StringVar(&opts.Alg, "alg", "", "signing algorithm of the new key (default: the current keys' alg, else RS256)")
+	cmd.Flags().IntVar(&opts.Bits, "bits", 2048, "RSA key size: 2048, 3072 or 4096")
+	return cmd
+}
+
+// rotationCacheWait is how long to wait between publishing the combined JWKS and signing
+// with the new key. CIS2's JWKS cache lifetime is not published (unconfirmed, see
+// cis2-reference §6), so this is a conservative day rather than a measured value.
+const rotationCacheWait = "24 hours"
+
+func runKeysRotate(opts *KeysRotateOptions) error {
+	dir := opts.OutDir
+	if dir == "" {
+		dir = filepath.Dir(opts.JWKSPath)
+	}
+	f, err := keys.Rotate(opts.JWKSPath, dir, opts.Alg, opts.Bits)
+	if err != nil {
+		return usageError(err)
+	}
+	w := opts.IO.Out
+	fmt.Fprintf(w, "Added a new %d-bit RSA key for %s (kid %s) next to the %d current key(s); nothing was removed.\n\n",
+		f.Bits, f.Alg, f.KID, f.Keys-1)
+	printKeyFiles(w, f, fmt.Sprintf("combined public key set (%d keys): publish it in step 1", f.Keys))
+	// The order matters: CIS2 must be able to see the new kid before any assertion uses it,
+	// and the old kid must stay until no cached JWKS or in-flight assertion needs it. Rotating
+	// behind the same JWKS URI needs no NHS involvement (cis2-reference §5 and §6: DREG, SEC).
+	fmt.Fprintf(w, "\nRotation steps, in order:\n"+
+		"  1. Publish %s at your JWKS URI, replacing the current set. Keep signing with the\n"+
+		"     current key. Check it is live: cis2-golive keys inspect https://YOUR-JWKS-URI\n"+
+		"  2. Wait at least %s. CIS2 caches your JWKS and does not publish for how long, so\n"+
+		"     wait at least the longest time a cached copy could live; a day is a safe margin.\n"+
+		"     An assertion whose kid CIS2 has not fetched yet fails with \"invalid_client\".\n"+
+		"  3. Switch signing to the new key: %s, header kid %s.\n"+
+		"  4. Later (after another %s, once nothing signs with the old key), remove the old\n"+
+		"     key(s) from the JWKS, publish it, and destroy the old private key file(s).\n\n"+
+		"No new configuration submission to NHS is needed: the JWKS URI stays the same, and\n"+
+		"rolling keys behind it is what private_key_jwt allows without NHS involvement.\n",
+		f.JWKSPath, rotationCacheWait, f.KeyPath, f.KID, rotationCacheWait)
+	return nil
+}

@@ -1,0 +1,277 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/cis2-golive/cis2-golive/keys"
+)
+
+// newKeyDir runs `keys new` into a fresh directory and returns the files it wrote.
+func newKeyDir(t *testing.T, args ...string) (dir, keyPath, jwksPath string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "keys")
+	code, stdout, stderr := runCLI(t, append([]string{"keys", "new", "-o", dir}, args...)...)
+	if code != ExitOK {
+		t.Fatalf("keys new: exit %d\n%s%s", code, stdout, stderr)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "private-key-*.pem"))
+	if len(matches) != 1 {
+		t.Fatalf("want one private key file, got %v", matches)
+	}
+	return dir, matches[0], filepath.Join(dir, "jwks.json")
+}
+
+func TestKeysNew(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	code, stdout, stderr := runCLI(t, "keys", "new", "--alg", "RS512", "-o", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	keyPath, _ := filepath.Glob(filepath.Join(dir, "private-key-*.pem"))
+	if len(keyPath) != 1 {
+		t.Fatalf("key files: %v", keyPath)
+	}
+	jwksPath := filepath.Join(dir, "jwks.json")
+	for _, want := range []string{keyPath[0], "never leaves the server", jwksPath, "publish it at your JWKS URI", "RS512"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if info, err := os.Stat(keyPath[0]); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("key mode %v, %v", info.Mode().Perm(), err)
+	}
+	set, err := keys.ParseSet(mustRead(t, jwksPath))
+	if err != nil || len(set.Keys) != 1 || set.Keys[0].HasPrivate() || set.Keys[0].Alg != "RS512" {
+		t.Fatalf("jwks.json: %+v, %v", set, err)
+	}
+	if strings.Contains(stdout, "PRIVATE KEY-----") {
+		t.Error("stdout shows the private key")
+	}
+
+	before := mustRead(t, jwksPath)
+	code, _, stderr = runCLI(t, "keys", "new", "-o", dir)
+	if code != ExitUsage || !strings.Contains(stderr, "refusing to overwrite") {
+		t.Errorf("second run: exit %d, %s", code, stderr)
+	}
+	if !bytes.Equal(before, mustRead(t, jwksPath)) {
+		t.Error("second run changed jwks.json")
+	}
+}
+
+func TestKeysNewUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"keys", "new", "--bits", "1024"},
+		{"keys", "new", "--alg", "ES256"},
+		{"keys", "new", "--alg", "HS256"},
+		{"keys", "rotate"},
+		{"keys", "rotate", "--jwks", "https://rp.example.org/jwks.json"},
+		{"keys", "inspect"},
+		{"keys", "inspect", "x.json", "--format", "yaml"},
+		{"keys", "inspect", "http://127.0.0.1/jwks.json"},
+		{"keys", "inspect", filepath.Join(t.TempDir(), "missing.pem")},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
+}
+
+func TestKeysInspectJWKSWithPrivateMemberFailsOnFirstLine(t *testing.T) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaked, _ := jose.JSONWebKey{Key: priv, KeyID: "leaky", Algorithm: "RS256", Use: "sig"}.MarshalJSON()
+	path := writeFile(t, "jwks.json", `{"keys":[`+string(leaked)+`]}`)
+	dValue := base64.RawURLEncoding.EncodeToString(priv.D.Bytes())
+
+	code, stdout, stderr := runCLI(t, "keys", "inspect", path)
+	if code != ExitFailed {
+		t.Errorf("exit %d, want 1 (%s)", code, stderr)
+	}
+	first, _, _ := strings.Cut(stdout, "\n")
+	if !strings.HasPrefix(first, "PRIVATE KEY MATERIAL IN THIS JWKS") || !strings.Contains(first, "leaky (d, p, q, dp, dq, qi)") {
+		t.Errorf("first line = %q", first)
+	}
+	if !strings.Contains(stdout, "[private-member]") || strings.Contains(stdout+stderr, dValue[:24]) {
+		t.Errorf("want the rule reported and no private value shown:\n%s", stdout)
+	}
+
+	code, stdout, stderr = runCLI(t, "keys", "inspect", path, "--format", "json")
+	if code != ExitFailed {
+		t.Errorf("json: exit %d", code)
+	}
+	if first, _, _ := strings.Cut(stderr, "\n"); !strings.HasPrefix(first, "PRIVATE KEY MATERIAL") {
+		t.Errorf("json: stderr first line = %q", first)
+	}
+	var got inspection
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("json: %v\n%s", err, stdout)
+	}
+	if !got.PrivateMaterial || !got.Failed || got.Kind != "jwks" || got.Keys[0].KID != "leaky" || len(got.Keys[0].PrivateMembers) != 6 {
+		t.Errorf("json = %+v", got)
+	}
+	if strings.Contains(stdout, dValue[:24]) {
+		t.Error("json output holds the private exponent")
+	}
+}
+
+func TestKeysInspectSanitisesKids(t *testing.T) {
+	_, _, jwksPath := newKeyDir(t)
+	var doc map[string][]map[string]any
+	json.Unmarshal(mustRead(t, jwksPath), &doc)
+	doc["keys"][0]["kid"] = "evil\x1b[2J\x1b]0;pwned\x07\u202ekid"
+	data, _ := json.Marshal(doc)
+	path := writeFile(t, "evil.json", string(data))
+	for _, format := range []string{"text", "json"} {
+		code, stdout, _ := runCLI(t, "keys", "inspect", path, "--format", format)
+		if code != ExitOK {
+			t.Errorf("%s: exit %d (a warning only)", format, code)
+		}
+		if strings.ContainsAny(stdout, "\x1b\x07\u202e") || strings.Contains(stdout, `\u001b`) {
+			t.Errorf("%s: escape reached the output:\n%q", format, stdout)
+		}
+		if !strings.Contains(stdout, "evilkid") {
+			t.Errorf("%s: cleaned kid missing:\n%s", format, stdout)
+		}
+	}
+}
+
+func TestKeysInspectPrivateKeyAgainstJWKS(t *testing.T) {
+	_, keyPath, jwksPath := newKeyDir(t)
+	_, _, otherJWKS := newKeyDir(t)
+
+	code, stdout, stderr := runCLI(t, "keys", "inspect", keyPath, "--jwks", jwksPath)
+	if code != ExitOK || !strings.Contains(stdout, "Its public half is in "+jwksPath) || !strings.Contains(stdout, "SECRET") {
+		t.Errorf("matching JWKS: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "keys", "inspect", keyPath, "--jwks", otherJWKS)
+	if code != ExitFailed || !strings.Contains(stdout, "its public half is NOT in "+otherJWKS) {
+		t.Errorf("other JWKS: exit %d\n%s", code, stdout)
+	}
+	if strings.Contains(stdout, "PRIVATE KEY-----") {
+		t.Error("inspect printed the key")
+	}
+
+	if err := os.Chmod(keyPath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "keys", "inspect", keyPath)
+	if code != ExitUsage || !strings.Contains(stderr, "chmod 600 "+keyPath) {
+		t.Errorf("0644 key: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "keys", "inspect", jwksPath, "--jwks", otherJWKS)
+	if code != ExitUsage || !strings.Contains(stderr, "--jwks applies to a private key") {
+		t.Errorf("--jwks with a JWKS: exit %d, %s", code, stderr)
+	}
+}
+
+// tlsJWKSServer serves body at /jwks.json on loopback TLS and returns its URL and a CA file.
+func tlsJWKSServer(t *testing.T, body []byte) (url, caFile string) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/jwks.json":
+			w.Header().Set("Content-Type", "application/jwk-set+json")
+			w.Write(body)
+		case "/moved":
+			http.Redirect(w, r, "http://127.0.0.1/jwks.json", http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted-certificate case logs a handshake error
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(caFile, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL, caFile
+}
+
+func TestKeysInspectURL(t *testing.T) {
+	_, keyPath, jwksPath := newKeyDir(t)
+	base, ca := tlsJWKSServer(t, mustRead(t, jwksPath))
+
+	code, stdout, stderr := runCLI(t, "keys", "inspect", base+"/jwks.json", "--ca-cert", ca)
+	if code != ExitOK || !strings.Contains(stdout, "JWK Set with 1 key(s): "+base+"/jwks.json") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "keys", "inspect", keyPath, "--jwks", base+"/jwks.json", "--ca-cert", ca)
+	if code != ExitOK || !strings.Contains(stdout, "Its public half is in") {
+		t.Errorf("--jwks URL: exit %d\n%s", code, stdout)
+	}
+	for name, args := range map[string][]string{
+		"untrusted certificate": {base + "/jwks.json"},
+		"not found":             {base + "/nope", "--ca-cert", ca},
+		"redirect to http":      {base + "/moved", "--ca-cert", ca},
+	} {
+		if code, _, stderr := runCLI(t, append([]string{"keys", "inspect"}, args...)...); code != ExitUsage {
+			t.Errorf("%s: exit %d, want 2 (%s)", name, code, stderr)
+		}
+	}
+}
+
+func TestKeysRotateKeepsOldKeysAndPrintsStepsInOrder(t *testing.T) {
+	dir, oldKey, jwksPath := newKeyDir(t, "--alg", "RS512")
+	before, oldKeyPEM := mustRead(t, jwksPath), mustRead(t, oldKey)
+	oldSet, _ := keys.ParseSet(before)
+
+	code, stdout, stderr := runCLI(t, "keys", "rotate", "--jwks", jwksPath)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	after := mustRead(t, jwksPath)
+	newSet, err := keys.ParseSet(after)
+	if err != nil || len(newSet.Keys) != len(oldSet.Keys)+1 {
+		t.Fatalf("rotated set: %v, %d keys", err, len(newSet.Keys))
+	}
+	for i, k := range oldSet.Keys {
+		if !bytes.Equal(k.JSON, newSet.Keys[i].JSON) {
+			t.Errorf("old key %d changed", i)
+		}
+	}
+	added := newSet.Keys[len(newSet.Keys)-1]
+	if added.Alg != "RS512" || added.HasPrivate() {
+		t.Errorf("added key: %+v", added)
+	}
+	keyFiles, _ := filepath.Glob(filepath.Join(dir, "private-key-*.pem"))
+	if len(keyFiles) != 2 || !bytes.Equal(oldKeyPEM, mustRead(t, oldKey)) {
+		t.Errorf("key files: %v (the old key must be left as it was)", keyFiles)
+	}
+	steps := []string{"1. Publish " + jwksPath, "2. Wait at least 24 hours", "3. Switch signing to the new key", added.KID, "4. Later", "remove the old", "No new configuration submission to NHS"}
+	rest := stdout[strings.Index(stdout, "Rotation steps"):]
+	for _, s := range steps {
+		i := strings.Index(rest, s)
+		if i < 0 {
+			t.Fatalf("%q missing or out of order in:\n%s", s, stdout)
+		}
+		rest = rest[i+len(s):]
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/ui"
+)
+
+// WizardOptions are the flags of `wizard` (and of the bare `cis2-golive` on a terminal).
+type WizardOptions struct {
+	IO         *IOStreams
+	ConfigPath string
+	FromINT    string
+	Accessible bool
+	DraftPath  string
+	OutDir     string
+	Version    string
+
+	// prepare lets `demo` wire the checks to its sandbox; nil for the plain wizard.
+	prepare func(*ui.Options)
+}
+
+func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
+	opts := &WizardOptions{IO: ios, Version: build.Version}
+	cmd := &cobra.Command{
+		Use:   "wizard [--config FILE] [--from-int FILE]",
+		Short: "Walk through the production configuration, check it live, write the outputs",
+		Long: "wizard asks for each production configuration field with inline validation, runs the\n" +
+			"live checks, shows the go-live checklist and writes the files to send NHS England.\n" +
+			"Answers are saved as you go (never a secret) and offered back next time.\n\n" +
+			"It needs a terminal; without one use `cis2-golive check --config FILE`.\n" +
+			"ACCESSIBLE=1 or --accessible asks plain questions with no redraws.",
+		Example: "  cis2-golive wizard\n" +
+			"  cis2-golive wizard --from-int int-config.json\n" +
+			"  cis2-golive wizard --config prod.yaml --accessible",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWizard(cmd.Context(), opts)
+		},
+	}
+	addWizardFlags(cmd, opts)
+	return cmd
+}
+
+func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
+	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "prefill the answers from this configuration file")
+	cmd.Flags().StringVar(&opts.FromINT, "from-int", "", "prefill from your INT configuration (YAML, JSON or Connection Manager export) and compare against it")
+	cmd.Flags().BoolVar(&opts.Accessible, "accessible", false, "plain prompts for screen readers (also ACCESSIBLE=1)")
+	cmd.Flags().StringVar(&opts.DraftPath, "draft", "", "draft file (default: $"+model.DraftEnv+" or the user config dir)")
+	cmd.Flags().StringVarP(&opts.OutDir, "output-dir", "o", ".", "directory for the files written at the end")
+}
+
+// errNoTerminal names the way to run without a terminal.
+var errNoTerminal = errors.New("the wizard needs a terminal (stdin and stdout); without one, run `cis2-golive check --config FILE`")
+
+func runWizard(ctx context.Context, opts *WizardOptions) error {
+	ios := opts.IO
+	if !ios.CanPrompt() {
+		return usageError(errNoTerminal)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	uo := ui.Options{
+		OutDir:     opts.OutDir,
+		Version:    opts.Version,
+		Accessible: opts.Accessible || ios.Getenv("ACCESSIBLE") != "",
+	}
+	if opts.ConfigPath != "" {
+		cfg, _, err := model.Load(opts.ConfigPath)
+		if err != nil {
+			return usageError(err)
+		}
+		uo.Config = cfg
+	}
+	if opts.FromINT != "" {
+		cfg, _, err := model.Load(opts.FromINT)
+		if err != nil {
+			return usageError(fmt.Errorf("--from-int: %w", err))
+		}
+		uo.INT = cfg
+	}
+	uo.DraftPath = opts.DraftPath
+	if uo.DraftPath == "" {
+		if p := ios.Getenv(model.DraftEnv); p != "" {
+			uo.DraftPath = p
+		} else if p, err := model.DefaultDraftPath(); err == nil {
+			uo.DraftPath = p
+		}
+	}
+	if uo.DraftPath != "" {
+		d, err := model.LoadDraft(uo.DraftPath)
+		if err != nil {
+			fmt.Fprintf(ios.ErrOut, "warning: %v\n", err)
+		}
+		uo.Draft = d
+	}
+	if opts.prepare != nil {
+		opts.prepare(&uo)
+	}
+	res, err := ui.Run(ctx, uo, ios.In, ios.ErrOut)
+	if errors.Is(err, ui.ErrCancelled) {
+		if uo.DraftPath != "" {
+			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers so far are in %s; run cis2-golive again to resume.\n", uo.DraftPath)
+		}
+		return &ExitError{Code: ExitCancelled}
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range res.Written {
+		fmt.Fprintln(ios.Out, p)
+	}
+	return nil
+}

@@ -1,0 +1,26 @@
+package model
+
+import "strings"
+
+// FieldFindings returns the findings of Validate that are about one field (for
+// redirect_uris, every redirect_uris[i] too), so a form can show them beside that field.
+func FieldFindings(c *Config, field string) []Finding {
+	var out []Finding
+	for _, f := range Validate(c) {
+		if f.Field == field || strings.HasPrefix(f.Field, field+"[") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// FirstFail returns the first Fail finding as an error, or nil: the shape a form field's
+// validate function wants. Warnings never block an answer.
+func FirstFail(fs []Finding) error {
+	for _, f := range fs {
+		if f.Severity == Fail {
+			return f
+		}
+	}
+	return nil
+}

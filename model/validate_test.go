@@ -1,0 +1,149 @@
+package model
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// validProd is a configuration every rule passes; each case below changes one thing.
+func validProd() *Config {
+	return &Config{
+		Environment:                 Production,
+		Organisation:                "Acme Health Ltd",
+		ContactEmail:                "it@acme-health.co.uk",
+		ClientID:                    "123456789012.apps.supplier",
+		RedirectURIs:                []string{"https://epr.acme-health.co.uk/cb", "https://admin.acme-health.co.uk/cb"},
+		BackchannelLogoutURI:        "https://epr.acme-health.co.uk/bcl",
+		TokenEndpointAuthMethod:     PrivateKeyJWT,
+		JWKSURI:                     "https://epr.acme-health.co.uk/jwks.json",
+		TokenEndpointAuthSigningAlg: "RS512",
+		UserinfoSignedResponseAlg:   "RS256",
+	}
+}
+
+func TestValidProductionConfigHasNoFindings(t *testing.T) {
+	if fs := Validate(validProd()); len(fs) != 0 {
+		t.Fatalf("want no findings, got %+v", fs)
+	}
+}
+
+// TestRules covers every rule with a failing value; the passing value of each rule is the
+// corresponding field of validProd, asserted above and again per case via wantNone.
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(c *Config)
+		rule   string
+		field  string
+		sev    Severity
+	}{
+		{"environment unset", func(c *Config) { c.Environment = "" }, "environment", "environment", Warn},
+		{"environment unknown", func(c *Config) { c.Environment = "prod" }, "environment", "environment", Fail},
+		{"contact email", func(c *Config) { c.ContactEmail = "Ops <ops@x.uk>" }, "contact_email", "contact_email", Warn},
+		{"client id format", func(c *Config) { c.ClientID = "my-client" }, "client_id", "client_id", Warn},
+		{"no redirect uris", func(c *Config) { c.RedirectURIs = nil }, "redirect_uris.required", "redirect_uris", Fail},
+		{"http in production", func(c *Config) { c.RedirectURIs[0] = "http://epr.acme-health.co.uk/cb" }, "uri.scheme", "redirect_uris[0]", Fail},
+		{"custom scheme in production", func(c *Config) { c.RedirectURIs[0] = "com.acme.epr:/cb" }, "uri.absolute", "redirect_uris[0]", Fail},
+		{"fragment", func(c *Config) { c.RedirectURIs[1] = "https://admin.acme-health.co.uk/cb#x" }, "uri.fragment", "redirect_uris[1]", Fail},
+		{"userinfo", func(c *Config) { c.RedirectURIs[0] = "https://bob@epr.acme-health.co.uk/cb" }, "uri.userinfo", "redirect_uris[0]", Fail},
+		{"wildcard", func(c *Config) { c.RedirectURIs[0] = "https://*.acme-health.co.uk/cb" }, "uri.wildcard", "redirect_uris[0]", Fail},
+		{"whitespace", func(c *Config) { c.RedirectURIs[0] = " https://epr.acme-health.co.uk/cb" }, "uri.whitespace", "redirect_uris[0]", Fail},
+		{"empty uri", func(c *Config) { c.RedirectURIs[0] = "" }, "uri.empty", "redirect_uris[0]", Fail},
+		{"relative uri", func(c *Config) { c.RedirectURIs[0] = "/cb" }, "uri.absolute", "redirect_uris[0]", Fail},
+		{"mixed-case host", func(c *Config) { c.RedirectURIs[0] = "https://EPR.acme-health.co.uk/cb" }, "uri.case", "redirect_uris[0]", Warn},
+		{"idn host", func(c *Config) { c.RedirectURIs[0] = "https://bücher.acme-health.co.uk/cb" }, "uri.idn", "redirect_uris[0]", Warn},
+		{"localhost", func(c *Config) { c.RedirectURIs[0] = "https://localhost/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
+		{"loopback ip", func(c *Config) { c.RedirectURIs[0] = "https://127.0.0.1/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
+		{"private ip", func(c *Config) { c.RedirectURIs[0] = "https://10.1.2.3/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
+		{"ngrok", func(c *Config) { c.RedirectURIs[0] = "https://abc123.ngrok-free.app/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
+		{".local host", func(c *Config) { c.RedirectURIs[0] = "https://epr.local/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
+		{".test host", func(c *Config) { c.RedirectURIs[0] = "https://epr.test/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
+		{"example host", func(c *Config) { c.RedirectURIs[0] = "https://app.example.com/cb" }, "uri.host.example", "redirect_uris[0]", Warn},
+		{"duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] }, "uri.duplicate", "redirect_uris[1]", Fail},
+		{"trailing-slash near duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] + "/" }, "uri.near-duplicate", "redirect_uris[1]", Warn},
+		{"missing logout uri", func(c *Config) { c.BackchannelLogoutURI = "" }, "backchannel_logout_uri.required", "backchannel_logout_uri", Fail},
+		{"logout uri on public ip", func(c *Config) { c.BackchannelLogoutURI = "https://203.0.113.7/bcl" }, "uri.host.ip", "backchannel_logout_uri", Fail},
+		{"jwks uri on public ip", func(c *Config) { c.JWKSURI = "https://203.0.113.7/jwks" }, "uri.host.ip", "jwks_uri", Fail},
+		{"jwks uri http", func(c *Config) { c.JWKSURI = "http://epr.acme-health.co.uk/jwks.json" }, "uri.scheme", "jwks_uri", Fail},
+		{"no auth method", func(c *Config) { c.TokenEndpointAuthMethod = "" }, "token_endpoint_auth_method", "token_endpoint_auth_method", Fail},
+		{"unknown auth method", func(c *Config) { c.TokenEndpointAuthMethod = "tls_client_auth" }, "token_endpoint_auth_method", "token_endpoint_auth_method", Fail},
+		{"legacy auth method", func(c *Config) {
+			c.TokenEndpointAuthMethod, c.JWKSURI, c.TokenEndpointAuthSigningAlg = ClientSecretPost, "", ""
+		}, "token_endpoint_auth_method", "token_endpoint_auth_method", Warn},
+		{"pkj without jwks uri", func(c *Config) { c.JWKSURI = "" }, "jwks_uri.required", "jwks_uri", Fail},
+		{"pkj without alg", func(c *Config) { c.TokenEndpointAuthSigningAlg = "" }, "token_endpoint_auth_signing_alg.required", "token_endpoint_auth_signing_alg", Fail},
+		{"alg not offered", func(c *Config) { c.TokenEndpointAuthSigningAlg = "HS256" }, "token_endpoint_auth_signing_alg", "token_endpoint_auth_signing_alg", Fail},
+		{"secret with jwks uri", func(c *Config) {
+			c.TokenEndpointAuthMethod, c.TokenEndpointAuthSigningAlg = ClientSecretBasic, ""
+		}, "jwks_uri.unexpected", "jwks_uri", Fail},
+		{"secret with alg", func(c *Config) {
+			c.TokenEndpointAuthMethod, c.JWKSURI = ClientSecretBasic, ""
+		}, "token_endpoint_auth_signing_alg.unexpected", "token_endpoint_auth_signing_alg", Fail},
+		{"userinfo alg", func(c *Config) { c.UserinfoSignedResponseAlg = "none" }, "userinfo_signed_response_alg", "userinfo_signed_response_alg", Fail},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := validProd()
+			tt.mutate(c)
+			fs := Validate(c)
+			i := slices.IndexFunc(fs, func(f Finding) bool { return f.Rule == tt.rule && f.Field == tt.field })
+			if i < 0 {
+				t.Fatalf("want rule %s on %s, got %+v", tt.rule, tt.field, fs)
+			}
+			f := fs[i]
+			if f.Severity != tt.sev {
+				t.Errorf("severity = %s, want %s", f.Severity, tt.sev)
+			}
+			if f.Message == "" || f.Fix == "" {
+				t.Errorf("finding must say what is wrong and how to fix it: %+v", f)
+			}
+		})
+	}
+}
+
+func TestIntegrationIsMoreLenient(t *testing.T) {
+	c := validProd()
+	c.Environment = Integration
+	c.RedirectURIs = []string{"http://localhost:8080/cb", "https://localhost/cb"}
+	c.BackchannelLogoutURI = ""
+	for _, f := range Validate(c) {
+		if f.Severity == Fail {
+			t.Errorf("integration: unexpected failure %+v", f)
+		}
+	}
+}
+
+func TestValidateReportsEveryFinding(t *testing.T) {
+	c := validProd()
+	c.RedirectURIs = []string{"http://a.acme-health.co.uk/cb", "https://b.acme-health.co.uk/cb#f", "https://c.acme-health.co.uk/x", "https://c.acme-health.co.uk/x"}
+	c.JWKSURI = ""
+	var rules []string
+	for _, f := range Validate(c) {
+		rules = append(rules, f.Rule)
+	}
+	for _, want := range []string{"uri.scheme", "uri.fragment", "uri.duplicate", "jwks_uri.required"} {
+		if !slices.Contains(rules, want) {
+			t.Errorf("missing %s in %v", want, rules)
+		}
+	}
+}
+
+func TestIDNFixShowsPunycode(t *testing.T) {
+	fs := ValidateURI("redirect_uris[0]", "https://bücher.acme-health.co.uk/cb", RedirectURI, Production)
+	if len(fs) != 1 || !strings.Contains(fs[0].Fix, "xn--bcher-kva.acme-health.co.uk") {
+		t.Fatalf("want punycode in the fix, got %+v", fs)
+	}
+}
+
+func TestCIS2TableIsConsistent(t *testing.T) {
+	for _, env := range []Environment{Integration, Production} {
+		e := CIS2.Environments[env]
+		if !strings.Contains(e.Issuer, ":443/") || !strings.HasPrefix(e.TokenEndpoint, e.Issuer) {
+			t.Errorf("%s: issuer must keep the explicit :443 and prefix the token endpoint: %+v", env, e)
+		}
+	}
+	if !PrivateKeyJWT.Offered() || !ClientSecretBasic.Offered() || !ClientSecretJWT.Legacy() || AuthMethod("none").Known() {
+		t.Error("auth method table disagrees with the go-live page")
+	}
+}

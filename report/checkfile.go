@@ -1,0 +1,43 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+)
+
+// maxCheckFile bounds a results file: a full run is a few kilobytes.
+const maxCheckFile = 4 << 20
+
+// ReadCheckReport reads the output of `check --format json`. The file is bounded in size and
+// must hold a results list; its text is cleaned when rendered, not here.
+func ReadCheckReport(path string) (CheckReport, error) {
+	var rep CheckReport
+	f, err := os.Open(path)
+	if err != nil {
+		return rep, fmt.Errorf("read check results %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCheckFile+1))
+	if err != nil {
+		return rep, fmt.Errorf("read check results %s: %w", path, err)
+	}
+	if len(data) > maxCheckFile {
+		return rep, fmt.Errorf("read check results %s: larger than 4 MiB; pass the output of `check --format json`", path)
+	}
+	var probe struct {
+		Results *[]checks.Result `json:"results"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil || probe.Results == nil {
+		return rep, fmt.Errorf("read check results %s: not the output of `cis2-golive check --format json` (want an object with \"results\")", path)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return rep, fmt.Errorf("read check results %s: %w", path, err)
+	}
+	// Recount rather than trust the file's summary.
+	rep.Summary = checks.Summarise(rep.Results)
+	return rep, nil
+}

@@ -1,0 +1,195 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// The file names `submission` writes.
+const (
+	SubmissionJSONFile     = "cis2-production-config.json"
+	SubmissionMarkdownFile = "cis2-production-config.md"
+)
+
+// ConnectionManagerClient is the client object in the shape NHS's Connection Manager uses, so
+// the CIS2 team can read the production submission as they read INT configurations.
+type ConnectionManagerClient struct {
+	RedirectURIs            []string `json:"redirect_uris"`
+	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	JWKSURI                 string   `json:"jwks_uri,omitempty"`
+	JWKSURISigningAlgorithm string   `json:"jwks_uri_signing_algorithm,omitempty"`
+	ClientName              string   `json:"client_name"`
+	Description             string   `json:"description,omitempty"`
+}
+
+// SubmissionChecks is the evidence attached to a submission: where it came from, the counts,
+// and every result that was not a pass.
+type SubmissionChecks struct {
+	Source   string          `json:"source"`
+	Summary  checks.Summary  `json:"summary"`
+	Findings []checks.Result `json:"findings"`
+}
+
+// Submission is the production configuration NHS England deploys, with who is sending it and
+// the check evidence. It holds no secret: FindSecret must pass before one is built.
+type Submission struct {
+	Client ConnectionManagerClient `json:"client"`
+	// UserinfoSignedResponseAlg is empty when userinfo responses are not signed.
+	UserinfoSignedResponseAlg string           `json:"userinfo_signed_response_alg"`
+	Environment               string           `json:"environment"`
+	ClientID                  string           `json:"client_id,omitempty"`
+	Organisation              string           `json:"organisation"`
+	Product                   string           `json:"product"`
+	Contact                   string           `json:"contact"`
+	GeneratedAt               string           `json:"generated_at"`
+	ToolVersion               string           `json:"tool_version"`
+	Checks                    SubmissionChecks `json:"checks"`
+}
+
+// NewSubmission builds the submission. source says where results came from ("offline rules"
+// or a results file); generated is the caller's clock reading, so output is reproducible.
+func NewSubmission(cfg *model.Config, results []checks.Result, source string, generated time.Time, toolVersion string) Submission {
+	findings := []checks.Result{}
+	for _, r := range results {
+		if r.Status != checks.Pass {
+			findings = append(findings, cleanResult(r))
+		}
+	}
+	redirects := make([]string, len(cfg.RedirectURIs))
+	copy(redirects, cfg.RedirectURIs)
+	return Submission{
+		Client: ConnectionManagerClient{
+			RedirectURIs:            redirects,
+			BackchannelLogoutURI:    cfg.BackchannelLogoutURI,
+			TokenEndpointAuthMethod: string(cfg.TokenEndpointAuthMethod),
+			JWKSURI:                 cfg.JWKSURI,
+			JWKSURISigningAlgorithm: cfg.TokenEndpointAuthSigningAlg,
+			ClientName:              cfg.Product,
+			Description:             cfg.Description,
+		},
+		UserinfoSignedResponseAlg: cfg.UserinfoSignedResponseAlg,
+		Environment:               string(cfg.EffectiveEnvironment()),
+		ClientID:                  cfg.ClientID,
+		Organisation:              cfg.Organisation,
+		Product:                   cfg.Product,
+		Contact:                   cfg.ContactEmail,
+		GeneratedAt:               generated.UTC().Format(time.RFC3339),
+		ToolVersion:               toolVersion,
+		Checks:                    SubmissionChecks{Source: source, Summary: checks.Summarise(results), Findings: findings},
+	}
+}
+
+// cleanResult makes a result from a file safe to copy into the submission.
+func cleanResult(r checks.Result) checks.Result {
+	out := checks.Result{ID: Clean(r.ID), Target: Clean(r.Target), Status: r.Status, Message: Clean(r.Message), Fix: Clean(r.Fix)}
+	if len(r.Evidence) > 0 {
+		out.Evidence = map[string]string{}
+		for k, v := range r.Evidence {
+			out.Evidence[Clean(k)] = Clean(v)
+		}
+	}
+	return out
+}
+
+// WriteSubmissionJSON renders the submission as indented JSON.
+func WriteSubmissionJSON(w io.Writer, s Submission) error { return writeJSON(w, s) }
+
+// securityPattern names the method as NHS's page does.
+func securityPattern(m string) string {
+	switch model.AuthMethod(m) {
+	case model.PrivateKeyJWT:
+		return "Private Key JWT (`private_key_jwt`)"
+	case model.ClientSecretBasic:
+		return "Client Secret (`client_secret_basic`)"
+	case "":
+		return "not set"
+	}
+	return "`" + mdCode(m) + "` (not one NHS's go-live page offers)"
+}
+
+func orNotApplicable(v string, pkjwt bool) string {
+	switch {
+	case v != "":
+		return "`" + mdCode(v) + "`"
+	case pkjwt:
+		return "**missing** (required for Private Key JWT)"
+	}
+	return "not applicable (Client Secret)"
+}
+
+func orDash(v string) string {
+	if strings.TrimSpace(v) == "" {
+		return "—"
+	}
+	return mdCell(v)
+}
+
+// WriteSubmissionMarkdown renders the submission for a person: the six items of NHS's "Submit
+// your production configuration" list, in that order, then the check evidence.
+func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
+	var b strings.Builder
+	c := s.Client
+	pkjwt := c.TokenEndpointAuthMethod == string(model.PrivateKeyJWT)
+	title := "CIS2 Authentication production configuration"
+	if s.Product != "" {
+		title += ": " + s.Product
+	}
+	fmt.Fprintf(&b, "# %s\n\n", mdCell(title))
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Organisation | %s |\n", orDash(s.Organisation))
+	fmt.Fprintf(&b, "| Product (client name) | %s |\n", orDash(s.Product))
+	if s.Client.Description != "" {
+		fmt.Fprintf(&b, "| Description | %s |\n", mdCell(s.Client.Description))
+	}
+	fmt.Fprintf(&b, "| Contact | %s |\n", orDash(s.Contact))
+	clientID := "to be assigned by CIS2"
+	if s.ClientID != "" {
+		clientID = "`" + mdCode(s.ClientID) + "`"
+	}
+	fmt.Fprintf(&b, "| Client ID | %s |\n", clientID)
+	fmt.Fprintf(&b, "| Environment | %s |\n", mdCell(s.Environment))
+
+	b.WriteString("\n## Production configuration\n\n")
+	b.WriteString("1. **Production Redirection URIs**\n")
+	if len(c.RedirectURIs) == 0 {
+		b.WriteString("   - **none given**\n")
+	}
+	for _, u := range c.RedirectURIs {
+		fmt.Fprintf(&b, "   - `%s`\n", mdCode(u))
+	}
+	logout := "**none given**"
+	if c.BackchannelLogoutURI != "" {
+		logout = "`" + mdCode(c.BackchannelLogoutURI) + "`"
+	}
+	fmt.Fprintf(&b, "2. **Production Backchannel Logout URI:** %s\n", logout)
+	fmt.Fprintf(&b, "3. **Security pattern used:** %s\n", securityPattern(c.TokenEndpointAuthMethod))
+	fmt.Fprintf(&b, "4. **JWKS endpoint URI:** %s\n", orNotApplicable(c.JWKSURI, pkjwt))
+	fmt.Fprintf(&b, "5. **Token Endpoint Signing Algorithm:** %s\n", orNotApplicable(c.JWKSURISigningAlgorithm, pkjwt))
+	userinfo := "No (userinfo responses are not signed)"
+	if s.UserinfoSignedResponseAlg != "" {
+		userinfo = "Yes, signed with `" + mdCode(s.UserinfoSignedResponseAlg) + "`"
+	}
+	fmt.Fprintf(&b, "6. **Signed userinfo responses:** %s\n", userinfo)
+
+	sum := s.Checks.Summary
+	fmt.Fprintf(&b, "\n## Check evidence\n\n**%d passed · %d warnings · %d failed · %d skipped** (%s)\n\n",
+		sum.Pass, sum.Warn, sum.Fail, sum.Skip, mdCell(s.Checks.Source))
+	if len(s.Checks.Findings) == 0 {
+		b.WriteString("No warnings or failures.\n")
+	} else {
+		b.WriteString("| Result | Check | Target | Finding |\n|---|---|---|---|\n")
+		for _, r := range s.Checks.Findings {
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", Mark(r.Status), mdCode(r.ID), mdCell(r.Target), mdCell(r.Message))
+		}
+	}
+	fmt.Fprintf(&b, "\n---\n\nGenerated %s by cis2-golive %s. Holds no client secret or private key.\n", s.GeneratedAt, mdCell(s.ToolVersion))
+	b.WriteString("NHS England asks for a minimum of 2 weeks after submission to deploy the configuration and resolve any issues.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,147 @@
+package sandbox
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Faults switch the sandbox's relying party into the broken behaviours the live checks must
+// catch. The zero value is a relying party that does everything right.
+type Faults struct {
+	// BCLAcceptsAll: the back-channel logout endpoint answers 200 to any token, even one it
+	// cannot have verified.
+	BCLAcceptsAll bool
+	// JWKSLeaksPrivate: the JWKS publishes the private key members (d, p, q, dp, dq, qi).
+	JWKSLeaksPrivate bool
+	// JWKSWrongAlg: the JWKS holds only an EC P-256 key (alg ES256), which cannot verify the
+	// RS512 the configuration declares; the relying party's RSA key is missing.
+	JWKSWrongAlg bool
+	// ExpiredCert: the relying party's certificate expired yesterday (its CA is still valid).
+	ExpiredCert bool
+	// WrongHost: the relying party's certificate names another host.
+	WrongHost bool
+	// SelfSigned: the relying party's certificate is self-signed, not issued by the sandbox CA.
+	SelfSigned bool
+	// OldTLS: the relying party speaks only TLS 1.0, which CIS2 refuses.
+	OldTLS bool
+	// Delay holds every relying party request this long before it is answered.
+	Delay time.Duration
+	// Hang: the relying party accepts connections and requests but never answers.
+	Hang bool
+	// Drip: the relying party answers 200 and then sends its body one byte per DripInterval.
+	Drip bool
+	// DripInterval is the gap between dripped bytes (default one second).
+	DripInterval time.Duration
+}
+
+// SlowDelay is what the "slow" fault name sets Delay to.
+const SlowDelay = 2 * time.Second
+
+type faultName struct {
+	name, help string
+	set        func(*Faults)
+}
+
+// faultNames maps each --fault name to what it switches on, with a one-line description.
+var faultNames = []faultName{
+	{"bcl-accepts-all", "back-channel logout answers 200 to a token it cannot have verified", func(f *Faults) { f.BCLAcceptsAll = true }},
+	{"jwks-private", "the JWKS leaks the private key (d, p, q…)", func(f *Faults) { f.JWKSLeaksPrivate = true }},
+	{"jwks-wrong-alg", "the JWKS holds only an EC key, which cannot verify the declared RS512", func(f *Faults) { f.JWKSWrongAlg = true }},
+	{"expired-cert", "the relying party's TLS certificate has expired", func(f *Faults) { f.ExpiredCert = true }},
+	{"wrong-host", "the relying party's TLS certificate names another host", func(f *Faults) { f.WrongHost = true }},
+	{"self-signed", "the relying party's TLS certificate is self-signed", func(f *Faults) { f.SelfSigned = true }},
+	{"old-tls", "the relying party speaks only TLS 1.0", func(f *Faults) { f.OldTLS = true }},
+	{"slow", fmt.Sprintf("every relying party answer is delayed %s", SlowDelay), func(f *Faults) { f.Delay = SlowDelay }},
+	{"hang", "the relying party never answers", func(f *Faults) { f.Hang = true }},
+	{"drip", "the relying party sends its answers one byte a second", func(f *Faults) { f.Drip = true }},
+}
+
+// FaultNames lists the names ParseFaults accepts, each with what it breaks.
+func FaultNames() [][2]string {
+	out := make([][2]string, len(faultNames))
+	for i, f := range faultNames {
+		out[i] = [2]string{f.name, f.help}
+	}
+	return out
+}
+
+// ParseFaults turns --fault names into Faults.
+func ParseFaults(names []string) (Faults, error) {
+	var f Faults
+	for _, n := range names {
+		want := strings.ToLower(strings.TrimSpace(n))
+		i := slices.IndexFunc(faultNames, func(e faultName) bool { return e.name == want })
+		if i < 0 {
+			known := make([]string, len(faultNames))
+			for j, e := range faultNames {
+				known[j] = e.name
+			}
+			return Faults{}, fmt.Errorf("unknown fault %q: use one of %s", n, strings.Join(known, ", "))
+		}
+		faultNames[i].set(&f)
+	}
+	return f, nil
+}
+
+// misbehave wraps a relying party handler with the transport-level faults: delay, hang, drip.
+// Every wait also ends when the client goes away or the sandbox closes, so Close never hangs.
+func (s *Sandbox) misbehave(h http.Handler) http.Handler {
+	f := s.opts.Faults
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.Delay > 0 && !s.wait(r, f.Delay) {
+			// Cut the connection rather than let net/http send an empty 200 for us.
+			panic(http.ErrAbortHandler)
+		}
+		if f.Hang {
+			s.wait(r, -1)
+			panic(http.ErrAbortHandler)
+		}
+		if f.Drip {
+			s.drip(w, r, f.DripInterval)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// wait blocks for d (forever when d < 0) and reports whether it ran to the end.
+func (s *Sandbox) wait(r *http.Request, d time.Duration) bool {
+	var timer <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-timer:
+		return true
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+	return false
+}
+
+// drip sends a plausible JSON body one byte at a time, for as long as the client listens.
+func (s *Sandbox) drip(w http.ResponseWriter, r *http.Request, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	body := `{"keys":[` + strings.Repeat(" ", 1<<20)
+	for i := 0; i < len(body); i++ {
+		if _, err := w.Write([]byte{body[i]}); err != nil {
+			return
+		}
+		if rc.Flush() != nil {
+			return
+		}
+		if !s.wait(r, every) {
+			panic(http.ErrAbortHandler) // cut the body short, as a dying server would
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
+)
+
+// checklist shows the go-live checklist from package report: items the tool verified are
+// ticked from the check results, the rest are ticked here and saved in the draft. It shows
+// the earliest go-live date (submission date + NHS's two weeks) and writes the outputs.
+type checklist struct {
+	c       *common
+	cursor  int // rows: items..., submitted date, write
+	editing bool
+	date    textinput.Model
+	err     string
+	writing bool
+}
+
+// ChecklistFile is the go-live checklist the wizard writes beside the submission.
+const ChecklistFile = "cis2-golive-checklist.md"
+
+// ConfigFile is the answers, as a configuration `check --config` reads.
+const ConfigFile = "cis2-golive.yaml"
+
+// outputsWrittenMsg reports the files a write produced.
+type outputsWrittenMsg struct {
+	paths []string
+	err   error
+}
+
+var checklistKeys = struct{ Move, Toggle, Enter key.Binding }{
+	Move:   binding("↑/↓", "move", "up", "down"),
+	Toggle: binding("space", "tick", "x"),
+	Enter:  binding("enter", "tick / edit / write"),
+}
+
+func newChecklist(c *common) *checklist {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.Placeholder = report.DateLayout
+	in.CharLimit = 10
+	return &checklist{c: c, date: in}
+}
+
+func (s *checklist) enter() tea.Cmd {
+	s.editing, s.err = false, ""
+	return nil
+}
+
+func (s *checklist) build() report.Checklist {
+	submitted, _ := time.Parse(report.DateLayout, s.c.submittedOn)
+	return report.NewChecklist(s.c.cfg, s.c.results, s.c.ticks, submitted)
+}
+
+func (s *checklist) update(msg tea.Msg) tea.Cmd {
+	cl := s.build()
+	n := len(cl.Items)
+	switch msg := msg.(type) {
+	case outputsWrittenMsg:
+		s.writing = false
+		if msg.err != nil {
+			s.err = msg.err.Error()
+			return nil
+		}
+		s.c.written = msg.paths
+		return func() tea.Msg { return finishMsg{} }
+	case tea.KeyPressMsg:
+		if s.editing {
+			return s.editDate(msg)
+		}
+		switch msg.String() {
+		case "up", "k":
+			s.cursor = max(0, s.cursor-1)
+		case "down", "j", "tab":
+			s.cursor = min(n+1, s.cursor+1)
+		case "space", " ", "x":
+			s.toggle(cl)
+		case "enter":
+			switch {
+			case s.cursor < n:
+				s.toggle(cl)
+			case s.cursor == n:
+				s.editing = true
+				s.date.SetValue(s.c.submittedOn)
+				s.date.CursorEnd()
+				return s.date.Focus()
+			case !s.writing:
+				s.writing, s.err = true, ""
+				return writeOutputs(s.c.opts, cloneConfig(*s.c.cfg), s.c.results, cl)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *checklist) toggle(cl report.Checklist) {
+	if s.cursor >= len(cl.Items) {
+		return
+	}
+	it := cl.Items[s.cursor]
+	if it.FromEvidence {
+		s.err = "the tool ticks this from the live check results"
+		return
+	}
+	s.err = ""
+	s.c.ticks[it.ID] = !s.c.ticks[it.ID]
+}
+
+func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		s.editing, s.err = false, ""
+		return nil
+	case "enter":
+		v := strings.TrimSpace(s.date.Value())
+		if v != "" {
+			if _, err := time.Parse(report.DateLayout, v); err != nil {
+				s.err = "write the date as YYYY-MM-DD, e.g. " + s.c.opts.now().Format(report.DateLayout)
+				return nil
+			}
+		}
+		s.c.submittedOn, s.editing, s.err = v, false, ""
+		s.date.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	s.date, cmd = s.date.Update(msg)
+	return cmd
+}
+
+// writeOutputs writes the submission (JSON and Markdown, via package report), the checklist
+// and the answers as a configuration file. The user chose "write", so existing files from an
+// earlier run are replaced (atomically); the paths are printed.
+func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl report.Checklist) tea.Cmd {
+	now := opts.now()
+	dir := opts.OutDir
+	if dir == "" {
+		dir = "."
+	}
+	return func() tea.Msg {
+		if err := report.FindSecret(&cfg); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		source := "cis2-golive wizard live checks"
+		if results == nil {
+			results, source = checks.Offline(&cfg, nil), "offline rules"
+		}
+		sub := report.NewSubmission(&cfg, results, source, now, opts.Version)
+		var js, md, ck bytes.Buffer
+		if err := report.WriteSubmissionJSON(&js, sub); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		if err := report.WriteSubmissionMarkdown(&md, sub); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		if err := report.WriteChecklist(&ck, report.Markdown, cl); err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		cfgData, err := model.Marshal(ConfigFile, &cfg)
+		if err != nil {
+			return outputsWrittenMsg{err: err}
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return outputsWrittenMsg{err: fmt.Errorf("create %s: %w", dir, err)}
+		}
+		var paths []string
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{
+			{report.SubmissionJSONFile, js.Bytes()}, {report.SubmissionMarkdownFile, md.Bytes()},
+			{ChecklistFile, ck.Bytes()}, {ConfigFile, cfgData},
+		} {
+			p := filepath.Join(dir, f.name)
+			if err := model.WriteFileAtomic(p, f.data, 0o644); err != nil {
+				return outputsWrittenMsg{err: err}
+			}
+			paths = append(paths, p)
+		}
+		return outputsWrittenMsg{paths: paths}
+	}
+}
+
+func (s *checklist) view() string {
+	st := s.c.styles
+	cl := s.build()
+	var lines []string
+	cursorAt := 0
+	section := ""
+	for i, it := range cl.Items {
+		if it.Section != section {
+			section = it.Section
+			lines = append(lines, st.Heading.Render(section))
+		}
+		box := "[ ]"
+		if it.Done {
+			box = st.Pass.Render("[x]")
+		}
+		text := it.Text
+		if it.FromEvidence {
+			text += st.Faint.Render(" (from checks: " + it.Evidence + ")")
+		}
+		if i == s.cursor {
+			cursorAt = len(lines)
+		}
+		// One row per item so the list fits; the selected item's full text is shown below.
+		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(box+" "+text, s.c.width-2, "…")))
+	}
+	n := len(cl.Items)
+	first, last := listWindow(len(lines), cursorAt, max(3, s.c.height-8))
+	if s.cursor >= n {
+		first, last = listWindow(len(lines), len(lines)-1, max(3, s.c.height-8))
+	}
+	var b strings.Builder
+	b.WriteString(st.Faint.Render(fmt.Sprintf("%d of %d done", cl.Done(), n)) + "\n")
+	b.WriteString(strings.Join(lines[first:last], "\n") + "\n")
+	if s.cursor < n {
+		b.WriteString(st.Faint.Render(ansi.Truncate(cl.Items[s.cursor].Text, 2*s.c.width-4, "…")) + "\n")
+	}
+
+	date := s.c.submittedOn
+	if date == "" {
+		date = "not yet (enter to set)"
+	}
+	if s.editing {
+		date = s.date.View()
+	}
+	b.WriteString(cursorLine(st, s.cursor == n, "Submitted to NHS on: "+date) + "\n")
+	if !cl.EarliestGoLive.IsZero() {
+		b.WriteString("  " + st.Heading.Render("Earliest go-live: "+cl.EarliestGoLive.Format("Monday 2 January 2006")) +
+			st.Faint.Render(" (NHS needs at least 2 weeks)") + "\n")
+	}
+	b.WriteString(cursorLine(st, s.cursor == n+1, st.Heading.Render("Write files and finish →")) + "\n")
+	switch {
+	case s.writing:
+		b.WriteString(st.Faint.Render("  writing…") + "\n")
+	case s.err != "":
+		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
+	}
+	return b.String()
+}
+
+func (s *checklist) keys() []key.Binding {
+	if s.editing {
+		return []key.Binding{binding("enter", "save date"), binding("esc", "cancel")}
+	}
+	return []key.Binding{checklistKeys.Move, checklistKeys.Toggle, checklistKeys.Enter}
+}
+
+func (s *checklist) leave() error {
+	return errors.New("this is the last step: choose “Write files and finish”")
+}
+
+func (s *checklist) capturesEsc() bool { return s.editing }
+
+func timeParse(v string) (time.Time, error) { return time.Parse(report.DateLayout, v) }

@@ -1,0 +1,313 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+)
+
+// checksScreen runs the checks: every line appears at once with a spinner and turns
+// pass/warn/fail as its result streams in. The runner works in a goroutine started by a
+// tea.Cmd; each result comes back as a checkResultMsg, so Update never waits on the network.
+type checksScreen struct {
+	c       *common
+	list    []checks.Check
+	results []checks.Result
+	pending []bool
+	gen     []int // per line, so a stale result from an earlier run is dropped
+	cursor  int
+	spin    spinner.Model
+	cancel  context.CancelFunc
+
+	askKey bool
+	keyIn  textinput.Model
+}
+
+// checkResultMsg is one result of one run; next keeps listening to that run.
+type checkResultMsg struct {
+	i, gen int
+	r      checks.Result
+	next   <-chan checkResultMsg
+}
+
+// checkRunEndMsg says a run's channel is drained.
+type checkRunEndMsg struct{}
+
+var checkKeys = struct{ Rerun, RerunAll, Key, Move, Next key.Binding }{
+	Rerun:    binding("r", "re-run"),
+	RerunAll: binding("R", "re-run all"),
+	Key:      binding("k", "key file"),
+	Move:     binding("↑/↓", "move", "up", "down"),
+	Next:     binding("enter", "checklist"),
+}
+
+func newChecks(c *common) *checksScreen {
+	in := textinput.New()
+	in.Prompt = "key file> "
+	in.Placeholder = "./keys/private.pem"
+	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in}
+}
+
+func (s *checksScreen) plan() []checks.Check {
+	if s.c.opts.Plan != nil {
+		return s.c.opts.Plan(s.c.cfg, s.c.keyPath)
+	}
+	return offlinePlan(s.c.cfg, s.c.keyPath)
+}
+
+func (s *checksScreen) enter() tea.Cmd {
+	s.askKey = false
+	s.list = s.plan()
+	s.results = make([]checks.Result, len(s.list))
+	s.pending = make([]bool, len(s.list))
+	s.gen = make([]int, len(s.list))
+	s.cursor = min(s.cursor, max(0, len(s.list)-1))
+	idx := make([]int, len(s.list))
+	for i := range idx {
+		idx[i] = i
+	}
+	return tea.Batch(s.run(idx), s.spin.Tick)
+}
+
+// run starts the given lines: they show a spinner at once, and a goroutine streams results.
+func (s *checksScreen) run(idx []int) tea.Cmd {
+	if len(idx) == len(s.list) && s.cancel != nil {
+		s.cancel() // a full re-run replaces the previous one
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if len(idx) == len(s.list) {
+		s.cancel = cancel
+	}
+	list := make([]checks.Check, len(idx))
+	gens := make([]int, len(idx))
+	for j, i := range idx {
+		s.gen[i]++
+		s.pending[i] = true
+		s.results[i] = checks.Result{ID: s.list[i].ID, Target: s.list[i].Target}
+		list[j], gens[j] = s.list[i], s.gen[i]
+	}
+	opts := s.c.opts.CheckOptions
+	ch := make(chan checkResultMsg, len(list))
+	go func() {
+		defer cancel()
+		defer close(ch)
+		checks.Run(ctx, list, opts, func(j int, r checks.Result) {
+			ch <- checkResultMsg{i: idx[j], gen: gens[j], r: r, next: ch}
+		})
+	}()
+	return waitResult(ch)
+}
+
+func waitResult(ch <-chan checkResultMsg) tea.Cmd {
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return checkRunEndMsg{}
+		}
+		return m
+	}
+}
+
+func (s *checksScreen) running() int {
+	n := 0
+	for _, p := range s.pending {
+		if p {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case checkResultMsg:
+		if msg.i < len(s.gen) && msg.gen == s.gen[msg.i] {
+			s.results[msg.i], s.pending[msg.i] = msg.r, false
+			if s.running() == 0 {
+				s.c.results = append([]checks.Result(nil), s.results...)
+			}
+		}
+		return waitResult(msg.next)
+	case spinner.TickMsg:
+		if s.running() == 0 {
+			return nil // stop ticking; a re-run starts it again
+		}
+		var cmd tea.Cmd
+		s.spin, cmd = s.spin.Update(msg)
+		return cmd
+	case tea.PasteMsg:
+		if s.askKey {
+			var cmd tea.Cmd
+			s.keyIn, cmd = s.keyIn.Update(msg)
+			return cmd
+		}
+	case tea.KeyPressMsg:
+		if s.askKey {
+			return s.keyPrompt(msg)
+		}
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "up":
+		s.cursor = max(0, s.cursor-1)
+	case "down":
+		s.cursor = min(len(s.list)-1, s.cursor+1)
+	case "r":
+		if s.cursor < len(s.list) && !s.pending[s.cursor] {
+			return tea.Batch(s.run([]int{s.cursor}), s.spin.Tick)
+		}
+	case "R":
+		return s.enter()
+	case "k":
+		if s.c.cfg.UsesPrivateKeyJWT() {
+			s.askKey = true
+			s.keyIn.SetValue(s.c.keyPath)
+			s.keyIn.CursorEnd()
+			return s.keyIn.Focus()
+		}
+	case "enter":
+		return next
+	}
+	return nil
+}
+
+func (s *checksScreen) keyPrompt(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		s.askKey = false
+		return nil
+	case "enter":
+		v := strings.TrimSpace(s.keyIn.Value())
+		if keyPathCheck(v) != nil {
+			s.keyIn.SetValue("")
+			return nil
+		}
+		s.c.keyPath = v
+		return s.enter()
+	}
+	var cmd tea.Cmd
+	s.keyIn, cmd = s.keyIn.Update(msg)
+	return cmd
+}
+
+func (s *checksScreen) view() string {
+	st := s.c.styles
+	var b strings.Builder
+	sum := checks.Summarise(s.done())
+	head := fmt.Sprintf("%d passed · %d warnings · %d failed · %d skipped", sum.Pass, sum.Warn, sum.Fail, sum.Skip)
+	if n := s.running(); n > 0 {
+		head += fmt.Sprintf(" · %d running", n)
+	}
+	b.WriteString(st.Heading.Render(head) + "\n")
+	if s.askKey {
+		b.WriteString("Path of the private key (read by the check, never stored or shown):\n" + s.keyIn.View() + "\n")
+	} else if s.c.cfg.UsesPrivateKeyJWT() {
+		kp := "none: the assertion check is skipped (k to set)"
+		if s.c.keyPath != "" {
+			kp = s.c.keyPath
+		}
+		b.WriteString(st.Faint.Render("key file: "+kp) + "\n")
+	}
+	b.WriteString("\n")
+	var lines []string
+	cursorLineNo := 0
+	for i, r := range s.results {
+		if i == s.cursor {
+			cursorLineNo = len(lines)
+		}
+		mark := s.spin.View() + "      "
+		if !s.pending[i] {
+			mark = statusStyle(st, r.Status).Render(statusMark(r.Status))
+		}
+		text := fmt.Sprintf("%s %s  %s", mark, r.ID, st.Faint.Render(clean(r.Target)))
+		if !s.pending[i] && r.Message != "" {
+			text += "  " + clean(r.Message)
+		}
+		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(text, s.c.width-2, "…")))
+		if !s.pending[i] && (r.Status == checks.Fail || r.Status == checks.Warn) && r.Fix != "" {
+			lines = append(lines, "           "+st.Faint.Render("fix: "+clean(r.Fix)))
+		}
+	}
+	first, last := listWindow(len(lines), cursorLineNo, max(3, s.c.height-4))
+	b.WriteString(strings.Join(lines[first:last], "\n"))
+	return b.String()
+}
+
+func (s *checksScreen) done() []checks.Result {
+	var out []checks.Result
+	for i, r := range s.results {
+		if !s.pending[i] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func statusMark(st checks.Status) string {
+	switch st {
+	case checks.Pass:
+		return "✓ pass"
+	case checks.Warn:
+		return "! warn"
+	case checks.Fail:
+		return "✗ FAIL"
+	}
+	return "- skip"
+}
+
+func statusStyle(st *Styles, s checks.Status) lipgloss.Style {
+	switch s {
+	case checks.Pass:
+		return st.Pass
+	case checks.Warn:
+		return st.Warn
+	case checks.Fail:
+		return st.Fail
+	}
+	return st.Skip
+}
+
+// clean makes text from a server safe for the terminal: escape sequences and control
+// characters removed, length capped.
+func clean(s string) string {
+	s = ansi.Strip(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func (s *checksScreen) keys() []key.Binding {
+	if s.askKey {
+		return []key.Binding{binding("enter", "use this key"), binding("esc", "cancel")}
+	}
+	ks := []key.Binding{checkKeys.Move, checkKeys.Rerun, checkKeys.RerunAll}
+	if s.c.cfg.UsesPrivateKeyJWT() {
+		ks = append(ks, checkKeys.Key)
+	}
+	return append(ks, checkKeys.Next)
+}
+
+func (s *checksScreen) leave() error { return nil }
+
+func (s *checksScreen) capturesEsc() bool { return s.askKey }

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// common is what every screen shares: the answers, the styles and the body size. The root
+// owns it; screens hold a pointer.
+type common struct {
+	opts   *Options
+	cfg    *model.Config
+	intCfg *model.Config
+	styles *Styles
+	width  int // body width
+	height int // body height (the screen minus header and footer)
+
+	keyPath     string
+	ticks       map[string]bool
+	submittedOn string
+	results     []checks.Result // the last complete check run, for the checklist
+	written     []string
+}
+
+// screen is one step of the wizard.
+type screen interface {
+	// enter (re)builds the screen from the current answers when it becomes active.
+	enter() tea.Cmd
+	update(msg tea.Msg) tea.Cmd
+	view() string
+	// keys are the screen's own keys for the footer.
+	keys() []key.Binding
+	// leave says why the screen's answers cannot be accepted yet (nil: they can).
+	leave() error
+	// capturesEsc is true while the screen uses Esc itself (cancelling an edit).
+	capturesEsc() bool
+}
+
+// Navigation messages screens send to the root.
+type (
+	nextMsg struct{}
+	backMsg struct{}
+	gotoMsg struct{ to state }
+)
+
+func next() tea.Msg { return nextMsg{} }
+
+// newForm builds a huh form with the wizard's theme, sized to the body. Help is off because
+// the footer shows the keys.
+func (c *common) newForm(groups ...*huh.Group) *huh.Form {
+	f := huh.NewForm(groups...).WithTheme(c.styles.Form).WithShowHelp(false).WithKeyMap(formKeyMap())
+	if c.width > 0 {
+		f = f.WithWidth(c.width)
+	}
+	return f
+}
+
+// updateForm passes msg to a form and reports whether the form just completed.
+func updateForm(f **huh.Form, msg tea.Msg) (tea.Cmd, bool) {
+	m, cmd := (*f).Update(msg)
+	if nf, ok := m.(*huh.Form); ok {
+		*f = nf
+	}
+	return cmd, (*f).State == huh.StateCompleted
+}
+
+// formKeys are the keys of the focused form field, for the footer.
+func formKeys(f *huh.Form) []key.Binding {
+	if f == nil || f.State != huh.StateNormal {
+		return nil
+	}
+	return f.KeyBinds()
+}
+
+// resizeForm keeps a form's width in step with the terminal.
+func (c *common) resizeForm(f *huh.Form) {
+	if f != nil && c.width > 0 {
+		f.WithWidth(c.width)
+	}
+}
+
+// formKeyMap renames huh's field keys so the footer tells "previous field" from the
+// wizard's "previous screen".
+func formKeyMap() *huh.KeyMap {
+	km := huh.NewDefaultKeyMap()
+	km.Input.Prev.SetHelp("shift+tab", "prev field")
+	km.Input.Next.SetHelp("enter", "next")
+	km.Select.Prev.SetHelp("shift+tab", "prev field")
+	km.Confirm.Prev.SetHelp("shift+tab", "prev field")
+	km.Note.Prev.SetHelp("shift+tab", "prev field")
+	return km
+}

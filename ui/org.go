@@ -1,0 +1,63 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// org asks who is going live and the client id CIS2 issued.
+type org struct {
+	c    *common
+	form *huh.Form
+}
+
+func newOrg(c *common) *org { return &org{c: c} }
+
+func (s *org) enter() tea.Cmd {
+	cfg := s.c.cfg
+	s.form = s.c.newForm(huh.NewGroup(
+		huh.NewInput().Title("Organisation").Placeholder("Acme Health Ltd").Value(&cfg.Organisation).
+			Validate(required("the organisation")),
+		huh.NewInput().Title("Product").Placeholder("Acme EPR").Value(&cfg.Product).
+			Validate(required("the product name")),
+		huh.NewInput().Title("Contact email").Placeholder("cis2@acme-health.co.uk").Value(&cfg.ContactEmail).
+			Validate(fieldCheck(s.c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
+		huh.NewInput().Title("Client id (optional)").Description("Assigned by CIS2, e.g. 123456789012.apps.supplier").
+			Value(&cfg.ClientID),
+	))
+	return s.form.Init()
+}
+
+func (s *org) update(msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(tea.WindowSizeMsg); ok {
+		s.c.resizeForm(s.form)
+	}
+	cmd, done := updateForm(&s.form, msg)
+	if done {
+		return next
+	}
+	return cmd
+}
+
+func (s *org) view() string {
+	return s.form.View() + findingsView(s.c, model.FieldFindings(s.c.cfg, "contact_email"), model.FieldFindings(s.c.cfg, "client_id"))
+}
+
+func (s *org) keys() []key.Binding { return formKeys(s.form) }
+
+func (s *org) leave() error {
+	switch {
+	case strings.TrimSpace(s.c.cfg.Organisation) == "":
+		return errRequired("the organisation")
+	case strings.TrimSpace(s.c.cfg.Product) == "":
+		return errRequired("the product name")
+	}
+	return model.FirstFail(model.FieldFindings(s.c.cfg, "contact_email"))
+}
+
+func (s *org) capturesEsc() bool { return false }

@@ -1,0 +1,294 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// redirects edits the list of redirect URIs: add, edit, remove, paste several lines at once,
+// with the model's rules shown live as you type. It is a small custom model rather than a huh
+// form because huh has no editable list field.
+type redirects struct {
+	c       *common
+	input   textinput.Model
+	cursor  int // index in the list, or -1 when the input has focus
+	editing int // index being edited, or -1 when adding
+	err     string
+	note    string
+}
+
+var redirectKeys = struct {
+	Add, Edit, Remove, Up, Down key.Binding
+}{
+	Add:    binding("enter", "add"),
+	Edit:   binding("e", "edit", "enter"),
+	Remove: binding("d", "remove", "delete", "x"),
+	Up:     binding("↑", "list", "up"),
+	Down:   binding("↓", "input", "down", "tab", "a"),
+}
+
+func newRedirects(c *common) *redirects {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.Placeholder = "https://your-service.example.nhs.uk/auth/callback"
+	in.CharLimit = 2048
+	return &redirects{c: c, input: in, cursor: -1, editing: -1}
+}
+
+func (s *redirects) uris() *[]string { return &s.c.cfg.RedirectURIs }
+
+func (s *redirects) enter() tea.Cmd {
+	s.cursor, s.editing, s.err, s.note = -1, -1, "", ""
+	s.input.SetStyles(textinput.DefaultStyles(s.c.styles.Dark))
+	s.input.SetWidth(s.c.width - 4)
+	return s.input.Focus()
+}
+
+func (s *redirects) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		s.input.SetWidth(s.c.width - 4)
+		return nil
+	case tea.PasteMsg:
+		return s.paste(msg.Content)
+	case tea.KeyPressMsg:
+		if s.cursor >= 0 {
+			return s.listKey(msg)
+		}
+		return s.inputKey(msg)
+	}
+	var cmd tea.Cmd
+	s.input, cmd = s.input.Update(msg)
+	return cmd
+}
+
+func (s *redirects) inputKey(msg tea.KeyPressMsg) tea.Cmd {
+	uris := s.uris()
+	switch msg.String() {
+	case "enter":
+		return s.commit()
+	case "up":
+		if len(*uris) > 0 {
+			s.cursor = len(*uris) - 1
+			if s.editing >= 0 {
+				s.cursor = s.editing
+			}
+			s.input.Blur()
+		}
+		return nil
+	case "esc":
+		if s.editing >= 0 { // cancel the edit, keep the URI as it was
+			s.editing = -1
+			s.input.SetValue("")
+			s.err = ""
+		}
+		return nil
+	}
+	s.err = ""
+	var cmd tea.Cmd
+	s.input, cmd = s.input.Update(msg)
+	return cmd
+}
+
+// commit adds the typed URI (or saves the edit); with nothing typed it moves on.
+func (s *redirects) commit() tea.Cmd {
+	uris := s.uris()
+	v := s.input.Value()
+	if v == "" {
+		if err := s.leave(); err != nil {
+			s.err = err.Error()
+			return nil
+		}
+		return next
+	}
+	if err := model.FirstFail(model.ValidateURI("redirect_uris", v, model.RedirectURI, s.c.cfg.EffectiveEnvironment())); err != nil {
+		s.err = err.Error()
+		return nil
+	}
+	if i := slices.Index(*uris, v); i >= 0 && i != s.editing {
+		s.err = fmt.Sprintf("already in the list as URI %d", i+1)
+		return nil
+	}
+	if s.editing >= 0 {
+		(*uris)[s.editing] = v
+		s.note = fmt.Sprintf("URI %d updated", s.editing+1)
+	} else {
+		*uris = append(*uris, v)
+		s.note = fmt.Sprintf("URI %d added", len(*uris))
+	}
+	s.editing, s.err = -1, ""
+	s.input.SetValue("")
+	return nil
+}
+
+func (s *redirects) listKey(msg tea.KeyPressMsg) tea.Cmd {
+	uris := s.uris()
+	switch {
+	case msg.String() == "up":
+		s.cursor = max(0, s.cursor-1)
+	case key.Matches(msg, redirectKeys.Down):
+		s.cursor++
+		if s.cursor >= len(*uris) || msg.String() != "down" {
+			s.cursor = -1
+			return s.input.Focus()
+		}
+	case key.Matches(msg, redirectKeys.Edit):
+		s.editing = s.cursor
+		s.input.SetValue((*uris)[s.cursor])
+		s.input.CursorEnd()
+		s.cursor = -1
+		return s.input.Focus()
+	case key.Matches(msg, redirectKeys.Remove):
+		removed := (*uris)[s.cursor]
+		*uris = slices.Delete(*uris, s.cursor, s.cursor+1)
+		s.note = "removed " + removed
+		if s.cursor >= len(*uris) {
+			s.cursor = len(*uris) - 1
+		}
+		if s.cursor < 0 {
+			return s.input.Focus()
+		}
+	}
+	return nil
+}
+
+// paste adds every non-empty line of a multi-line paste as its own URI; a single line goes
+// into the input like typing. Lines that fail the rules are still added, marked, so the user
+// can see and edit them rather than lose them.
+func (s *redirects) paste(content string) tea.Cmd {
+	var lines []string
+	for _, l := range splitLines(content) {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) <= 1 {
+		if s.cursor >= 0 {
+			s.cursor = -1
+			s.input.Focus()
+		}
+		var cmd tea.Cmd
+		s.input, cmd = s.input.Update(tea.PasteMsg{Content: strings.Join(lines, "")})
+		return cmd
+	}
+	uris := s.uris()
+	added := 0
+	for _, l := range lines {
+		if !slices.Contains(*uris, l) {
+			*uris = append(*uris, l)
+			added++
+		}
+	}
+	s.note = fmt.Sprintf("pasted %d URIs", added)
+	s.err = ""
+	return nil
+}
+
+func (s *redirects) view() string {
+	st := s.c.styles
+	uris := *s.uris()
+	var b strings.Builder
+	b.WriteString("The exact URLs your application sends as redirect_uri in production.\n")
+	b.WriteString(st.Faint.Render("Type one and press enter, or paste several (one per line).") + "\n\n")
+	if len(uris) == 0 {
+		b.WriteString(st.Faint.Render("  No redirect URIs yet.") + "\n")
+	}
+	first, last := listWindow(len(uris), s.cursor, max(3, s.c.height-10))
+	for i := first; i < last; i++ {
+		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
+		mark := st.Pass.Render("✓")
+		switch worst(fs) {
+		case model.Fail:
+			mark = st.Fail.Render("✗")
+		case model.Warn:
+			mark = st.Warn.Render("!")
+		}
+		line := fmt.Sprintf("%d %s %s", i+1, mark, uris[i])
+		if i == s.cursor {
+			b.WriteString(st.Selected.Render("▸ ") + st.Selected.Render(line) + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+		if (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0 {
+			b.WriteString("      " + st.Faint.Render(fs[0].Error()) + "\n")
+		}
+	}
+	label := "Add a redirect URI:"
+	if s.editing >= 0 {
+		label = fmt.Sprintf("Edit URI %d (esc cancels):", s.editing+1)
+	}
+	b.WriteString("\n" + st.Heading.Render(label) + "\n" + s.input.View() + "\n")
+	switch {
+	case s.err != "":
+		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
+	case s.input.Value() != "":
+		fs := model.ValidateURI("redirect_uri", s.input.Value(), model.RedirectURI, s.c.cfg.EffectiveEnvironment())
+		if len(fs) == 0 {
+			b.WriteString(st.Pass.Render("✓ looks right") + "\n")
+		}
+		b.WriteString(strings.TrimPrefix(findingsView(s.c, fs), "\n") + "\n")
+	case s.note != "":
+		b.WriteString(st.Faint.Render(s.note) + "\n")
+	}
+	return b.String()
+}
+
+// listWindow picks which rows of a list fit in height, keeping the cursor visible.
+func listWindow(n, cursor, height int) (int, int) {
+	if n <= height {
+		return 0, n
+	}
+	if cursor < 0 {
+		return n - height, n
+	}
+	first := min(max(0, cursor-height/2), n-height)
+	return first, first + height
+}
+
+func worst(fs []model.Finding) model.Severity {
+	var w model.Severity
+	for _, f := range fs {
+		if f.Severity == model.Fail {
+			return model.Fail
+		}
+		w = model.Warn
+	}
+	return w
+}
+
+func (s *redirects) keys() []key.Binding {
+	if s.cursor >= 0 {
+		return []key.Binding{redirectKeys.Edit, redirectKeys.Remove, redirectKeys.Down}
+	}
+	ks := []key.Binding{redirectKeys.Add}
+	if len(*s.uris()) > 0 {
+		ks = append(ks, redirectKeys.Up)
+	}
+	return ks
+}
+
+func (s *redirects) leave() error {
+	if s.input.Value() != "" {
+		return errors.New("press enter to add the URI you typed, or clear it")
+	}
+	if len(*s.uris()) == 0 {
+		return errors.New("add at least one redirect URI")
+	}
+	return model.FirstFail(model.FieldFindings(s.c.cfg, "redirect_uris"))
+}
+
+func (s *redirects) capturesEsc() bool { return s.editing >= 0 && s.cursor < 0 }
+
+// splitLines splits pasted text on any line ending: terminals send CR, CRLF or LF.
+func splitLines(s string) []string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
+}

@@ -1,0 +1,395 @@
+package ui
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// Root is the wizard's top-level model: it owns the window size, the global keys, the
+// header and footer, the draft, and routes every other message to the active screen.
+type Root struct {
+	c       *common
+	state   state
+	screens [numStates]screen
+	keys    keyMap
+	help    help.Model
+	w, h    int
+
+	// returnTo is where "next" goes after a jump from the review screen to edit one field.
+	returnTo   state
+	hasReturn  bool
+	confirming bool // showing "quit? y/n"
+	status     string
+	started    bool // the user has left the welcome screen: autosave is on
+	quitting   bool
+	finished   bool
+
+	saver     *draftSaver
+	saveSeq   int
+	lastDraft model.Draft
+}
+
+// NewRoot builds the wizard for the given options.
+func NewRoot(opts Options) *Root {
+	cfg := &model.Config{}
+	switch {
+	case opts.Config != nil:
+		*cfg = cloneConfig(*opts.Config)
+	case opts.INT != nil:
+		*cfg = fromINT(*opts.INT)
+	}
+	if cfg.Environment == "" {
+		cfg.Environment = model.Production
+	}
+	c := &common{
+		opts:    &opts,
+		cfg:     cfg,
+		intCfg:  opts.INT,
+		styles:  NewStyles(true),
+		keyPath: opts.KeyPath,
+		ticks:   map[string]bool{},
+		width:   76,
+		height:  18,
+	}
+	m := &Root{c: c, keys: newKeyMap(), help: help.New()}
+	if opts.DraftPath != "" {
+		m.saver = &draftSaver{path: opts.DraftPath}
+	}
+	m.screens = [numStates]screen{
+		stateWelcome:   newWelcome(c),
+		stateOrg:       newOrg(c),
+		stateRedirects: newRedirects(c),
+		stateLogout:    newLogout(c),
+		stateSecurity:  newSecurity(c),
+		statePKJ:       newPKJ(c),
+		stateUserinfo:  newUserinfo(c),
+		stateReview:    newReview(c),
+		stateChecks:    newChecks(c),
+		stateChecklist: newChecklist(c),
+	}
+	m.lastDraft = m.draft()
+	return m
+}
+
+// fromINT prefills production answers from the INT configuration: the seed says production
+// "should replicate your INT configuration". Hosts still need changing, which the review shows.
+func fromINT(in model.Config) model.Config {
+	c := cloneConfig(in)
+	c.Environment = model.Production
+	c.ClientID = "" // production gets its own client id
+	return c
+}
+
+func cloneConfig(c model.Config) model.Config {
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
+	return c
+}
+
+// Config returns the answers so far.
+func (m *Root) Config() model.Config { return cloneConfig(*m.c.cfg) }
+
+// Finished reports whether the user reached the end (not cancelled).
+func (m *Root) Finished() bool { return m.finished }
+
+// State is the active screen's name.
+func (m *Root) State() string { return m.state.String() }
+
+// Init implements tea.Model.
+func (m *Root) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.screens[m.state].enter())
+}
+
+// visible lists the screens of this walk-through: private key JWT only when chosen.
+func (m *Root) visible() []state {
+	var out []state
+	for s := stateOrg; s < numStates; s++ {
+		if s == statePKJ && m.c.cfg.TokenEndpointAuthMethod.IsSecret() {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (m *Root) step(dir int) (state, bool) {
+	if m.state == stateWelcome {
+		if dir > 0 {
+			return stateOrg, true
+		}
+		return stateWelcome, false
+	}
+	v := m.visible()
+	i := slices.Index(v, m.state)
+	switch j := i + dir; {
+	case j < 0:
+		return stateWelcome, true
+	case j >= len(v):
+		return m.state, false
+	default:
+		return v[j], true
+	}
+}
+
+func (m *Root) goTo(s state) tea.Cmd {
+	m.state = s
+	m.status = ""
+	if s != stateWelcome {
+		m.started = true
+	}
+	return m.screens[s].enter()
+}
+
+// Update implements tea.Model.
+func (m *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	return m, tea.Batch(cmd, m.autosave())
+}
+
+func (m *Root) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m.screens[m.state].update(tea.WindowSizeMsg{Width: m.c.width, Height: m.c.height})
+	case tea.BackgroundColorMsg:
+		m.c.styles = NewStyles(msg.IsDark())
+		return m.screens[m.state].update(msg)
+	case draftSavedMsg:
+		if msg.err != nil {
+			m.status = "draft not saved: " + msg.err.Error()
+		}
+		return nil
+	case nextMsg:
+		if m.hasReturn {
+			m.hasReturn = false
+			return m.goTo(m.returnTo)
+		}
+		if s, ok := m.step(+1); ok {
+			return m.goTo(s)
+		}
+		return nil
+	case backMsg:
+		m.hasReturn = false
+		if s, ok := m.step(-1); ok {
+			return m.goTo(s)
+		}
+		return nil
+	case gotoMsg:
+		m.returnTo, m.hasReturn = m.state, true
+		return m.goTo(msg.to)
+	case resumeMsg:
+		if m.c.opts.Draft != nil {
+			return m.resume(m.c.opts.Draft)
+		}
+		return m.goTo(stateOrg)
+	case finishMsg:
+		m.finished = true
+		m.quitting = true
+		return tea.Quit
+	case tea.KeyPressMsg:
+		if cmd, handled := m.globalKey(msg); handled {
+			return cmd
+		}
+	}
+	return m.screens[m.state].update(msg)
+}
+
+// finishMsg ends the wizard after the outputs are written.
+type finishMsg struct{}
+
+func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if m.confirming {
+		switch {
+		case key.Matches(msg, m.keys.Yes), key.Matches(msg, m.keys.Quit):
+			m.quitting = true
+			return tea.Quit, true
+		case key.Matches(msg, m.keys.No):
+			m.confirming = false
+		}
+		return nil, true // nothing else happens while the question is open
+	}
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		if m.hasUnsaved() {
+			m.confirming = true
+			return nil, true
+		}
+		m.quitting = true
+		return tea.Quit, true
+	case key.Matches(msg, m.keys.Back) && !m.screens[m.state].capturesEsc():
+		return backMsgCmd, true
+	case key.Matches(msg, m.keys.Forward):
+		if err := m.screens[m.state].leave(); err != nil {
+			m.status = err.Error()
+			return nil, true
+		}
+		return next, true
+	}
+	return nil, false
+}
+
+func backMsgCmd() tea.Msg { return backMsg{} }
+
+// hasUnsaved is true when quitting would lose something the user typed: any answer at all
+// (the draft keeps answers, but the user should decide), or text not yet committed.
+func (m *Root) hasUnsaved() bool {
+	if m.state == stateWelcome {
+		return false
+	}
+	return !reflect.DeepEqual(*m.c.cfg, model.Config{Environment: m.c.cfg.Environment}) || m.state == stateRedirects
+}
+
+func (m *Root) resize(w, h int) {
+	m.w, m.h = w, h
+	m.c.width = max(20, w-4)
+	m.c.height = max(3, h-headerLines-footerLines)
+	m.help.SetWidth(w)
+}
+
+const (
+	headerLines = 3 // title, step, blank
+	footerLines = 3 // blank, status, keys
+)
+
+// View implements tea.Model.
+func (m *Root) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = false
+	return v
+}
+
+func (m *Root) render() string {
+	if m.quitting {
+		return ""
+	}
+	st := m.c.styles
+	w, h := m.w, m.h
+	if w == 0 {
+		w, h = 80, 24
+	}
+	var b strings.Builder
+	b.WriteString(st.Title.Render("cis2-golive") + st.Faint.Render(" · CIS2 production configuration") + "\n")
+	b.WriteString(st.Step.Render(m.stepLine()) + "\n\n")
+
+	// Wrap rather than cut, so a long fix stays readable at 80 columns.
+	body := strings.Split(ansi.Wrap(strings.TrimRight(m.screens[m.state].view(), "\n"), w-2, " /"), "\n")
+	bodyH := max(1, h-headerLines-footerLines)
+	if len(body) > bodyH {
+		body = body[:bodyH]
+	}
+	for len(body) < bodyH {
+		body = append(body, "")
+	}
+	for i, l := range body {
+		body[i] = "  " + l
+	}
+	b.WriteString(strings.Join(body, "\n") + "\n\n")
+
+	if m.confirming {
+		b.WriteString(st.Prompt.Render("Quit? Answers so far are in the draft; text not yet entered is lost. y quit · n stay"))
+	} else {
+		b.WriteString(st.Status.Render(ansi.Truncate(m.status, w, "…")))
+	}
+	b.WriteString("\n" + ansi.Truncate(m.help.ShortHelpView(m.footerKeys()), w, "…"))
+	return b.String()
+}
+
+func (m *Root) stepLine() string {
+	if m.state == stateWelcome {
+		return "Welcome"
+	}
+	v := m.visible()
+	return fmt.Sprintf("Step %d of %d · %s", slices.Index(v, m.state)+1, len(v), m.state.Title())
+}
+
+func (m *Root) footerKeys() []key.Binding {
+	ks := m.screens[m.state].keys()
+	if m.state != stateWelcome {
+		ks = append(ks, m.keys.Back)
+	}
+	return append(ks, m.keys.Forward, m.keys.Quit)
+}
+
+// draft is the answers and progress as they would be saved.
+func (m *Root) draft() model.Draft {
+	d := model.Draft{
+		Config:      cloneConfig(*m.c.cfg),
+		INT:         m.c.intCfg,
+		KeyPath:     m.c.keyPath,
+		SubmittedOn: m.c.submittedOn,
+		Step:        m.state.String(),
+	}
+	if len(m.c.ticks) > 0 {
+		d.Checklist = map[string]bool{}
+		for k, v := range m.c.ticks {
+			d.Checklist[k] = v
+		}
+	}
+	return d
+}
+
+// autosave returns a command saving the draft when it changed since the last save. Saving
+// on every change is what lets a killed session resume with every answered field.
+func (m *Root) autosave() tea.Cmd {
+	if m.saver == nil || !m.started || m.finished {
+		return nil
+	}
+	d := m.draft()
+	if reflect.DeepEqual(d, m.lastDraft) {
+		return nil
+	}
+	m.lastDraft = d
+	m.saveSeq++
+	seq, saver := m.saveSeq, m.saver
+	d.SavedAt = m.c.opts.now().UTC().Truncate(1e9)
+	return func() tea.Msg { return draftSavedMsg{err: saver.save(seq, &d)} }
+}
+
+type draftSavedMsg struct{ err error }
+
+// draftSaver serialises saves: commands run concurrently, and an older draft must never
+// overwrite a newer one.
+type draftSaver struct {
+	mu      sync.Mutex
+	path    string
+	written int
+}
+
+func (s *draftSaver) save(seq int, d *model.Draft) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.written {
+		return nil
+	}
+	s.written = seq
+	return model.SaveDraft(s.path, d)
+}
+
+// resume replaces the answers with a saved draft and goes to the step it was on.
+func (m *Root) resume(d *model.Draft) tea.Cmd {
+	*m.c.cfg = cloneConfig(d.Config)
+	if d.INT != nil {
+		m.c.intCfg = d.INT
+	}
+	if d.KeyPath != "" {
+		m.c.keyPath = d.KeyPath
+	}
+	m.c.submittedOn = d.SubmittedOn
+	for k, v := range d.Checklist {
+		m.c.ticks[k] = v
+	}
+	s, ok := parseState(d.Step)
+	if !ok || s == stateWelcome || (s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT()) {
+		s = stateOrg
+	}
+	return m.goTo(s)
+}

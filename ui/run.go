@@ -1,0 +1,34 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// Run starts the wizard on the terminal behind in and out (the TUI draws on out, which the
+// caller makes stderr so stdout stays for data). It returns ErrCancelled when the user quits.
+func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpts ...tea.ProgramOption) (*Result, error) {
+	if opts.Accessible {
+		return RunAccessible(ctx, opts, in, out)
+	}
+	root := NewRoot(opts)
+	p := tea.NewProgram(root, append([]tea.ProgramOption{
+		tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out),
+	}, progOpts...)...)
+	final, err := p.Run()
+	if err != nil {
+		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
+			return nil, ErrCancelled
+		}
+		return nil, fmt.Errorf("wizard: %w", err)
+	}
+	r := final.(*Root)
+	if !r.Finished() {
+		return nil, ErrCancelled
+	}
+	return &Result{Config: r.Config(), Written: r.c.written}, nil
+}

@@ -1,0 +1,67 @@
+// Package ui is cis2-golive's interactive wizard: one bubbletea model per screen, a root
+// model that routes between them, huh forms inside the screens. It never does I/O in Update:
+// checks, draft saves and file writes run in tea.Cmds and come back as small named messages.
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// ErrCancelled is returned when the user quits the wizard before the end.
+var ErrCancelled = errors.New("wizard cancelled")
+
+// Options configure a wizard run. The cli package fills them from flags.
+type Options struct {
+	// Config prefills the answers (--config, or the demo's sandbox config).
+	Config *model.Config
+	// INT is the integration configuration (--from-int): it prefills the answers when Config
+	// is nil and is shown beside them on the review screen.
+	INT *model.Config
+	// Draft is a draft found on disk; the welcome screen offers to resume it.
+	Draft *model.Draft
+	// DraftPath is where answers are autosaved; empty disables saving.
+	DraftPath string
+	// Plan lists the checks to run for a configuration and optional private key path. Nil
+	// means the offline checks only.
+	Plan func(cfg *model.Config, keyPath string) []checks.Check
+	// CheckOptions tune the check runner (timeouts).
+	CheckOptions checks.Options
+	// KeyPath prefills the private key path used by the client assertion check.
+	KeyPath string
+	// OutDir is where the submission and checklist files are written.
+	OutDir string
+	// Version is the tool version recorded in the submission file.
+	Version string
+	// Now is the clock (tests inject one); nil means time.Now.
+	Now func() time.Time
+	// Accessible switches to huh's accessible prompts: plain questions, no redraws.
+	Accessible bool
+}
+
+func (o *Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Result is what the wizard produced.
+type Result struct {
+	Config  model.Config
+	Written []string // files written, in order
+}
+
+// offlinePlan wraps the offline rules as checks, so the checks screen works with no network.
+func offlinePlan(cfg *model.Config, _ string) []checks.Check {
+	rs := checks.Offline(cfg, nil)
+	list := make([]checks.Check, len(rs))
+	for i, r := range rs {
+		list[i] = checks.Check{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }}
+	}
+	return list
+}

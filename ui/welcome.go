@@ -1,0 +1,86 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+)
+
+// welcome says what the user will need and offers to resume a saved draft.
+type welcome struct {
+	c      *common
+	form   *huh.Form
+	choice string
+}
+
+const (
+	choiceResume = "resume"
+	choiceFresh  = "fresh"
+)
+
+type resumeMsg struct{}
+
+func newWelcome(c *common) *welcome { return &welcome{c: c} }
+
+func (s *welcome) enter() tea.Cmd {
+	d := s.c.opts.Draft
+	if d == nil {
+		s.form = s.c.newForm(huh.NewGroup(huh.NewNote().Title("Ready?").Next(true).NextLabel("Start")))
+		return s.form.Init()
+	}
+	s.choice = choiceResume
+	s.form = s.c.newForm(huh.NewGroup(
+		huh.NewSelect[string]().Title("You have a saved draft").
+			Options(
+				huh.NewOption("Resume it: "+draftSummary(d.Config.Organisation, d.Step, d.SavedAt.Format("2 Jan 15:04")), choiceResume),
+				huh.NewOption("Start afresh (the draft is replaced as you answer)", choiceFresh),
+			).Value(&s.choice)))
+	return s.form.Init()
+}
+
+func draftSummary(org, step, saved string) string {
+	if org == "" {
+		org = "unnamed"
+	}
+	if st, ok := parseState(step); ok {
+		step = st.Title()
+	}
+	return fmt.Sprintf("%s, at %s, saved %s", org, step, saved)
+}
+
+func (s *welcome) update(msg tea.Msg) tea.Cmd {
+	cmd, done := updateForm(&s.form, msg)
+	if !done {
+		return cmd
+	}
+	if s.choice == choiceResume && s.c.opts.Draft != nil {
+		return func() tea.Msg { return resumeMsg{} }
+	}
+	return next
+}
+
+func (s *welcome) view() string {
+	st := s.c.styles
+	var b strings.Builder
+	b.WriteString(st.Heading.Render("Put your CIS2 Authentication integration live") + "\n\n")
+	b.WriteString("This walks you through the production configuration NHS England needs,\n")
+	b.WriteString("checks it against your live endpoints, and writes the submission and\n")
+	b.WriteString("go-live checklist. About 10 minutes. Have ready:\n\n")
+	for _, l := range []string{
+		"your production redirect URIs and back-channel logout URI",
+		"your client id, if CIS2 has issued one",
+		"for private key JWT: your JWKS URI and the path of your signing key file",
+	} {
+		b.WriteString(st.Faint.Render("  • ") + l + "\n")
+	}
+	b.WriteString(st.Faint.Render("    (the key stays on disk: only its path is asked for, never the key)") + "\n")
+	b.WriteString("\n" + s.form.View())
+	return b.String()
+}
+
+func (s *welcome) keys() []key.Binding { return []key.Binding{binding("enter", "choose")} }
+func (s *welcome) leave() error        { return nil }
+func (s *welcome) capturesEsc() bool   { return false }
