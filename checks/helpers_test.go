@@ -8,6 +8,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -91,6 +93,7 @@ func (p *testPKI) server(t testing.TB, h http.Handler, names ...string) *httptes
 func (p *testPKI) serverTLS(t testing.TB, h http.Handler, cfg *tls.Config) *httptest.Server {
 	t.Helper()
 	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are what some tests provoke
 	s.TLS = cfg
 	s.StartTLS()
 	t.Cleanup(s.Close)

@@ -2,10 +2,13 @@ package checks
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -22,7 +25,7 @@ const (
 	IDAssertion     = "assertion.sign-verify"
 	IDCIS2Algs      = "cis2.algs"
 	IDTokenProbe    = "token.probe"
-	targetDiscovery = "cis2 discovery"
+	targetDiscovery = "discovery"
 )
 
 // endpoint is one configured URI and what CIS2 does with it.
@@ -33,12 +36,16 @@ type endpoint struct {
 	url   *url.URL // nil when the URI does not parse; the offline checks say why
 }
 
-// run is the state one Plan's checks share: one HTTP client, one resolution per host, and
-// (once added) one JWKS fetch, one discovery document and one key load.
+// run is the state one Plan's checks share: one HTTP client, one resolution per host, one
+// JWKS fetch, one discovery document and one key load.
 type run struct {
-	cfg    *model.Config
-	opts   Options
-	client *http.Client
+	cfg      *model.Config
+	opts     Options
+	client   *http.Client
+	jwksOnce sharedJWKS
+	discOnce sharedDiscovery
+	// key loads Options.KeyPath once. The key stays in memory for the run only.
+	key func() (crypto.Signer, error)
 }
 
 // Plan lists the live checks for the configuration: one Check per id and target, in report
@@ -48,6 +55,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	opts = opts.withDefaults()
 	opts.Resolver = newCachingResolver(opts.Resolver)
 	r := &run{cfg: cfg, opts: opts, client: NewHTTPClient(opts)}
+	r.key = sync.OnceValues(func() (crypto.Signer, error) { return keys.LoadPrivateKey(opts.KeyPath) })
 
 	var list []Check
 	add := func(id, target string, f func(context.Context) Result) {
@@ -60,6 +68,17 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	}
 	if e, ok := endpointFor(cfg, "backchannel_logout_uri"); ok {
 		add(IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
+	}
+	if _, ok := endpointFor(cfg, "jwks_uri"); ok {
+		add(IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)
+		add(IDJWKSPublic, "jwks_uri", r.publicOnly)
+		add(IDJWKSLint, "jwks_uri", r.lint)
+		add(IDJWKSAlgMatch, "jwks_uri", r.algMatch)
+		add(IDAssertion, "jwks_uri", r.assertionCheck)
+	}
+	add(IDCIS2Algs, targetDiscovery, r.cis2Algs)
+	if cfg.UsesPrivateKeyJWT() {
+		add(IDTokenProbe, "token_endpoint", r.tokenProbe)
 	}
 	return list
 }

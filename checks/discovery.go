@@ -1,0 +1,189 @@
+package checks
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// snapshots holds the embedded CIS2 discovery snapshots, one per environment. The endpoints in
+// them must agree with model.CIS2 (a test checks it); the algorithm lists are what this file
+// adds, with the unconfirmed ones named in x_cis2_golive_unconfirmed.
+//
+//go:embed data/discovery-*.json
+var snapshots embed.FS
+
+// discoveryDoc is the part of an OIDC discovery document the checks use.
+type discoveryDoc struct {
+	Issuer        string   `json:"issuer"`
+	TokenEndpoint string   `json:"token_endpoint"`
+	JWKSURI       string   `json:"jwks_uri"`
+	IDTokenAlgs   []string `json:"id_token_signing_alg_values_supported"`
+	TokenAuthAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	UserinfoAlgs  []string `json:"userinfo_signing_alg_values_supported"`
+	AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
+	// Unconfirmed names the fields whose values no NHS source confirms (snapshot only).
+	Unconfirmed []string `json:"x_cis2_golive_unconfirmed"`
+}
+
+// snapshot returns the embedded discovery snapshot for an environment.
+func snapshot(env model.Environment) (discoveryDoc, error) {
+	var d discoveryDoc
+	data, err := snapshots.ReadFile("data/discovery-" + string(env) + ".json")
+	if err != nil {
+		return d, fmt.Errorf("no discovery snapshot for environment %q", env)
+	}
+	return d, json.Unmarshal(data, &d)
+}
+
+// discovery is the document the run compares against: fetched live from Options.Discovery
+// when given and reachable, else the embedded snapshot for the configuration's environment.
+type discovery struct {
+	doc     discoveryDoc
+	live    bool
+	liveErr error // why the live fetch failed, when it was asked for
+}
+
+// source names where the document came from, for messages.
+func (d discovery) source() string {
+	if d.live {
+		return "the live discovery document"
+	}
+	return "the embedded discovery snapshot"
+}
+
+// sharedDiscovery fetches the live document at most once per run (see sharedJWKS on ctx).
+type sharedDiscovery struct {
+	once sync.Once
+	got  discovery
+}
+
+func (r *run) discovery(ctx context.Context) discovery {
+	r.discOnce.once.Do(func() { r.discOnce.got = r.loadDiscovery(ctx) })
+	return r.discOnce.got
+}
+
+func (r *run) loadDiscovery(ctx context.Context) discovery {
+	snap, err := snapshot(r.cfg.EffectiveEnvironment())
+	if err != nil {
+		snap, _ = snapshot(model.Production)
+	}
+	d := discovery{doc: snap}
+	if r.opts.Discovery == "" {
+		return d
+	}
+	live, err := r.fetchDiscovery(ctx, r.opts.Discovery)
+	if err != nil {
+		d.liveErr = err
+		return d
+	}
+	return discovery{doc: live, live: true}
+}
+
+func (r *run) fetchDiscovery(ctx context.Context, u string) (discoveryDoc, error) {
+	var d discoveryDoc
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return d, fmt.Errorf("--discovery %q is not a URL", Clean(u))
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return d, errors.New(describeErr(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return d, fmt.Errorf("answered HTTP %d", resp.StatusCode)
+	}
+	body, err := readBody(resp.Body, MaxDocumentBody)
+	if err != nil {
+		return d, errors.New(describeErr(err))
+	}
+	if err := json.Unmarshal(body, &d); err != nil {
+		return d, errors.New("the answer is not a JSON discovery document")
+	}
+	if d.Issuer == "" || d.TokenEndpoint == "" {
+		return d, errors.New("the document has no issuer or token_endpoint")
+	}
+	d.Unconfirmed = nil // a live document is the confirmation
+	d.Issuer, d.TokenEndpoint, d.JWKSURI = Clean(d.Issuer), Clean(d.TokenEndpoint), Clean(d.JWKSURI)
+	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods} {
+		for i := range *l {
+			(*l)[i] = Clean((*l)[i])
+		}
+	}
+	return d, nil
+}
+
+// cis2Algs is cis2.algs: the declared security pattern and algorithms are among those CIS2's
+// discovery document advertises.
+func (r *run) cis2Algs(ctx context.Context) Result {
+	d := r.discovery(ctx)
+	type declared struct{ field, value, listName string }
+	var decl []declared
+	if m := r.cfg.TokenEndpointAuthMethod; m != "" {
+		decl = append(decl, declared{"token_endpoint_auth_method", string(m), "token_endpoint_auth_methods_supported"})
+	}
+	if a := r.cfg.TokenEndpointAuthSigningAlg; a != "" && r.cfg.UsesPrivateKeyJWT() {
+		decl = append(decl, declared{"token_endpoint_auth_signing_alg", a, "token_endpoint_auth_signing_alg_values_supported"})
+	}
+	if a := r.cfg.UserinfoSignedResponseAlg; a != "" {
+		decl = append(decl, declared{"userinfo_signed_response_alg", a, "userinfo_signing_alg_values_supported"})
+	}
+	lists := map[string][]string{
+		"token_endpoint_auth_methods_supported":            d.doc.AuthMethods,
+		"token_endpoint_auth_signing_alg_values_supported": d.doc.TokenAuthAlgs,
+		"userinfo_signing_alg_values_supported":            d.doc.UserinfoAlgs,
+	}
+	ev := map[string]string{"source": d.source()}
+	if r.opts.Discovery != "" {
+		ev["url"] = r.opts.Discovery
+	}
+	res := Result{Status: Pass, Evidence: ev}
+	var notes []string
+	worsen := func(s Status, fix string) {
+		if rank(s) > rank(res.Status) {
+			res.Status = s
+			res.Fix = fix
+		}
+	}
+	if d.liveErr != nil {
+		notes = append(notes, "could not fetch the live discovery document ("+d.liveErr.Error()+"), so compared with the embedded snapshot")
+		worsen(Warn, "check the --discovery URL is the environment's .well-known/openid-configuration and reachable")
+	}
+	if len(decl) == 0 {
+		return Result{Status: Skip, Message: "no security pattern or algorithm declared (see the config findings)", Evidence: ev}
+	}
+	for _, dc := range decl {
+		list := lists[dc.listName]
+		unconfirmed := slices.Contains(d.doc.Unconfirmed, dc.listName)
+		ev[dc.listName] = strings.Join(list, " ")
+		switch {
+		case slices.Contains(list, dc.value):
+			n := fmt.Sprintf("%s %s is in %s", dc.field, dc.value, dc.listName)
+			if unconfirmed {
+				n += " (snapshot values unconfirmed by NHS)"
+			}
+			notes = append(notes, n)
+		case len(list) == 0:
+			notes = append(notes, fmt.Sprintf("%s does not list %s, so %s %s cannot be confirmed", d.source(), dc.listName, dc.field, dc.value))
+			worsen(Warn, "confirm the value with NHS before submitting")
+		case unconfirmed:
+			notes = append(notes, fmt.Sprintf("%s %s is not in the snapshot's %s (values unconfirmed by NHS)", dc.field, dc.value, dc.listName))
+			worsen(Warn, "re-run with --discovery <the environment's discovery URL> to compare with the live document")
+		default:
+			notes = append(notes, fmt.Sprintf("%s %s is not in %s: CIS2 will not accept it", dc.field, dc.value, dc.listName))
+			worsen(Fail, fmt.Sprintf("use one of: %s", strings.Join(list, ", ")))
+		}
+	}
+	res.Message = strings.Join(notes, "; ") + " (" + d.source() + ")"
+	return res
+}

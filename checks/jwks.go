@@ -1,0 +1,170 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cis2-golive/cis2-golive/keys"
+)
+
+// jwksFetch is the outcome of the run's one JWKS fetch, shared by jwks.* and assertion.*.
+type jwksFetch struct {
+	set *keys.Set // nil when the fetch failed
+	res Result    // the jwks.fetch result
+}
+
+// sharedJWKS fetches the JWKS once per run. The first caller's ctx bounds the fetch; the
+// checks that share it start together with the same timeout, so that bounds them all.
+type sharedJWKS struct {
+	once sync.Once
+	got  jwksFetch
+}
+
+func (r *run) jwks(ctx context.Context) jwksFetch {
+	r.jwksOnce.once.Do(func() { r.jwksOnce.got = r.fetchJWKS(ctx) })
+	return r.jwksOnce.got
+}
+
+// fetchJWKS is jwks.fetch: the JWKS URI answers 200 with a JSON JWK Set of at most 1 MiB.
+func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
+	e, _ := endpointFor(r.cfg, "jwks_uri")
+	if e.url == nil {
+		return jwksFetch{res: e.unparsed()}
+	}
+	ev := e.evidence()
+	fail := func(msg, fix string) jwksFetch {
+		return jwksFetch{res: Result{Status: Fail, Message: msg, Fix: fix, Evidence: ev}}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.raw, nil)
+	if err != nil {
+		return jwksFetch{res: e.unparsed()}
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return fail("could not fetch the JWKS: "+describeErr(err),
+			"publish the JWKS at jwks_uri over https, reachable from the internet")
+	}
+	defer resp.Body.Close()
+	ev["status"] = strconv.Itoa(resp.StatusCode)
+	ev["content_type"] = Clean(resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusOK {
+		return fail(fmt.Sprintf("answered HTTP %d; CIS2 needs 200 with the JWK Set", resp.StatusCode),
+			"serve the JWK Set at exactly this URL")
+	}
+	body, err := readBody(resp.Body, MaxDocumentBody)
+	if err != nil {
+		return fail("could not read the JWKS: "+describeErr(err), "serve a JWK Set of a few keys, promptly")
+	}
+	ev["bytes"] = strconv.Itoa(len(body))
+	set, err := keys.ParseSet(body)
+	if err != nil {
+		return fail("the body is not a JWK Set: "+Clean(err.Error()),
+			`serve {"keys": [...]} as written by `+"`cis2-golive keys new`")
+	}
+	if set.Single {
+		return fail("the body is a single JWK, not a JWK Set",
+			`wrap it: {"keys": [ <your JWK> ]}`)
+	}
+	kids := make([]string, len(set.Keys))
+	for i, k := range set.Keys {
+		kids[i] = Clean(k.Label())
+	}
+	ev["keys"] = strconv.Itoa(len(set.Keys))
+	ev["kids"] = strings.Join(kids, ", ")
+	res := Result{Status: Pass, Evidence: ev,
+		Message: fmt.Sprintf("fetched a JWK Set with %d key(s): %s", len(set.Keys), ev["kids"])}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" && mt != "application/jwk-set+json" {
+		res.Status = Warn
+		res.Message += fmt.Sprintf("; served as %q rather than application/json or application/jwk-set+json", ev["content_type"])
+		res.Fix = "serve it with Content-Type: application/jwk-set+json (or application/json)"
+	}
+	return jwksFetch{set: set, res: res}
+}
+
+// jwksFetchCheck is the jwks.fetch check itself.
+func (r *run) jwksFetchCheck(ctx context.Context) Result { return r.jwks(ctx).res }
+
+// withJWKS runs f on the fetched set, or skips when jwks.fetch failed.
+func (r *run) withJWKS(ctx context.Context, f func(*keys.Set) Result) Result {
+	got := r.jwks(ctx)
+	if got.set == nil {
+		return Result{Status: Skip, Message: "the JWKS could not be fetched (see jwks.fetch)"}
+	}
+	return f(got.set)
+}
+
+// problemsResult turns keys problems into one result: the worst severity, every message.
+func problemsResult(ps []keys.Problem, pass string) Result {
+	if len(ps) == 0 {
+		return Result{Status: Pass, Message: pass}
+	}
+	res := Result{Status: Warn, Evidence: map[string]string{}}
+	var msgs, rules []string
+	for _, p := range ps {
+		// The fix shown is that of the first failure (or first warning when none fails).
+		if p.Severity == keys.SevFail && res.Status != Fail {
+			res.Status, res.Fix = Fail, p.Fix
+		} else if res.Fix == "" {
+			res.Fix = p.Fix
+		}
+		msgs = append(msgs, p.Message)
+		rules = append(rules, p.Rule)
+	}
+	res.Message = strings.Join(msgs, "; ")
+	res.Evidence["problems"] = strings.Join(rules, ", ")
+	return res
+}
+
+// publicOnly is jwks.public-only: no private members, no symmetric keys, RSA ≥ 2048 bits.
+func (r *run) publicOnly(ctx context.Context) Result {
+	return r.withJWKS(ctx, func(s *keys.Set) Result {
+		return problemsResult(keys.PublicOnly(s), fmt.Sprintf(
+			"all %d key(s) are public: no private members, no symmetric keys, RSA keys of %d bits or more",
+			len(s.Keys), keys.MinRSABits))
+	})
+}
+
+// lint is jwks.lint: kids present and unique, use sig, key_ops allow verify, alg fits the key.
+func (r *run) lint(ctx context.Context) Result {
+	return r.withJWKS(ctx, func(s *keys.Set) Result {
+		return problemsResult(keys.Lint(s), fmt.Sprintf(
+			"%d key(s), each with its own kid, usable for signatures, alg consistent with the key", len(s.Keys)))
+	})
+}
+
+// algMatch is jwks.alg-match: some key can verify the declared token endpoint signing alg.
+func (r *run) algMatch(ctx context.Context) Result {
+	alg := r.cfg.TokenEndpointAuthSigningAlg
+	if alg == "" {
+		return Result{Status: Skip, Message: "no token_endpoint_auth_signing_alg declared (see the config findings)"}
+	}
+	return r.withJWKS(ctx, func(s *keys.Set) Result {
+		can, cannot := keys.SplitByAlg(s.Keys, alg)
+		ev := map[string]string{"alg": alg}
+		var yes, no []string
+		for _, k := range can {
+			yes = append(yes, Clean(k.Label()))
+		}
+		for _, u := range cannot {
+			no = append(no, Clean(u.Key.Label()+" ("+u.Reason+")"))
+		}
+		ev["matching"] = strings.Join(yes, ", ")
+		ev["not_matching"] = strings.Join(no, "; ")
+		if len(can) == 0 {
+			return Result{Status: Fail, Evidence: ev,
+				Message: fmt.Sprintf("no key in the JWKS can verify %s: %s", alg, ev["not_matching"]),
+				Fix:     fmt.Sprintf("publish a key that can verify %s (an RSA key of 2048+ bits for RS*/PS*), or declare the alg your key uses", alg)}
+		}
+		msg := fmt.Sprintf("key(s) that can verify %s: %s", alg, ev["matching"])
+		if len(no) > 0 {
+			msg += "; cannot: " + ev["not_matching"]
+		}
+		return Result{Status: Pass, Message: msg, Evidence: ev}
+	})
+}
