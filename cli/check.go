@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"context"
+	"crypto/x509"
 	"fmt"
+	"os"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,10 +17,20 @@ import (
 
 // CheckOptions are the flags of `check`.
 type CheckOptions struct {
-	IO         *IOStreams
-	ConfigPath string
-	Offline    bool
-	Format     string
+	IO           *IOStreams
+	ConfigPath   string
+	Offline      bool
+	Format       string
+	Timeout      time.Duration
+	KeyPath      string
+	CACertPath   string
+	AllowPrivate bool
+	Discovery    string
+	ProbeToken   bool
+
+	// Live, when set, is used as the live checks' options instead of the flags above (the
+	// demo and tests point the checks at loopback servers with it).
+	Live *checks.Options
 }
 
 func newCmdCheck(ios *IOStreams) *cobra.Command {
@@ -24,10 +39,17 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 		Use:   "check --config FILE",
 		Short: "Check a configuration offline and against its live endpoints",
 		Long: "check validates every field of the configuration (URI format, security pattern,\n" +
-			"algorithms) and reports each finding with the field and the fix.\n\n" +
+			"algorithms), then checks the live endpoints it names, concurrently: each URI resolves\n" +
+			"(publicly, for the ones CIS2 calls), serves valid TLS and answers HTTP; the back-channel\n" +
+			"logout endpoint rejects a bogus logout token with 400; the JWKS is public-only, lints\n" +
+			"clean and can verify the declared alg; with --key, a client assertion signed as CIS2\n" +
+			"expects verifies against the published JWKS; the declared algs are ones CIS2 advertises.\n" +
+			"Nothing is sent to NHS unless you pass --discovery or --probe-token-endpoint.\n\n" +
 			"Exit codes: 0 no failure (warnings allowed), 1 at least one failure,\n" +
 			"2 usage error or unreadable/invalid configuration file, 130 interrupted.",
-		Example: "  cis2-golive check --config prod.yaml --offline\n" +
+		Example: "  cis2-golive check --config prod.yaml\n" +
+			"  cis2-golive check --config prod.yaml --key private.pem\n" +
+			"  cis2-golive check --config prod.yaml --offline\n" +
 			"  cis2-golive check --config prod.yaml --format json > results.json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -37,22 +59,46 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 			if _, err := report.ParseFormat(opts.Format); err != nil {
 				return usageError(fmt.Errorf("--format: %w", err))
 			}
-			return runCheck(opts)
+			if opts.Timeout <= 0 {
+				return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+			}
+			return runCheck(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
-	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "check the file only; contact no endpoint")
-	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
+	f := cmd.Flags()
+	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
+	f.BoolVar(&opts.Offline, "offline", false, "check the file only; contact no endpoint")
+	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
+	f.DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on one live check after this long")
+	f.StringVar(&opts.KeyPath, "key", "", "PEM private key to sign a test client assertion with (read locally, never sent; must be chmod 600)")
+	f.StringVar(&opts.CACertPath, "ca-cert", "", "PEM CA certificate to trust in addition to the system roots (CIS2 itself needs a public root)")
+	f.BoolVar(&opts.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
+	f.StringVar(&opts.Discovery, "discovery", "", "CIS2 discovery document URL to compare algorithms with, instead of the built-in snapshot")
+	f.BoolVar(&opts.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
 	return cmd
 }
 
-func runCheck(opts *CheckOptions) error {
+func runCheck(ctx context.Context, opts *CheckOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	format, _ := report.ParseFormat(opts.Format)
 	cfg, notes, err := model.Load(opts.ConfigPath)
 	if err != nil {
 		return usageError(err)
 	}
 	results := checks.Offline(cfg, notes)
+	if !opts.Offline {
+		live, err := opts.liveOptions()
+		if err != nil {
+			return err
+		}
+		list := checks.Plan(cfg, live)
+		results = append(results, checks.Run(ctx, list, live, progress(opts.IO, list))...)
+		if err := ctx.Err(); err != nil {
+			return err // Ctrl+C: exit 130, no partial report
+		}
+	}
 	rep := report.NewCheckReport(opts.ConfigPath, results)
 	if err := report.WriteCheckReport(opts.IO.ColorOut(), format, rep); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -61,4 +107,60 @@ func runCheck(opts *CheckOptions) error {
 		return failedError
 	}
 	return nil
+}
+
+// liveOptions turns the flags into the live checks' options.
+func (o *CheckOptions) liveOptions() (checks.Options, error) {
+	if o.Live != nil {
+		return *o.Live, nil
+	}
+	live := checks.Options{
+		Timeout:            o.Timeout,
+		AllowPrivate:       o.AllowPrivate,
+		KeyPath:            o.KeyPath,
+		Discovery:          o.Discovery,
+		ProbeTokenEndpoint: o.ProbeToken,
+	}
+	if o.CACertPath != "" {
+		pool, err := systemPoolWith(o.CACertPath)
+		if err != nil {
+			return live, usageError(err)
+		}
+		live.RootCAs = pool
+	}
+	return live, nil
+}
+
+// systemPoolWith is the system roots plus the CA certificates in path.
+func systemPoolWith(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-cert: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("--ca-cert %s: no PEM certificate found; pass the CA certificate in PEM form", path)
+	}
+	return pool, nil
+}
+
+// progress prints a line per finished live check on stderr when it is a terminal, so stdout
+// stays clean for --format json and pipes get no progress noise.
+func progress(ios *IOStreams, list []checks.Check) func(int, checks.Result) {
+	if !ios.IsStderrTTY() {
+		return nil
+	}
+	w := ios.ColorErr()
+	var mu sync.Mutex
+	done := 0
+	return func(_ int, r checks.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		fmt.Fprintf(w, "[%d/%d] %s  %s  %s\n", done, len(list),
+			report.StatusStyle(r.Status).Render(report.Mark(r.Status)), r.ID, r.Target)
+	}
 }

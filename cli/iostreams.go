@@ -45,6 +45,9 @@ func (s *IOStreams) SetTTY(stdin, stdout bool) {
 // IsStdoutTTY reports whether standard output is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
+// IsStderrTTY reports whether standard error is a terminal (where progress is drawn).
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
 // CanPrompt reports whether an interactive prompt is possible: stdin and stdout are terminals.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY }
 
