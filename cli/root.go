@@ -84,6 +84,7 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 		newCmdCheck(ios),
 		newCmdChecklist(ios),
 		newCmdKeys(ios),
+		newCmdDemo(ios),
 		newCmdSubmission(ios, build),
 		newCmdCompare(ios),
 		newCmdDiff(ios),

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
+	"github.com/cis2-golive/cis2-golive/sandbox"
+)
+
+// DemoOptions are the flags of `demo`.
+type DemoOptions struct {
+	IO      *IOStreams
+	Faults  []string
+	Format  string
+	Dir     string
+	Timeout time.Duration
+}
+
+func newCmdDemo(ios *IOStreams) *cobra.Command {
+	opts := &DemoOptions{IO: ios}
+	var faultHelp strings.Builder
+	for _, f := range sandbox.FaultNames() {
+		fmt.Fprintf(&faultHelp, "  %-16s %s\n", f[0], f[1])
+	}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run every check against a built-in sandbox CIS2 and relying party",
+		Long: "demo starts a fake CIS2 and a fake relying party on 127.0.0.1 only, with their own\n" +
+			"certificate authority and made-up host names (" + sandbox.RPHost + ", " + sandbox.CIS2Host + ")\n" +
+			"that resolve nowhere else, writes a matching production configuration and private key to a\n" +
+			"temporary directory, and runs the offline and live checks against it. Nothing leaves the\n" +
+			"machine. Everything passes; --fault breaks the relying party so you can see what a failure\n" +
+			"looks like.\n\nFaults:\n" + faultHelp.String() +
+			"\nExit codes as for check: 0 no failure, 1 at least one failure, 2 usage error, 130 interrupted.",
+		Example: "  cis2-golive demo\n" +
+			"  cis2-golive demo --fault bcl-accepts-all --fault jwks-private\n" +
+			"  cis2-golive demo --format json",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := report.ParseFormat(opts.Format); err != nil {
+				return usageError(fmt.Errorf("--format: %w", err))
+			}
+			if _, err := sandbox.ParseFaults(opts.Faults); err != nil {
+				return usageError(fmt.Errorf("--fault: %w", err))
+			}
+			return runDemo(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.Faults, "fault", nil, "break the sandbox relying party this way (repeatable; see the list above)")
+	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "write the demo configuration and key here (default: a new temporary directory)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on one check after this long")
+	return cmd
+}
+
+func runDemo(ctx context.Context, opts *DemoOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	format, _ := report.ParseFormat(opts.Format)
+	faults, _ := sandbox.ParseFaults(opts.Faults)
+	sb, files, err := sandbox.StartDemo(opts.Dir, faults)
+	if err != nil {
+		return usageError(err)
+	}
+	defer sb.Close()
+
+	cfg, notes, err := model.Load(files.Config)
+	if err != nil {
+		return usageError(err)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Sandbox on 127.0.0.1: relying party %s, fake CIS2 %s\n", sandbox.RPHost, sandbox.CIS2Host)
+	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s and %s\n", files.Config, files.Key)
+	if len(opts.Faults) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "Faults: %s\n", strings.Join(opts.Faults, ", "))
+	}
+
+	copts := DemoCheckOptions(sb, files, opts.Timeout)
+	results := append(checks.Offline(cfg, notes), checks.Run(ctx, checks.Plan(cfg, copts), copts, nil)...)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep := report.NewCheckReport(files.Config, results)
+	if err := report.WriteCheckReport(opts.IO.ColorOut(), format, rep); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if rep.Summary.Failed() {
+		return failedError
+	}
+	return nil
+}
+
+// DemoCheckOptions point the live checks at a sandbox: its resolver (fake names to 127.0.0.1,
+// nothing else), its CA, loopback allowed, its key for the test assertion, its discovery
+// document, and the token endpoint probe (safe: the sandbox's CIS2 is fake).
+func DemoCheckOptions(sb *sandbox.Sandbox, files sandbox.Files, timeout time.Duration) checks.Options {
+	return checks.Options{
+		Timeout:            timeout,
+		Resolver:           sb.Resolver(),
+		RootCAs:            sb.RootCAs(),
+		AllowPrivate:       true,
+		KeyPath:            files.Key,
+		Discovery:          sb.DiscoveryURL(),
+		ProbeTokenEndpoint: true,
+	}
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/report"
+)
+
+// runDemoJSON runs `demo --format json` in-process and parses the report.
+func runDemoJSON(t *testing.T, args ...string) (int, report.CheckReport, string) {
+	t.Helper()
+	args = append([]string{"demo", "--format", "json", "--dir", t.TempDir()}, args...)
+	code, stdout, stderr := runCLI(t, args...)
+	var rep report.CheckReport
+	if code == ExitOK || code == ExitFailed {
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("demo %v: stdout is not a JSON report: %v\n%s", args, err, stdout)
+		}
+	}
+	return code, rep, stderr
+}
+
+// liveIDs are the live checks demo must run and pass against a healthy sandbox.
+var liveIDs = []string{checks.IDResolve, checks.IDTLS, checks.IDReachable, checks.IDBCL}
+
+func TestDemoAllPass(t *testing.T) {
+	code, rep, stderr := runDemoJSON(t)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want 0; stderr: %s", code, stderr)
+	}
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		seen[r.ID] = true
+		if r.Status != checks.Pass {
+			t.Errorf("%s %s: %s %s (fix: %s)", r.ID, r.Target, r.Status, r.Message, r.Fix)
+		}
+	}
+	for _, id := range liveIDs {
+		if !seen[id] {
+			t.Errorf("no %s result; got %v", id, rep.Results)
+		}
+	}
+	if !strings.Contains(stderr, "sandbox-config.yaml") || !strings.Contains(stderr, "127.0.0.1") {
+		t.Errorf("stderr does not say where the files went: %s", stderr)
+	}
+}
+
+// TestDemoFaults: each fault mode turns the check that exists to catch it into a failure.
+func TestDemoFaults(t *testing.T) {
+	tests := []struct {
+		fault   string
+		timeout string // for faults that only show as a timeout
+		id      string
+		target  string
+	}{
+		{"bcl-accepts-all", "", checks.IDBCL, "backchannel_logout_uri"},
+		{"expired-cert", "", checks.IDTLS, "jwks_uri"},
+		{"wrong-host", "", checks.IDTLS, "backchannel_logout_uri"},
+		{"self-signed", "", checks.IDTLS, "redirect_uris[0]"},
+		{"old-tls", "", checks.IDTLS, "jwks_uri"},
+		{"slow", "300ms", checks.IDReachable, "redirect_uris[0]"},
+		{"hang", "300ms", checks.IDReachable, "jwks_uri"},
+		{"drip", "300ms", checks.IDBCL, "backchannel_logout_uri"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault, func(t *testing.T) {
+			args := []string{"--fault", tt.fault}
+			if tt.timeout != "" {
+				args = append(args, "--timeout", tt.timeout)
+			}
+			code, rep, stderr := runDemoJSON(t, args...)
+			if code != ExitFailed || rep.Summary.Fail == 0 {
+				t.Fatalf("exit %d with %d failures, want 1; stderr: %s", code, rep.Summary.Fail, stderr)
+			}
+			i := slices.IndexFunc(rep.Results, func(r checks.Result) bool { return r.ID == tt.id && r.Target == tt.target })
+			if i < 0 {
+				t.Fatalf("no %s result for %s", tt.id, tt.target)
+			}
+			if r := rep.Results[i]; r.Status != checks.Fail {
+				t.Errorf("%s %s = %s (%s), want fail", tt.id, tt.target, r.Status, r.Message)
+			}
+			for _, r := range rep.Results {
+				if strings.HasPrefix(r.ID, "config.") && r.Status != checks.Pass {
+					t.Errorf("a relying party fault changed an offline result: %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func TestDemoUsageErrors(t *testing.T) {
+	for name, args := range map[string][]string{
+		"unknown fault":  {"demo", "--fault", "explode"},
+		"unknown format": {"demo", "--format", "xml"},
+		"arguments":      {"demo", "extra"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, args...)
+			if code != ExitUsage || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want 2 and nothing on stdout", code, stdout)
+			}
+			if name == "unknown fault" && !strings.Contains(stderr, "bcl-accepts-all") {
+				t.Errorf("the error does not list the faults: %s", stderr)
+			}
+		})
+	}
+}
+
+// TestDemoCancel: an interrupt during a hung check ends the run with 130, not at the timeout.
+func TestDemoCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+	}()
+	ios, _, out, _ := Test()
+	code := Run(ctx, []string{"demo", "--fault", "hang", "--timeout", "1h", "--dir", t.TempDir()}, ios, BuildInfo{})
+	if code != ExitCancelled {
+		t.Errorf("exit %d, want 130; stdout: %s", code, out)
+	}
+}
+
+func TestDemoTextAndMarkdown(t *testing.T) {
+	code, stdout, _ := runCLI(t, "demo", "--dir", t.TempDir())
+	if code != ExitOK || !strings.Contains(stdout, "0 failed") || !strings.Contains(stdout, "bcl.rejects-bogus-token") {
+		t.Errorf("text demo: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "demo", "--format", "markdown", "--fault", "bcl-accepts-all", "--dir", t.TempDir())
+	if code != ExitFailed || !strings.Contains(stdout, "| ✗ FAIL | `bcl.rejects-bogus-token` |") {
+		t.Errorf("markdown demo: exit %d\n%s", code, stdout)
+	}
+}
