@@ -145,7 +145,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
 		}
 		if r.opts.RootCAs != nil && verifyChain(state, host, nil, now) != nil {
-			msg := "the chain verifies only with the given CA (--ca-cert); CIS2 needs a chain to a public root CA"
+			msg := "the chain verifies only with the custom CA (--ca-cert), not the system roots; CIS2 needs a chain to a public root CA"
 			switch {
 			case !e.internetFacing() || r.opts.AllowPrivate:
 				notes = append(notes, msg)
@@ -159,7 +159,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		note(Warn, fmt.Sprintf("TLS 1.2 negotiated %s, outside NHS's recommended ECDHE-AES-GCM suites", ev["cipher_suite"]),
 			"enable ECDHE-RSA/ECDSA-AES128/256-GCM suites, or TLS 1.3")
 	}
-	summary := fmt.Sprintf("%s, %s, certificate valid until %s", ev["tls_version"], ev["cipher_suite"],
+	summary := fmt.Sprintf("%s, %s, certificate not after %s", ev["tls_version"], ev["cipher_suite"],
 		leaf.NotAfter.UTC().Format(time.DateOnly))
 	res.Message = strings.Join(append(notes, summary), "; ")
 	return res
