@@ -156,7 +156,7 @@ func TestParseSetSanitisesStrings(t *testing.T) {
 			t.Errorf("unsanitised string %q", v)
 		}
 	}
-	if k.KID != "clickgnp.exenext" || k.Alg != "RS256" {
+	if k.KID != "clickgnp.exe next" || k.Alg != "RS256" {
 		t.Errorf("KID = %q, Alg = %q", k.KID, k.Alg)
 	}
 	if got := s.ByKID(evil); len(got) != 1 {
