@@ -77,7 +77,7 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"and writes the submission file and go-live checklist.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWizard(cmd.Context(), &WizardOptions{IO: ios, OutDir: ".", Version: build.Version})
+			return runWizard(cmd.Context(), newWizardOptions(ios, build.Version))
 		},
 	}
 	root.AddCommand(

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/ui"
 )
@@ -21,12 +23,21 @@ type WizardOptions struct {
 	OutDir     string
 	Version    string
 
+	// The live checks' flags, as for `check`.
+	Offline      bool
+	Timeout      time.Duration
+	KeyPath      string
+	CACertPath   string
+	AllowPrivate bool
+	Discovery    string
+	ProbeToken   bool
+
 	// prepare lets `demo` wire the checks to its sandbox; nil for the plain wizard.
 	prepare func(*ui.Options)
 }
 
 func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
-	opts := &WizardOptions{IO: ios, Version: build.Version}
+	opts := newWizardOptions(ios, build.Version)
 	cmd := &cobra.Command{
 		Use:   "wizard [--config FILE] [--from-int FILE]",
 		Short: "Walk through the production configuration, check it live, write the outputs",
@@ -40,11 +51,19 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"  cis2-golive wizard --config prod.yaml --accessible",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Timeout <= 0 {
+				return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+			}
 			return runWizard(cmd.Context(), opts)
 		},
 	}
 	addWizardFlags(cmd, opts)
 	return cmd
+}
+
+// newWizardOptions are the wizard's defaults, for the bare `cis2-golive` too.
+func newWizardOptions(ios *IOStreams, version string) *WizardOptions {
+	return &WizardOptions{IO: ios, OutDir: ".", Version: version, Timeout: checks.DefaultTimeout}
 }
 
 func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
@@ -53,6 +72,44 @@ func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
 	cmd.Flags().BoolVar(&opts.Accessible, "accessible", false, "plain prompts for screen readers (also ACCESSIBLE=1)")
 	cmd.Flags().StringVar(&opts.DraftPath, "draft", "", "draft file (default: $"+model.DraftEnv+" or the user config dir)")
 	cmd.Flags().StringVarP(&opts.OutDir, "output-dir", "o", ".", "directory for the files written at the end")
+	f := cmd.Flags()
+	f.BoolVar(&opts.Offline, "offline", false, "run only the offline checks; contact no endpoint")
+	f.DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on one live check after this long")
+	f.StringVar(&opts.KeyPath, "key", "", "PEM private key to sign a test client assertion with (read locally, never sent; must be chmod 600)")
+	f.StringVar(&opts.CACertPath, "ca-cert", "", "PEM CA certificate to trust in addition to the system roots (CIS2 itself needs a public root)")
+	f.BoolVar(&opts.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
+	f.StringVar(&opts.Discovery, "discovery", "", "CIS2 discovery document URL to compare algorithms with, instead of the built-in snapshot")
+	f.BoolVar(&opts.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
+}
+
+// liveChecks wires the checks screen to checks.Plan with the flags' options, the key path
+// coming from the wizard (prefilled by --key, changed on screen). live is nil for --offline.
+func (o *WizardOptions) liveChecks(uo *ui.Options) error {
+	uo.KeyPath = o.KeyPath
+	if o.Offline {
+		uo.CheckOptions = checks.Options{Timeout: o.Timeout}
+		return nil
+	}
+	live, err := (&CheckOptions{
+		Timeout: o.Timeout, KeyPath: o.KeyPath, CACertPath: o.CACertPath, AllowPrivate: o.AllowPrivate,
+		Discovery: o.Discovery, ProbeToken: o.ProbeToken,
+	}).liveOptions()
+	if err != nil {
+		return err
+	}
+	setLivePlan(uo, live)
+	return nil
+}
+
+// setLivePlan makes the wizard run checks.Plan with live, the key path being the one the
+// user gave on screen.
+func setLivePlan(uo *ui.Options, live checks.Options) {
+	uo.CheckOptions = live
+	uo.Plan = func(cfg *model.Config, keyPath string) []checks.Check {
+		o := live
+		o.KeyPath = keyPath
+		return checks.Plan(cfg, o)
+	}
 }
 
 // errNoTerminal names the way to run without a terminal.
@@ -70,6 +127,9 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 		OutDir:     opts.OutDir,
 		Version:    opts.Version,
 		Accessible: opts.Accessible || ios.Getenv("ACCESSIBLE") != "",
+	}
+	if err := opts.liveChecks(&uo); err != nil {
+		return err
 	}
 	if opts.ConfigPath != "" {
 		cfg, _, err := model.Load(opts.ConfigPath)

@@ -104,12 +104,8 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		}
 	}
 
-	plan := opts.Plan
-	if plan == nil {
-		plan = offlinePlan
-	}
 	fmt.Fprintln(out, "\nRunning checks…")
-	c.results = checks.Run(ctx, plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
+	c.results = checks.Run(ctx, opts.plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
 		fmt.Fprintf(out, "%s %s %s: %s\n", statusMark(res.Status), res.ID, clean(res.Target), clean(res.Message))
 		if res.Fix != "" && res.Status != checks.Pass {
 			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))

@@ -52,7 +52,7 @@ var checklistKeys = struct{ Move, Toggle, Enter key.Binding }{
 func newChecklist(c *common) *checklist {
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = report.DateLayout
+	in.Placeholder = "YYYY-MM-DD" // not a real-looking date
 	in.CharLimit = 10
 	return &checklist{c: c, date: in}
 }

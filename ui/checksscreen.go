@@ -43,26 +43,31 @@ type checkResultMsg struct {
 // checkRunEndMsg says a run's channel is drained.
 type checkRunEndMsg struct{}
 
-var checkKeys = struct{ Rerun, RerunAll, Key, Move, Next key.Binding }{
+var checkKeys = struct{ Rerun, RerunAll, Key, Next key.Binding }{
 	Rerun:    binding("r", "re-run"),
-	RerunAll: binding("R", "re-run all"),
-	Key:      binding("k", "key file"),
-	Move:     binding("↑/↓", "move", "up", "down"),
-	Next:     binding("enter", "checklist"),
+	RerunAll: binding("R", "all"),
+	Key:      binding("k", "key"),
+	Next:     binding("enter", "next"),
 }
 
 func newChecks(c *common) *checksScreen {
 	in := textinput.New()
 	in.Prompt = "key file> "
-	in.Placeholder = "./keys/private.pem"
+	in.Placeholder = "e.g. ./keys/private.pem"
 	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in}
 }
 
-func (s *checksScreen) plan() []checks.Check {
-	if s.c.opts.Plan != nil {
-		return s.c.opts.Plan(s.c.cfg, s.c.keyPath)
+func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.keyPath) }
+
+// rerun runs line i again with a check from a fresh plan: the old one would answer from its
+// plan's cached JWKS and DNS lookups, hiding a fix the user just deployed.
+func (s *checksScreen) rerun(i int) tea.Cmd {
+	fresh := s.plan()
+	if len(fresh) != len(s.list) || fresh[i].ID != s.list[i].ID || fresh[i].Target != s.list[i].Target {
+		return s.enter() // the answers changed shape: run everything
 	}
-	return offlinePlan(s.c.cfg, s.c.keyPath)
+	s.list[i] = fresh[i]
+	return tea.Batch(s.run([]int{i}), s.spin.Tick)
 }
 
 func (s *checksScreen) enter() tea.Cmd {
@@ -168,7 +173,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.cursor = min(len(s.list)-1, s.cursor+1)
 	case "r":
 		if s.cursor < len(s.list) && !s.pending[s.cursor] {
-			return tea.Batch(s.run([]int{s.cursor}), s.spin.Tick)
+			return s.rerun(s.cursor)
 		}
 	case "R":
 		return s.enter()
@@ -218,7 +223,7 @@ func (s *checksScreen) view() string {
 	} else if s.c.cfg.UsesPrivateKeyJWT() {
 		kp := "none: the assertion check is skipped (k to set)"
 		if s.c.keyPath != "" {
-			kp = s.c.keyPath
+			kp = truncateLeft(s.c.keyPath, s.c.width-len("key file: ")-2)
 		}
 		b.WriteString(st.Faint.Render("key file: "+kp) + "\n")
 	}
@@ -242,9 +247,31 @@ func (s *checksScreen) view() string {
 			lines = append(lines, "           "+st.Faint.Render("fix: "+clean(r.Fix)))
 		}
 	}
-	first, last := listWindow(len(lines), cursorLineNo, max(3, s.c.height-4))
-	b.WriteString(strings.Join(lines[first:last], "\n"))
+	room := max(3, s.c.height-4)
+	if len(lines) <= room {
+		b.WriteString(strings.Join(lines, "\n"))
+		return b.String()
+	}
+	// Too many to show: a window around the cursor and a line saying what is hidden.
+	first, last := listWindow(len(lines), cursorLineNo, room-1)
+	b.WriteString(strings.Join(lines[first:last], "\n") + "\n")
+	var more []string
+	if first > 0 {
+		more = append(more, fmt.Sprintf("↑ %d more", first))
+	}
+	if n := len(lines) - last; n > 0 {
+		more = append(more, fmt.Sprintf("↓ %d more", n))
+	}
+	b.WriteString("  " + st.Faint.Render(strings.Join(more, " · ")+" (↑/↓ to scroll)"))
 	return b.String()
+}
+
+// truncateLeft keeps the end of a path, which names the file, when it is too wide.
+func truncateLeft(s string, w int) string {
+	if w < 2 || ansi.StringWidth(s) <= w {
+		return s
+	}
+	return "…" + ansi.TruncateLeft(s, ansi.StringWidth(s)-w+1, "")
 }
 
 func (s *checksScreen) done() []checks.Result {
@@ -289,7 +316,8 @@ func (s *checksScreen) keys() []key.Binding {
 	if s.askKey {
 		return []key.Binding{binding("enter", "use this key"), binding("esc", "cancel")}
 	}
-	ks := []key.Binding{checkKeys.Move, checkKeys.Rerun, checkKeys.RerunAll}
+	// No "↑/↓ move": the cursor and the "↓ n more" line show it, and the footer is full.
+	ks := []key.Binding{checkKeys.Rerun, checkKeys.RerunAll}
 	if s.c.cfg.UsesPrivateKeyJWT() {
 		ks = append(ks, checkKeys.Key)
 	}

@@ -92,5 +92,7 @@ func formKeyMap() *huh.KeyMap {
 	km.Select.Prev.SetHelp("shift+tab", "prev field")
 	km.Confirm.Prev.SetHelp("shift+tab", "prev field")
 	km.Note.Prev.SetHelp("shift+tab", "prev field")
+	// Every list here is short: filtering is noise in the footer.
+	km.Select.Filter.SetEnabled(false)
 	return km
 }

@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -177,4 +178,75 @@ func waitForFile(t *testing.T, path, sub string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%s never contained %q", path, sub)
+}
+
+// probed wraps the root so a test can ask the running program for its current view: the
+// question travels through the program's own message loop, so reading the view never races
+// with Update. Waiting on the view rather than on the output stream does not depend on how
+// the renderer split, diffed or skipped frames, which varies with load.
+type probed struct{ *Root }
+
+// viewProbe asks for the view, as plain text, on its channel.
+type viewProbe chan string
+
+func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ch, ok := msg.(viewProbe); ok {
+		ch <- ansi.Strip(p.render())
+		return p, nil
+	}
+	_, cmd := p.Root.Update(msg)
+	return p, cmd
+}
+
+func startProbed(t *testing.T, opts Options) *teatest.TestModel {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = fixedNow
+	}
+	return teatest.NewTestModel(t, probed{NewRoot(opts)},
+		teatest.WithInitialTermSize(80, 24),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+}
+
+// probeView is the running program's current view.
+func probeView(t *testing.T, tm *teatest.TestModel) string {
+	t.Helper()
+	ch := make(viewProbe, 1)
+	tm.Send(ch)
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(20 * time.Second):
+		t.Fatal("the program did not answer a view probe")
+	}
+	return ""
+}
+
+// waitView polls the view until ok accepts it; the bound only stops a hang.
+func waitView(t *testing.T, tm *teatest.TestModel, ok func(string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		v := probeView(t, tm)
+		if ok(v) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("view never matched:\n%s", v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitText waits until the view shows every one of subs.
+func waitText(t *testing.T, tm *teatest.TestModel, subs ...string) {
+	t.Helper()
+	waitView(t, tm, func(v string) bool {
+		for _, s := range subs {
+			if !strings.Contains(v, s) {
+				return false
+			}
+		}
+		return true
+	})
 }

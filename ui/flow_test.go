@@ -109,6 +109,9 @@ func TestWizardFlowByKeys(t *testing.T) {
 	h.wantState(statePKJ)
 	h.typ("https://epr.acme-health.co.uk/.well-known/jwks.json")
 	h.keys("enter", "right", "enter") // RS256 -> RS512
+	h.wantView("I have a key file", "I don't have a key yet")
+	h.keys("enter") // I have a key file
+	h.wantView("Private key file (optional)")
 	h.typ("-----BEGIN PRIVATE KEY-----")
 	h.keys("enter")
 	h.wantView("not the key itself")

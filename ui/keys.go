@@ -14,7 +14,7 @@ type keyMap struct {
 func newKeyMap() keyMap {
 	return keyMap{
 		Back:    key.NewBinding(key.WithKeys("esc", "pgup"), key.WithHelp("esc", "back")),
-		Forward: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "next screen")),
+		Forward: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "next step")),
 		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Yes:     key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "quit")),
 		No:      key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "stay")),

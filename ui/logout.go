@@ -22,7 +22,7 @@ func (s *logout) enter() tea.Cmd {
 			Description("CIS2 POSTs a logout token here from the internet when a session ends\n" +
 				"(e.g. a smartcard is removed). Public DNS name, HTTPS, a certificate\n" +
 				"chaining to a public root CA; answer 400 to an invalid token.").
-			Placeholder("https://your-service.example.nhs.uk/auth/backchannel-logout").
+			Placeholder("e.g. https://your-service.example.nhs.uk/auth/backchannel-logout").
 			Value(&s.c.cfg.BackchannelLogoutURI).
 			Validate(uriCheck(s.c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI)),
 	))

@@ -21,11 +21,11 @@ func newOrg(c *common) *org { return &org{c: c} }
 func (s *org) enter() tea.Cmd {
 	cfg := s.c.cfg
 	s.form = s.c.newForm(huh.NewGroup(
-		huh.NewInput().Title("Organisation").Placeholder("Acme Health Ltd").Value(&cfg.Organisation).
+		huh.NewInput().Title("Organisation").Placeholder("e.g. Acme Health Ltd").Value(&cfg.Organisation).
 			Validate(required("the organisation")),
-		huh.NewInput().Title("Product").Placeholder("Acme EPR").Value(&cfg.Product).
+		huh.NewInput().Title("Product").Placeholder("e.g. Acme EPR").Value(&cfg.Product).
 			Validate(required("the product name")),
-		huh.NewInput().Title("Contact email").Placeholder("cis2@acme-health.co.uk").Value(&cfg.ContactEmail).
+		huh.NewInput().Title("Contact email").Placeholder("e.g. cis2@acme-health.co.uk").Value(&cfg.ContactEmail).
 			Validate(fieldCheck(s.c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
 		huh.NewInput().Title("Client id (optional)").Description("Assigned by CIS2, e.g. 123456789012.apps.supplier").
 			Value(&cfg.ClientID),

@@ -38,7 +38,7 @@ var redirectKeys = struct {
 func newRedirects(c *common) *redirects {
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = "https://your-service.example.nhs.uk/auth/callback"
+	in.Placeholder = "e.g. https://your-service.example.nhs.uk/auth/callback"
 	in.CharLimit = 2048
 	return &redirects{c: c, input: in, cursor: -1, editing: -1}
 }

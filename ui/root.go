@@ -163,6 +163,11 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 	case tea.BackgroundColorMsg:
 		m.c.styles = NewStyles(msg.IsDark())
 		return m.screens[m.state].update(msg)
+	case checkResultMsg, checkRunEndMsg:
+		// Results keep streaming after the user moves on, so the checklist gets the full run.
+		return m.screens[stateChecks].update(msg)
+	case keyCreatedMsg:
+		return m.screens[statePKJ].update(msg)
 	case draftSavedMsg:
 		if msg.err != nil {
 			m.status = "draft not saved: " + msg.err.Error()
@@ -299,7 +304,7 @@ func (m *Root) render() string {
 	} else {
 		b.WriteString(st.Status.Render(ansi.Truncate(m.status, w, "…")))
 	}
-	b.WriteString("\n" + ansi.Truncate(m.help.ShortHelpView(m.footerKeys()), w, "…"))
+	b.WriteString("\n" + m.footer(w))
 	return b.String()
 }
 
@@ -311,12 +316,29 @@ func (m *Root) stepLine() string {
 	return fmt.Sprintf("Step %d of %d · %s", slices.Index(v, m.state)+1, len(v), m.state.Title())
 }
 
-func (m *Root) footerKeys() []key.Binding {
-	ks := m.screens[m.state].keys()
+// footer is the screen's keys then the global ones. The global keys always show in full
+// (a cut-off "ctrl+c quit" leaves a user stuck); the screen's keys end in "…" when the
+// terminal is too narrow for all of them.
+func (m *Root) footer(w int) string {
+	var global []key.Binding
 	if m.state != stateWelcome {
-		ks = append(ks, m.keys.Back)
+		global = append(global, m.keys.Back)
 	}
-	return append(ks, m.keys.Forward, m.keys.Quit)
+	global = append(global, m.keys.Forward, m.keys.Quit)
+	h := m.help
+	h.SetWidth(0)
+	g := h.ShortHelpView(global)
+	sep := h.Styles.ShortSeparator.Inline(true).Render(h.ShortSeparator)
+	room := w - ansi.StringWidth(g) - ansi.StringWidth(sep)
+	if room < 10 {
+		return ansi.Truncate(g, w, "…")
+	}
+	h.SetWidth(room)
+	own := h.ShortHelpView(m.screens[m.state].keys())
+	if own == "" {
+		return g
+	}
+	return own + sep + g
 }
 
 // draft is the answers and progress as they would be saved.

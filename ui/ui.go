@@ -26,10 +26,11 @@ type Options struct {
 	Draft *model.Draft
 	// DraftPath is where answers are autosaved; empty disables saving.
 	DraftPath string
-	// Plan lists the checks to run for a configuration and optional private key path. Nil
-	// means the offline checks only.
+	// Plan lists the live checks for a configuration and the private key path the user gave
+	// (checks.Plan with Options.KeyPath set). The checks screen runs the offline checks
+	// first, then these. Nil means the offline checks only.
 	Plan func(cfg *model.Config, keyPath string) []checks.Check
-	// CheckOptions tune the check runner (timeouts).
+	// CheckOptions tune the check runner (per-check and suite timeouts).
 	CheckOptions checks.Options
 	// KeyPath prefills the private key path used by the client assertion check.
 	KeyPath string
@@ -56,8 +57,19 @@ type Result struct {
 	Written []string // files written, in order
 }
 
+// plan is every check the checks screen runs: the offline rules, then the live checks.
+// Each call builds fresh checks (a live Plan caches its JWKS fetch and DNS answers per
+// plan), so a re-run really contacts the endpoints again.
+func (o *Options) plan(cfg *model.Config, keyPath string) []checks.Check {
+	list := offlinePlan(cfg)
+	if o.Plan != nil {
+		list = append(list, o.Plan(cfg, keyPath)...)
+	}
+	return list
+}
+
 // offlinePlan wraps the offline rules as checks, so the checks screen works with no network.
-func offlinePlan(cfg *model.Config, _ string) []checks.Check {
+func offlinePlan(cfg *model.Config) []checks.Check {
 	rs := checks.Offline(cfg, nil)
 	list := make([]checks.Check, len(rs))
 	for i, r := range rs {
