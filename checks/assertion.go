@@ -54,7 +54,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	}
 	got := r.jwks(ctx)
 	if got.set == nil {
-		return assertion{}, &Result{Status: Skip, Message: "the JWKS could not be fetched (see jwks.fetch)"}
+		return assertion{}, &Result{Status: Skip, Message: msgNoJWKS}
 	}
 	tp, err := keys.Thumbprint(signer)
 	if err != nil {
