@@ -166,6 +166,13 @@ func (c *cachingResolver) LookupNetIP(ctx context.Context, network, host string)
 	return append([]netip.Addr(nil), ips...), err
 }
 
+// ReadBody reads at most limit bytes; a longer body returns what fits and ErrBodyTooLarge.
+// Use it on every body read through NewHTTPClient: the client bounds time, this bounds size.
+func ReadBody(r io.Reader, limit int64) ([]byte, error) { return readBody(r, limit) }
+
+// DescribeError is describeErr for other packages fetching with NewHTTPClient.
+func DescribeError(err error) string { return describeErr(err) }
+
 // readBody reads at most limit bytes; a longer body returns what fits and ErrBodyTooLarge.
 func readBody(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
