@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -215,6 +216,8 @@ func describeErr(err error) string {
 		return sanitize.Clean("the server refused the TLS handshake: " + alertErr.Error())
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return "no answer before the timeout"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return "the server closed the connection without an answer (connection reset)"
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connection refused (nothing listening on that port)"
 	case strings.Contains(err.Error(), "unsupported protocol version"), strings.Contains(err.Error(), "protocol version not supported"):

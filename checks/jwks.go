@@ -65,7 +65,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	ev["bytes"] = strconv.Itoa(len(body))
 	set, err := keys.ParseSet(body)
 	if err != nil {
-		return fail("the body is not a JWK Set: "+sanitize.Clean(err.Error()),
+		return fail("rejected the JWKS: "+sanitize.Clean(err.Error()),
 			`serve {"keys": [...]} as written by `+"`cis2-golive keys new`")
 	}
 	if set.Single {
