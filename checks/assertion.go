@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // assertionLifetime is the client assertion's exp - iat. NHS teams use 300 s; CIS2's maximum is
@@ -75,7 +76,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	}
 	if err := published.CheckAlg(alg); err != nil {
 		return assertion{}, &Result{Status: Fail, Evidence: ev,
-			Message: fmt.Sprintf("the published key %s cannot verify %s: %v", Clean(published.Label()), alg, err),
+			Message: fmt.Sprintf("the published key %s cannot verify %s: %v", sanitize.Clean(published.Label()), alg, err),
 			Fix:     "declare the alg your key supports, or publish a key that supports " + alg}
 	}
 	method := jwt.GetSigningMethod(alg)
@@ -144,12 +145,12 @@ func (r *run) assertionCheck(ctx context.Context) Result {
 	)
 	claims, _ := json.Marshal(a.claims)
 	ev := map[string]string{
-		"kid": Clean(a.kid), "alg": a.alg, "aud": a.aud, "aud_source": r.discovery(ctx).source(),
+		"kid": sanitize.Clean(a.kid), "alg": a.alg, "aud": a.aud, "aud_source": r.discovery(ctx).source(),
 		"claims": string(claims), "lifetime_seconds": strconv.Itoa(int(assertionLifetime.Seconds())),
 	}
 	if err != nil {
 		return Result{Status: Fail, Evidence: ev,
-			Message: "signed a client assertion but it does not verify against the fetched JWKS: " + Clean(err.Error()),
+			Message: "signed a client assertion but it does not verify against the fetched JWKS: " + sanitize.Clean(err.Error()),
 			Fix:     "publish exactly one key per kid, with the public half of the key you sign with"}
 	}
 	msg := fmt.Sprintf("signed a client assertion with kid %s (%s), aud %s, and verified it against the fetched JWKS",

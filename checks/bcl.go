@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cis2-golive/cis2-golive/sanitize"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -54,8 +55,8 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 		return Result{Status: Fail, Message: fmt.Sprintf("answered %d but the body did not finish: %s", code, describeErr(err)),
 			Fix: "answer promptly with a short body; CIS2 will not wait", Evidence: ev}
 	}
-	ev["cache_control"] = Clean(resp.Header.Get("Cache-Control"))
-	if excerpt := Clean(string(body)); excerpt != "" {
+	ev["cache_control"] = sanitize.Clean(resp.Header.Get("Cache-Control"))
+	if excerpt := sanitize.Clean(string(body)); excerpt != "" {
 		ev["body"] = excerpt
 	}
 	noStore := hasDirective(resp.Header.Values("Cache-Control"), "no-store")
@@ -85,7 +86,7 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	case code >= 300 && code < 400:
 		res.Status = Fail
 		res.Message = fmt.Sprintf("answered %d, redirecting to %s: CIS2 does not follow redirects when it posts a logout token",
-			code, Clean(resp.Header.Get("Location")))
+			code, sanitize.Clean(resp.Header.Get("Location")))
 		res.Fix = "register the final URL, and exempt it from login redirects"
 	case code >= 500:
 		res.Status = Fail

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // snapshots holds the embedded CIS2 discovery snapshots, one per environment. The endpoints in
@@ -92,7 +93,7 @@ func (r *run) fetchDiscovery(ctx context.Context, u string) (discoveryDoc, error
 	var d discoveryDoc
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return d, fmt.Errorf("--discovery %q is not a URL", Clean(u))
+		return d, fmt.Errorf("--discovery %q is not a URL", sanitize.Clean(u))
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := r.client.Do(req)
@@ -114,10 +115,10 @@ func (r *run) fetchDiscovery(ctx context.Context, u string) (discoveryDoc, error
 		return d, errors.New("the document has no issuer or token_endpoint")
 	}
 	d.Unconfirmed = nil // a live document is the confirmation
-	d.Issuer, d.TokenEndpoint, d.JWKSURI = Clean(d.Issuer), Clean(d.TokenEndpoint), Clean(d.JWKSURI)
+	d.Issuer, d.TokenEndpoint, d.JWKSURI = sanitize.Clean(d.Issuer), sanitize.Clean(d.TokenEndpoint), sanitize.Clean(d.JWKSURI)
 	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods} {
 		for i := range *l {
-			(*l)[i] = Clean((*l)[i])
+			(*l)[i] = sanitize.Clean((*l)[i])
 		}
 	}
 	return d, nil

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // Limits of the live checks' HTTP client. Every byte and second the tool spends on a server is
@@ -186,24 +188,24 @@ func describeErr(err error) string {
 	switch {
 	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrInsecureRedirect),
 		errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrNoAddress):
-		return Clean(unwrapURLError(err).Error())
+		return sanitize.Clean(unwrapURLError(err).Error())
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "no answer before the timeout"
 	case errors.As(err, &hostErr):
-		return Clean("the certificate does not match the host name: " + hostErr.Error())
+		return sanitize.Clean("the certificate does not match the host name: " + hostErr.Error())
 	case errors.As(err, &authErr):
 		return "the certificate chain does not lead to a trusted root"
 	case errors.As(err, &certErr):
-		return Clean("the certificate is not valid: " + certErr.Error())
+		return sanitize.Clean("the certificate is not valid: " + certErr.Error())
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
 			return "no such host (DNS has no record for it)"
 		}
-		return Clean("DNS lookup failed: " + dnsErr.Err)
+		return sanitize.Clean("DNS lookup failed: " + dnsErr.Err)
 	case errors.As(err, &alertErr):
-		return Clean("the server refused the TLS handshake: " + alertErr.Error())
+		return sanitize.Clean("the server refused the TLS handshake: " + alertErr.Error())
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return "no answer before the timeout"
 	case strings.Contains(err.Error(), "connection refused"):
@@ -211,7 +213,7 @@ func describeErr(err error) string {
 	case strings.Contains(err.Error(), "unsupported protocol version"), strings.Contains(err.Error(), "protocol version not supported"):
 		return "the server does not offer TLS 1.2 or later"
 	}
-	return Clean(unwrapURLError(err).Error())
+	return sanitize.Clean(unwrapURLError(err).Error())
 }
 
 // unwrapURLError drops the "Get \"https://…\":" prefix: the URL is already in the result.

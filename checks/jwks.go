@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // jwksFetch is the outcome of the run's one JWKS fetch, shared by jwks.* and assertion.*.
@@ -52,7 +53,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	}
 	defer resp.Body.Close()
 	ev["status"] = strconv.Itoa(resp.StatusCode)
-	ev["content_type"] = Clean(resp.Header.Get("Content-Type"))
+	ev["content_type"] = sanitize.Clean(resp.Header.Get("Content-Type"))
 	if resp.StatusCode != http.StatusOK {
 		return fail(fmt.Sprintf("answered HTTP %d; CIS2 needs 200 with the JWK Set", resp.StatusCode),
 			"serve the JWK Set at exactly this URL")
@@ -64,7 +65,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	ev["bytes"] = strconv.Itoa(len(body))
 	set, err := keys.ParseSet(body)
 	if err != nil {
-		return fail("the body is not a JWK Set: "+Clean(err.Error()),
+		return fail("the body is not a JWK Set: "+sanitize.Clean(err.Error()),
 			`serve {"keys": [...]} as written by `+"`cis2-golive keys new`")
 	}
 	if set.Single {
@@ -73,7 +74,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	}
 	kids := make([]string, len(set.Keys))
 	for i, k := range set.Keys {
-		kids[i] = Clean(k.Label())
+		kids[i] = sanitize.Clean(k.Label())
 	}
 	ev["keys"] = strconv.Itoa(len(set.Keys))
 	ev["kids"] = strings.Join(kids, ", ")
@@ -149,10 +150,10 @@ func (r *run) algMatch(ctx context.Context) Result {
 		ev := map[string]string{"alg": alg}
 		var yes, no []string
 		for _, k := range can {
-			yes = append(yes, Clean(k.Label()))
+			yes = append(yes, sanitize.Clean(k.Label()))
 		}
 		for _, u := range cannot {
-			no = append(no, Clean(u.Key.Label()+" ("+u.Reason+")"))
+			no = append(no, sanitize.Clean(u.Key.Label()+" ("+u.Reason+")"))
 		}
 		ev["matching"] = strings.Join(yes, ", ")
 		ev["not_matching"] = strings.Join(no, "; ")

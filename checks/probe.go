@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // clientAssertionType is the RFC 7523 client_assertion_type for private_key_jwt.
@@ -41,17 +43,17 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 		"client_assertion_type": {clientAssertionType},
 		"client_assertion":      {a.token},
 	}
-	ev := map[string]string{"url": a.aud, "kid": Clean(a.kid), "alg": a.alg}
+	ev := map[string]string{"url": a.aud, "kid": sanitize.Clean(a.kid), "alg": a.alg}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.aud, strings.NewReader(form.Encode()))
 	if err != nil {
-		return Result{Status: Fail, Message: "the token endpoint is not a URL: " + Clean(a.aud), Evidence: ev}
+		return Result{Status: Fail, Message: "the token endpoint is not a URL: " + sanitize.Clean(a.aud), Evidence: ev}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := noRedirects(r.client).Do(req)
 	if err != nil {
 		return Result{Status: Fail, Message: "no answer from the token endpoint: " + describeErr(err), Evidence: ev,
-			Fix: "check this machine can reach CIS2 (" + Clean(a.aud) + ")"}
+			Fix: "check this machine can reach CIS2 (" + sanitize.Clean(a.aud) + ")"}
 	}
 	defer resp.Body.Close()
 	ev["status"] = strconv.Itoa(resp.StatusCode)
@@ -64,8 +66,8 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 		Description string `json:"error_description"`
 	}
 	_ = json.Unmarshal(body, &oauthErr)
-	ev["error"] = Clean(oauthErr.Error)
-	ev["error_description"] = Clean(oauthErr.Description)
+	ev["error"] = sanitize.Clean(oauthErr.Error)
+	ev["error_description"] = sanitize.Clean(oauthErr.Description)
 	said := fmt.Sprintf("HTTP %d %s", resp.StatusCode, ev["error"])
 	if ev["error_description"] != "" {
 		said += " (" + ev["error_description"] + ")"
@@ -80,6 +82,6 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 			Fix:     "confirm with NHS that the production configuration is deployed with this jwks_uri and alg; CIS2 gives the same message for a wrong aud/iss/sub, kid or alg, or an unreachable JWKS"}
 	}
 	return Result{Status: Warn, Evidence: ev,
-		Message: "unexpected answer from the token endpoint: " + Clean(said),
+		Message: "unexpected answer from the token endpoint: " + sanitize.Clean(said),
 		Fix:     "expected invalid_grant (client authenticated) or invalid_client (not authenticated)"}
 }

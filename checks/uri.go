@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // nonPublic are ranges IsPrivate and friends miss but that are not reachable from the internet.
@@ -111,9 +113,9 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	ev["tls_version"] = tls.VersionName(state.Version)
 	ev["cipher_suite"] = tls.CipherSuiteName(state.CipherSuite)
 	ev["not_after"] = leaf.NotAfter.UTC().Format(time.RFC3339)
-	ev["subject"] = Clean(leaf.Subject.String())
-	ev["issuer"] = Clean(leaf.Issuer.String())
-	ev["dns_names"] = Clean(strings.Join(leaf.DNSNames, ", "))
+	ev["subject"] = sanitize.Clean(leaf.Subject.String())
+	ev["issuer"] = sanitize.Clean(leaf.Issuer.String())
+	ev["dns_names"] = sanitize.Clean(strings.Join(leaf.DNSNames, ", "))
 
 	res := Result{Status: Pass, Evidence: ev}
 	var notes []string
@@ -240,7 +242,7 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 			Fix: "check the application behind this URI answers promptly", Evidence: ev}
 	}
 	if final := resp.Request.URL.String(); final != e.raw {
-		ev["final_url"] = Clean(final)
+		ev["final_url"] = sanitize.Clean(final)
 		msg += " after redirects to " + ev["final_url"]
 	}
 	if resp.StatusCode >= 500 && e.internetFacing() {

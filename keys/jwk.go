@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/cis2-golive/cis2-golive/sanitize"
 	jose "github.com/go-jose/go-jose/v4"
 )
 
@@ -152,11 +153,11 @@ func parseKey(i int, data json.RawMessage) (Key, error) {
 		return Key{}, fmt.Errorf("key[%d]: %w", i, jsonErr(err))
 	}
 	k := Key{
-		Index: i, KID: clean(m.Kid), Kty: clean(m.Kty), Alg: clean(m.Alg), Use: clean(m.Use), Crv: clean(m.Crv),
+		Index: i, KID: sanitize.Clean(m.Kid), Kty: sanitize.Clean(m.Kty), Alg: sanitize.Clean(m.Alg), Use: sanitize.Clean(m.Use), Crv: sanitize.Clean(m.Crv),
 		JSON: slices.Clone(data), rawKID: m.Kid,
 	}
 	for _, op := range m.KeyOps {
-		k.KeyOps = append(k.KeyOps, clean(op))
+		k.KeyOps = append(k.KeyOps, sanitize.Clean(op))
 	}
 	for _, name := range privateMembers {
 		if _, ok := members[name]; ok {
@@ -308,7 +309,7 @@ func sanitisedErr(err error) error {
 	if errors.Is(err, jose.ErrUnsupportedKeyType) {
 		return jose.ErrUnsupportedKeyType
 	}
-	return errors.New(clean(err.Error()))
+	return errors.New(sanitize.Clean(err.Error()))
 }
 
 // jsonErr drops the offending text from a JSON error: it might be part of a key.
@@ -319,7 +320,7 @@ func jsonErr(err error) error {
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return fmt.Errorf("member %q should be a %s, not a JSON %s", clean(typ.Field), typ.Type, typ.Value)
+		return fmt.Errorf("member %q should be a %s, not a JSON %s", sanitize.Clean(typ.Field), typ.Type, typ.Value)
 	}
 	return errors.New("invalid JSON")
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cis2-golive/cis2-golive/sanitize"
 	jose "github.com/go-jose/go-jose/v4"
 )
 
@@ -155,14 +156,14 @@ func TestParseSetSanitisesStrings(t *testing.T) {
 			t.Errorf("unsanitised string %q", v)
 		}
 	}
-	if k.KID != "clickgnp.exenext" || k.Alg != "RS256" {
+	if k.KID != "clickgnp.exe next" || k.Alg != "RS256" {
 		t.Errorf("KID = %q, Alg = %q", k.KID, k.Alg)
 	}
 	if got := s.ByKID(evil); len(got) != 1 {
 		t.Errorf("ByKID with the raw kid found %d keys, want 1", len(got))
 	}
 	long := mustParse(t, setJSON(t, jwkJSON(t, &priv.PublicKey, strings.Repeat("k", 5000), "", "", nil)))
-	if n := len([]rune(long.Keys[0].KID)); n > maxStringLen+1 {
+	if n := len([]rune(long.Keys[0].KID)); n > sanitize.MaxRunes+1 {
 		t.Errorf("kid not capped: %d runes", n)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // maxPEMBytes bounds a key file read: a 4096-bit RSA key is about 3.3 KiB of PEM; a file far
@@ -79,7 +81,7 @@ func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
 		case "PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
 			return nil, fmt.Errorf("this is a %s, not a private key", lowerType(block.Type))
 		default:
-			return nil, fmt.Errorf("unexpected PEM block %q; expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY", clean(block.Type))
+			return nil, fmt.Errorf("unexpected PEM block %q; expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY", sanitize.Clean(block.Type))
 		}
 	}
 }
@@ -153,7 +155,7 @@ func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 		}
 		return cert.PublicKey, nil
 	}
-	return nil, fmt.Errorf("PEM block %q is not a public key", clean(block.Type))
+	return nil, fmt.Errorf("PEM block %q is not a public key", sanitize.Clean(block.Type))
 }
 
 // EncodePKCS8PEM encodes a private key as a PKCS#8 "PRIVATE KEY" PEM block.

@@ -149,7 +149,7 @@ func checkMarkdown(w io.Writer, rep CheckReport) error {
 
 // mdCell keeps a value inside one Markdown table cell.
 func mdCell(s string) string {
-	s = strings.ReplaceAll(stripControl(s), "|", `\|`)
+	s = strings.ReplaceAll(Clean(s), "|", `\|`)
 	return strings.Join(strings.Fields(s), " ")
 }
 

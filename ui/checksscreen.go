@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -14,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // checksScreen runs the checks: every line appears at once with a spinner and turns
@@ -281,21 +281,9 @@ func statusStyle(st *Styles, s checks.Status) lipgloss.Style {
 	return st.Skip
 }
 
-// clean makes text from a server safe for the terminal: escape sequences and control
-// characters removed, length capped.
-func clean(s string) string {
-	s = ansi.Strip(s)
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
+// clean makes a result's text safe for the terminal; results from checks are already
+// sanitised, this guards anything that reaches the screen by another path.
+func clean(s string) string { return sanitize.CleanN(s, 300) }
 
 func (s *checksScreen) keys() []key.Binding {
 	if s.askKey {

@@ -1,20 +1,26 @@
-package checks
+// Package sanitize makes text from outside the tool (servers, JWKs, results files) safe to put
+// on a terminal, in JSON or in Markdown. It is its own package because checks, keys, report
+// and ui all need the same rules and keys cannot import the others.
+package sanitize
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// MaxCleanRunes caps a server-supplied string in a result: enough for an error description or
-// a header value, short enough that a hostile server cannot flood the terminal or a report.
-const MaxCleanRunes = 200
+// MaxRunes caps a server-supplied string: enough for an error description, a kid or a header
+// value, short enough that a hostile server cannot flood the terminal or a report.
+const MaxRunes = 200
 
 // Clean makes a string that came from a server safe to show: it drops ANSI/OSC escape
 // sequences and control characters (a server must not be able to move the cursor, retitle the
 // terminal or plant hyperlinks), drops bidirectional overrides (which can make text read
 // differently from what it is), turns line breaks and tabs into spaces so one finding stays one
-// line, repairs invalid UTF-8 and caps the length at MaxCleanRunes runes, ending with "…".
-func Clean(s string) string {
+// line, repairs invalid UTF-8 and caps the length at MaxRunes runes, ending with "…".
+func Clean(s string) string { return CleanN(s, MaxRunes) }
+
+// CleanN is Clean with its own cap, for values that are legitimately longer (URIs in reports).
+func CleanN(s string, maxRunes int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	n := 0
@@ -43,7 +49,7 @@ func Clean(s string) string {
 			i += size
 			continue
 		}
-		if n == MaxCleanRunes {
+		if n == maxRunes {
 			return strings.TrimRight(b.String(), " ") + "…"
 		}
 		b.WriteRune(r)

@@ -1,4 +1,4 @@
-package checks
+package sanitize
 
 import (
 	"strings"
@@ -33,13 +33,13 @@ func TestClean(t *testing.T) {
 
 func TestCleanCapsLength(t *testing.T) {
 	got := Clean(strings.Repeat("é", 1000))
-	if n := utf8.RuneCountInString(got); n != MaxCleanRunes+1 {
-		t.Fatalf("got %d runes, want %d", n, MaxCleanRunes+1)
+	if n := utf8.RuneCountInString(got); n != MaxRunes+1 {
+		t.Fatalf("got %d runes, want %d", n, MaxRunes+1)
 	}
 	if !strings.HasSuffix(got, "…") {
 		t.Errorf("capped string should end with an ellipsis: %q", got[len(got)-10:])
 	}
-	exact := strings.Repeat("x", MaxCleanRunes)
+	exact := strings.Repeat("x", MaxRunes)
 	if Clean(exact) != exact {
 		t.Error("a string of exactly the cap must not be cut")
 	}
