@@ -54,7 +54,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	}
 	got := r.jwks(ctx)
 	if got.set == nil {
-		return assertion{}, &Result{Status: Skip, Message: "the JWKS could not be fetched (see jwks.fetch)"}
+		return assertion{}, &Result{Status: Skip, Message: msgNoJWKS}
 	}
 	tp, err := keys.Thumbprint(signer)
 	if err != nil {
@@ -66,7 +66,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		return assertion{}, &Result{Status: Fail, Message: errKeyNotInJWKS.Error(), Evidence: ev,
 			Fix: "publish the key's public JWK at jwks_uri (see `cis2-golive keys`), or pass the private key that matches the published one"}
 	}
-	if published.KID == "" {
+	if published.RawKID() == "" {
 		return assertion{}, &Result{Status: Fail, Message: "the key is in the JWKS but has no kid; CIS2 picks the key by the kid in the assertion header", Evidence: ev,
 			Fix: "give the JWK a kid (its RFC 7638 thumbprint is a good one)"}
 	}
@@ -98,13 +98,14 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		"exp": now.Add(assertionLifetime).Unix(),
 	}
 	t := jwt.NewWithClaims(method, claims)
-	t.Header["kid"] = published.KID
+	// The header carries the kid as published, not its cleaned form: CIS2 matches it exactly.
+	t.Header["kid"] = published.RawKID()
 	token, err := t.SignedString(signer)
 	if err != nil {
 		return assertion{}, &Result{Status: Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
 			Fix: "use the key type the algorithm needs (RSA for RS256/RS512)"}
 	}
-	return assertion{token: token, kid: published.KID, alg: alg, aud: aud, clientID: clientID, claims: claims}, nil
+	return assertion{token: token, kid: published.RawKID(), alg: alg, aud: aud, clientID: clientID, claims: claims}, nil
 }
 
 // defaultAlg picks an algorithm for a key when the configuration declares none.

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -166,6 +167,13 @@ func (c *cachingResolver) LookupNetIP(ctx context.Context, network, host string)
 	return append([]netip.Addr(nil), ips...), err
 }
 
+// ReadBody reads at most limit bytes; a longer body returns what fits and ErrBodyTooLarge.
+// Use it on every body read through NewHTTPClient: the client bounds time, this bounds size.
+func ReadBody(r io.Reader, limit int64) ([]byte, error) { return readBody(r, limit) }
+
+// DescribeError is describeErr for other packages fetching with NewHTTPClient.
+func DescribeError(err error) string { return describeErr(err) }
+
 // readBody reads at most limit bytes; a longer body returns what fits and ErrBodyTooLarge.
 func readBody(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -208,6 +216,8 @@ func describeErr(err error) string {
 		return sanitize.Clean("the server refused the TLS handshake: " + alertErr.Error())
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return "no answer before the timeout"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return "the server closed the connection without an answer (connection reset)"
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connection refused (nothing listening on that port)"
 	case strings.Contains(err.Error(), "unsupported protocol version"), strings.Contains(err.Error(), "protocol version not supported"):

@@ -65,7 +65,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	ev["bytes"] = strconv.Itoa(len(body))
 	set, err := keys.ParseSet(body)
 	if err != nil {
-		return fail("the body is not a JWK Set: "+sanitize.Clean(err.Error()),
+		return fail("rejected the JWKS: "+sanitize.Clean(err.Error()),
 			`serve {"keys": [...]} as written by `+"`cis2-golive keys new`")
 	}
 	if set.Single {
@@ -91,11 +91,18 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 // jwksFetchCheck is the jwks.fetch check itself.
 func (r *run) jwksFetchCheck(ctx context.Context) Result { return r.jwks(ctx).res }
 
+// msgNoJWKS is the skip of every check that needs the fetched JWKS when jwks.fetch failed:
+// the failure is counted once, on jwks.fetch, not once per dependant.
+const msgNoJWKS = "JWKS not fetched: see jwks.fetch"
+
+// awaitJWKS is the Check.After of the checks that need the fetched JWKS.
+func (r *run) awaitJWKS(ctx context.Context) { r.jwks(ctx) }
+
 // withJWKS runs f on the fetched set, or skips when jwks.fetch failed.
 func (r *run) withJWKS(ctx context.Context, f func(*keys.Set) Result) Result {
 	got := r.jwks(ctx)
 	if got.set == nil {
-		return Result{Status: Skip, Message: "the JWKS could not be fetched (see jwks.fetch)"}
+		return Result{Status: Skip, Message: msgNoJWKS}
 	}
 	return f(got.set)
 }

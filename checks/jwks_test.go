@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -123,6 +125,28 @@ func TestJWKSFetchFailureSkipsDependants(t *testing.T) {
 	for _, id := range []string{IDJWKSPublic, IDJWKSLint, IDJWKSAlgMatch, IDAssertion} {
 		r := runOneCheck(t, cfg, opts, id, "jwks_uri")
 		wantStatus(t, r, Skip, "see jwks.fetch")
+	}
+}
+
+// TestJWKSHangCountsOnce: a JWKS endpoint that never answers is one failure (jwks.fetch), and
+// the checks built on the fetch skip pointing at it, rather than each reporting "no answer".
+func TestJWKSHangCountsOnce(t *testing.T) {
+	pki := newPKI(t)
+	cfg := jwksConfig(t, pki, hang)
+	opts := pki.testOptions()
+	opts.Timeout = 300 * time.Millisecond
+	opts.KeyPath = writeKey(t, rsaKey(t, 0), 0o600)
+	opts.ProbeTokenEndpoint = true
+	cfg.ClientID = "123456789012.apps.supplier"
+	got := map[string]Result{}
+	for _, r := range Run(context.Background(), Plan(cfg, opts), opts, nil) {
+		if r.Target == "jwks_uri" || r.ID == IDTokenProbe {
+			got[r.ID] = r
+		}
+	}
+	wantStatus(t, got[IDJWKSFetch], Fail, "")
+	for _, id := range []string{IDJWKSPublic, IDJWKSLint, IDJWKSAlgMatch, IDAssertion, IDTokenProbe} {
+		wantStatus(t, got[id], Skip, msgNoJWKS)
 	}
 }
 

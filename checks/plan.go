@@ -61,6 +61,10 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	add := func(id, target string, f func(context.Context) Result) {
 		list = append(list, Check{ID: id, Target: target, Run: f})
 	}
+	// needsJWKS adds a check that works on the fetched JWKS (see Check.After).
+	needsJWKS := func(id, target string, f func(context.Context) Result) {
+		list = append(list, Check{ID: id, Target: target, Run: f, After: r.awaitJWKS})
+	}
 	for _, e := range endpoints(cfg) {
 		add(IDResolve, e.field, func(ctx context.Context) Result { return r.resolve(ctx, e) })
 		add(IDTLS, e.field, func(ctx context.Context) Result { return r.tlsCheck(ctx, e) })
@@ -71,14 +75,18 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	}
 	if _, ok := endpointFor(cfg, "jwks_uri"); ok {
 		add(IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)
-		add(IDJWKSPublic, "jwks_uri", r.publicOnly)
-		add(IDJWKSLint, "jwks_uri", r.lint)
-		add(IDJWKSAlgMatch, "jwks_uri", r.algMatch)
-		add(IDAssertion, "jwks_uri", r.assertionCheck)
+		needsJWKS(IDJWKSPublic, "jwks_uri", r.publicOnly)
+		needsJWKS(IDJWKSLint, "jwks_uri", r.lint)
+		needsJWKS(IDJWKSAlgMatch, "jwks_uri", r.algMatch)
+		needsJWKS(IDAssertion, "jwks_uri", r.assertionCheck)
 	}
 	add(IDCIS2Algs, targetDiscovery, r.cis2Algs)
 	if cfg.UsesPrivateKeyJWT() {
-		add(IDTokenProbe, "token_endpoint", r.tokenProbe)
+		if _, ok := endpointFor(cfg, "jwks_uri"); ok && opts.ProbeTokenEndpoint {
+			needsJWKS(IDTokenProbe, "token_endpoint", r.tokenProbe) // it signs with the published kid
+		} else {
+			add(IDTokenProbe, "token_endpoint", r.tokenProbe)
+		}
 	}
 	return list
 }

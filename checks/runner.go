@@ -18,6 +18,11 @@ type Check struct {
 	ID     string
 	Target string
 	Run    func(ctx context.Context) Result
+	// After, when set, is waited for before the check's own timeout starts. It is for checks
+	// that build on another check's fetch (jwks.* on the one JWKS fetch): the fetch has its own
+	// timeout, and charging the wait to each dependant would turn one hanging endpoint into
+	// several "no answer" failures instead of one failure and honest skips.
+	After func(ctx context.Context)
 }
 
 // Resolver looks up a host's addresses. *net.Resolver satisfies it; the sandbox and tests
@@ -100,6 +105,9 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 }
 
 func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
+	if c.After != nil {
+		c.After(parent)
+	}
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	out := make(chan Result, 1)

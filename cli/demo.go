@@ -83,7 +83,8 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	}
 
 	copts := DemoCheckOptions(sb, files, opts.Timeout)
-	results := append(checks.Offline(cfg, notes), checks.Run(ctx, checks.Plan(cfg, copts), copts, nil)...)
+	list := checks.Plan(cfg, copts)
+	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
 	if err := ctx.Err(); err != nil {
 		return err
 	}

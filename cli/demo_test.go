@@ -27,7 +27,9 @@ func runDemoJSON(t *testing.T, args ...string) (int, report.CheckReport, string)
 }
 
 // liveIDs are the live checks demo must run and pass against a healthy sandbox.
-var liveIDs = []string{checks.IDResolve, checks.IDTLS, checks.IDReachable, checks.IDBCL}
+var liveIDs = []string{checks.IDResolve, checks.IDTLS, checks.IDReachable, checks.IDBCL,
+	checks.IDJWKSFetch, checks.IDJWKSPublic, checks.IDJWKSLint, checks.IDJWKSAlgMatch,
+	checks.IDAssertion, checks.IDCIS2Algs, checks.IDTokenProbe}
 
 func TestDemoAllPass(t *testing.T) {
 	code, rep, stderr := runDemoJSON(t)
@@ -60,6 +62,9 @@ func TestDemoFaults(t *testing.T) {
 		target  string
 	}{
 		{"bcl-accepts-all", "", checks.IDBCL, "backchannel_logout_uri"},
+		{"jwks-private", "", checks.IDJWKSPublic, "jwks_uri"},
+		{"jwks-wrong-alg", "", checks.IDJWKSAlgMatch, "jwks_uri"},
+		{"jwks-wrong-alg", "", checks.IDAssertion, "jwks_uri"},
 		{"expired-cert", "", checks.IDTLS, "jwks_uri"},
 		{"wrong-host", "", checks.IDTLS, "backchannel_logout_uri"},
 		{"self-signed", "", checks.IDTLS, "redirect_uris[0]"},
@@ -67,9 +72,10 @@ func TestDemoFaults(t *testing.T) {
 		{"slow", "300ms", checks.IDReachable, "redirect_uris[0]"},
 		{"hang", "300ms", checks.IDReachable, "jwks_uri"},
 		{"drip", "300ms", checks.IDBCL, "backchannel_logout_uri"},
+		{"drip", "300ms", checks.IDJWKSFetch, "jwks_uri"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.fault, func(t *testing.T) {
+		t.Run(tt.fault+"/"+tt.id, func(t *testing.T) {
 			args := []string{"--fault", tt.fault}
 			if tt.timeout != "" {
 				args = append(args, "--timeout", tt.timeout)

@@ -1,84 +1,56 @@
 package cli
 
 import (
-	"context"
-	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
-	"time"
-
-	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/cis2-golive/cis2-golive/keys"
-	"github.com/cis2-golive/cis2-golive/model"
 )
 
-// TestKeysNewAssertionVerifiesAgainstServedJWKS is the issue's end-to-end path: a key from
-// `keys new` signs a client assertion the way CIS2 expects it, and the assertion verifies
-// against the jwks.json served over loopback TLS, picked by the kid in its header.
-//
-// It verifies with this package's fetcher and keys.ParseSet, because `check --key` (branch
-// checks) is not on main yet; once it is, this should run `check --key` against a config
-// whose jwks_uri is the served URL.
-func TestKeysNewAssertionVerifiesAgainstServedJWKS(t *testing.T) {
+// TestKeysNewThenCheckVerifiesAssertion is issue 8's end-to-end path, through the commands a
+// user types: `keys new` makes a key pair, jwks.json is served over loopback TLS, and
+// `check --key` signs a client assertion with the new key and verifies it against the served
+// JWKS. A key that was never published fails with the check's exact message.
+func TestKeysNewThenCheckVerifiesAssertion(t *testing.T) {
 	for _, alg := range []string{"RS256", "RS512"} {
 		t.Run(alg, func(t *testing.T) {
 			_, keyPath, jwksPath := newKeyDir(t, "--alg", alg)
 			base, ca := tlsJWKSServer(t, mustRead(t, jwksPath))
+			cfg := writeFile(t, "int.yaml", fmt.Sprintf(
+				"environment: integration\nclient_id: 999999999999.apps.supplier\nredirect_uris: [%q]\n"+
+					"backchannel_logout_uri: %q\ntoken_endpoint_auth_method: private_key_jwt\n"+
+					"jwks_uri: %q\ntoken_endpoint_auth_signing_alg: %s\n",
+				base+"/cb", base+"/logout", base+"/jwks.json", alg))
+			args := []string{"check", "--config", cfg, "--format", "json", "--ca-cert", ca, "--allow-private", "--timeout", "5s"}
 
-			// Sign as a relying party would: the key file from `keys new`, its kid in the header.
-			signer, err := keys.LoadPrivateKey(keyPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			kid, _ := keys.Thumbprint(signer)
-			const clientID = "999999999999.apps.supplier"
-			aud := model.CIS2.Environments[model.Production].TokenEndpoint
-			now := time.Now()
-			tok := jwt.NewWithClaims(jwt.GetSigningMethod(alg), jwt.RegisteredClaims{
-				Issuer: clientID, Subject: clientID, Audience: jwt.ClaimStrings{aud}, ID: "e2e-" + alg,
-				IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(5 * time.Minute)),
-			})
-			tok.Header["kid"] = kid
-			assertion, err := tok.SignedString(signer)
-			if err != nil {
-				t.Fatal(err)
+			got := assertionResult(t, append(args, "--key", keyPath)...)
+			if got.Status != "pass" || !strings.Contains(got.Message, "verified it against the fetched JWKS") {
+				t.Fatalf("published key: %+v", got)
 			}
 
-			// Verify as CIS2 would: fetch the JWKS over TLS, pick the key by kid, check alg.
-			fetcher, err := newKeysFetcher(ca)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := fetcher.get(context.Background(), base+"/jwks.json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			set, err := keys.ParseSet(body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var claims jwt.RegisteredClaims
-			parsed, err := jwt.ParseWithClaims(assertion, &claims, func(tk *jwt.Token) (any, error) {
-				hkid, _ := tk.Header["kid"].(string)
-				found := set.ByKID(hkid)
-				if len(found) != 1 || !found[0].Supports(alg) {
-					t.Fatalf("kid %q: %d keys that can verify %s", hkid, len(found), alg)
-				}
-				return found[0].Public.(*rsa.PublicKey), nil
-			}, jwt.WithValidMethods([]string{alg}), jwt.WithAudience(aud), jwt.WithIssuer(clientID), jwt.WithSubject(clientID), jwt.WithExpirationRequired())
-			if err != nil || !parsed.Valid {
-				t.Fatalf("assertion does not verify against the served JWKS: %v", err)
-			}
-
-			// And a key that is not published must not verify.
 			_, otherKey, _ := newKeyDir(t, "--alg", alg)
-			other, _ := keys.LoadPrivateKey(otherKey)
-			tok.Header["kid"] = kid // a forged header claiming the published kid
-			forged, _ := tok.SignedString(other)
-			if _, err := jwt.Parse(forged, func(*jwt.Token) (any, error) { return set.ByKID(kid)[0].Public, nil },
-				jwt.WithValidMethods([]string{alg})); err == nil {
-				t.Error("an assertion signed by an unpublished key verified")
+			got = assertionResult(t, append(args, "--key", otherKey)...)
+			if got.Status != "fail" || !strings.Contains(got.Message, "the key's public half is not in the JWKS") {
+				t.Fatalf("unpublished key: %+v", got)
 			}
 		})
 	}
+}
+
+type resultJSON struct{ ID, Status, Message string }
+
+func assertionResult(t *testing.T, args ...string) resultJSON {
+	t.Helper()
+	_, stdout, stderr := runCLI(t, args...)
+	var rep struct{ Results []resultJSON }
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("not JSON: %v\nstderr: %s", err, stderr)
+	}
+	for _, r := range rep.Results {
+		if r.ID == "assertion.sign-verify" {
+			return r
+		}
+	}
+	t.Fatalf("no assertion.sign-verify result in %s", stdout)
+	return resultJSON{}
 }

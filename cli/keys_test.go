@@ -275,3 +275,17 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// TestKeysInspectURLBounds: keys inspect fetches through checks.NewHTTPClient, so a huge body is
+// cut at 1 MiB and a server's text in the error is sanitised.
+func TestKeysInspectURLBounds(t *testing.T) {
+	base, ca := tlsJWKSServer(t, []byte(`{"keys":[],"pad":"`+strings.Repeat("x", 2<<20)+`"}`))
+	code, _, stderr := runCLI(t, "keys", "inspect", base+"/jwks.json", "--ca-cert", ca)
+	if code != ExitUsage || !strings.Contains(stderr, "larger than 1 MiB") {
+		t.Errorf("2 MiB JWKS: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "keys", "inspect", "http://127.0.0.1/\x1b]0;owned\x07jwks.json")
+	if code != ExitUsage || strings.ContainsRune(stderr, 0x1b) || !strings.Contains(stderr, "use an https:// URL") {
+		t.Errorf("http URL with an escape: exit %d, %q", code, stderr)
+	}
+}

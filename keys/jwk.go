@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/cis2-golive/cis2-golive/sanitize"
 	jose "github.com/go-jose/go-jose/v4"
@@ -58,6 +59,10 @@ func (k Key) Label() string {
 	}
 	return fmt.Sprintf("key[%d]", k.Index)
 }
+
+// RawKID is the kid exactly as the JWK spells it, for a JWS header that a verifier will match
+// byte for byte. It is not sanitised: never print it (print KID).
+func (k Key) RawKID() string { return k.rawKID }
 
 // HasPrivate reports whether the key holds any private member.
 func (k Key) HasPrivate() bool { return len(k.PrivateMembers) > 0 }
@@ -316,6 +321,9 @@ func sanitisedErr(err error) error {
 func jsonErr(err error) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
+		if strings.Contains(syn.Error(), "max depth") {
+			return fmt.Errorf("invalid JSON: nested too deeply (at byte %d)", syn.Offset)
+		}
 		return fmt.Errorf("invalid JSON at byte %d", syn.Offset)
 	}
 	var typ *json.UnmarshalTypeError

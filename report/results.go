@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
 )
@@ -105,23 +106,35 @@ func StatusStyle(s checks.Status) lipgloss.Style {
 	return styleSkip
 }
 
+// textWidth keeps text reports readable in an 80-column terminal; indent leaves room for the
+// status column so findings line up under their headline.
+const (
+	textWidth = 80
+	indent    = "        "
+)
+
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), rep.Config)
+	para := func(s string) {
+		wrapped := ansi.Wordwrap(s, textWidth-len(indent), " ")
+		for _, line := range strings.Split(wrapped, "\n") {
+			b.WriteString(indent + line + "\n")
+		}
+	}
+	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
 	for _, r := range rep.Results {
-		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), r.Target, styleFaint.Render(r.ID))
-		if v := r.Evidence["value"]; v != "" && r.Status != checks.Pass {
-			fmt.Fprintf(&b, "        value: %q\n", v)
-		}
+		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(r.ID))
+		value := Clean(r.Evidence["value"])
 		msg := r.Message
-		if r.Status == checks.Pass {
-			if v := r.Evidence["value"]; v != "" {
-				msg += ": " + v
-			}
+		switch {
+		case value != "" && r.Status == checks.Pass:
+			msg += ": " + value
+		case value != "":
+			para(fmt.Sprintf("value: %q", value))
 		}
-		fmt.Fprintf(&b, "        %s\n", msg)
+		para(msg)
 		if r.Fix != "" && r.Status != checks.Pass {
-			fmt.Fprintf(&b, "        fix: %s\n", r.Fix)
+			para("fix: " + r.Fix)
 		}
 	}
 	s := rep.Summary
