@@ -37,7 +37,8 @@ func newCmdDemo(ios *IOStreams) *cobra.Command {
 			"that resolve nowhere else, writes a matching production configuration and private key to a\n" +
 			"temporary directory, and runs the offline and live checks against it. Nothing leaves the\n" +
 			"machine. Everything passes; --fault breaks the relying party so you can see what a failure\n" +
-			"looks like.\n\nFaults:\n" + faultHelp.String() +
+			"looks like. On a terminal (with the default text format) it walks you through the wizard,\n" +
+			"prefilled, with its live checks run against the sandbox; otherwise it prints the report.\n\nFaults:\n" + faultHelp.String() +
 			"\nExit codes as for check: 0 no failure, 1 at least one failure, 2 usage error, 130 interrupted.",
 		Example: "  cis2-golive demo\n" +
 			"  cis2-golive demo --fault bcl-accepts-all --fault jwks-private\n" +
@@ -83,6 +84,9 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	}
 
 	copts := DemoCheckOptions(sb, files, opts.Timeout)
+	if opts.IO.CanPrompt() && format == report.Text {
+		return runDemoWizard(ctx, opts.IO, files, copts) // a terminal: walk through it
+	}
 	list := checks.Plan(cfg, copts)
 	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
 	if err := ctx.Err(); err != nil {

@@ -83,7 +83,8 @@ func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
 }
 
 // liveChecks wires the checks screen to checks.Plan with the flags' options, the key path
-// coming from the wizard (prefilled by --key, changed on screen). live is nil for --offline.
+// coming from the wizard (prefilled by --key, changed on screen). With --offline, Plan stays
+// nil: the offline rules only.
 func (o *WizardOptions) liveChecks(uo *ui.Options) error {
 	uo.KeyPath = o.KeyPath
 	if o.Offline {

@@ -4,6 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/ui"
 )
 
 func TestWizardWithoutTerminal(t *testing.T) {
@@ -22,5 +27,59 @@ func TestWizardWithoutTerminal(t *testing.T) {
 				t.Errorf("%v: stdout not empty: %q", args, out.String())
 			}
 		}
+	}
+}
+
+func TestWizardLiveFlags(t *testing.T) {
+	code, _, stderr := runCLI(t, "wizard", "--timeout", "0s")
+	if code != ExitUsage || !strings.Contains(stderr, "--timeout must be positive") {
+		t.Fatalf("--timeout 0: exit %d, %q", code, stderr)
+	}
+
+	// --offline: the checks screen runs the offline rules only.
+	var uo ui.Options
+	if err := (&WizardOptions{Offline: true, Timeout: time.Second, KeyPath: "k.pem"}).liveChecks(&uo); err != nil {
+		t.Fatal(err)
+	}
+	if uo.Plan != nil || uo.KeyPath != "k.pem" || uo.CheckOptions.Timeout != time.Second {
+		t.Fatalf("offline: %+v", uo)
+	}
+
+	// --ca-cert that is not PEM is a usage error naming the flag.
+	bad := writeFile(t, "ca.pem", "not a certificate")
+	err := (&WizardOptions{Timeout: time.Second, CACertPath: bad}).liveChecks(&uo)
+	if err == nil || exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--ca-cert") {
+		t.Fatalf("bad --ca-cert: %v", err)
+	}
+
+	// Live: checks.Plan with the flags, and the key path the wizard passes in.
+	uo = ui.Options{}
+	if err := (&WizardOptions{Timeout: 3 * time.Second, AllowPrivate: true}).liveChecks(&uo); err != nil {
+		t.Fatal(err)
+	}
+	if uo.Plan == nil || !uo.CheckOptions.AllowPrivate || uo.CheckOptions.Timeout != 3*time.Second {
+		t.Fatalf("live: %+v", uo.CheckOptions)
+	}
+	cfg := &model.Config{
+		Environment: model.Production, RedirectURIs: []string{"https://rp.example.test/cb"},
+		TokenEndpointAuthMethod: model.PrivateKeyJWT, JWKSURI: "https://rp.example.test/jwks.json",
+		TokenEndpointAuthSigningAlg: "RS256",
+	}
+	ids := map[string]bool{}
+	for _, c := range uo.Plan(cfg, "") {
+		ids[c.ID] = true
+	}
+	for _, id := range []string{checks.IDResolve, checks.IDTLS, checks.IDJWKSFetch, checks.IDAssertion} {
+		if !ids[id] {
+			t.Errorf("plan lacks %s: %v", id, ids)
+		}
+	}
+}
+
+// TestDemoWithoutTerminalPrintsReport: the wizard only takes over on a terminal.
+func TestDemoWithoutTerminalPrintsReport(t *testing.T) {
+	code, stdout, _ := runCLI(t, "demo", "--dir", t.TempDir())
+	if code != ExitOK || !strings.Contains(stdout, "assertion.sign-verify") {
+		t.Fatalf("exit %d:\n%s", code, stdout)
 	}
 }

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Drives the wizard end to end in a real 80x24 terminal (tmux): every screen, by keystrokes,
-# asserting on capture-pane, through to the files written at the end.
+# Drives `cis2-golive demo` end to end in a real 80x24 terminal (tmux): the wizard prefilled
+# from the sandbox, every screen by keystrokes, the live checks against the sandbox (all must
+# pass), through to the files written at the end, asserting on capture-pane throughout.
 #   scripts/tmux-demo.sh [path/to/cis2-golive]
-# It runs `cis2-golive demo` (the sandbox-prefilled wizard) when that command exists, and
-# otherwise `cis2-golive wizard --config examples/production.yaml`: both start prefilled, so the
-# keystrokes are the same. Needs tmux. Exit 0 on success.
+# Needs tmux. Exit 0 on success.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,13 +17,11 @@ if [[ -z $bin ]]; then
 	bin=$work/cis2-golive
 	(cd "$repo" && go build -o "$bin" .)
 fi
-cmd="wizard --config $repo/examples/production.yaml"
-if "$bin" --help 2>&1 | grep -qE "^ +demo( |$)"; then
-	cmd=demo
-fi
+# The demo writes its config, key, draft and the wizard's outputs into --dir.
+cmd="demo --dir $work"
 
 tmux new-session -d -s "$session" -x 80 -y 24 -c "$work" \
-	"CIS2_GOLIVE_DRAFT=$work/draft.yaml $bin $cmd; echo EXIT=\$?; sleep 60"
+	"$bin $cmd; echo EXIT=\$?; sleep 60"
 
 screen() { tmux capture-pane -p -t "$session"; }
 # expect TEXT: wait (up to 20 s) until the screen shows TEXT, else print the screen and fail.
@@ -38,6 +35,18 @@ expect() {
 	exit 1
 }
 keys() { tmux send-keys -t "$session" "$@"; }
+# checks_done: wait until every check has a result, then require that all passed.
+checks_done() {
+	for _ in $(seq 300); do
+		if screen | grep -qF "Live checks" && ! screen | grep -qF "running"; then break; fi
+		sleep 0.1
+	done
+	if ! screen | grep -qE "[1-9][0-9]* passed · 0 warnings · 0 failed · 0 skipped"; then
+		echo "tmux-demo: the live checks did not all pass" >&2
+		screen >&2
+		exit 1
+	fi
+}
 
 expect "Put your CIS2 Authentication integration live"
 keys Enter
@@ -53,14 +62,20 @@ expect "┃ JWKS URI"
 keys Enter
 expect "┃ Token endpoint signing algorithm"
 keys Enter
+expect "┃ Signing key"
+keys Enter
 expect "┃ Private key file"
+expect "sandbox-rp-key.pem"
 keys Enter
 expect "Should CIS2 sign userinfo"
 keys Enter
+expect "Userinfo signing algorithm"
+keys Enter
 expect "Continue to live checks"
 keys Enter
-expect "passed"
-expect "0 failed"
+expect "Step 8 of 9 · Live checks"
+checks_done
+expect "key file: $work/sandbox-rp-key.pem"
 keys Enter
 expect "Write files and finish"
 for _ in $(seq 12); do keys Down; done
@@ -69,4 +84,5 @@ expect "EXIT=0"
 for f in cis2-production-config.json cis2-production-config.md cis2-golive-checklist.md cis2-golive.yaml; do
 	[[ -s $work/$f ]] || { echo "tmux-demo: $f not written" >&2; exit 1; }
 done
-echo "tmux-demo: ok (${cmd%% *})"
+grep -q '"private_key_jwt"' "$work/cis2-production-config.json" || { echo "tmux-demo: submission lacks private_key_jwt" >&2; exit 1; }
+echo "tmux-demo: ok (demo, live checks all passed)"

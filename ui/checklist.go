@@ -46,7 +46,7 @@ type outputsWrittenMsg struct {
 var checklistKeys = struct{ Move, Toggle, Enter key.Binding }{
 	Move:   binding("↑/↓", "move", "up", "down"),
 	Toggle: binding("space", "tick", "x"),
-	Enter:  binding("enter", "tick / edit / write"),
+	Enter:  binding("enter", "choose"),
 }
 
 func newChecklist(c *common) *checklist {
@@ -222,15 +222,41 @@ func (s *checklist) view() string {
 		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(box+" "+text, s.c.width-2, "…")))
 	}
 	n := len(cl.Items)
-	first, last := listWindow(len(lines), cursorAt, max(3, s.c.height-8))
-	if s.cursor >= n {
-		first, last = listWindow(len(lines), len(lines)-1, max(3, s.c.height-8))
+	// Lines below the list: the selected item in full (blank + 2), the date, the earliest
+	// go-live date when known, "Write files", and an error or "writing…".
+	below := 5
+	if !cl.EarliestGoLive.IsZero() {
+		below++
 	}
+	if s.writing || s.err != "" {
+		below++
+	}
+	room := max(3, s.c.height-1-below)
+	if len(lines) > room {
+		room-- // for the "more" line
+	}
+	if s.cursor >= n {
+		cursorAt = len(lines) - 1
+	}
+	first, last := listWindow(len(lines), cursorAt, room)
 	var b strings.Builder
 	b.WriteString(st.Faint.Render(fmt.Sprintf("%d of %d done", cl.Done(), n)) + "\n")
 	b.WriteString(strings.Join(lines[first:last], "\n") + "\n")
+	var more []string
+	if first > 0 {
+		more = append(more, fmt.Sprintf("↑ %d more", first))
+	}
+	if h := len(lines) - last; h > 0 {
+		more = append(more, fmt.Sprintf("↓ %d more", h))
+	}
+	if len(more) > 0 {
+		b.WriteString("  " + st.Faint.Render(strings.Join(more, " · ")+" (↑/↓ to scroll)") + "\n")
+	}
+	b.WriteString("\n")
 	if s.cursor < n {
 		b.WriteString(st.Faint.Render(ansi.Truncate(cl.Items[s.cursor].Text, 2*s.c.width-4, "…")) + "\n")
+	} else {
+		b.WriteString("\n")
 	}
 
 	date := s.c.submittedOn

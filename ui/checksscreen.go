@@ -247,9 +247,12 @@ func (s *checksScreen) view() string {
 			lines = append(lines, "           "+st.Faint.Render("fix: "+clean(r.Fix)))
 		}
 	}
-	room := max(3, s.c.height-4)
+	// The row under the cursor in full: at 80 columns a row's message is cut short.
+	detail := s.detail()
+	room := max(3, s.c.height-4-(detailLines+1)) // fixed, so the list does not jump as the cursor moves
 	if len(lines) <= room {
 		b.WriteString(strings.Join(lines, "\n"))
+		writeDetail(&b, detail)
 		return b.String()
 	}
 	// Too many to show: a window around the cursor and a line saying what is hidden.
@@ -263,7 +266,38 @@ func (s *checksScreen) view() string {
 		more = append(more, fmt.Sprintf("↓ %d more", n))
 	}
 	b.WriteString("  " + st.Faint.Render(strings.Join(more, " · ")+" (↑/↓ to scroll)"))
+	writeDetail(&b, detail)
 	return b.String()
+}
+
+// detailLines is the most the selected row's full text takes.
+const detailLines = 3
+
+// detail is the selected row's full message (and fix), wrapped to at most detailLines.
+func (s *checksScreen) detail() []string {
+	if s.cursor >= len(s.results) || s.pending[s.cursor] {
+		return nil
+	}
+	r := s.results[s.cursor]
+	text := clean(r.ID) + " " + clean(r.Target) + ": " + clean(r.Message)
+	if r.Fix != "" && r.Status != checks.Pass {
+		text += " Fix: " + clean(r.Fix)
+	}
+	ls := strings.Split(ansi.Wrap(text, max(20, s.c.width-4), " /"), "\n")
+	if len(ls) > detailLines {
+		ls = ls[:detailLines]
+		ls[detailLines-1] = ansi.Truncate(ls[detailLines-1], max(20, s.c.width-5), "") + "…"
+	}
+	return append([]string{""}, ls...)
+}
+
+func writeDetail(b *strings.Builder, detail []string) {
+	for _, l := range detail {
+		b.WriteString("\n")
+		if l != "" {
+			b.WriteString("  " + l)
+		}
+	}
 }
 
 // truncateLeft keeps the end of a path, which names the file, when it is too wide.

@@ -92,6 +92,12 @@ func formKeyMap() *huh.KeyMap {
 	km.Select.Prev.SetHelp("shift+tab", "prev field")
 	km.Confirm.Prev.SetHelp("shift+tab", "prev field")
 	km.Note.Prev.SetHelp("shift+tab", "prev field")
+	// "submit" would read as sending something to NHS: enter only moves on.
+	km.Input.Submit.SetHelp("enter", "next")
+	km.Select.Submit.SetHelp("enter", "next")
+	km.Confirm.Submit.SetHelp("enter", "next")
+	km.Text.Submit.SetHelp("enter", "next")
+	km.Note.Submit.SetHelp("enter", "next")
 	// Every list here is short: filtering is noise in the footer.
 	km.Select.Filter.SetEnabled(false)
 	return km

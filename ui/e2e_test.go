@@ -177,7 +177,8 @@ func waitForFile(t *testing.T, path, sub string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s never contained %q", path, sub)
+	b, err := os.ReadFile(path)
+	t.Fatalf("%s never contained %q (%v):\n%s", path, sub, err, b)
 }
 
 // probed wraps the root so a test can ask the running program for its current view: the

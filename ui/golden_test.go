@@ -55,6 +55,19 @@ func TestScreenGoldens(t *testing.T) {
 	}
 }
 
+// TestEmptyScreenGoldens shows the placeholders an empty answer gets: each reads as an
+// example ("e.g. …"), not as a value, even without colour.
+func TestEmptyScreenGoldens(t *testing.T) {
+	for _, s := range []state{stateOrg, stateRedirects, stateLogout, statePKJ} {
+		t.Run(s.String(), func(t *testing.T) {
+			h := newHarness(t, Options{Config: &model.Config{TokenEndpointAuthMethod: model.PrivateKeyJWT}})
+			h.send(gotoMsg{to: s})
+			fits(t, h.view(), 80, 24)
+			golden.RequireEqual(t, render(t, h))
+		})
+	}
+}
+
 func TestScreensFitAndResize(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {100, 40}, {60, 20}} {
 		for s := stateWelcome; s < numStates; s++ {

@@ -261,7 +261,7 @@ func TestCreateKeyOnPKJScreen(t *testing.T) {
 	h.keys("esc")
 	h.wantState(statePKJ)
 	h.keys("enter", "enter", "enter")
-	h.wantView("Private key file (optional)", filepath.Base(kp))
+	h.wantView("Private key file (optional)", "> "+kp[:20]) // prefilled with the new key
 	h.keys("shift+tab", "down", "enter")
 	h.wantView("Create the key pair in this directory")
 	h.keys("enter")

@@ -326,19 +326,39 @@ func (m *Root) footer(w int) string {
 	}
 	global = append(global, m.keys.Forward, m.keys.Quit)
 	h := m.help
-	h.SetWidth(0)
+	h.SetWidth(0) // fitHelp does the fitting
 	g := h.ShortHelpView(global)
 	sep := h.Styles.ShortSeparator.Inline(true).Render(h.ShortSeparator)
 	room := w - ansi.StringWidth(g) - ansi.StringWidth(sep)
 	if room < 10 {
 		return ansi.Truncate(g, w, "…")
 	}
-	h.SetWidth(room)
-	own := h.ShortHelpView(m.screens[m.state].keys())
+	own := fitHelp(h, m.screens[m.state].keys(), room)
 	if own == "" {
 		return g
 	}
 	return own + sep + g
+}
+
+// fitHelp renders as many of ks as fit in w columns, then "…". (help.Model's own width
+// limit lets the item that overflows through when the "…" would not fit either.)
+func fitHelp(h help.Model, ks []key.Binding, w int) string {
+	var on []key.Binding
+	for _, k := range ks {
+		if k.Enabled() {
+			on = append(on, k)
+		}
+	}
+	for n := len(on); n > 0; n-- {
+		v := h.ShortHelpView(on[:n])
+		if n < len(on) {
+			v += " " + h.Styles.Ellipsis.Inline(true).Render(h.Ellipsis)
+		}
+		if ansi.StringWidth(v) <= w {
+			return v
+		}
+	}
+	return ""
 }
 
 // draft is the answers and progress as they would be saved.
