@@ -10,11 +10,11 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sandbox"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
 // These run the checks screen against the sandbox: a fake relying party and CIS2 on
@@ -221,7 +221,7 @@ func TestCreateKeyOnPKJScreen(t *testing.T) {
 	cfg := filled()
 	h := newHarness(t, Options{Config: cfg, OutDir: out})
 	h.send(gotoMsg{to: statePKJ})
-	h.r.hasReturn = false // walk on to the next screen, not back to where the jump came from
+	h.r.hasReturn = false    // walk on to the next screen, not back to where the jump came from
 	h.keys("enter", "enter") // JWKS URI, algorithm (RS512)
 	h.wantView("I don't have a key yet: create one")
 	h.keys("down", "enter")
@@ -281,4 +281,3 @@ func TestPlaceholdersReadAsExamples(t *testing.T) {
 	h.send(gotoMsg{to: stateRedirects})
 	h.wantView("e.g. https://your-service.example.nhs.uk/auth/callback")
 }
-
