@@ -59,13 +59,17 @@ func (c *common) newForm(groups ...*huh.Group) *huh.Form {
 	return f
 }
 
-// updateForm passes msg to a form and reports whether the form just completed.
+// updateForm passes msg to a form and reports whether the form completed on this message.
+// Only the transition counts: after the form completes, messages already in flight (a cursor
+// blink, a resize) still reach the screen before the root switches screens, and answering
+// "done" to them too would send a second "next" and skip the following screen.
 func updateForm(f **huh.Form, msg tea.Msg) (tea.Cmd, bool) {
+	was := (*f).State
 	m, cmd := (*f).Update(msg)
 	if nf, ok := m.(*huh.Form); ok {
 		*f = nf
 	}
-	return cmd, (*f).State == huh.StateCompleted
+	return cmd, was != huh.StateCompleted && (*f).State == huh.StateCompleted
 }
 
 // formKeys are the keys of the focused form field, for the footer.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -288,4 +290,43 @@ func TestFromINTShowsDifferences(t *testing.T) {
 	h.r.c.cfg.TokenEndpointAuthSigningAlg = "RS512"
 	h.send(gotoMsg{to: stateReview})
 	h.wantView("Production", "INT", "~ https://epr.int", "≠ client_secret_basic", "≠ https://int-only")
+}
+
+// TestFormScreensSayNextOnce: a form screen sends "next" once, when its form completes. A
+// message that reaches it after that but before the root has switched screens (in a real
+// program: a cursor blink or a resize, in any order) must not send a second "next", which
+// skipped the following screen (seen as a flaky TestKillAndResume under load).
+func TestFormScreensSayNextOnce(t *testing.T) {
+	for _, st := range []state{stateWelcome, stateOrg, stateLogout, stateSecurity, statePKJ, stateUserinfo} {
+		t.Run(st.String(), func(t *testing.T) {
+			h := newHarness(t, Options{Config: filled()})
+			h.send(gotoMsg{to: st})
+			sc := h.r.screens[st]
+			nexts := 0
+			var pump func(tea.Msg)
+			pump = func(m tea.Msg) {
+				for _, out := range h.run(sc.update(m)) {
+					if _, ok := out.(nextMsg); ok {
+						nexts++
+						continue
+					}
+					pump(out)
+				}
+			}
+			for range 10 {
+				if nexts > 0 {
+					break
+				}
+				pump(keyMsg("enter"))
+			}
+			if nexts != 1 {
+				t.Fatalf("%d nexts after completing the form:\n%s", nexts, h.view())
+			}
+			pump(tea.WindowSizeMsg{Width: 80, Height: 24})
+			pump(keyMsg("enter"))
+			if nexts != 1 {
+				t.Fatalf("a message after completion sent another next (%d)", nexts)
+			}
+		})
+	}
 }
