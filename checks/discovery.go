@@ -108,6 +108,13 @@ func (r *run) fetchDiscovery(ctx context.Context, u string) (discoveryDoc, error
 	if err != nil {
 		return d, errors.New(describeErr(err))
 	}
+	return parseDiscovery(body)
+}
+
+// parseDiscovery reads a live discovery document (the server's bytes): it must name an issuer
+// and a token endpoint, and every string kept is cleaned, since they reach messages.
+func parseDiscovery(body []byte) (discoveryDoc, error) {
+	var d discoveryDoc
 	if err := json.Unmarshal(body, &d); err != nil {
 		return d, errors.New("the answer is not a JSON discovery document")
 	}
