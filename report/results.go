@@ -123,9 +123,10 @@ func checkText(w io.Writer, rep CheckReport) error {
 	}
 	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
 	for _, r := range rep.Results {
-		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(r.ID))
+		// Every field is cleaned here too: a report may come from a results file, not this run.
+		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(Clean(r.ID)))
 		value := Clean(r.Evidence["value"])
-		msg := r.Message
+		msg := Clean(r.Message)
 		switch {
 		case value != "" && r.Status == checks.Pass:
 			msg += ": " + value
@@ -134,7 +135,7 @@ func checkText(w io.Writer, rep CheckReport) error {
 		}
 		para(msg)
 		if r.Fix != "" && r.Status != checks.Pass {
-			para("fix: " + r.Fix)
+			para("fix: " + Clean(r.Fix))
 		}
 	}
 	s := rep.Summary
@@ -154,7 +155,7 @@ func checkMarkdown(w io.Writer, rep CheckReport) error {
 		if v := r.Evidence["value"]; v != "" {
 			msg += " (`" + mdCode(v) + "`)"
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", Mark(r.Status), r.ID, mdCell(r.Target), mdCell(msg), mdCell(r.Fix))
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", Mark(r.Status), mdCode(r.ID), mdCell(r.Target), mdCell(msg), mdCell(r.Fix))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

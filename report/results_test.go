@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,5 +36,41 @@ func TestCheckTextFits80Columns(t *testing.T) {
 	}
 	if !strings.Contains(out, "        fix: the chain") || !strings.Contains(out, "1 warnings · 1 failed") {
 		t.Errorf("unexpected layout:\n%s", out)
+	}
+}
+
+// TestCheckReportCleansEveryField: a report can come from a results file, so the text and
+// Markdown renderers clean every field (id, target, message, fix, value), not only the value.
+func TestCheckReportCleansEveryField(t *testing.T) {
+	const evil = "\x1b]0;pwned\x07\x1b[2J\u009b2J\u202e`|"
+	rep := NewCheckReport("prod.yaml"+evil, []checks.Result{{
+		ID: "uri.tls" + evil, Target: "jwks_uri" + evil, Status: checks.Fail,
+		Message: "m" + evil, Fix: "f" + evil, Evidence: map[string]string{"value": "v" + evil},
+	}})
+	for _, f := range []Format{Text, Markdown} {
+		var b bytes.Buffer
+		if err := WriteCheckReport(&b, f, rep); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, bad := range []string{"\x07", "pwned", "[2J", "\u009b", "\u202e"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s output holds %q:\n%q", f, bad, out)
+			}
+		}
+		if f == Markdown && (strings.Count(out, "`uri.tls") != 1 || strings.Contains(out, "uri.tls`|")) {
+			t.Errorf("markdown id cell broken:\n%s", out)
+		}
+	}
+}
+
+// TestReadCheckReportRefusesUnknownStatus: a results file's status is copied into the
+// submission, so only the four statuses are accepted.
+func TestReadCheckReportRefusesUnknownStatus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	os.WriteFile(path, []byte(`{"results":[{"id":"x","status":"pass\u001b[2J"}]}`), 0o600)
+	_, err := ReadCheckReport(path)
+	if err == nil || !strings.Contains(err.Error(), "want pass, warn, fail or skip") || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Fatalf("got %v", err)
 	}
 }
