@@ -70,10 +70,11 @@ func FuzzDiscovery(f *testing.F) {
 	addSeedFiles(f, "../data/discovery-*.json")
 	f.Add([]byte(`{"issuer":"x","token_endpoint":"y","token_endpoint_auth_signing_alg_values_supported":["RS512\u001b[2J","` + strings.Repeat("A", 300) + `"]}`))
 	f.Add([]byte(`{"issuer":1}`))
+	f.Add([]byte(`{"issuer":"https://cis2.test","token_endpoint":"https://cis2.test/access_token\u202e","jwks_uri":"https://cis2.test/jwks"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		d, err := parseDiscovery(body)
 		if err != nil {
-			if e := err.Error(); e != "the answer is not a JSON discovery document" && e != "the document has no issuer or token_endpoint" {
+			if e := err.Error(); e != "the answer is not a JSON discovery document" && e != "the document has no issuer or token_endpoint" && !strings.HasPrefix(e, "the document's ") {
 				t.Fatalf("error quotes the server: %q", e)
 			}
 			return
@@ -85,4 +86,27 @@ func FuzzDiscovery(f *testing.F) {
 		res.ID, res.Target = IDCIS2Algs, targetDiscovery
 		resultIsClean(t, res)
 	})
+}
+
+// TestParseDiscoveryKeepsEndpointsExact: endpoints are used as the assertion's aud and as the
+// probe's URL, so they are kept byte for byte or the document is refused, never "cleaned".
+func TestParseDiscoveryKeepsEndpointsExact(t *testing.T) {
+	long := "https://cis2.test:443/" + strings.Repeat("realms/root/", 30) + "access_token"
+	d, err := parseDiscovery([]byte(`{"issuer":"https://cis2.test:443/r","token_endpoint":"` + long + `"}`))
+	if err != nil || d.TokenEndpoint != long || d.Issuer != "https://cis2.test:443/r" {
+		t.Fatalf("a valid long endpoint must be kept exactly: %v %q", err, d.TokenEndpoint)
+	}
+	for name, doc := range map[string]string{
+		"escape":    `{"issuer":"https://cis2.test","token_endpoint":"https://cis2.test/a\u001b[2J"}`,
+		"bidi":      `{"issuer":"https://cis2.test","token_endpoint":"https://cis2.test/a\u202e"}`,
+		"http":      `{"issuer":"https://cis2.test","token_endpoint":"http://cis2.test/a"}`,
+		"relative":  `{"issuer":"https://cis2.test","token_endpoint":"/access_token"}`,
+		"huge":      `{"issuer":"https://cis2.test","token_endpoint":"https://cis2.test/` + strings.Repeat("a", 3000) + `"}`,
+		"bad jwks":  `{"issuer":"https://cis2.test","token_endpoint":"https://cis2.test/t","jwks_uri":"ftp://x"}`,
+		"bad issue": `{"issuer":"cis2","token_endpoint":"https://cis2.test/t"}`,
+	} {
+		if _, err := parseDiscovery([]byte(doc)); err == nil || !strings.HasPrefix(err.Error(), "the document's ") {
+			t.Errorf("%s: want the document refused naming the field, got %v", name, err)
+		}
+	}
 }
