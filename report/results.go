@@ -116,8 +116,7 @@ const (
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	para := func(s string) {
-		wrapped := ansi.Wordwrap(s, textWidth-len(indent), " ")
-		for _, line := range strings.Split(wrapped, "\n") {
+		for _, line := range wrapWords(s, textWidth-len(indent)) {
 			b.WriteString(indent + line + "\n")
 		}
 	}
@@ -142,6 +141,25 @@ func checkText(w io.Writer, rep CheckReport) error {
 	fmt.Fprintf(&b, "\n%d passed · %d warnings · %d failed · %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// wrapWords breaks s into lines of at most width columns at spaces only: kids, URLs and
+// hyphenated names stay whole so they can be copied, even if a line must run long.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return append(lines, line)
 }
 
 func checkMarkdown(w io.Writer, rep CheckReport) error {

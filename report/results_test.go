@@ -31,6 +31,16 @@ func TestCheckTextFits80Columns(t *testing.T) {
 			t.Errorf("line of %d columns: %q", w, line)
 		}
 	}
+	// A word longer than a line (a URL, a kid with a hyphen) is never split.
+	rep = NewCheckReport("prod.yaml", []checks.Result{{ID: "assertion.sign-verify", Target: "jwks_uri", Status: checks.Pass,
+		Message: "signed with kid cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek, aud https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token, verified"}})
+	buf.Reset()
+	_ = WriteCheckReport(&buf, Text, rep)
+	for _, word := range []string{"cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek,", "https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token,"} {
+		if !strings.Contains(buf.String(), word) {
+			t.Errorf("%q was split:\n%s", word, buf.String())
+		}
+	}
 	if strings.Contains(out, "\x1b") || strings.Contains(out, "\x07") || strings.Contains(out, "pwned") {
 		t.Errorf("escape sequence reached the text report: %q", out)
 	}
