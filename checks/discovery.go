@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -108,6 +109,13 @@ func (r *run) fetchDiscovery(ctx context.Context, u string) (discoveryDoc, error
 	if err != nil {
 		return d, errors.New(describeErr(err))
 	}
+	return parseDiscovery(body)
+}
+
+// parseDiscovery reads a live discovery document (the server's bytes): it must name an issuer
+// and a token endpoint, and every string kept is cleaned, since they reach messages.
+func parseDiscovery(body []byte) (discoveryDoc, error) {
+	var d discoveryDoc
 	if err := json.Unmarshal(body, &d); err != nil {
 		return d, errors.New("the answer is not a JSON discovery document")
 	}
@@ -115,13 +123,44 @@ func (r *run) fetchDiscovery(ctx context.Context, u string) (discoveryDoc, error
 		return d, errors.New("the document has no issuer or token_endpoint")
 	}
 	d.Unconfirmed = nil // a live document is the confirmation
-	d.Issuer, d.TokenEndpoint, d.JWKSURI = sanitize.Clean(d.Issuer), sanitize.Clean(d.TokenEndpoint), sanitize.Clean(d.JWKSURI)
+	// The endpoints are used, not only shown (the token endpoint is the assertion's aud and
+	// where token.probe posts), so they are validated and kept exactly, never cleaned: a
+	// cleaned or truncated URL would be a different URL.
+	for name, u := range map[string]string{"issuer": d.Issuer, "token_endpoint": d.TokenEndpoint, "jwks_uri": d.JWKSURI} {
+		if u == "" && name == "jwks_uri" {
+			continue
+		}
+		if err := checkEndpointURL(u); err != nil {
+			return d, fmt.Errorf("the document's %s %w", name, err)
+		}
+	}
 	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods} {
 		for i := range *l {
 			(*l)[i] = sanitize.Clean((*l)[i])
 		}
 	}
 	return d, nil
+}
+
+// maxEndpointURL bounds a URL taken from a discovery document; real ones are ~120 bytes.
+const maxEndpointURL = 2048
+
+// checkEndpointURL accepts an absolute https URL of printable ASCII only, so the exact value
+// is safe both to use and to print.
+func checkEndpointURL(u string) error {
+	if len(u) > maxEndpointURL {
+		return fmt.Errorf("is longer than %d bytes", maxEndpointURL)
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] <= 0x20 || u[i] >= 0x7f {
+			return errors.New("has characters a URL cannot hold")
+		}
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "https" || p.Host == "" {
+		return errors.New("is not an absolute https URL")
+	}
+	return nil
 }
 
 // cis2Algs is cis2.algs: the declared security pattern and algorithms are among those CIS2's

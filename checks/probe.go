@@ -61,6 +61,12 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	if err != nil && !errors.Is(err, ErrBodyTooLarge) {
 		return Result{Status: Fail, Message: "the token endpoint's answer did not finish: " + describeErr(err), Evidence: ev}
 	}
+	return tokenAnswer(resp.StatusCode, body, ev)
+}
+
+// tokenAnswer judges the token endpoint's answer to the probe from its status and (capped)
+// body, adding what it read to ev. The body is the server's: everything quoted is cleaned.
+func tokenAnswer(status int, body []byte, ev map[string]string) Result {
 	var oauthErr struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
@@ -68,7 +74,7 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	_ = json.Unmarshal(body, &oauthErr)
 	ev["error"] = sanitize.Clean(oauthErr.Error)
 	ev["error_description"] = sanitize.Clean(oauthErr.Description)
-	said := fmt.Sprintf("HTTP %d %s", resp.StatusCode, ev["error"])
+	said := fmt.Sprintf("HTTP %d %s", status, ev["error"])
 	if ev["error_description"] != "" {
 		said += " (" + ev["error_description"] + ")"
 	}

@@ -36,8 +36,8 @@ type CheckOptions struct {
 func newCmdCheck(ios *IOStreams) *cobra.Command {
 	opts := &CheckOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "check --config FILE",
-		Short: "Check a configuration offline and against its live endpoints",
+		Use:   "check",
+		Short: "Check a configuration offline and live",
 		Long: "check validates every field of the configuration (URI format, security pattern,\n" +
 			"algorithms), then checks the live endpoints it names, concurrently: each URI resolves\n" +
 			"(publicly, for the ones CIS2 calls), serves valid TLS and answers HTTP; the back-channel\n" +

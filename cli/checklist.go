@@ -29,8 +29,8 @@ type ChecklistOptions struct {
 func newCmdChecklist(ios *IOStreams) *cobra.Command {
 	opts := &ChecklistOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "checklist [--config FILE] [--checks RESULTS.json] [--submitted YYYY-MM-DD] [-o FILE]",
-		Short: "Write the go-live checklist (Markdown with - [ ] items, or JSON)",
+		Use:   "checklist",
+		Short: "Write the go-live checklist",
 		Long: "checklist lists the steps of NHS England's \"Put your software live\" page. The item\n" +
 			"\"configuration passes checks\" is ticked from evidence: --checks (the output of\n" +
 			"`check --format json`) or, with --config, the offline rules. Tick the others with\n" +

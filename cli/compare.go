@@ -23,8 +23,8 @@ type CompareOptions struct {
 func newCmdCompare(ios *IOStreams) *cobra.Command {
 	opts := &CompareOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "compare --int INT.yaml --prod PROD.yaml",
-		Short: "Compare the production configuration with the INT one it should replicate",
+		Use:   "compare",
+		Short: "Compare production with the INT configuration",
 		Long: "compare checks, field by field, that production replicates INT as NHS asks. A URI\n" +
 			"that keeps its path on a production host is expected. A different security pattern,\n" +
 			"signing algorithm or userinfo signing, a redirect path in one file only, a different\n" +

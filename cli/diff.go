@@ -21,8 +21,8 @@ type DiffOptions struct {
 func newCmdDiff(ios *IOStreams) *cobra.Command {
 	opts := &DiffOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "diff --old LIVE.yaml --new NEXT.yaml",
-		Short: "For a live service: what changed, and whether NHS must receive an updated configuration",
+		Use:   "diff",
+		Short: "List changes and whether NHS must be told",
 		Long: "diff lists every change between the live production configuration and the next one,\n" +
 			"and for each says whether NHS England must receive an updated configuration (yes, no,\n" +
 			"or unconfirmed where NHS's pages do not say). It reminds you that a change in how your\n" +

@@ -16,7 +16,7 @@ import (
 func newCmdKeys(ios *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
-		Short: "Create, inspect and rotate the private key JWT signing keys",
+		Short: "Create, inspect and rotate signing keys",
 		Long: "keys makes the right way to handle private_key_jwt keys the easy way, locally: no\n" +
 			"openssl one-liners, no web JWK converters asking for your private key.\n\n" +
 			"  keys new      create a key pair: a private key file and the jwks.json to publish\n" +
@@ -39,7 +39,7 @@ type KeysNewOptions struct {
 func newCmdKeysNew(ios *IOStreams) *cobra.Command {
 	opts := &KeysNewOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "new [--alg RS256|RS512] [--bits 2048|3072|4096] [-o DIR]",
+		Use:   "new",
 		Short: "Create a signing key pair and the jwks.json to publish",
 		Long: "new creates an RSA private key (PKCS#8 PEM, file mode 0600) and jwks.json holding only\n" +
 			"its public half (kty, n, e, use \"sig\", alg, and kid = the key's RFC 7638 thumbprint).\n" +
@@ -109,7 +109,7 @@ type KeysRotateOptions struct {
 func newCmdKeysRotate(ios *IOStreams) *cobra.Command {
 	opts := &KeysRotateOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "rotate --jwks jwks.json [-o DIR]",
+		Use:   "rotate",
 		Short: "Add the next signing key to your JWKS and print the rotation steps",
 		Long: "rotate creates the next private key and writes jwks.json holding every current key,\n" +
 			"byte-for-byte, followed by the new one: nothing is removed. Then it prints the rotation\n" +

@@ -32,7 +32,7 @@ type KeysInspectOptions struct {
 func newCmdKeysInspect(ios *IOStreams) *cobra.Command {
 	opts := &KeysInspectOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "inspect FILE|URL [--jwks FILE|URL]",
+		Use:   "inspect FILE|URL",
 		Short: "Show what a PEM key, JWK or JWKS holds, and whether it is safe to publish",
 		Long: "inspect reads a PEM private or public key, a JWK, or a JWK Set (a file or an https URL)\n" +
 			"and shows each key's type, size, kid, RFC 7638 thumbprint, alg and use, and whether\n" +

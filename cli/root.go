@@ -80,16 +80,27 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 			return runWizard(cmd.Context(), newWizardOptions(ios, build.Version))
 		},
 	}
-	root.AddCommand(
-		newCmdCheck(ios),
-		newCmdChecklist(ios),
-		newCmdKeys(ios),
-		newCmdDemo(ios),
-		newCmdSubmission(ios, build),
-		newCmdCompare(ios),
-		newCmdDiff(ios),
-		newCmdVersion(ios, build),
-		newCmdWizard(ios, build),
+	// Groups follow the go-live path, so --help reads as the order of work.
+	root.AddGroup(
+		&cobra.Group{ID: "start", Title: "Start here"},
+		&cobra.Group{ID: "golive", Title: "Check and submit"},
+		&cobra.Group{ID: "live", Title: "Once live"},
+		&cobra.Group{ID: "more", Title: "More"},
 	)
+	root.SetHelpCommandGroupID("more")
+	root.SetCompletionCommandGroupID("more")
+	for group, cmds := range map[string][]*cobra.Command{
+		"start":  {newCmdDemo(ios), newCmdWizard(ios, build)},
+		"golive": {newCmdCheck(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
+		"live":   {newCmdDiff(ios)},
+	} {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
+		}
+	}
+	version := newCmdVersion(ios, build)
+	version.GroupID = "more"
+	root.AddCommand(version)
 	return root
 }

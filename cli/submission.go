@@ -31,8 +31,8 @@ type SubmissionOptions struct {
 func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 	opts := &SubmissionOptions{IO: ios, ToolVersion: orUnknown(build.Version), Now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "submission --config FILE [--checks RESULTS.json] [-o DIR]",
-		Short: "Write the production configuration to send to NHS England (JSON and Markdown)",
+		Use:   "submission",
+		Short: "Write the files to send NHS England",
 		Long: "submission writes " + report.SubmissionJSONFile + " (a Connection Manager style client\n" +
 			"object plus who is sending it and the check evidence) and " + report.SubmissionMarkdownFile + "\n" +
 			"(NHS's six production items in the order of the \"Put your software live\" page, ready to\n" +

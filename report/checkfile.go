@@ -37,6 +37,15 @@ func ReadCheckReport(path string) (CheckReport, error) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return rep, fmt.Errorf("read check results %s: %w", path, err)
 	}
+	for i, r := range rep.Results {
+		switch r.Status {
+		case checks.Pass, checks.Warn, checks.Fail, checks.Skip:
+		default:
+			// An unknown status would be copied into the submission as is, and not counted.
+			return rep, fmt.Errorf("read check results %s: result %d has status %q; want pass, warn, fail or skip",
+				path, i, Clean(string(r.Status)))
+		}
+	}
 	// Recount rather than trust the file's summary.
 	rep.Summary = checks.Summarise(rep.Results)
 	return rep, nil

@@ -116,16 +116,16 @@ const (
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	para := func(s string) {
-		wrapped := ansi.Wordwrap(s, textWidth-len(indent), " ")
-		for _, line := range strings.Split(wrapped, "\n") {
+		for _, line := range wrapWords(s, textWidth-len(indent)) {
 			b.WriteString(indent + line + "\n")
 		}
 	}
 	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
 	for _, r := range rep.Results {
-		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(r.ID))
+		// Every field is cleaned here too: a report may come from a results file, not this run.
+		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(Clean(r.ID)))
 		value := Clean(r.Evidence["value"])
-		msg := r.Message
+		msg := Clean(r.Message)
 		switch {
 		case value != "" && r.Status == checks.Pass:
 			msg += ": " + value
@@ -134,13 +134,32 @@ func checkText(w io.Writer, rep CheckReport) error {
 		}
 		para(msg)
 		if r.Fix != "" && r.Status != checks.Pass {
-			para("fix: " + r.Fix)
+			para("fix: " + Clean(r.Fix))
 		}
 	}
 	s := rep.Summary
 	fmt.Fprintf(&b, "\n%d passed · %d warnings · %d failed · %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// wrapWords breaks s into lines of at most width columns at spaces only: kids, URLs and
+// hyphenated names stay whole so they can be copied, even if a line must run long.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return append(lines, line)
 }
 
 func checkMarkdown(w io.Writer, rep CheckReport) error {
@@ -154,7 +173,7 @@ func checkMarkdown(w io.Writer, rep CheckReport) error {
 		if v := r.Evidence["value"]; v != "" {
 			msg += " (`" + mdCode(v) + "`)"
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", Mark(r.Status), r.ID, mdCell(r.Target), mdCell(msg), mdCell(r.Fix))
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", Mark(r.Status), mdCode(r.ID), mdCell(r.Target), mdCell(msg), mdCell(r.Fix))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,10 +31,56 @@ func TestCheckTextFits80Columns(t *testing.T) {
 			t.Errorf("line of %d columns: %q", w, line)
 		}
 	}
+	// A word longer than a line (a URL, a kid with a hyphen) is never split.
+	rep = NewCheckReport("prod.yaml", []checks.Result{{ID: "assertion.sign-verify", Target: "jwks_uri", Status: checks.Pass,
+		Message: "signed with kid cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek, aud https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token, verified"}})
+	buf.Reset()
+	_ = WriteCheckReport(&buf, Text, rep)
+	for _, word := range []string{"cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek,", "https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token,"} {
+		if !strings.Contains(buf.String(), word) {
+			t.Errorf("%q was split:\n%s", word, buf.String())
+		}
+	}
 	if strings.Contains(out, "\x1b") || strings.Contains(out, "\x07") || strings.Contains(out, "pwned") {
 		t.Errorf("escape sequence reached the text report: %q", out)
 	}
 	if !strings.Contains(out, "        fix: the chain") || !strings.Contains(out, "1 warnings · 1 failed") {
 		t.Errorf("unexpected layout:\n%s", out)
+	}
+}
+
+// TestCheckReportCleansEveryField: a report can come from a results file, so the text and
+// Markdown renderers clean every field (id, target, message, fix, value), not only the value.
+func TestCheckReportCleansEveryField(t *testing.T) {
+	const evil = "\x1b]0;pwned\x07\x1b[2J\u009b2J\u202e`|"
+	rep := NewCheckReport("prod.yaml"+evil, []checks.Result{{
+		ID: "uri.tls" + evil, Target: "jwks_uri" + evil, Status: checks.Fail,
+		Message: "m" + evil, Fix: "f" + evil, Evidence: map[string]string{"value": "v" + evil},
+	}})
+	for _, f := range []Format{Text, Markdown} {
+		var b bytes.Buffer
+		if err := WriteCheckReport(&b, f, rep); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, bad := range []string{"\x07", "pwned", "[2J", "\u009b", "\u202e"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s output holds %q:\n%q", f, bad, out)
+			}
+		}
+		if f == Markdown && (strings.Count(out, "`uri.tls") != 1 || strings.Contains(out, "uri.tls`|")) {
+			t.Errorf("markdown id cell broken:\n%s", out)
+		}
+	}
+}
+
+// TestReadCheckReportRefusesUnknownStatus: a results file's status is copied into the
+// submission, so only the four statuses are accepted.
+func TestReadCheckReportRefusesUnknownStatus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	os.WriteFile(path, []byte(`{"results":[{"id":"x","status":"pass\u001b[2J"}]}`), 0o600)
+	_, err := ReadCheckReport(path)
+	if err == nil || !strings.Contains(err.Error(), "want pass, warn, fail or skip") || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Fatalf("got %v", err)
 	}
 }
