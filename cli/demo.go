@@ -31,7 +31,7 @@ func newCmdDemo(ios *IOStreams) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run every check against a built-in sandbox CIS2 and relying party",
+		Short: "Try everything against a built-in sandbox",
 		Long: "demo starts a fake CIS2 and a fake relying party on 127.0.0.1 only, with their own\n" +
 			"certificate authority and made-up host names (" + sandbox.RPHost + ", " + sandbox.CIS2Host + ")\n" +
 			"that resolve nowhere else, writes a matching production configuration and private key to a\n" +

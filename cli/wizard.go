@@ -39,8 +39,8 @@ type WizardOptions struct {
 func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 	opts := newWizardOptions(ios, build.Version)
 	cmd := &cobra.Command{
-		Use:   "wizard [--config FILE] [--from-int FILE]",
-		Short: "Walk through the production configuration, check it live, write the outputs",
+		Use:   "wizard",
+		Short: "Walk through the configuration, check it, write the files",
 		Long: "wizard asks for each production configuration field with inline validation, runs the\n" +
 			"live checks, shows the go-live checklist and writes the files to send NHS England.\n" +
 			"Answers are saved as you go (never a secret) and offered back next time.\n\n" +

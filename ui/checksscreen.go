@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
@@ -236,7 +237,7 @@ func (s *checksScreen) view() string {
 		}
 		mark := s.spin.View() + "      "
 		if !s.pending[i] {
-			mark = statusStyle(st, r.Status).Render(statusMark(r.Status))
+			mark = statusStyle(st, r.Status).Render(report.Mark(r.Status))
 		}
 		text := fmt.Sprintf("%s %s  %s", mark, r.ID, st.Faint.Render(clean(r.Target)))
 		if !s.pending[i] && r.Message != "" {
@@ -316,18 +317,6 @@ func (s *checksScreen) done() []checks.Result {
 		}
 	}
 	return out
-}
-
-func statusMark(st checks.Status) string {
-	switch st {
-	case checks.Pass:
-		return "✓ pass"
-	case checks.Warn:
-		return "! warn"
-	case checks.Fail:
-		return "✗ FAIL"
-	}
-	return "- skip"
 }
 
 func statusStyle(st *Styles, s checks.Status) lipgloss.Style {
