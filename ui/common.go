@@ -72,6 +72,19 @@ func updateForm(f **huh.Form, msg tea.Msg) (tea.Cmd, bool) {
 	return cmd, was != huh.StateCompleted && (*f).State == huh.StateCompleted
 }
 
+// updateFormScreen is the whole update of a screen that is one form: keep the form as wide
+// as the terminal, and move to the next screen once it completes.
+func (c *common) updateFormScreen(f **huh.Form, msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(tea.WindowSizeMsg); ok {
+		c.resizeForm(*f)
+	}
+	cmd, done := updateForm(f, msg)
+	if done {
+		return next
+	}
+	return cmd
+}
+
 // formKeys are the keys of the focused form field, for the footer.
 func formKeys(f *huh.Form) []key.Binding {
 	if f == nil || f.State != huh.StateNormal {

@@ -30,14 +30,7 @@ func (s *logout) enter() tea.Cmd {
 }
 
 func (s *logout) update(msg tea.Msg) tea.Cmd {
-	if _, ok := msg.(tea.WindowSizeMsg); ok {
-		s.c.resizeForm(s.form)
-	}
-	cmd, done := updateForm(&s.form, msg)
-	if done {
-		return next
-	}
-	return cmd
+	return s.c.updateFormScreen(&s.form, msg)
 }
 
 func (s *logout) view() string {
