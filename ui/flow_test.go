@@ -123,7 +123,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 	h.keys("enter")
 
 	h.wantState(stateUserinfo)
-	h.keys("left", "enter") // yes, signed
+	h.keys("down", "enter") // yes, signed
 	h.keys("enter")         // RS256, the first
 
 	h.wantState(stateReview)

@@ -25,10 +25,13 @@ func (s *userinfo) enter() tea.Cmd {
 		s.alg = model.CIS2.UserinfoSigningAlgs[0]
 	}
 	s.form = s.c.newForm(
-		huh.NewGroup(huh.NewConfirm().Title("Should CIS2 sign userinfo responses?").
+		// A select rather than a confirm: huh's confirm buttons show the choice by colour
+		// only, which NO_COLOR and monochrome terminals lose; a select has a cursor.
+		huh.NewGroup(huh.NewSelect[bool]().Title("Should CIS2 sign userinfo responses?").
 			Description("Signed userinfo comes back as a JWT you verify against CIS2's keys.\n"+
-				"Most services leave this off. Note: signed userinfo has no aud claim today.").
-			Affirmative("Yes, signed").Negative("No").Value(&s.signed)),
+				"Most services leave it off. (Signed userinfo has no aud claim today.)").
+			Options(huh.NewOption("No, unsigned", false), huh.NewOption("Yes, signed", true)).
+			Value(&s.signed)),
 		huh.NewGroup(huh.NewSelect[string]().Title("Userinfo signing algorithm").
 			Description("CIS2 signs with RS256 unless asked otherwise.").
 			Options(huh.NewOptions(model.CIS2.UserinfoSigningAlgs...)...).Value(&s.alg)).
