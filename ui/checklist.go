@@ -54,6 +54,7 @@ func newChecklist(c *common) *checklist {
 	in.Prompt = "> "
 	in.Placeholder = "YYYY-MM-DD" // not a real-looking date
 	in.CharLimit = 10
+	in.SetWidth(len(in.Placeholder) + 1) // or the placeholder shows only its first letter
 	return &checklist{c: c, date: in}
 }
 

@@ -321,7 +321,8 @@ func (m *Root) stepLine() string {
 // terminal is too narrow for all of them.
 func (m *Root) footer(w int) string {
 	var global []key.Binding
-	if m.state != stateWelcome {
+	// While a screen uses esc itself (cancelling an edit), esc does not go back: say so once.
+	if m.state != stateWelcome && !m.screens[m.state].capturesEsc() {
 		global = append(global, m.keys.Back)
 	}
 	global = append(global, m.keys.Forward, m.keys.Quit)
