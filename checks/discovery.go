@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -62,15 +61,9 @@ func (d discovery) source() string {
 	return "the embedded discovery snapshot"
 }
 
-// sharedDiscovery fetches the live document at most once per run (see sharedJWKS on ctx).
-type sharedDiscovery struct {
-	once sync.Once
-	got  discovery
-}
-
+// discovery loads the live document at most once per run (see jwks on ctx).
 func (r *run) discovery(ctx context.Context) discovery {
-	r.discOnce.once.Do(func() { r.discOnce.got = r.loadDiscovery(ctx) })
-	return r.discOnce.got
+	return r.discOnce.get(func() discovery { return r.loadDiscovery(ctx) })
 }
 
 func (r *run) loadDiscovery(ctx context.Context) discovery {

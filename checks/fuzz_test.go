@@ -81,7 +81,7 @@ func FuzzDiscovery(f *testing.F) {
 		}
 		r := &run{cfg: &model.Config{TokenEndpointAuthMethod: model.PrivateKeyJWT, TokenEndpointAuthSigningAlg: "RS512",
 			UserinfoSignedResponseAlg: "RS256"}, opts: Options{Discovery: "https://cis2.test/.well-known/openid-configuration"}}
-		r.discOnce.once.Do(func() { r.discOnce.got = discovery{doc: d, live: true} })
+		r.discOnce.get(func() discovery { return discovery{doc: d, live: true} })
 		res := r.cis2Algs(t.Context())
 		res.ID, res.Target = IDCIS2Algs, targetDiscovery
 		resultIsClean(t, res)

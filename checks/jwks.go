@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -19,16 +18,10 @@ type jwksFetch struct {
 	res Result    // the jwks.fetch result
 }
 
-// sharedJWKS fetches the JWKS once per run. The first caller's ctx bounds the fetch; the
-// checks that share it start together with the same timeout, so that bounds them all.
-type sharedJWKS struct {
-	once sync.Once
-	got  jwksFetch
-}
-
+// jwks fetches the JWKS once per run. The first caller's ctx bounds the fetch; the checks
+// that share it start together with the same timeout, so that bounds them all.
 func (r *run) jwks(ctx context.Context) jwksFetch {
-	r.jwksOnce.once.Do(func() { r.jwksOnce.got = r.fetchJWKS(ctx) })
-	return r.jwksOnce.got
+	return r.jwksOnce.get(func() jwksFetch { return r.fetchJWKS(ctx) })
 }
 
 // fetchJWKS is jwks.fetch: the JWKS URI answers 200 with a JSON JWK Set of at most 1 MiB.

@@ -42,8 +42,8 @@ type run struct {
 	cfg      *model.Config
 	opts     Options
 	client   *http.Client
-	jwksOnce sharedJWKS
-	discOnce sharedDiscovery
+	jwksOnce shared[jwksFetch]
+	discOnce shared[discovery]
 	// key loads Options.KeyPath once. The key stays in memory for the run only.
 	key func() (crypto.Signer, error)
 }
@@ -134,3 +134,15 @@ func (e endpoint) unparsed() Result {
 
 // evidence starts a result's evidence with the URL checked.
 func (e endpoint) evidence() map[string]string { return map[string]string{"url": e.raw} }
+
+// shared is a value that one run loads at most once and every check of the run reuses (the
+// JWKS, the discovery document): one fetch per run however many checks need it.
+type shared[T any] struct {
+	once sync.Once
+	v    T
+}
+
+func (s *shared[T]) get(load func() T) T {
+	s.once.Do(func() { s.v = load() })
+	return s.v
+}
