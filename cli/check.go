@@ -2,11 +2,8 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,16 +14,10 @@ import (
 
 // CheckOptions are the flags of `check`.
 type CheckOptions struct {
-	IO           *IOStreams
-	ConfigPath   string
-	Offline      bool
-	Format       string
-	Timeout      time.Duration
-	KeyPath      string
-	CACertPath   string
-	AllowPrivate bool
-	Discovery    string
-	ProbeToken   bool
+	IO         *IOStreams
+	ConfigPath string
+	Format     string
+	LiveFlags
 
 	// Live, when set, is used as the live checks' options instead of the flags above (the
 	// demo and tests point the checks at loopback servers with it).
@@ -59,22 +50,16 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 			if _, err := report.ParseFormat(opts.Format); err != nil {
 				return usageError(fmt.Errorf("--format: %w", err))
 			}
-			if opts.Timeout <= 0 {
-				return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+			if err := opts.validate(); err != nil {
+				return err
 			}
 			return runCheck(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
-	f.BoolVar(&opts.Offline, "offline", false, "check the file only; contact no endpoint")
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
-	f.DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on one live check after this long")
-	f.StringVar(&opts.KeyPath, "key", "", "PEM private key to sign a test client assertion with (read locally, never sent; must be chmod 600)")
-	f.StringVar(&opts.CACertPath, "ca-cert", "", "PEM CA certificate to trust in addition to the system roots (CIS2 itself needs a public root)")
-	f.BoolVar(&opts.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
-	f.StringVar(&opts.Discovery, "discovery", "", "CIS2 discovery document URL to compare algorithms with, instead of the built-in snapshot")
-	f.BoolVar(&opts.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
+	opts.bind(f, "check the file only; contact no endpoint")
 	return cmd
 }
 
@@ -109,42 +94,12 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	return nil
 }
 
-// liveOptions turns the flags into the live checks' options.
+// liveOptions is the live checks' options: Live when a caller set it, else the flags'.
 func (o *CheckOptions) liveOptions() (checks.Options, error) {
 	if o.Live != nil {
 		return *o.Live, nil
 	}
-	live := checks.Options{
-		Timeout:            o.Timeout,
-		AllowPrivate:       o.AllowPrivate,
-		KeyPath:            o.KeyPath,
-		Discovery:          o.Discovery,
-		ProbeTokenEndpoint: o.ProbeToken,
-	}
-	if o.CACertPath != "" {
-		pool, err := systemPoolWith(o.CACertPath)
-		if err != nil {
-			return live, usageError(err)
-		}
-		live.RootCAs = pool
-	}
-	return live, nil
-}
-
-// systemPoolWith is the system roots plus the CA certificates in path.
-func systemPoolWith(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--ca-cert: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("--ca-cert %s: no PEM certificate found; pass the CA certificate in PEM form", path)
-	}
-	return pool, nil
+	return o.options()
 }
 
 // progress prints a line per finished live check on stderr when it is a terminal, so stdout

@@ -44,7 +44,7 @@ func newCmdCompare(ios *IOStreams) *cobra.Command {
 			return runCompare(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.INTPath, "int", "", "INT configuration (YAML, JSON, or a Connection Manager export)")
+	cmd.Flags().StringVar(&opts.INTPath, "int", "", "the INT configuration file (YAML, JSON, or a Connection Manager export)")
 	cmd.Flags().StringVar(&opts.ProdPath, "prod", "", "production configuration")
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
 	return cmd

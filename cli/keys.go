@@ -56,7 +56,7 @@ func newCmdKeysNew(ios *IOStreams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.Alg, "alg", keys.DefaultAlg, "signing algorithm you register with CIS2: "+strings.Join(model.CIS2.TokenEndpointSigningAlgs, " or "))
-	cmd.Flags().IntVar(&opts.Bits, "bits", 2048, "RSA key size: 2048, 3072 or 4096")
+	cmd.Flags().IntVar(&opts.Bits, "bits", 2048, "key size in bits for the RSA key: 2048, 3072 or 4096")
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the key and jwks.json into (created, mode 0700, if missing)")
 	return cmd
 }
@@ -137,7 +137,7 @@ func newCmdKeysRotate(ios *IOStreams) *cobra.Command {
 	cmd.Flags().StringVar(&opts.JWKSPath, "jwks", "", "the JWKS you publish today (file)")
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", "", "directory for the new key and jwks.json (default: the directory of --jwks)")
 	cmd.Flags().StringVar(&opts.Alg, "alg", "", "signing algorithm of the new key (default: the current keys' alg, else RS256)")
-	cmd.Flags().IntVar(&opts.Bits, "bits", 2048, "RSA key size: 2048, 3072 or 4096")
+	cmd.Flags().IntVar(&opts.Bits, "bits", 2048, "key size in bits for the RSA key: 2048, 3072 or 4096")
 	return cmd
 }
 

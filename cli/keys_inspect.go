@@ -53,9 +53,9 @@ func newCmdKeysInspect(ios *IOStreams) *cobra.Command {
 			return runKeysInspect(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.JWKS, "jwks", "", "JWKS (file or https URL) that should hold the private key's public half")
+	cmd.Flags().StringVar(&opts.JWKS, "jwks", "", "the JWKS (file or https URL) that should hold the private key's public half")
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text or json")
-	cmd.Flags().StringVar(&opts.CACert, "ca-cert", "", "PEM CA certificate to trust for https URLs (private CAs; CIS2 itself needs a public root)")
+	cmd.Flags().StringVar(&opts.CACert, "ca-cert", "", "trust this PEM CA certificate for https URLs (private CAs; CIS2 itself needs a public root)")
 	return cmd
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,13 +23,7 @@ type WizardOptions struct {
 	Version    string
 
 	// The live checks' flags, as for `check`.
-	Offline      bool
-	Timeout      time.Duration
-	KeyPath      string
-	CACertPath   string
-	AllowPrivate bool
-	Discovery    string
-	ProbeToken   bool
+	LiveFlags
 
 	// prepare lets `demo` wire the checks to its sandbox; nil for the plain wizard.
 	prepare func(*ui.Options)
@@ -51,8 +44,8 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"  cis2-golive wizard --config prod.yaml --accessible",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Timeout <= 0 {
-				return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+			if err := opts.validate(); err != nil {
+				return err
 			}
 			return runWizard(cmd.Context(), opts)
 		},
@@ -63,7 +56,7 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 
 // newWizardOptions are the wizard's defaults, for the bare `cis2-golive` too.
 func newWizardOptions(ios *IOStreams, version string) *WizardOptions {
-	return &WizardOptions{IO: ios, OutDir: ".", Version: version, Timeout: checks.DefaultTimeout}
+	return &WizardOptions{IO: ios, OutDir: ".", Version: version, LiveFlags: LiveFlags{Timeout: checks.DefaultTimeout}}
 }
 
 func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
@@ -72,14 +65,7 @@ func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
 	cmd.Flags().BoolVar(&opts.Accessible, "accessible", false, "plain prompts for screen readers (also ACCESSIBLE=1)")
 	cmd.Flags().StringVar(&opts.DraftPath, "draft", "", "draft file (default: $"+model.DraftEnv+" or the user config dir)")
 	cmd.Flags().StringVarP(&opts.OutDir, "output-dir", "o", ".", "directory for the files written at the end")
-	f := cmd.Flags()
-	f.BoolVar(&opts.Offline, "offline", false, "run only the offline checks; contact no endpoint")
-	f.DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on one live check after this long")
-	f.StringVar(&opts.KeyPath, "key", "", "PEM private key to sign a test client assertion with (read locally, never sent; must be chmod 600)")
-	f.StringVar(&opts.CACertPath, "ca-cert", "", "PEM CA certificate to trust in addition to the system roots (CIS2 itself needs a public root)")
-	f.BoolVar(&opts.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
-	f.StringVar(&opts.Discovery, "discovery", "", "CIS2 discovery document URL to compare algorithms with, instead of the built-in snapshot")
-	f.BoolVar(&opts.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
+	opts.bind(cmd.Flags(), "run only the offline checks; contact no endpoint")
 }
 
 // liveChecks wires the checks screen to checks.Plan with the flags' options, the key path
@@ -91,10 +77,7 @@ func (o *WizardOptions) liveChecks(uo *ui.Options) error {
 		uo.CheckOptions = checks.Options{Timeout: o.Timeout}
 		return nil
 	}
-	live, err := (&CheckOptions{
-		Timeout: o.Timeout, KeyPath: o.KeyPath, CACertPath: o.CACertPath, AllowPrivate: o.AllowPrivate,
-		Discovery: o.Discovery, ProbeToken: o.ProbeToken,
-	}).liveOptions()
+	live, err := o.options()
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func TestWizardLiveFlags(t *testing.T) {
 
 	// --offline: the checks screen runs the offline rules only.
 	var uo ui.Options
-	if err := (&WizardOptions{Offline: true, Timeout: time.Second, KeyPath: "k.pem"}).liveChecks(&uo); err != nil {
+	if err := (&WizardOptions{LiveFlags: LiveFlags{Offline: true, Timeout: time.Second, KeyPath: "k.pem"}}).liveChecks(&uo); err != nil {
 		t.Fatal(err)
 	}
 	if uo.Plan != nil || uo.KeyPath != "k.pem" || uo.CheckOptions.Timeout != time.Second {
@@ -47,14 +47,14 @@ func TestWizardLiveFlags(t *testing.T) {
 
 	// --ca-cert that is not PEM is a usage error naming the flag.
 	bad := writeFile(t, "ca.pem", "not a certificate")
-	err := (&WizardOptions{Timeout: time.Second, CACertPath: bad}).liveChecks(&uo)
+	err := (&WizardOptions{LiveFlags: LiveFlags{Timeout: time.Second, CACertPath: bad}}).liveChecks(&uo)
 	if err == nil || exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--ca-cert") {
 		t.Fatalf("bad --ca-cert: %v", err)
 	}
 
 	// Live: checks.Plan with the flags, and the key path the wizard passes in.
 	uo = ui.Options{}
-	if err := (&WizardOptions{Timeout: 3 * time.Second, AllowPrivate: true}).liveChecks(&uo); err != nil {
+	if err := (&WizardOptions{LiveFlags: LiveFlags{Timeout: 3 * time.Second, AllowPrivate: true}}).liveChecks(&uo); err != nil {
 		t.Fatal(err)
 	}
 	if uo.Plan == nil || !uo.CheckOptions.AllowPrivate || uo.CheckOptions.Timeout != 3*time.Second {

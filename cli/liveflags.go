@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"crypto/x509"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+)
+
+// LiveFlags are the live checks' flags, the same for `check` and `wizard`.
+type LiveFlags struct {
+	Offline      bool
+	Timeout      time.Duration
+	KeyPath      string
+	CACertPath   string
+	AllowPrivate bool
+	Discovery    string
+	ProbeToken   bool
+}
+
+// bind registers the flags; offlineHelp says what --offline means for the command.
+func (l *LiveFlags) bind(f *pflag.FlagSet, offlineHelp string) {
+	f.BoolVar(&l.Offline, "offline", false, offlineHelp)
+	f.DurationVar(&l.Timeout, "timeout", checks.DefaultTimeout, "give up on one live check after this long")
+	f.StringVar(&l.KeyPath, "key", "", "sign a test client assertion with this PEM private key (read locally, never sent; must be chmod 600)")
+	f.StringVar(&l.CACertPath, "ca-cert", "", "trust this PEM CA certificate as well as the system roots (CIS2 itself needs a public root)")
+	f.BoolVar(&l.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
+	f.StringVar(&l.Discovery, "discovery", "", "compare algorithms with this CIS2 discovery document URL, not the built-in snapshot")
+	f.BoolVar(&l.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
+}
+
+// validate reports a flag value the user must fix (exit 2).
+func (l *LiveFlags) validate() error {
+	if l.Timeout <= 0 {
+		return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+	}
+	return nil
+}
+
+// options turns the flags into the live checks' options.
+func (l *LiveFlags) options() (checks.Options, error) {
+	live := checks.Options{
+		Timeout:            l.Timeout,
+		AllowPrivate:       l.AllowPrivate,
+		KeyPath:            l.KeyPath,
+		Discovery:          l.Discovery,
+		ProbeTokenEndpoint: l.ProbeToken,
+	}
+	if l.CACertPath != "" {
+		pool, err := systemPoolWith(l.CACertPath)
+		if err != nil {
+			return live, usageError(err)
+		}
+		live.RootCAs = pool
+	}
+	return live, nil
+}
+
+// systemPoolWith is the system roots plus the CA certificates in path.
+func systemPoolWith(path string) (*x509.CertPool, error) {
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-cert: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("--ca-cert %s: no PEM certificate found; pass the CA certificate in PEM form", path)
+	}
+	return pool, nil
+}
