@@ -32,21 +32,21 @@ func liveConfig(t *testing.T, base string) string {
 		base+"/cb", base+"/logout"))
 }
 
-func runCheckOpts(t *testing.T, ctx context.Context, opts *CheckOptions) (error, string, string) {
+func runCheckOpts(t *testing.T, ctx context.Context, opts *CheckOptions) (stdout, stderr string, err error) {
 	t.Helper()
 	ios, _, out, errOut := Test()
 	opts.IO = ios
 	if opts.Format == "" {
 		opts.Format = "json"
 	}
-	err := runCheck(ctx, opts)
-	return err, out.String(), errOut.String()
+	err = runCheck(ctx, opts)
+	return out.String(), errOut.String(), err
 }
 
 func TestCheckLiveReportsOfflineThenLive(t *testing.T) {
 	s := liveRP(t)
 	live := checks.Options{Timeout: 5 * time.Second, AllowPrivate: true, RootCAs: poolOf(s)}
-	err, stdout, stderr := runCheckOpts(t, context.Background(), &CheckOptions{ConfigPath: liveConfig(t, s.URL), Live: &live})
+	stdout, stderr, err := runCheckOpts(t, context.Background(), &CheckOptions{ConfigPath: liveConfig(t, s.URL), Live: &live})
 	var rep struct {
 		Results []checks.Result
 	}

@@ -126,7 +126,7 @@ func (s *Sandbox) authenticateClient(ctx context.Context, typ, assertion, client
 		return err
 	case c.IssuedAt == nil:
 		return errors.New("assertion has no iat")
-	case c.ExpiresAt.Sub(time.Now()) > maxAssertionLifetime:
+	case time.Until(c.ExpiresAt.Time) > maxAssertionLifetime:
 		return fmt.Errorf("assertion expires more than %s from now", maxAssertionLifetime)
 	case c.ID == "":
 		return errors.New("assertion has no jti")

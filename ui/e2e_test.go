@@ -239,15 +239,3 @@ func waitView(t *testing.T, tm *teatest.TestModel, ok func(string) bool) {
 	}
 }
 
-// waitText waits until the view shows every one of subs.
-func waitText(t *testing.T, tm *teatest.TestModel, subs ...string) {
-	t.Helper()
-	waitView(t, tm, func(v string) bool {
-		for _, s := range subs {
-			if !strings.Contains(v, s) {
-				return false
-			}
-		}
-		return true
-	})
-}
