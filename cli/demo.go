@@ -21,10 +21,11 @@ type DemoOptions struct {
 	Format  string
 	Dir     string
 	Timeout time.Duration
+	Version string // the build's, recorded by the wizard in the submission
 }
 
-func newCmdDemo(ios *IOStreams) *cobra.Command {
-	opts := &DemoOptions{IO: ios}
+func newCmdDemo(ios *IOStreams, build BuildInfo) *cobra.Command {
+	opts := &DemoOptions{IO: ios, Version: build.Version}
 	var faultHelp strings.Builder
 	for _, f := range sandbox.FaultNames() {
 		fmt.Fprintf(&faultHelp, "  %-16s %s\n", f[0], f[1])
@@ -85,7 +86,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 
 	copts := DemoCheckOptions(sb, files, opts.Timeout)
 	if opts.IO.CanPrompt() && format == report.Text {
-		return runDemoWizard(ctx, opts.IO, files, copts) // a terminal: walk through it
+		return runDemoWizard(ctx, opts.IO, opts.Version, files, copts) // a terminal: walk through it
 	}
 	list := checks.Plan(cfg, copts)
 	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
