@@ -108,7 +108,35 @@ func parseYAML(name string, data []byte) (*Config, []Finding, error) {
 	if err := root.Decode(&c); err != nil {
 		return nil, nil, yamlError(name, err)
 	}
+	lines := map[string]int{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i].Value, root.Content[i+1]
+		lines[key] = val.Line
+		for j, item := range val.Content {
+			lines[fmt.Sprintf("%s[%d]", key, j)] = item.Line
+		}
+	}
+	if err := vetValues(name, &c, func(field string) int { return lines[field] }); err != nil {
+		return nil, nil, err
+	}
 	return &c, nil, nil
+}
+
+// vetValues refuses a configuration holding a secret or a control character in any value,
+// naming the field and line but never echoing the value: everything downstream (reports,
+// drafts, the submission) can then trust the strings it prints.
+func vetValues(name string, c *Config, lineOf func(field string) int) error {
+	if err := FindSecret(c); err != nil {
+		field, _, _ := strings.Cut(err.Error(), " ")
+		return &LoadError{Path: name, Line: lineOf(field), Msg: err.Error(),
+			Fix: "give a private key only to `check --key FILE`; a client secret stays in your secret store"}
+	}
+	if field, ok := findUnsafeText(c); !ok {
+		return &LoadError{Path: name, Line: lineOf(field),
+			Msg: field + " holds a control character or a bidirectional-text override",
+			Fix: "retype the value: no URI or name contains such characters"}
+	}
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -163,6 +191,10 @@ func parseJSON(name string, data []byte) (*Config, []Finding, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, nil, jsonError(name, data, err)
 	}
+	if key, dup := duplicateJSONKey(data); dup {
+		return nil, nil, &LoadError{Path: name, Line: jsonKeyLine(data, key),
+			Msg: fmt.Sprintf("key %q appears twice", key), Fix: "keep one of them: which one would be used is not obvious"}
+	}
 	for _, k := range cmMarkers {
 		if _, ok := top[k]; ok {
 			return parseConnectionManager(name, data, top)
@@ -182,7 +214,67 @@ func parseJSON(name string, data []byte) (*Config, []Finding, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, nil, jsonError(name, data, err)
 	}
+	if err := vetValues(name, &c, jsonFieldLine(data)); err != nil {
+		return nil, nil, err
+	}
 	return &c, nil, nil
+}
+
+// jsonFieldLine finds the line of a field's key ("redirect_uris" for "redirect_uris[1]").
+func jsonFieldLine(data []byte) func(string) int {
+	return func(field string) int {
+		key, _, _ := strings.Cut(field, "[")
+		return jsonKeyLine(data, key)
+	}
+}
+
+// duplicateJSONKey finds a key that appears twice in one JSON object. encoding/json keeps the
+// last silently, so `"environment": "production", "environment": "integration"` would be
+// checked under the laxer rules; YAML refuses duplicates, and so does this.
+func duplicateJSONKey(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}, key: true})
+				continue
+			case '[':
+				stack = append(stack, &frame{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.key {
+				if top.keys[t] {
+					return t, true
+				}
+				top.keys[t] = true
+				top.key = false
+				continue
+			}
+		}
+		// A value ended: in an object the next string is a key again.
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true
+		}
+	}
 }
 
 // parseConnectionManager reads a Connection Manager export: either the client object or the
@@ -241,6 +333,9 @@ func parseConnectionManager(name string, data []byte, top map[string]json.RawMes
 	// Connection Manager's default security pattern is client_secret_basic.
 	if c.TokenEndpointAuthMethod == "" {
 		c.TokenEndpointAuthMethod = ClientSecretBasic
+	}
+	if err := vetValues(name, c, jsonFieldLine(data)); err != nil {
+		return nil, nil, err
 	}
 	return c, notes, nil
 }
@@ -335,6 +430,9 @@ func Marshal(path string, c *Config) ([]byte, error) {
 
 // Save writes the configuration atomically, as YAML or (for .json) JSON.
 func Save(path string, c *Config) error {
+	if err := FindSecret(c); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
 	data, err := Marshal(path, c)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
