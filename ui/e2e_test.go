@@ -238,4 +238,3 @@ func waitView(t *testing.T, tm *teatest.TestModel, ok func(string) bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
