@@ -271,31 +271,35 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 }
 
 // duplicates finds exact duplicates (fail) and near-duplicates that differ only in a trailing
-// slash or host case (warn), which usually mean a typo.
+// slash or letter case (warn), which usually mean a typo. Each URI is compared with the first
+// one it matches, through maps, so a long list stays linear.
 func duplicates(uris []string) []Finding {
 	var fs []Finding
-	for i := range uris {
-		for j := 0; j < i; j++ {
-			a, b := strings.TrimSpace(uris[j]), strings.TrimSpace(uris[i])
-			field := fmt.Sprintf("redirect_uris[%d]", i)
-			switch {
-			case a == b:
-				fs = append(fs, Finding{Rule: "uri.duplicate", Field: field, Value: uris[i], Severity: Fail,
-					Message: fmt.Sprintf("duplicate of redirect_uris[%d]", j), Fix: "remove the duplicate"})
-			case nearDuplicate(a, b):
-				fs = append(fs, Finding{Rule: "uri.near-duplicate", Field: field, Value: uris[i], Severity: Warn,
-					Message: fmt.Sprintf("differs from redirect_uris[%d] only by a trailing slash or letter case", j),
-					Fix:     "keep only the form your application sends; CIS2 compares exactly"})
-			}
+	exact := map[string]int{}
+	near := map[string]int{}
+	for i, u := range uris {
+		s := strings.TrimSpace(u)
+		field := fmt.Sprintf("redirect_uris[%d]", i)
+		if j, ok := exact[s]; ok {
+			fs = append(fs, Finding{Rule: "uri.duplicate", Field: field, Value: u, Severity: Fail,
+				Message: fmt.Sprintf("duplicate of redirect_uris[%d]", j), Fix: "remove the duplicate"})
+			continue
 		}
+		exact[s] = i
+		n := normaliseNear(s)
+		if j, ok := near[n]; ok {
+			fs = append(fs, Finding{Rule: "uri.near-duplicate", Field: field, Value: u, Severity: Warn,
+				Message: fmt.Sprintf("differs from redirect_uris[%d] only by a trailing slash or letter case", j),
+				Fix:     "keep only the form your application sends; CIS2 compares exactly"})
+			continue
+		}
+		near[n] = i
 	}
 	return fs
 }
 
-func nearDuplicate(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.TrimRight(s, "/")) }
-	return norm(a) == norm(b)
-}
+// normaliseNear is the form two near-duplicate URIs share.
+func normaliseNear(s string) string { return strings.ToLower(strings.TrimRight(s, "/")) }
 
 // validDNSName checks a host name's syntax (RFC 1123 labels), after converting an
 // internationalised name to its ASCII form.
