@@ -26,9 +26,10 @@ func newCmdCompare(ios *IOStreams) *cobra.Command {
 		Use:   "compare",
 		Short: "Compare production with the INT configuration",
 		Long: "compare checks, field by field, that production replicates INT as NHS asks. A URI\n" +
-			"that keeps its path on a production host is expected. A different security pattern,\n" +
-			"signing algorithm or userinfo signing, a redirect path in one file only, a different\n" +
-			"logout or JWKS path, or a production URI still on an INT or test host diverges.\n" +
+			"that keeps its scheme, port and path on a production host is expected. A scheme or\n" +
+			"port change, a different security pattern, signing algorithm or userinfo signing, a\n" +
+			"redirect path in one file only, a different logout or JWKS path, or a production URI\n" +
+			"still on an INT or test host diverges.\n" +
 			"--int may be a Connection Manager config export (JSON).\n\n" +
 			"Exit codes: 0 no unexplained divergence, 1 at least one, 2 usage error or unreadable file.",
 		Example: "  cis2-golive compare --int connection-manager-export.json --prod prod.yaml\n" +

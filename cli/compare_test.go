@@ -47,6 +47,31 @@ func TestCompareCommand(t *testing.T) {
 	}
 }
 
+// QA D4 and D5: a scheme or port change is not a host move, and a second production host for
+// a path INT tested on one host is named truthfully.
+func TestCompareSchemePortAndSecondHost(t *testing.T) {
+	dir := t.TempDir()
+	export := writeIn(t, dir, "int.json", cmExport)
+	http := writeIn(t, dir, "prod-http.yaml", strings.ReplaceAll(readExample(t), "https://epr.acme-health.co.uk", "http://epr.acme-health.co.uk"))
+	port := writeIn(t, dir, "prod-port.yaml", strings.ReplaceAll(readExample(t), "https://admin.acme-health.co.uk/", "https://admin.acme-health.co.uk:8443/"))
+	for _, tc := range []struct{ prod, want string }{
+		{http, "the scheme differs from INT (https in INT, http in production): only the host may change"},
+		{port, "the port differs from INT (443 in INT, 8443 in production): only the host may change"},
+	} {
+		code, out, _ := execReport(t, "compare", "--int", export, "--prod", tc.prod)
+		if code != ExitFailed || !strings.Contains(out, tc.want) || strings.Contains(out, "production replicates INT") {
+			t.Errorf("%s: exit %d, want 1 and %q:\n%s", filepath.Base(tc.prod), code, tc.want, out)
+		}
+	}
+
+	oneHost := writeIn(t, dir, "int-one.json", strings.Replace(cmExport, `, "https://admin.acme-int.co.uk/auth/cis2/callback"`, "", 1))
+	code, out, _ := execReport(t, "compare", "--int", oneHost, "--prod", "../examples/production.yaml")
+	if code != ExitOK || !strings.Contains(out, "a second production host for a path INT tested on one host (/auth/cis2/callback)") ||
+		strings.Contains(out, "no INT redirect URI") {
+		t.Errorf("second production host: exit %d\n%s", code, out)
+	}
+}
+
 func TestDiffCommand(t *testing.T) {
 	dir := t.TempDir()
 	next := writeIn(t, dir, "next.yaml", strings.Replace(readExample(t), "/.well-known/jwks.json", "/jwks/v2.json", 1)+"description: EPR\n")

@@ -90,17 +90,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	}
 	list := checks.Plan(cfg, copts)
 	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	rep := report.NewCheckReport(files.Config, results)
-	if err := report.WriteCheckReport(opts.IO.ColorOut(), format, rep); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if rep.Summary.Failed() {
-		return failedError
-	}
-	return nil
+	return finishCheck(ctx, opts.IO, format, files.Config, results)
 }
 
 // DemoCheckOptions point the live checks at a sandbox: its resolver (fake names to 127.0.0.1,

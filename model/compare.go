@@ -132,24 +132,78 @@ func compareValue(field, rule, a, b, msg, fix string) Comparison {
 	return c
 }
 
-// uriKey is the part of a URI that must survive the move to production: everything but the
-// scheme and host.
-func uriKey(raw string) (key, host string) {
+// uriParts splits a URI into what may change between INT and production (the host) and what
+// must not: the scheme, the port (a default port counts as written) and the path with query.
+// ok is false for a value that is not an absolute URI; such values compare as raw strings.
+type uriParts struct {
+	scheme, host, port, key string
+	explicitPort            string // as written, "" when left to the scheme's default
+	ok                      bool
+}
+
+func splitURI(raw string) uriParts {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" {
-		return raw, ""
+		return uriParts{key: raw}
 	}
-	key = u.EscapedPath()
+	p := uriParts{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port(), explicitPort: u.Port(), ok: true}
+	if p.port == "" {
+		p.port = map[string]string{"https": "443", "http": "80"}[p.scheme]
+	}
+	p.key = u.EscapedPath()
 	if u.RawQuery != "" {
-		key += "?" + u.RawQuery
+		p.key += "?" + u.RawQuery
 	}
-	return key, strings.ToLower(u.Hostname())
+	return p
+}
+
+// uriKey is the path and query of a URI, which pairs an INT URI with its production form.
+func uriKey(raw string) (key, host string) {
+	p := splitURI(raw)
+	return p.key, p.host
+}
+
+// movedOnly says how b differs from a beyond its host: "" when only the host changed (the move
+// to production NHS expects), else the differences, named so the message says what to fix.
+func movedOnly(a, b uriParts) (rule, msg string) {
+	var diffs []string
+	if a.scheme != b.scheme {
+		rule = "uri-scheme"
+		diffs = append(diffs, fmt.Sprintf("the scheme differs from INT (%s in INT, %s in production)", a.scheme, b.scheme))
+	}
+	// With the scheme changed, its default port changes with it: only a written port counts.
+	portsDiffer := a.port != b.port
+	if a.scheme != b.scheme {
+		portsDiffer = a.explicitPort != b.explicitPort
+	}
+	if portsDiffer {
+		if rule == "" {
+			rule = "uri-port"
+		}
+		diffs = append(diffs, fmt.Sprintf("the port differs from INT (%s in INT, %s in production)", orDefault(a.port), orDefault(b.port)))
+	}
+	if a.key != b.key {
+		if rule == "" {
+			rule = "path"
+		}
+		diffs = append(diffs, fmt.Sprintf("the path differs from INT (%s in INT, %s in production)", a.key, b.key))
+	}
+	if len(diffs) == 0 {
+		return "", ""
+	}
+	return rule, strings.Join(diffs, "; ") + ": only the host may change between INT and production"
+}
+
+func orDefault(port string) string {
+	if port == "" {
+		return "none"
+	}
+	return port
 }
 
 func compareURI(field, rule, a, b string) Comparison {
 	c := Comparison{Field: field, INT: a, Prod: b}
-	ka, _ := uriKey(a)
-	kb, _ := uriKey(b)
+	pa, pb := splitURI(a), splitURI(b)
 	switch {
 	case a == b:
 		c.Status, c.Message = Same, "same as INT"
@@ -157,14 +211,32 @@ func compareURI(field, rule, a, b string) Comparison {
 		c.Status, c.Rule, c.Message, c.Fix = Diverges, rule, "set in production but not in INT", "configure and test it in INT first"
 	case b == "":
 		c.Status, c.Rule, c.Message, c.Fix = Diverges, rule, "set in INT but missing in production", "add the production URI"
-	case ka == kb:
-		c.Status, c.Message = Expected, "same path, production host"
-	default:
+	case !pa.ok || !pb.ok:
 		c.Status, c.Rule = Diverges, rule
-		c.Message = fmt.Sprintf("the path differs from INT (%s in INT, %s in production)", ka, kb)
-		c.Fix = "use the path your application serves in both environments"
+		c.Message = "not an absolute URI on one side, so it cannot be the INT URI on a production host"
+		c.Fix = "use the URI tested in INT with the production host"
+	default:
+		why, msg := movedOnly(pa, pb)
+		switch why {
+		case "":
+			c.Status, c.Message = Expected, "same scheme, port and path, production host"
+		case "path":
+			c.Status, c.Rule, c.Message = Diverges, rule, msg
+			c.Fix = "use the path your application serves in both environments"
+		default:
+			c.Status, c.Rule, c.Message = Diverges, why, msg
+			c.Fix = "keep the scheme and port tested in INT (" + pa.scheme + "://HOST" + portSuffix(pa) + "); change only the host"
+		}
 	}
 	return c
+}
+
+// portSuffix is ":port" unless the port is the scheme's default.
+func portSuffix(p uriParts) string {
+	if p.port == "" || (p.scheme == "https" && p.port == "443") || (p.scheme == "http" && p.port == "80") {
+		return ""
+	}
+	return ":" + p.port
 }
 
 // compareRedirects pairs redirect URIs exactly, then by path (preferring the same first host
@@ -213,15 +285,59 @@ func compareRedirects(in, prod []string) []Comparison {
 			Message: "no production redirect URI has the path " + key,
 			Fix:     "add the production form of this URI, or remove it from INT if it is no longer used"})
 	}
+	// hosts counts, per path, the production URIs judged so far: the paired ones first, so an
+	// extra one is the second (third…) production host for its path.
+	hosts := map[string]int{}
+	for j, u := range prod {
+		if usedProd[j] {
+			k, _ := uriKey(u)
+			hosts[k]++
+		}
+	}
 	for j, u := range prod {
 		if !usedProd[j] {
-			key, _ := uriKey(u)
-			cs = append(cs, Comparison{Field: fmt.Sprintf("redirect_uris[%d]", j), Prod: u, Status: Diverges, Rule: "redirect-prod-only",
-				Message: "no INT redirect URI has the path " + key + ", so it was never tested",
-				Fix:     "add it to your INT configuration and test it before go-live"})
+			k, _ := uriKey(u)
+			hosts[k]++
+			cs = append(cs, extraProdRedirect(j, u, in, hosts[k]))
 		}
 	}
 	return cs
+}
+
+// extraProdRedirect judges a production redirect URI left over after pairing. When INT has
+// its path (on fewer hosts), it is expected: NHS asks production to replicate what was tested,
+// and what CIS2 and the application do with a redirect URI depends on its path, not on which
+// of the supplier's hosts serves it, so the path was tested. The scheme and port must still
+// match the INT URI, as for a paired one.
+func extraProdRedirect(j int, u string, in []string, nth int) Comparison {
+	field := fmt.Sprintf("redirect_uris[%d]", j)
+	key, _ := uriKey(u)
+	tested := slices.IndexFunc(in, func(v string) bool { k, _ := uriKey(v); return k == key })
+	if tested < 0 {
+		return Comparison{Field: field, Prod: u, Status: Diverges, Rule: "redirect-prod-only",
+			Message: "no INT redirect URI has the path " + key + ", so it was never tested",
+			Fix:     "add it to your INT configuration and test it before go-live"}
+	}
+	c := compareURI(field, "redirect-path", in[tested], u)
+	if c.Status != Expected {
+		return c
+	}
+	nINT := 0
+	for _, v := range in {
+		if k, _ := uriKey(v); k == key {
+			nINT++
+		}
+	}
+	hosts := "one host"
+	if nINT > 1 {
+		hosts = fmt.Sprintf("%d hosts", nINT)
+	}
+	which := map[int]string{2: "a second", 3: "a third"}[nth]
+	if which == "" {
+		which = "another"
+	}
+	c.Message = fmt.Sprintf("%s production host for a path INT tested on %s (%s)", which, hosts, key)
+	return c
 }
 
 // nonProductionHost reports a production URI that still points at INT, a test or a local host.

@@ -63,6 +63,21 @@ func TestCompareINTProd(t *testing.T) {
 			prod.RedirectURIs = append(prod.RedirectURIs, "https://admin.acme-health.co.uk/auth/cis2/callback2")
 		},
 			CompareOptions{}, "redirect_uris[2]", "redirect-prod-only", "never tested"},
+		{"redirect moves to http", func(in, prod *Config) {
+			prod.RedirectURIs[1] = "http://epr.acme-health.co.uk/auth/cis2/callback"
+		}, CompareOptions{}, "redirect_uris[0→1]", "uri-scheme", "scheme differs from INT (https in INT, http in production)"},
+		{"redirect gains a port", func(in, prod *Config) {
+			prod.RedirectURIs[1] = "https://epr.acme-health.co.uk:8443/auth/cis2/callback"
+		}, CompareOptions{}, "redirect_uris[0→1]", "uri-port", "port differs from INT (443 in INT, 8443 in production)"},
+		{"jwks moves to http", func(in, prod *Config) { prod.JWKSURI = "http://epr.acme-health.co.uk/.well-known/jwks.json" },
+			CompareOptions{}, "jwks_uri", "uri-scheme", "only the host may change"},
+		{"logout changes port and path", func(in, prod *Config) {
+			prod.BackchannelLogoutURI = "https://epr.acme-health.co.uk:444/logout"
+		}, CompareOptions{}, "backchannel_logout_uri", "uri-port", "the path differs"},
+		{"second prod host on http", func(in, prod *Config) {
+			in.RedirectURIs = in.RedirectURIs[:1]
+			prod.RedirectURIs[0] = "http://admin.acme-health.co.uk/auth/cis2/callback"
+		}, CompareOptions{}, "redirect_uris[0]", "uri-scheme", "scheme differs"},
 		{"logout path differs", func(in, prod *Config) { prod.BackchannelLogoutURI = "https://epr.acme-health.co.uk/logout" },
 			CompareOptions{}, "backchannel_logout_uri", "logout-path", "path differs"},
 		{"logout missing in prod", func(in, prod *Config) { prod.BackchannelLogoutURI = "" },
@@ -131,6 +146,43 @@ func TestCompareHostChangeIsExpected(t *testing.T) {
 		if got[f] != s {
 			t.Errorf("%s: status %q, want %q (all: %+v)", f, got[f], s, cs)
 		}
+	}
+}
+
+func TestCompareExplicitDefaultPortIsSame(t *testing.T) {
+	in, prod := intConfig(), prodConfig()
+	prod.JWKSURI = "https://epr.acme-health.co.uk:443/.well-known/jwks.json"
+	for _, c := range CompareINTProd(in, prod, CompareOptions{}) {
+		if c.Field == "jwks_uri" && c.Status != Expected {
+			t.Fatalf("an explicit :443 is the https default: got %+v", c)
+		}
+	}
+}
+
+// INT tested /auth/cis2/callback on one host; production serves it on two. The path was
+// tested, so the second host is expected, and the message must not claim INT lacks the path.
+func TestCompareSecondProdHostForTestedPath(t *testing.T) {
+	in, prod := intConfig(), prodConfig()
+	in.RedirectURIs = in.RedirectURIs[:1]
+	cs := CompareINTProd(in, prod, CompareOptions{})
+	if Diverged(cs) {
+		t.Fatalf("want no divergence, got %+v", cs)
+	}
+	var extra *Comparison
+	for i := range cs {
+		if cs[i].Field == "redirect_uris[0]" {
+			extra = &cs[i]
+		}
+	}
+	if extra == nil {
+		t.Fatalf("no comparison for the unpaired production URI: %+v", cs)
+	}
+	want := "a second production host for a path INT tested on one host (/auth/cis2/callback)"
+	if extra.Status != Expected || extra.Message != want || extra.INT != in.RedirectURIs[0] {
+		t.Errorf("got %+v, want expected %q against INT %s", *extra, want, in.RedirectURIs[0])
+	}
+	if strings.Contains(extra.Message, "no INT redirect URI") {
+		t.Errorf("false reason: %s", extra.Message)
 	}
 }
 

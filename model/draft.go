@@ -67,7 +67,17 @@ func LoadDraft(path string) (*Draft, error) {
 
 // SaveDraft writes the draft atomically, mode 0600, creating its directory.
 func SaveDraft(path string, d *Draft) error {
-	data, err := yaml.Marshal(d)
+	// Drafts are saved as the user types, before validation: never let a pasted secret reach
+	// the disk. Scrub copies, so the screen keeps what was typed until it is corrected.
+	safe := *d
+	safe.Config = cloneConfig(d.Config)
+	safe.Config.ScrubSecrets()
+	if d.INT != nil {
+		in := cloneConfig(*d.INT)
+		in.ScrubSecrets()
+		safe.INT = &in
+	}
+	data, err := yaml.Marshal(&safe)
 	if err != nil {
 		return fmt.Errorf("encode draft: %w", err)
 	}
@@ -75,4 +85,9 @@ func SaveDraft(path string, d *Draft) error {
 		return fmt.Errorf("save draft: %w", err)
 	}
 	return WriteFileAtomic(path, data, 0o600)
+}
+
+func cloneConfig(c Config) Config {
+	c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
+	return c
 }

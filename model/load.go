@@ -88,7 +88,7 @@ func Parse(name string, data []byte) (*Config, []Finding, error) {
 func parseYAML(name string, data []byte) (*Config, []Finding, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, yamlError(name, err)
+		return nil, nil, yamlError(name, data, err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		line := 1
@@ -106,14 +106,47 @@ func parseYAML(name string, data []byte) (*Config, []Finding, error) {
 	}
 	var c Config
 	if err := root.Decode(&c); err != nil {
-		return nil, nil, yamlError(name, err)
+		return nil, nil, yamlError(name, data, err)
+	}
+	lines := map[string]int{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i].Value, root.Content[i+1]
+		lines[key] = val.Line
+		for j, item := range val.Content {
+			lines[fmt.Sprintf("%s[%d]", key, j)] = item.Line
+		}
+	}
+	if err := vetValues(name, &c, func(field string) int { return lines[field] }); err != nil {
+		return nil, nil, err
 	}
 	return &c, nil, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+// vetValues refuses a configuration holding a secret or a control character in any value,
+// naming the field and line but never echoing the value: everything downstream (reports,
+// drafts, the submission) can then trust the strings it prints.
+func vetValues(name string, c *Config, lineOf func(field string) int) error {
+	if err := FindSecret(c); err != nil {
+		field, _, _ := strings.Cut(err.Error(), " ")
+		return &LoadError{Path: name, Line: lineOf(field), Msg: err.Error(),
+			Fix: "give a private key only to `check --key FILE`; a client secret stays in your secret store"}
+	}
+	if field, ok := findUnsafeText(c); !ok {
+		return &LoadError{Path: name, Line: lineOf(field),
+			Msg: field + " holds a control character or a bidirectional-text override",
+			Fix: "retype the value: no URI or name contains such characters"}
+	}
+	return nil
+}
 
-func yamlError(name string, err error) error {
+var (
+	yamlLine       = regexp.MustCompile(`line (\d+)`)
+	yamlLinePrefix = regexp.MustCompile(`^line \d+: `)
+)
+
+// yamlError turns a yaml.v3 error into a LoadError with the line and a fix that fits the
+// usual causes: tabs, duplicate keys, unclosed brackets, a list where a value belongs.
+func yamlError(name string, data []byte, err error) error {
 	msg := err.Error()
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -121,10 +154,20 @@ func yamlError(name string, err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-	msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
-	msg = strings.TrimPrefix(msg, ": ")
+	msg = strings.TrimSpace(msg)
+	// Drop only the leading "line N: "; a later "line N" is part of the message.
+	if m := yamlLinePrefix.FindString(msg); m != "" {
+		msg = msg[len(m):]
+	}
 	fix := "check indentation and quoting on that line; quote values that contain ': ' or ' #'"
-	if strings.Contains(msg, "cannot unmarshal") {
+	switch {
+	case bytes.Contains(data, []byte("\n\t")) || bytes.HasPrefix(data, []byte("\t")):
+		fix = "YAML indents with spaces only: replace the tabs with spaces"
+	case strings.Contains(msg, "already defined"):
+		fix = "keep one of the two: which one would be used is not obvious"
+	case strings.Contains(msg, "did not find expected ',' or ']'"):
+		fix = "close the [ list with ] on the same line, or write one '- value' per line"
+	case strings.Contains(msg, "cannot unmarshal"):
 		fix = "redirect_uris is a list (one '- https://…' per line); every other key takes a single value"
 	}
 	return &LoadError{Path: name, Line: line, Msg: "invalid YAML: " + msg, Fix: fix}
@@ -163,6 +206,10 @@ func parseJSON(name string, data []byte) (*Config, []Finding, error) {
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, nil, jsonError(name, data, err)
 	}
+	if key, dup := duplicateJSONKey(data); dup {
+		return nil, nil, &LoadError{Path: name, Line: jsonKeyLine(data, key),
+			Msg: fmt.Sprintf("key %q appears twice", key), Fix: "keep one of them: which one would be used is not obvious"}
+	}
 	for _, k := range cmMarkers {
 		if _, ok := top[k]; ok {
 			return parseConnectionManager(name, data, top)
@@ -182,7 +229,67 @@ func parseJSON(name string, data []byte) (*Config, []Finding, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, nil, jsonError(name, data, err)
 	}
+	if err := vetValues(name, &c, jsonFieldLine(data)); err != nil {
+		return nil, nil, err
+	}
 	return &c, nil, nil
+}
+
+// jsonFieldLine finds the line of a field's key ("redirect_uris" for "redirect_uris[1]").
+func jsonFieldLine(data []byte) func(string) int {
+	return func(field string) int {
+		key, _, _ := strings.Cut(field, "[")
+		return jsonKeyLine(data, key)
+	}
+}
+
+// duplicateJSONKey finds a key that appears twice in one JSON object. encoding/json keeps the
+// last silently, so `"environment": "production", "environment": "integration"` would be
+// checked under the laxer rules; YAML refuses duplicates, and so does this.
+func duplicateJSONKey(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}, key: true})
+				continue
+			case '[':
+				stack = append(stack, &frame{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.key {
+				if top.keys[t] {
+					return t, true
+				}
+				top.keys[t] = true
+				top.key = false
+				continue
+			}
+		}
+		// A value ended: in an object the next string is a key again.
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].key = true
+		}
+	}
 }
 
 // parseConnectionManager reads a Connection Manager export: either the client object or the
@@ -241,6 +348,9 @@ func parseConnectionManager(name string, data []byte, top map[string]json.RawMes
 	// Connection Manager's default security pattern is client_secret_basic.
 	if c.TokenEndpointAuthMethod == "" {
 		c.TokenEndpointAuthMethod = ClientSecretBasic
+	}
+	if err := vetValues(name, c, jsonFieldLine(data)); err != nil {
+		return nil, nil, err
 	}
 	return c, notes, nil
 }
@@ -335,6 +445,9 @@ func Marshal(path string, c *Config) ([]byte, error) {
 
 // Save writes the configuration atomically, as YAML or (for .json) JSON.
 func Save(path string, c *Config) error {
+	if err := FindSecret(c); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
 	data, err := Marshal(path, c)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)

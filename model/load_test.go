@@ -33,6 +33,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key", "environment: production\nredirect_uri:\n  - https://a\n", 2, `unknown key "redirect_uri"`, `"redirect_uris"`},
 		{"unknown key far from any", "environment: production\nzzzzzzzzzzzzzz: 1\n", 2, `unknown key "zzzzzzzzzzzzzz"`, "known keys:"},
 		{"secret key", "environment: production\nclient_secret: hunter2\n", 2, "would hold a secret", "delete that line"},
+		{"yaml tab indent", "environment: production\nredirect_uris:\n\t- https://a.b/c\n", 3, "invalid YAML", "replace the tabs"},
+		{"yaml duplicate key", "environment: production\nenvironment: integration\n", 2, "already defined at line 1", "keep one"},
+		{"yaml unclosed list", "environment: production\nredirect_uris: [https://a.b/c\n", 1, "invalid YAML", "close the ["},
 		{"yaml syntax", "environment: production\nredirect_uris: [\n  - https://a\n", 2, "invalid YAML", "indentation"},
 		{"wrong type", "redirect_uris: https://a\n", 1, "invalid YAML", "is a list"},
 		{"not a mapping", "- a\n- b\n", 1, "expected a mapping", "examples/production.yaml"},
@@ -40,6 +43,13 @@ func TestParseErrors(t *testing.T) {
 		{"json unknown key", "{\n  \"environment\": \"production\",\n  \"redirect\": []\n}\n", 3, `unknown key "redirect"`, `"redirect_uris"`},
 		{"json syntax", "{\n  \"environment\": \"production\",\n}\n", 3, "invalid JSON", "commas"},
 		{"json wrong type", "{\n  \"redirect_uris\": \"https://a\"\n}\n", 2, "must be a", "list of strings"},
+		{"json duplicate key", "{\n  \"environment\": \"production\",\n  \"environment\": \"integration\"\n}\n", 2, `key "environment" appears twice`, "keep one"},
+		{"pem key in a value", "environment: production\ndescription: |\n  -----BEGIN PRIVATE KEY-----\n  MIIE\n", 2, "description holds what looks like a PEM private key", "check --key"},
+		{"secret in a uri query", "redirect_uris:\n  - https://a.b/cb\n  - https://a.b/cb?client_secret=hunter2\n", 3, "redirect_uris[1] holds what looks like a secret in a URI query", "secret store"},
+		{"password in a uri", "backchannel_logout_uri: https://bob:hunter2@a.b/bcl\n", 1, "backchannel_logout_uri holds what looks like a password", "secret store"},
+		{"escape in a value", "organisation: \"Evil\\e]0;pwned\\a Ltd\"\n", 1, "organisation holds a control character", "retype"},
+		{"bidi override in a uri", "jwks_uri: \"https://a.b/\u202ejwks\"\n", 1, "jwks_uri holds a control character or a bidirectional-text override", "retype"},
+		{"secret in a connection manager export", `{"client_name":"x","redirect_uris":["https://u:hunter2@a.b/cb"]}`, 1, "redirect_uris[0] holds what looks like a password", "secret store"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +63,9 @@ func TestParseErrors(t *testing.T) {
 			}
 			if !strings.HasPrefix(le.Error(), "cfg") {
 				t.Errorf("error must start with the file name: %q", le.Error())
+			}
+			if strings.Contains(le.Error(), "hunter2") || strings.Contains(le.Error(), "MIIE") || strings.Contains(le.Error(), "pwned") {
+				t.Errorf("the error echoes the value: %q", le.Error())
 			}
 		})
 	}
@@ -135,5 +148,26 @@ func TestNearest(t *testing.T) {
 		if got := Nearest(in, Fields); got != want {
 			t.Errorf("Nearest(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDraftNeverHoldsASecret: drafts are saved as the user types, before validation, so a
+// pasted secret is scrubbed on the way to disk while the screen keeps what was typed.
+func TestDraftNeverHoldsASecret(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "draft.yaml")
+	d := &Draft{Config: Config{Organisation: "Acme", RedirectURIs: []string{"https://a.b/cb", "https://u:hunter2@a.b/cb"},
+		Description: "-----BEGIN RSA PRIVATE KEY-----"}}
+	if err := SaveDraft(p, d); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if strings.Contains(string(b), "hunter2") || strings.Contains(string(b), "PRIVATE KEY") || !strings.Contains(string(b), "https://a.b/cb") {
+		t.Fatalf("draft on disk:\n%s", b)
+	}
+	if d.Config.RedirectURIs[1] != "https://u:hunter2@a.b/cb" {
+		t.Error("scrubbing must not change the caller's config")
+	}
+	if err := Save(filepath.Join(t.TempDir(), "c.yaml"), &d.Config); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("Save must refuse a secret without echoing it: %v", err)
 	}
 }
