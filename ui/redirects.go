@@ -199,7 +199,7 @@ func (s *redirects) view() string {
 	}
 	first, last := listWindow(len(uris), s.cursor, max(3, s.c.height-10))
 	for i := first; i < last; i++ {
-		fs := redirectFindings(s.c.cfg, i)
+		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
 		mark := st.Pass.Render("✓")
 		switch worst(fs) {
 		case model.Fail:
@@ -226,7 +226,7 @@ func (s *redirects) view() string {
 	case s.err != "":
 		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
 	case s.input.Value() != "":
-		fs := uriFindings("redirect_uri", s.input.Value(), s.c.cfg.EffectiveEnvironment())
+		fs := model.ValidateURI("redirect_uri", s.input.Value(), model.RedirectURI, s.c.cfg.EffectiveEnvironment())
 		if len(fs) == 0 {
 			b.WriteString(st.Pass.Render("✓ looks right") + "\n")
 		}
@@ -278,12 +278,10 @@ func (s *redirects) leave() error {
 	if len(*s.uris()) == 0 {
 		return errors.New("add at least one redirect URI")
 	}
-	for i := range *s.uris() {
-		if err := model.FirstFail(redirectFindings(s.c.cfg, i)); err != nil {
-			return fmt.Errorf("URI %d: %s", i+1, userNumbering(err.Error()))
-		}
+	if f, ok := model.FirstFail(model.FieldFindings(s.c.cfg, "redirect_uris")).(model.Finding); ok {
+		return errors.New(userNumbering(f.Field + ": " + f.Error()))
 	}
-	return model.FirstFail(model.FieldFindings(s.c.cfg, "redirect_uris"))
+	return nil
 }
 
 func (s *redirects) capturesEsc() bool { return s.editing >= 0 && s.cursor < 0 }

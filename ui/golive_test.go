@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
+)
+
+// failingPlan is a live plan whose checks give the given statuses, for screens that only
+// show results.
+func failingPlan(statuses ...checks.Status) func(*model.Config, string) []checks.Check {
+	return func(*model.Config, string) []checks.Check {
+		var list []checks.Check
+		for i, st := range statuses {
+			r := checks.Result{ID: "live.check" + string(rune('a'+i)), Target: "jwks_uri", Status: st,
+				Message: "message " + string(st), Fix: "fix " + string(st)}
+			list = append(list, checks.Check{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }})
+		}
+		return list
+	}
+}
+
+// TestWriteAskedWhenChecksFailed: "Write files and finish" with failed checks asks first;
+// the default (enter) and n write nothing, y writes and the submission says so.
+func TestWriteAskedWhenChecksFailed(t *testing.T) {
+	out := t.TempDir()
+	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(checks.Fail, checks.Pass, checks.Fail)})
+	h.send(gotoMsg{to: stateChecks})
+	h.r.hasReturn = false // go on to the checklist, not back
+	h.wantView("2 failed")
+	h.keys("enter")
+	h.wantState(stateChecklist)
+	for range 20 {
+		h.keys("down")
+	}
+	h.keys("enter")
+	h.wantView("2 checks failed: NHS would deploy a configuration that does not work. Write",
+		"the files anyway?", "y write anyway · n (default) go back")
+	fits(t, h.view(), 80, 24)
+	for _, no := range []string{"enter", "n", "esc"} {
+		h.keys(no)
+		h.wantState(stateChecklist)
+		h.wantView("files not written")
+		if h.r.Finished() {
+			t.Fatalf("%s wrote the files", no)
+		}
+		h.keys("enter")
+		h.wantView("the files anyway?")
+	}
+	if _, err := os.Stat(filepath.Join(out, report.SubmissionJSONFile)); err == nil {
+		t.Fatal("submission written before yes")
+	}
+	h.keys("y")
+	if !h.r.Finished() {
+		t.Fatalf("y did not write:\n%s", h.view())
+	}
+	if !reflect.DeepEqual(h.r.c.despite, []string{"2 checks failed"}) {
+		t.Fatalf("despite %q", h.r.c.despite)
+	}
+	js, err := os.ReadFile(filepath.Join(out, report.SubmissionJSONFile))
+	if err != nil || !strings.Contains(string(js), "written anyway: 2 checks failed") {
+		t.Fatalf("submission not marked: %v\n%s", err, js)
+	}
+	res := &Result{Written: h.r.c.written, Unresolved: h.r.c.despite}
+	if res.Ready() {
+		t.Fatal("a submission written over failures reads as ready")
+	}
+}
+
+// TestWriteNotAskedWhenAllPassed: warnings are not failures; nothing to ask, ready.
+func TestWriteNotAskedWhenAllPassed(t *testing.T) {
+	out := t.TempDir()
+	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(checks.Pass, checks.Warn)})
+	h.send(gotoMsg{to: stateChecks})
+	h.r.hasReturn = false // go on to the checklist, not back
+	h.keys("enter")
+	for range 20 {
+		h.keys("down")
+	}
+	h.keys("enter")
+	if !h.r.Finished() {
+		t.Fatalf("not written:\n%s", h.view())
+	}
+	if res := (&Result{Written: h.r.c.written, Unresolved: h.r.c.despite}); !res.Ready() {
+		t.Fatalf("not ready: %+v", res)
+	}
+}
+
+// TestAccessibleRedirectURIs: one URI per prompt until an empty answer; a value with a space
+// inside, an invalid one and a duplicate are each refused with a reason, and asked again.
+func TestAccessibleRedirectURIs(t *testing.T) {
+	answers := strings.Join([]string{
+		"Acme Health Ltd", "Acme EPR", "ops@acme-health.co.uk", "",
+		"https://epr.acme-health.co.uk/cb https://admin.acme-health.co.uk/cb", // two on one line
+		"https://epr.acme-health.co.uk/cb",
+		"http://admin.acme-health.co.uk/cb", // http in production
+		"https://epr.acme-health.co.uk/cb",  // duplicate
+		"https://admin.acme-health.co.uk/cb",
+		"", // done
+		"https://epr.acme-health.co.uk/logout", "2", "1", "", "y",
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	dir := t.TempDir()
+	res, err := RunAccessible(context.Background(), Options{OutDir: dir, Now: fixedNow}, strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	want := []string{"https://epr.acme-health.co.uk/cb", "https://admin.acme-health.co.uk/cb"}
+	if !reflect.DeepEqual(res.Config.RedirectURIs, want) {
+		t.Fatalf("redirect URIs %q\n%s", res.Config.RedirectURIs, out.String())
+	}
+	for _, s := range []string{"Redirect URI 1", "the URI contains a space; CIS2 compares URIs exactly",
+		"Redirect URI 2 (empty to finish)", "not allowed", "already in the list as URI 1", "Redirect URI 3 (empty to finish)"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("output lacks %q", s)
+		}
+	}
+	if t.Failed() {
+		t.Log(out.String())
+	}
+}
+
+// TestAccessibleKeepsAndRemovesPrefilled: enter keeps a prefilled answer (and says what it
+// is), "-" removes a prefilled redirect URI.
+func TestAccessibleKeepsAndRemovesPrefilled(t *testing.T) {
+	answers := strings.Join([]string{
+		"", "", "", "", // organisation…client id kept
+		"-", "", "", // first URI removed, second kept, done
+		"", "", "", "", "", "", // logout, security, JWKS, alg, key path, userinfo kept
+		"", "y",
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	res, err := RunAccessible(context.Background(), Options{Config: filled(), OutDir: t.TempDir(), Now: fixedNow},
+		strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	want := *filled()
+	want.RedirectURIs = want.RedirectURIs[1:]
+	want.TokenEndpointAuthSigningAlg = "RS512"
+	if !reflect.DeepEqual(res.Config, want) {
+		t.Fatalf("config\n got %+v\nwant %+v\n%s", res.Config, want, out.String())
+	}
+	for _, s := range []string{"Organisation (enter keeps Acme Health Ltd)",
+		"Redirect URI 1 is https://epr.acme-health.co.uk/cb (enter keeps it, - removes it)",
+		"Redirect URI 1 is https://admin.acme-health.co.uk/cb (enter keeps it, - removes it)"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("output lacks %q\n%s", s, out.String())
+		}
+	}
+}
+
+// TestRedirectListNumbersFromOne: findings in the list name URIs as the list numbers them,
+// and a pasted line holding two URIs is marked (model rule uri.space) and blocks leaving.
+func TestRedirectListNumbersFromOne(t *testing.T) {
+	h := newHarness(t, Options{})
+	walkToRedirects(h)
+	h.paste("https://epr.acme-health.co.uk/cb\nhttps://a.acme-health.co.uk/cb\nhttps://epr.acme-health.co.uk/cb\nhttps://b.acme-health.co.uk/x https://c.acme-health.co.uk/y")
+	h.wantView("pasted 3 URIs")
+	h.r.c.cfg.RedirectURIs = append(h.r.c.cfg.RedirectURIs, "https://epr.acme-health.co.uk/cb") // a draft may hold one
+	h.send(gotoMsg{to: stateRedirects})
+	h.wantView("duplicate of URI 1", "the URI contains a space")
+	if strings.Contains(h.view(), "redirect_uris[") {
+		t.Fatalf("zero-based field names on screen:\n%s", h.view())
+	}
+	h.keys("pgdown")
+	h.wantState(stateRedirects)
+	h.wantView("URI 3: the URI contains a space")
+	h.typ("https://d.acme-health.co.uk/cb https://e.acme-health.co.uk/cb")
+	h.keys("enter")
+	h.wantView("✗ the URI contains a space")
+}
