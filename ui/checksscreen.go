@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -26,7 +27,8 @@ type checksScreen struct {
 	results []checks.Result
 	pending []bool
 	gen     []int // per line, so a stale result from an earlier run is dropped
-	cursor  int
+	cursor  int   // index in list of the selected check (not its row: rows are reordered)
+	moved   bool  // the user moved the cursor: a finished run no longer picks the row
 	spin    spinner.Model
 	cancel  context.CancelFunc
 
@@ -77,7 +79,7 @@ func (s *checksScreen) enter() tea.Cmd {
 	s.results = make([]checks.Result, len(s.list))
 	s.pending = make([]bool, len(s.list))
 	s.gen = make([]int, len(s.list))
-	s.cursor = min(s.cursor, max(0, len(s.list)-1))
+	s.cursor, s.moved = 0, false
 	idx := make([]int, len(s.list))
 	for i := range idx {
 		idx[i] = i
@@ -141,6 +143,9 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 			s.results[msg.i], s.pending[msg.i] = msg.r, false
 			if s.running() == 0 {
 				s.c.results = append([]checks.Result(nil), s.results...)
+				if !s.moved { // start on the worst row: failures are listed first
+					s.cursor = s.order()[0]
+				}
 			}
 		}
 		return waitResult(msg.next)
@@ -168,10 +173,18 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 
 func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
-	case "up":
-		s.cursor = max(0, s.cursor-1)
-	case "down":
-		s.cursor = min(len(s.list)-1, s.cursor+1)
+	case "up", "down":
+		order := s.order()
+		if len(order) == 0 {
+			return nil
+		}
+		pos := slices.Index(order, s.cursor)
+		if msg.String() == "up" {
+			pos = max(0, pos-1)
+		} else {
+			pos = min(len(order)-1, pos+1)
+		}
+		s.cursor, s.moved = order[pos], true
 	case "r":
 		if s.cursor < len(s.list) && !s.pending[s.cursor] {
 			return s.rerun(s.cursor)
@@ -229,11 +242,17 @@ func (s *checksScreen) view() string {
 		b.WriteString(st.Faint.Render("key file: "+kp) + "\n")
 	}
 	b.WriteString("\n")
-	var lines []string
-	cursorLineNo := 0
-	for i, r := range s.results {
+	used := strings.Count(b.String(), "\n")
+
+	// One group of rows per check, in display order: a failure and its fix line move together,
+	// so the window never shows half of an item.
+	order := s.order()
+	groups := make([][]string, len(order))
+	cursorGroup := 0
+	for g, i := range order {
+		r := s.results[i]
 		if i == s.cursor {
-			cursorLineNo = len(lines)
+			cursorGroup = g
 		}
 		mark := s.spin.View() + "      "
 		if !s.pending[i] {
@@ -243,63 +262,132 @@ func (s *checksScreen) view() string {
 		if !s.pending[i] && r.Message != "" {
 			text += "  " + clean(r.Message)
 		}
-		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(text, s.c.width-2, "…")))
+		rows := []string{cursorLine(st, i == s.cursor, ansi.Truncate(text, s.c.width-2, "…"))}
 		if !s.pending[i] && (r.Status == checks.Fail || r.Status == checks.Warn) && r.Fix != "" {
-			lines = append(lines, "           "+st.Faint.Render("fix: "+clean(r.Fix)))
+			// One line: the selected row's whole fix is in the detail below.
+			rows = append(rows, "           "+st.Faint.Render(ansi.Truncate("fix: "+clean(r.Fix), s.c.width-11, "…")))
 		}
+		groups[g] = rows
 	}
-	// The row under the cursor in full: at 80 columns a row's message is cut short.
+
+	// The detail gets the rows it needs while the list keeps at least minListRows; the list
+	// takes every other row, so nothing stays empty while something is cut.
 	detail := s.detail()
-	room := max(3, s.c.height-4-(detailLines+1)) // fixed, so the list does not jump as the cursor moves
-	if len(lines) <= room {
-		b.WriteString(strings.Join(lines, "\n"))
-		writeDetail(&b, detail)
-		return b.String()
+	avail := s.c.height - used
+	total := 0
+	for _, g := range groups {
+		total += len(g)
 	}
-	// Too many to show: a window around the cursor and a line saying what is hidden.
-	first, last := listWindow(len(lines), cursorLineNo, room-1)
-	b.WriteString(strings.Join(lines[first:last], "\n") + "\n")
-	var more []string
-	if first > 0 {
-		more = append(more, fmt.Sprintf("↑ %d more", first))
+	room := max(min(total, minListRows), avail-len(detail)-1)
+	var lines []string
+	if total <= room {
+		for _, g := range groups {
+			lines = append(lines, g...)
+		}
+	} else {
+		first, last := groupWindow(groups, cursorGroup, room-1)
+		for _, g := range groups[first:last] {
+			lines = append(lines, g...)
+		}
+		var more []string
+		if first > 0 {
+			more = append(more, fmt.Sprintf("↑ %d more", first))
+		}
+		if n := len(groups) - last; n > 0 {
+			more = append(more, fmt.Sprintf("↓ %d more", n))
+		}
+		lines = append(lines, "  "+st.Faint.Render(strings.Join(more, " · ")+" (↑/↓ to scroll)"))
 	}
-	if n := len(lines) - last; n > 0 {
-		more = append(more, fmt.Sprintf("↓ %d more", n))
+	b.WriteString(strings.Join(lines, "\n"))
+	if len(detail) > 0 {
+		left := avail - len(lines) - 1 // a blank line between
+		if len(detail) > left {
+			detail = detail[:max(1, left)]
+			last := len(detail) - 1
+			detail[last] = ansi.Truncate(detail[last], s.c.width-1, "") + "…"
+		}
+		b.WriteString("\n\n" + strings.Join(detail, "\n"))
 	}
-	b.WriteString("  " + st.Faint.Render(strings.Join(more, " · ")+" (↑/↓ to scroll)"))
-	writeDetail(&b, detail)
 	return b.String()
 }
 
-// detailLines is the most the selected row's full text takes.
-const detailLines = 3
+// minListRows is the least the list keeps when the selected check's detail is long.
+const minListRows = 6
 
-// detail is the selected row's full message (and fix), wrapped to at most detailLines.
+// order is the display order of the checks: failures first, then warnings, then the rest,
+// each group in plan order, so what needs fixing is on screen without scrolling.
+func (s *checksScreen) order() []int {
+	rank := func(i int) int {
+		switch {
+		case s.pending[i]:
+			return 2
+		case s.results[i].Status == checks.Fail:
+			return 0
+		case s.results[i].Status == checks.Warn:
+			return 1
+		}
+		return 2
+	}
+	idx := make([]int, len(s.results))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rank(a) - rank(b) })
+	return idx
+}
+
+// groupWindow picks whole groups around the cursor's that fit in height rows.
+func groupWindow(groups [][]string, cursor, height int) (int, int) {
+	if len(groups) == 0 {
+		return 0, 0
+	}
+	first, last := cursor, cursor+1
+	used := len(groups[cursor])
+	for {
+		grew := false
+		if last < len(groups) && used+len(groups[last]) <= height {
+			used += len(groups[last])
+			last++
+			grew = true
+		}
+		if first > 0 && used+len(groups[first-1]) <= height {
+			first--
+			used += len(groups[first])
+			grew = true
+		}
+		if !grew {
+			return first, last
+		}
+	}
+}
+
+// detail is the selected check's full message and fix, wrapped to the screen with one indent
+// for every continuation line.
 func (s *checksScreen) detail() []string {
 	if s.cursor >= len(s.results) || s.pending[s.cursor] {
 		return nil
 	}
+	st := s.c.styles
 	r := s.results[s.cursor]
-	text := clean(r.ID) + " " + clean(r.Target) + ": " + clean(r.Message)
+	w := max(20, s.c.width-2)
+	out := []string{st.Heading.Render(ansi.Truncate(cleanFull(r.ID)+"  "+cleanFull(r.Target), w, "…"))}
+	for _, l := range strings.Split(ansi.Wrap(cleanFull(r.Message), w-2, " /"), "\n") {
+		out = append(out, "  "+l)
+	}
 	if r.Fix != "" && r.Status != checks.Pass {
-		text += " Fix: " + clean(r.Fix)
-	}
-	ls := strings.Split(ansi.Wrap(text, max(20, s.c.width-4), " /"), "\n")
-	if len(ls) > detailLines {
-		ls = ls[:detailLines]
-		ls[detailLines-1] = ansi.Truncate(ls[detailLines-1], max(20, s.c.width-5), "") + "…"
-	}
-	return append([]string{""}, ls...)
-}
-
-func writeDetail(b *strings.Builder, detail []string) {
-	for _, l := range detail {
-		b.WriteString("\n")
-		if l != "" {
-			b.WriteString("  " + l)
+		for n, l := range strings.Split(ansi.Wrap(cleanFull(r.Fix), w-7, " /"), "\n") {
+			lead := "       "
+			if n == 0 {
+				lead = "  fix: "
+			}
+			out = append(out, lead+st.Faint.Render(l))
 		}
 	}
+	return out
 }
+
+// cleanFull is clean with room for a whole message: the detail is where it is read in full.
+func cleanFull(s string) string { return sanitize.CleanN(s, 2000) }
 
 // truncateLeft keeps the end of a path, which names the file, when it is too wide.
 func truncateLeft(s string, w int) string {

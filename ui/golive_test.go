@@ -178,3 +178,68 @@ func TestRedirectListNumbersFromOne(t *testing.T) {
 	h.keys("enter")
 	h.wantView("✗ the URI contains a space")
 }
+
+// longPlan is 16 passes with a failure and a warning at the end, whose message and fix are
+// too long for one row, as with `demo --fault bcl-accepts-all`.
+func longPlan(*model.Config, string) []checks.Check {
+	var rs []checks.Result
+	for i := range 16 {
+		rs = append(rs, checks.Result{ID: "live.pass", Target: "redirect_uris[" + string(rune('0'+i%10)) + "]", Status: checks.Pass, Message: "fine"})
+	}
+	rs = append(rs,
+		checks.Result{ID: "bcl.rejects-bogus-token", Target: "backchannel_logout_uri", Status: checks.Fail,
+			Message: "answered 200 to a logout token signed by a key it cannot know: it accepts any token, so anyone can log your users out; the end of this message must still be visible",
+			Fix:     "verify the logout token's signature against CIS2's JWKS and answer 400 to a token that fails; the end of this fix must still be visible too"},
+		checks.Result{ID: "uri.tls", Target: "jwks_uri", Status: checks.Warn,
+			Message: "cipher suite outside NHS's list", Fix: "offer the NHS cipher suites; WARNFIX-END"})
+	list := make([]checks.Check, len(rs))
+	for i, r := range rs {
+		list[i] = checks.Check{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }}
+	}
+	return list
+}
+
+// TestChecksScreenFailuresFirst: at 80x24 the failure and the warning head the list, the
+// selection starts on the failure, and the detail shows its whole message and fix with one
+// indent; moving never leaves half an item at the top of the list.
+func TestChecksScreenFailuresFirst(t *testing.T) {
+	cfg := filled()
+	h := newHarness(t, Options{Config: cfg, Plan: longPlan})
+	h.send(gotoMsg{to: stateChecks})
+	v := h.view()
+	fits(t, v, 80, 24)
+	rows := strings.Split(v, "\n")
+	first := -1
+	for n, l := range rows {
+		if strings.Contains(l, " pass ") || strings.Contains(l, "FAIL") || strings.Contains(l, " warn ") {
+			first = n
+			break
+		}
+	}
+	if first < 0 || !strings.Contains(rows[first], "▸ ✗ FAIL bcl.rejects-bogus-token") ||
+		!strings.Contains(rows[first+2], "! warn uri.tls") {
+		t.Fatalf("failure then warning should head the list, selected:\n%s", v)
+	}
+	h.wantView("message must still be visible", "    fix: verify the logout", "         400 to a token that fails; the end of this fix must still be", "         visible too")
+	for _, l := range rows {
+		if strings.HasPrefix(strings.TrimSpace(l), "fix:") && !strings.HasPrefix(l, "             fix:") && !strings.HasPrefix(l, "    fix:") {
+			t.Errorf("fix line with another indent: %q", l)
+		}
+	}
+	// Down to the warning, then far down and back: every visible fix line has its row above.
+	h.keys("down")
+	h.wantView("WARNFIX-END")
+	for range 10 {
+		h.keys("down")
+	}
+	for range 9 {
+		h.keys("up")
+		rows := strings.Split(h.view(), "\n")
+		for n, l := range rows {
+			if strings.HasPrefix(l, "             fix:") && !strings.Contains(rows[n-1], "FAIL") && !strings.Contains(rows[n-1], "warn") {
+				t.Fatalf("a fix without its row:\n%s", h.view())
+			}
+		}
+		fits(t, h.view(), 80, 24)
+	}
+}
