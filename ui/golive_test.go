@@ -243,3 +243,45 @@ func TestChecksScreenFailuresFirst(t *testing.T) {
 		fits(t, h.view(), 80, 24)
 	}
 }
+
+// TestReviewShowsSelectedInFullAndINTHosts: at 80x24 with INT beside production, the
+// selected row's whole values show below the table, production URIs still on an INT host are
+// marked, and the headline does not claim there is nothing to look at.
+func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
+	long := "/auth/cis2/callback/with/a/rather/long/path/that/is/cut/in/the/table"
+	in := &model.Config{
+		Environment: model.Integration, Organisation: "Acme Health Ltd", Product: "Acme EPR",
+		ContactEmail: "ops@acme-health.co.uk",
+		RedirectURIs: []string{"https://epr.acme-int.co.uk" + long},
+		BackchannelLogoutURI: "https://epr.acme-int.co.uk/logout", TokenEndpointAuthMethod: model.ClientSecretBasic,
+	}
+	h := newHarness(t, Options{INT: in}) // production prefilled from INT: still on INT hosts
+	h.send(gotoMsg{to: stateReview})
+	v := h.view()
+	fits(t, v, 80, 24)
+	if strings.Contains(v, "no problems") {
+		t.Fatalf("claims no problems with INT hosts in production:\n%s", v)
+	}
+	h.wantView("2 values still on INT/test hosts", "Redirect URI 1      ! https://epr.acme-int.co", "! still on an INT/test host")
+
+	for !strings.Contains(h.view(), "▸ Redirect URI 1") {
+		h.keys("up")
+	}
+	v = h.view()
+	fits(t, v, 80, 24)
+	joined := strings.NewReplacer("\n", "", " ", "").Replace(v)
+	for _, want := range []string{"Productionhttps://epr.acme-int.co.uk" + long, "INThttps://epr.acme-int.co.uk" + long} {
+		if !strings.Contains(joined, want) {
+			t.Fatalf("selected row not shown in full (%s):\n%s", want, v)
+		}
+	}
+	h.wantView("! production still points at a non-production host (epr.acme-int.co.uk)")
+
+	// Fixed: no marker, and with nothing else wrong the headline says so.
+	h.r.c.cfg.RedirectURIs = []string{"https://epr.acme-health.co.uk" + long}
+	h.r.c.cfg.BackchannelLogoutURI = "https://epr.acme-health.co.uk/logout"
+	h.send(gotoMsg{to: stateReview})
+	if v := h.view(); strings.Contains(v, "! ") || strings.Contains(v, "INT/test host") {
+		t.Fatalf("marker on production hosts:\n%s", v)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -25,6 +26,8 @@ type reviewRow struct {
 	label, prod, int string
 	diff             diffKind
 	edit             state
+	// nonProd says why the production value still points at an INT, test or local host.
+	nonProd string
 }
 
 type diffKind int
@@ -79,7 +82,39 @@ func (s *review) buildRows() []reviewRow {
 		add("Signing algorithm", cfg.TokenEndpointAuthSigningAlg, func(c *model.Config) string { return c.TokenEndpointAuthSigningAlg }, statePKJ)
 	}
 	add("Signed userinfo", orNone(cfg.UserinfoSignedResponseAlg), func(c *model.Config) string { return orNone(c.UserinfoSignedResponseAlg) }, stateUserinfo)
+	if cfg.EffectiveEnvironment() == model.Production {
+		for i := range rows {
+			if rows[i].edit == stateRedirects || rows[i].edit == stateLogout || rows[i].label == "JWKS URI" {
+				rows[i].nonProd = nonProductionHost(rows[i].prod)
+			}
+		}
+	}
 	return rows
+}
+
+// nonProductionHost says why a production URI still points at a host that is not production
+// (INT, a test suffix, loopback), or "" when it does not. It follows model's compare rule
+// (CIS2.NonProductionHosts, TestHostSuffixes), which the model keeps unexported.
+func nonProductionHost(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback() {
+		return "still points at a local host (" + host + ")"
+	}
+	for _, suf := range model.CIS2.TestHostSuffixes {
+		if strings.HasSuffix(host, suf) {
+			return "still points at a test host (" + host + ")"
+		}
+	}
+	for _, frag := range model.CIS2.NonProductionHosts {
+		if strings.Contains(host, frag) {
+			return "still points at a non-production host (" + host + ")"
+		}
+	}
+	return ""
 }
 
 // redirectRows pairs each production redirect URI with the INT one of the same path.
@@ -159,7 +194,7 @@ func (s *review) view() string {
 	var b strings.Builder
 	findings := model.Validate(s.c.cfg)
 	b.WriteString(st.Faint.Render("Enter on a row to change it.") + " ")
-	fails, warns := 0, 0
+	fails, warns, nonProd := 0, 0, 0
 	for _, f := range findings {
 		if f.Severity == model.Fail {
 			fails++
@@ -167,9 +202,16 @@ func (s *review) view() string {
 			warns++
 		}
 	}
+	for _, r := range s.rows {
+		if r.nonProd != "" {
+			nonProd++
+		}
+	}
 	switch {
 	case fails > 0:
 		b.WriteString(st.Fail.Render(fmt.Sprintf("%d problem(s) to fix", fails)))
+	case nonProd > 0:
+		b.WriteString(st.Warn.Render(plural(nonProd, "value still on an INT/test host", "values still on INT/test hosts")))
 	case warns > 0:
 		b.WriteString(st.Warn.Render(fmt.Sprintf("%d warning(s)", warns)))
 	default:
@@ -183,10 +225,24 @@ func (s *review) view() string {
 		valW = (s.c.width - 24) / 2
 		b.WriteString(st.Label.Render(fmt.Sprintf("  %-19s %-*s   %s", "", valW, "Production", "INT")) + "\n")
 	}
-	first, last := listWindow(len(s.rows)+1, s.cursor, max(3, s.c.height-5))
+	// The selected row in full below the table: cut URIs cannot be double-checked.
+	detail := s.detail()
+	legend := 0
+	if in || nonProd > 0 {
+		legend = 1
+	}
+	fixed := strings.Count(b.String(), "\n") + 1 + legend + len(detail) // + the blank above "Continue", a row of the window
+	first, last := listWindow(len(s.rows)+1, s.cursor, max(3, s.c.height-fixed))
 	for i := first; i < last && i < len(s.rows); i++ {
 		r := s.rows[i]
-		prod := ansi.Truncate(r.prod, valW, "…")
+		prod := r.prod
+		if r.nonProd != "" {
+			prod = "! " + prod // visible without colour
+		}
+		prod = ansi.Truncate(prod, valW, "…")
+		if r.nonProd != "" {
+			prod = st.Warn.Render(prod)
+		}
 		line := fmt.Sprintf("%-19s %s", r.label, prod)
 		if in {
 			mark := "  "
@@ -196,17 +252,57 @@ func (s *review) view() string {
 			case diffChanged:
 				mark = st.Changed.Render("≠ ")
 			}
-			line = fmt.Sprintf("%-19s %-*s %s%s", r.label, valW, prod, mark, st.Faint.Render(ansi.Truncate(r.int, valW, "…")))
+			pad := strings.Repeat(" ", max(0, valW-ansi.StringWidth(prod)))
+			line = fmt.Sprintf("%-19s %s%s %s%s", r.label, prod, pad, mark, st.Faint.Render(ansi.Truncate(r.int, valW, "…")))
 		}
 		b.WriteString(cursorLine(st, i == s.cursor, line) + "\n")
 	}
 	if last > len(s.rows) {
 		b.WriteString("\n" + cursorLine(st, s.cursor == len(s.rows), st.Heading.Render("Continue to live checks →")) + "\n")
 	}
-	if in {
-		b.WriteString(st.Faint.Render("~ host changed (expected)  ") + st.Changed.Render("≠") + st.Faint.Render(" differs from INT") + "\n")
+	b.WriteString(strings.Join(detail, "\n"))
+	if legend > 0 {
+		var parts []string
+		if nonProd > 0 {
+			parts = append(parts, st.Warn.Render("!")+st.Faint.Render(" still on an INT/test host"))
+		}
+		if in {
+			parts = append(parts, st.Faint.Render("~ host changed (expected)"), st.Changed.Render("≠")+st.Faint.Render(" differs from INT"))
+		}
+		b.WriteString(strings.Join(parts, st.Faint.Render("  ")) + "\n")
 	}
 	return b.String()
+}
+
+// detail is the selected row's whole production (and INT) value, wrapped under a label, and
+// why it is marked; nil on "Continue".
+func (s *review) detail() []string {
+	if s.cursor >= len(s.rows) {
+		return nil
+	}
+	st := s.c.styles
+	r := s.rows[s.cursor]
+	out := []string{""}
+	field := func(label, v string) {
+		if v == "" {
+			v = "(none)"
+		}
+		for n, l := range strings.Split(ansi.Wrap(clean(v), max(20, s.c.width-13), "/?&"), "\n") {
+			lead := strings.Repeat(" ", 12)
+			if n == 0 {
+				lead = fmt.Sprintf("%-12s", label)
+			}
+			out = append(out, st.Label.Render(lead)+l)
+		}
+	}
+	field("Production", r.prod)
+	if s.c.intCfg != nil && (r.int != "" || r.diff != diffNone) {
+		field("INT", r.int)
+	}
+	if r.nonProd != "" {
+		out = append(out, st.Warn.Render("! production "+r.nonProd))
+	}
+	return append(out, "")
 }
 
 func cursorLine(st *Styles, on bool, line string) string {
