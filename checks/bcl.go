@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -105,10 +106,14 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	return res
 }
 
-// bogusLogoutToken signs a logout token with a throwaway RSA key, generated per run and
-// discarded: its only purpose is that nobody can have its public half.
+// throwawayKey signs the bogus logout token: generated once per process, never stored or
+// shown, so nobody can have its public half. RSA generation can take a second on a loaded
+// machine; Plan starts it early so it is not charged to the check's timeout.
+var throwawayKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
+// bogusLogoutToken signs a logout token with the throwaway key.
 func (r *run) bogusLogoutToken() (string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := throwawayKey()
 	if err != nil {
 		return "", err
 	}

@@ -53,6 +53,27 @@ type discovery struct {
 	liveErr error // why the live fetch failed, when it was asked for
 }
 
+// otherEnvironment names the CIS2 environment a live document belongs to when it is a known
+// CIS2 environment other than the configuration's: an INT discovery URL passed for a
+// production configuration would otherwise quietly make INT's token endpoint the assertion's
+// aud, and the token probe would ask INT, on a production go-live call. Unknown hosts (the
+// sandbox's fake CIS2) are not judged.
+func (d discovery) otherEnvironment(cfg *model.Config) (model.Environment, bool) {
+	if !d.live {
+		return "", false
+	}
+	u, err := url.Parse(d.doc.Issuer)
+	if err != nil {
+		return "", false
+	}
+	for name, e := range model.CIS2.Environments {
+		if strings.EqualFold(u.Hostname(), e.Host) && name != cfg.EffectiveEnvironment() {
+			return name, true
+		}
+	}
+	return "", false
+}
+
 // source names where the document came from, for messages.
 func (d discovery) source() string {
 	if d.live {
@@ -191,6 +212,12 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	if d.liveErr != nil {
 		notes = append(notes, "could not fetch the live discovery document ("+d.liveErr.Error()+"), so compared with the embedded snapshot")
 		worsen(Warn, "check the --discovery URL is the environment's .well-known/openid-configuration and reachable")
+	}
+	if other, ok := d.otherEnvironment(r.cfg); ok {
+		env := r.cfg.EffectiveEnvironment()
+		return Result{Status: Fail, Evidence: ev,
+			Message: fmt.Sprintf("the discovery document is CIS2 %s's, but this configuration is for %s", other, env),
+			Fix:     "pass --discovery " + r.cfg.CIS2().Discovery}
 	}
 	if len(decl) == 0 {
 		return Result{Status: Skip, Message: "no security pattern or algorithm declared (see the config findings)", Evidence: ev}

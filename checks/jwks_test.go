@@ -421,3 +421,30 @@ func TestSnapshotsAgreeWithModel(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoveryFromAnotherEnvironment: an INT discovery document given for a production
+// configuration fails cis2.algs and stops token.probe, so a go-live call never probes INT
+// (or signs for INT's token endpoint) by mistake.
+func TestDiscoveryFromAnotherEnvironment(t *testing.T) {
+	intEnv := model.CIS2.Environments[model.Integration]
+	cfg := &model.Config{Environment: model.Production, ClientID: "123456789012.apps.supplier",
+		RedirectURIs: []string{"https://epr.acme-health.co.uk/cb"}, TokenEndpointAuthMethod: model.PrivateKeyJWT,
+		TokenEndpointAuthSigningAlg: "RS512"}
+	r := &run{cfg: cfg, opts: Options{Discovery: intEnv.Discovery, ProbeTokenEndpoint: true}.withDefaults()}
+	r.discOnce.get(func() discovery {
+		return discovery{live: true, doc: discoveryDoc{Issuer: intEnv.Issuer, TokenEndpoint: intEnv.TokenEndpoint,
+			TokenAuthAlgs: []string{"RS512"}, AuthMethods: []string{"private_key_jwt"}}}
+	})
+	algs := r.cis2Algs(t.Context())
+	if algs.Status != Fail || !strings.Contains(algs.Message, "CIS2 integration's, but this configuration is for production") ||
+		!strings.Contains(algs.Fix, model.CIS2.Environments[model.Production].Discovery) {
+		t.Fatalf("cis2.algs = %+v", algs)
+	}
+	if probe := r.tokenProbe(t.Context()); probe.Status != Skip || !strings.HasPrefix(probe.Message, "not sent") {
+		t.Fatalf("token.probe = %+v", probe)
+	}
+	cfg.Environment = model.Integration // the same document for an INT configuration is right
+	if algs := r.cis2Algs(t.Context()); algs.Status != Pass {
+		t.Fatalf("integration: %+v", algs)
+	}
+}

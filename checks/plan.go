@@ -71,6 +71,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 		add(IDReachable, e.field, func(ctx context.Context) Result { return r.reachable(ctx, e) })
 	}
 	if e, ok := endpointFor(cfg, "backchannel_logout_uri"); ok {
+		go throwawayKey() // warm up now: see throwawayKey
 		add(IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
 	}
 	if _, ok := endpointFor(cfg, "jwks_uri"); ok {

@@ -31,6 +31,10 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	if len(r.cfg.RedirectURIs) == 0 {
 		return Result{Status: Skip, Message: "needs a redirect URI for the token request (see the config findings)"}
 	}
+	if other, ok := r.discovery(ctx).otherEnvironment(r.cfg); ok {
+		return Result{Status: Skip, Message: fmt.Sprintf("not sent: the discovery document is CIS2 %s's, not %s's (see cis2.algs)", other, r.cfg.EffectiveEnvironment()),
+			Fix: "pass --discovery " + r.cfg.CIS2().Discovery}
+	}
 	a, res := r.signAssertion(ctx)
 	if res != nil {
 		return *res

@@ -13,6 +13,11 @@ import (
 // short enough that a go-live call is not kept waiting by one dead endpoint.
 const DefaultTimeout = 10 * time.Second
 
+// MaxParallel bounds how many checks run at once. Each holds at most one connection, so this
+// keeps a long list of URIs under the open-file limit (256 by default on macOS) while a
+// normal configuration (a few dozen checks) still runs all at once.
+const MaxParallel = 64
+
 // Check is one unit of checking. Run must honour ctx: the runner cancels it at the timeout.
 type Check struct {
 	ID     string
@@ -90,8 +95,23 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 		r Result
 	}
 	ch := make(chan done, len(list))
+	slots := make(chan struct{}, MaxParallel)
 	for i, c := range list {
-		go func() { ch <- done{i, runOne(ctx, c, opts.Timeout)} }()
+		go func() {
+			// Wait for what the check builds on before taking a slot, so dependants never
+			// hold every slot while the fetch they wait for queues behind them.
+			if c.After != nil {
+				c.After(ctx)
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				ch <- done{i, notStarted(ctx, c)}
+				return
+			}
+			defer func() { <-slots }()
+			ch <- done{i, runOne(ctx, c, opts.Timeout)}
+		}()
 	}
 	results := make([]Result, len(list))
 	for range list {
@@ -104,10 +124,16 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 	return results
 }
 
-func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
-	if c.After != nil {
-		c.After(parent)
+// notStarted is the result of a check that never got a slot before the run ended.
+func notStarted(ctx context.Context, c Check) Result {
+	msg := "not started: the whole run's time ran out"
+	if ctx.Err() == context.Canceled {
+		msg = "cancelled"
 	}
+	return Result{ID: c.ID, Target: c.Target, Status: Skip, Message: msg}
+}
+
+func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	out := make(chan Result, 1)

@@ -80,13 +80,20 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		}
 		list := checks.Plan(cfg, live)
 		results = append(results, checks.Run(ctx, list, live, progress(opts.IO, list))...)
-		if err := ctx.Err(); err != nil {
-			return err // Ctrl+C: exit 130, no partial report
-		}
 	}
-	rep := report.NewCheckReport(opts.ConfigPath, results)
-	if err := report.WriteCheckReport(opts.IO.ColorOut(), format, rep); err != nil {
+	return finishCheck(ctx, opts.IO, format, opts.ConfigPath, results)
+}
+
+// finishCheck prints the report and maps it to the exit code: 130 when interrupted (the report
+// then holds what finished, and the rest as "cancelled" skips, so nothing already learnt is
+// lost), 1 when a check failed, else 0.
+func finishCheck(ctx context.Context, ios *IOStreams, format report.Format, config string, results []checks.Result) error {
+	rep := report.NewCheckReport(config, results)
+	if err := report.WriteCheckReport(ios.ColorOut(), format, rep); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if rep.Summary.Failed() {
 		return failedError

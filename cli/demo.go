@@ -21,10 +21,11 @@ type DemoOptions struct {
 	Format  string
 	Dir     string
 	Timeout time.Duration
+	Version string // the build's, recorded by the wizard in the submission
 }
 
-func newCmdDemo(ios *IOStreams) *cobra.Command {
-	opts := &DemoOptions{IO: ios}
+func newCmdDemo(ios *IOStreams, build BuildInfo) *cobra.Command {
+	opts := &DemoOptions{IO: ios, Version: build.Version}
 	var faultHelp strings.Builder
 	for _, f := range sandbox.FaultNames() {
 		fmt.Fprintf(&faultHelp, "  %-16s %s\n", f[0], f[1])
@@ -85,21 +86,11 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 
 	copts := DemoCheckOptions(sb, files, opts.Timeout)
 	if opts.IO.CanPrompt() && format == report.Text {
-		return runDemoWizard(ctx, opts.IO, files, copts) // a terminal: walk through it
+		return runDemoWizard(ctx, opts.IO, opts.Version, files, copts) // a terminal: walk through it
 	}
 	list := checks.Plan(cfg, copts)
 	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	rep := report.NewCheckReport(files.Config, results)
-	if err := report.WriteCheckReport(opts.IO.ColorOut(), format, rep); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if rep.Summary.Failed() {
-		return failedError
-	}
-	return nil
+	return finishCheck(ctx, opts.IO, format, files.Config, results)
 }
 
 // DemoCheckOptions point the live checks at a sandbox: its resolver (fake names to 127.0.0.1,

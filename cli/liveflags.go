@@ -2,6 +2,7 @@ package cli
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -37,6 +38,12 @@ func (l *LiveFlags) bind(f *pflag.FlagSet, offlineHelp string) {
 func (l *LiveFlags) validate() error {
 	if l.Timeout <= 0 {
 		return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+	}
+	// A missing key file is a typo in the command, not a finding about the configuration.
+	if l.KeyPath != "" {
+		if _, err := os.Stat(l.KeyPath); err != nil {
+			return usageError(fmt.Errorf("--key: cannot read %s: %w", l.KeyPath, errors.Unwrap(err)))
+		}
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	root.SetHelpCommandGroupID("more")
 	root.SetCompletionCommandGroupID("more")
 	for group, cmds := range map[string][]*cobra.Command{
-		"start":  {newCmdDemo(ios), newCmdWizard(ios, build)},
+		"start":  {newCmdDemo(ios, build), newCmdWizard(ios, build)},
 		"golive": {newCmdCheck(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
 		"live":   {newCmdDiff(ios)},
 	} {

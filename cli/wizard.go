@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,9 +55,10 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 	return cmd
 }
 
-// newWizardOptions are the wizard's defaults, for the bare `cis2-golive` too.
+// newWizardOptions are the wizard's defaults, for the bare `cis2-golive` and `demo` too. The
+// version goes through orUnknown as for `submission`: the file sent to NHS never records "".
 func newWizardOptions(ios *IOStreams, version string) *WizardOptions {
-	return &WizardOptions{IO: ios, OutDir: ".", Version: version, LiveFlags: LiveFlags{Timeout: checks.DefaultTimeout}}
+	return &WizardOptions{IO: ios, OutDir: ".", Version: orUnknown(version), LiveFlags: LiveFlags{Timeout: checks.DefaultTimeout}}
 }
 
 func addWizardFlags(cmd *cobra.Command, opts *WizardOptions) {
@@ -159,6 +161,15 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 	}
 	for _, p := range res.Written {
 		fmt.Fprintln(ios.Out, p)
+	}
+	// The same exit rule as `submission`: 0 only when nothing was left unresolved.
+	if !res.Ready() {
+		what := "Not written"
+		if len(res.Written) > 0 {
+			what = "Written anyway, and marked so in the submission"
+		}
+		fmt.Fprintf(ios.ErrOut, "%s: %s.\n", what, strings.Join(res.Unresolved, "; "))
+		return failedError
 	}
 	return nil
 }

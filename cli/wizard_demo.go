@@ -12,9 +12,9 @@ import (
 // runDemoWizard is `demo` on a terminal: the wizard, prefilled with the sandbox's
 // configuration and key, its live checks pointed at the sandbox (live), so every screen can
 // be walked through and every check passes. Its draft and outputs go in the demo directory,
-// never over the user's own draft.
-func runDemoWizard(ctx context.Context, ios *IOStreams, files sandbox.Files, live checks.Options) error {
-	wo := newWizardOptions(ios, "")
+// never over the user's own draft. version is the build's, recorded in the submission.
+func runDemoWizard(ctx context.Context, ios *IOStreams, version string, files sandbox.Files, live checks.Options) error {
+	wo := newWizardOptions(ios, version)
 	wo.ConfigPath = files.Config
 	wo.OutDir = files.Dir
 	wo.DraftPath = filepath.Join(files.Dir, "demo-draft.yaml")

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/ui"
 )
 
@@ -81,5 +84,64 @@ func TestDemoWithoutTerminalPrintsReport(t *testing.T) {
 	code, stdout, _ := runCLI(t, "demo", "--dir", t.TempDir())
 	if code != ExitOK || !strings.Contains(stdout, "assertion.sign-verify") {
 		t.Fatalf("exit %d:\n%s", code, stdout)
+	}
+}
+
+// TestDemoWizardVersionAndExit walks the demo's wizard (accessible prompts, so plain lines
+// drive it) against the sandbox. It records the build's version, as `submission` does, and
+// exits 0 only when every check passed: with a fault the wizard asks before writing, and its
+// default (no) writes nothing and exits 1.
+func TestDemoWizardVersionAndExit(t *testing.T) {
+	for _, tc := range []struct {
+		name, version, want string
+		faults              []string
+		code                int
+	}{
+		{name: "all pass", version: "1.2.3", want: "1.2.3", code: ExitOK},
+		{name: "no version", version: "", want: "unknown", code: ExitOK},
+		{name: "failing", version: "1.2.3", faults: []string{"jwks-private"}, code: ExitFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, out, errOut := Test()
+			// Enter keeps each prefilled answer; a finite input so a loop on a refused answer
+			// ends (huh then keeps the old value) instead of hanging.
+			ios.In = strings.NewReader("Acme Health Ltd\nAcme EPR\nops@acme-health.co.uk\n" + strings.Repeat("\n", 40))
+			ios.SetTTY(true, true)
+			ios.environ = []string{"ACCESSIBLE=1"}
+			dir := t.TempDir()
+			args := []string{"demo", "--dir", dir}
+			for _, f := range tc.faults {
+				args = append(args, "--fault", f)
+			}
+			code := Run(context.Background(), args, ios, BuildInfo{Version: tc.version})
+			if strings.Contains(errOut.String(), "enter the") {
+				t.Fatalf("an answer was refused:\n%s", errOut.String())
+			}
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, errOut.String())
+			}
+			js, err := os.ReadFile(filepath.Join(dir, report.SubmissionJSONFile))
+			if tc.code == ExitFailed {
+				if err == nil || out.Len() != 0 {
+					t.Fatalf("files written although the default answer is no: %q", out.String())
+				}
+				for _, s := range []string{"check failed: NHS would deploy a configuration that does not work. Write the files anyway? [y/N]",
+					"Not written: 1 check failed."} {
+					if !strings.Contains(errOut.String(), s) {
+						t.Fatalf("stderr lacks %q:\n%s", s, errOut.String())
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(js), `"tool_version": "`+tc.want+`"`) {
+				t.Fatalf("submission:\n%s", js)
+			}
+			if strings.Contains(errOut.String(), "anyway") {
+				t.Fatalf("asked although every check passed:\n%s", errOut.String())
+			}
+		})
 	}
 }

@@ -88,7 +88,7 @@ func Parse(name string, data []byte) (*Config, []Finding, error) {
 func parseYAML(name string, data []byte) (*Config, []Finding, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, yamlError(name, err)
+		return nil, nil, yamlError(name, data, err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		line := 1
@@ -106,7 +106,7 @@ func parseYAML(name string, data []byte) (*Config, []Finding, error) {
 	}
 	var c Config
 	if err := root.Decode(&c); err != nil {
-		return nil, nil, yamlError(name, err)
+		return nil, nil, yamlError(name, data, err)
 	}
 	lines := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -139,9 +139,14 @@ func vetValues(name string, c *Config, lineOf func(field string) int) error {
 	return nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLine       = regexp.MustCompile(`line (\d+)`)
+	yamlLinePrefix = regexp.MustCompile(`^line \d+: `)
+)
 
-func yamlError(name string, err error) error {
+// yamlError turns a yaml.v3 error into a LoadError with the line and a fix that fits the
+// usual causes: tabs, duplicate keys, unclosed brackets, a list where a value belongs.
+func yamlError(name string, data []byte, err error) error {
 	msg := err.Error()
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -149,10 +154,20 @@ func yamlError(name string, err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-	msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
-	msg = strings.TrimPrefix(msg, ": ")
+	msg = strings.TrimSpace(msg)
+	// Drop only the leading "line N: "; a later "line N" is part of the message.
+	if m := yamlLinePrefix.FindString(msg); m != "" {
+		msg = msg[len(m):]
+	}
 	fix := "check indentation and quoting on that line; quote values that contain ': ' or ' #'"
-	if strings.Contains(msg, "cannot unmarshal") {
+	switch {
+	case bytes.Contains(data, []byte("\n\t")) || bytes.HasPrefix(data, []byte("\t")):
+		fix = "YAML indents with spaces only: replace the tabs with spaces"
+	case strings.Contains(msg, "already defined"):
+		fix = "keep one of the two: which one would be used is not obvious"
+	case strings.Contains(msg, "did not find expected ',' or ']'"):
+		fix = "close the [ list with ] on the same line, or write one '- value' per line"
+	case strings.Contains(msg, "cannot unmarshal"):
 		fix = "redirect_uris is a list (one '- https://…' per line); every other key takes a single value"
 	}
 	return &LoadError{Path: name, Line: line, Msg: "invalid YAML: " + msg, Fix: fix}

@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/idna"
 )
@@ -185,13 +187,37 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 		add("uri.empty", Fail, "the URI is empty", "enter the full https:// URL")
 		return fs
 	}
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		add("uri.space", Fail, "the URI contains a space; CIS2 compares URIs exactly and a space is not allowed in one",
+			"two URIs on one line? list each on its own line; otherwise percent-encode the space as %20")
+		return fs
+	}
 	u, err := url.Parse(s)
-	if err != nil || !u.IsAbs() || u.Host == "" {
+	switch {
+	case err != nil:
+		add("uri.parse", Fail, "the URI does not parse: a stray %, or a character URIs cannot hold",
+			"write % as %25 and check the URI character by character")
+		return fs
+	case !u.IsAbs() || u.Host == "":
 		add("uri.absolute", Fail, "not an absolute URI", "write the full URL, starting https://")
 		return fs
 	}
+	// url.Parse lower-cases the scheme; the registered string is compared as written.
+	if scheme, _, _ := strings.Cut(s, ":"); scheme != strings.ToLower(scheme) {
+		add("uri.case", Warn, "the scheme has upper-case letters; registered URIs are compared exactly as written",
+			"write it as "+strings.ToLower(scheme)+"://")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			add("uri.port", Fail, fmt.Sprintf("port %s is not a TCP port (1-65535)", p), "correct the port, or leave it out for 443")
+		}
+	}
 	host := u.Hostname()
 	loopback := isLoopbackHost(host)
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil && !validDNSName(host) {
+		add("uri.host.invalid", Fail, "the host is not a valid DNS name (empty label, a label starting or ending with -, or a character names cannot hold)",
+			"check the host for a doubled dot or a typo")
+	}
 
 	switch {
 	case u.Scheme == "https":
@@ -245,30 +271,54 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 }
 
 // duplicates finds exact duplicates (fail) and near-duplicates that differ only in a trailing
-// slash or host case (warn), which usually mean a typo.
+// slash or letter case (warn), which usually mean a typo. Each URI is compared with the first
+// one it matches, through maps, so a long list stays linear.
 func duplicates(uris []string) []Finding {
 	var fs []Finding
-	for i := range uris {
-		for j := 0; j < i; j++ {
-			a, b := strings.TrimSpace(uris[j]), strings.TrimSpace(uris[i])
-			field := fmt.Sprintf("redirect_uris[%d]", i)
-			switch {
-			case a == b:
-				fs = append(fs, Finding{Rule: "uri.duplicate", Field: field, Value: uris[i], Severity: Fail,
-					Message: fmt.Sprintf("duplicate of redirect_uris[%d]", j), Fix: "remove the duplicate"})
-			case nearDuplicate(a, b):
-				fs = append(fs, Finding{Rule: "uri.near-duplicate", Field: field, Value: uris[i], Severity: Warn,
-					Message: fmt.Sprintf("differs from redirect_uris[%d] only by a trailing slash or letter case", j),
-					Fix:     "keep only the form your application sends; CIS2 compares exactly"})
-			}
+	exact := map[string]int{}
+	near := map[string]int{}
+	for i, u := range uris {
+		s := strings.TrimSpace(u)
+		field := fmt.Sprintf("redirect_uris[%d]", i)
+		if j, ok := exact[s]; ok {
+			fs = append(fs, Finding{Rule: "uri.duplicate", Field: field, Value: u, Severity: Fail,
+				Message: fmt.Sprintf("duplicate of redirect_uris[%d]", j), Fix: "remove the duplicate"})
+			continue
 		}
+		exact[s] = i
+		n := normaliseNear(s)
+		if j, ok := near[n]; ok {
+			fs = append(fs, Finding{Rule: "uri.near-duplicate", Field: field, Value: u, Severity: Warn,
+				Message: fmt.Sprintf("differs from redirect_uris[%d] only by a trailing slash or letter case", j),
+				Fix:     "keep only the form your application sends; CIS2 compares exactly"})
+			continue
+		}
+		near[n] = i
 	}
 	return fs
 }
 
-func nearDuplicate(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.TrimRight(s, "/")) }
-	return norm(a) == norm(b)
+// normaliseNear is the form two near-duplicate URIs share.
+func normaliseNear(s string) string { return strings.ToLower(strings.TrimRight(s, "/")) }
+
+// validDNSName checks a host name's syntax (RFC 1123 labels), after converting an
+// internationalised name to its ASCII form.
+func validDNSName(host string) bool {
+	h, err := idna.Lookup.ToASCII(strings.TrimSuffix(host, "."))
+	if err != nil || h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range strings.ToLower(label) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isLoopbackHost(host string) bool {

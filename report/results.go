@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"charm.land/lipgloss/v2"
 
@@ -121,7 +122,17 @@ func checkText(w io.Writer, rep CheckReport) error {
 		case value != "" && r.Status == checks.Pass:
 			msg += ": " + value
 		case value != "":
-			para(fmt.Sprintf("value: %q", value))
+			// Quote the value as it is when it is printable, so a finding about surrounding or
+			// inner whitespace shows it; anything holding a control character is cleaned.
+			v := r.Evidence["value"]
+			if strings.ContainsFunc(v, func(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Bidi_Control, c) }) {
+				v = Clean(v)
+			}
+			raw := []rune(v)
+			if len(raw) > maxValueLen {
+				raw = append(raw[:maxValueLen], '…')
+			}
+			para(fmt.Sprintf("value: %q", string(raw)))
 		}
 		para(msg)
 		if r.Fix != "" && r.Status != checks.Pass {

@@ -30,35 +30,25 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		return huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithInput(in).WithOutput(out).RunWithContext(ctx)
 	}
 	cfg := c.cfg
-	uris := strings.Join(cfg.RedirectURIs, "\n")
-	env := cfg.EffectiveEnvironment()
 	steps := []func() error{
 		func() error {
-			return ask(huh.NewInput().Title("Organisation").Value(&cfg.Organisation).Validate(required("the organisation")),
-				huh.NewInput().Title("Product").Value(&cfg.Product).Validate(required("the product name")),
-				huh.NewInput().Title("Contact email").Value(&cfg.ContactEmail).
-					Validate(fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
-				huh.NewInput().Title("Client id (optional)").Value(&cfg.ClientID))
+			return ask(keepInput("Organisation", &cfg.Organisation, required("the organisation")),
+				keepInput("Product", &cfg.Product, required("the product name")),
+				keepInput("Contact email", &cfg.ContactEmail,
+					fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
+				keepInput("Client id (optional)", &cfg.ClientID, nil))
 		},
 		func() error {
-			err := ask(huh.NewText().Title("Redirect URIs, one per line").Value(&uris).Validate(func(v string) error {
-				list := nonEmptyLines(v)
-				if len(list) == 0 {
-					return errors.New("add at least one redirect URI")
-				}
-				for i, u := range list {
-					if err := model.FirstFail(model.ValidateURI(fmt.Sprintf("redirect URI %d", i+1), u, model.RedirectURI, env)); err != nil {
-						return fmt.Errorf("redirect URI %d: %w", i+1, err)
-					}
-				}
-				return nil
-			}))
-			cfg.RedirectURIs = nonEmptyLines(uris)
-			return err
+			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment())
+			if err != nil {
+				return err
+			}
+			cfg.RedirectURIs = uris
+			return nil
 		},
 		func() error {
-			return ask(huh.NewInput().Title("Back-channel logout URI").Value(&cfg.BackchannelLogoutURI).
-				Validate(uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI)))
+			return ask(keepInput("Back-channel logout URI", &cfg.BackchannelLogoutURI,
+				uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI)))
 		},
 		func() error {
 			if cfg.TokenEndpointAuthMethod == "" {
@@ -76,11 +66,10 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 			if cfg.TokenEndpointAuthSigningAlg == "" {
 				cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
 			}
-			return ask(huh.NewInput().Title("JWKS URI").Value(&cfg.JWKSURI).
-				Validate(uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
+			return ask(keepInput("JWKS URI", &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
 				huh.NewSelect[string]().Title("Token endpoint signing algorithm").
 					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg),
-				huh.NewInput().Title("Private key file path (optional; never the key itself)").Value(&c.keyPath).Validate(keyPathCheck))
+				keepInput("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
 		},
 		func() error {
 			alg := cfg.UserinfoSignedResponseAlg
@@ -122,14 +111,95 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		return nil, accessibleErr(err)
 	}
 	cl := (&checklist{c: c}).build()
-	msg := writeOutputs(c.opts, cloneConfig(*cfg), c.results, cl)().(outputsWrittenMsg)
+	var despite []string
+	if bs := writeBlockers(cfg, c.results, opts.Plan != nil); len(bs) > 0 {
+		anyway := false // the default is no
+		if err := ask(huh.NewConfirm().Title(writeAnywayQuestion(bs)).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
+			return nil, accessibleErr(err)
+		}
+		despite = shorts(bs)
+		if !anyway {
+			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
+			return &Result{Config: cloneConfig(*cfg), Unresolved: despite}, nil
+		}
+	}
+	msg := writeOutputs(c.opts, cloneConfig(*cfg), c.results, cl, despite)().(outputsWrittenMsg)
 	if msg.err != nil {
 		return nil, msg.err
 	}
 	if !cl.EarliestGoLive.IsZero() {
 		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
 	}
-	return &Result{Config: cloneConfig(*cfg), Written: msg.paths}, nil
+	return &Result{Config: cloneConfig(*cfg), Written: msg.paths, Unresolved: despite}, nil
+}
+
+// askRedirectURIs asks for one redirect URI per prompt, as many as the user has: a screen
+// reader user cannot enter several in one line-based answer. Each answer gets the same checks
+// as the full-screen list (the model's rules, no whitespace inside, no duplicate). Prefilled
+// URIs are offered one by one: enter keeps one, "-" removes it.
+func askRedirectURIs(ask func(...huh.Field) error, existing []string, env model.Environment) ([]string, error) {
+	var out []string
+	for i := 0; ; i++ {
+		n := len(out) + 1
+		var v, title string
+		switch {
+		case i < len(existing):
+			v = existing[i]
+			title = fmt.Sprintf("Redirect URI %d is %s (enter keeps it, - removes it)", n, existing[i])
+		case len(out) == 0:
+			title = fmt.Sprintf("Redirect URI %d", n)
+		default:
+			title = fmt.Sprintf("Redirect URI %d (empty to finish)", n)
+		}
+		validate := func(raw string) error {
+			t := strings.TrimSpace(raw) // huh keeps the trimmed answer
+			switch {
+			case t == "" && i < len(existing):
+				t = existing[i] // keeping a prefilled URI: it must pass too
+			case t == "" && len(out) > 0:
+				return nil
+			case t == "":
+				return errors.New("add at least one redirect URI")
+			case t == "-" && i < len(existing):
+				return nil
+			}
+			return redirectCheck(t, out, -1, env)
+		}
+		if err := ask(huh.NewInput().Title(title).Value(&v).Validate(validate)); err != nil {
+			return nil, err
+		}
+		v = strings.TrimSpace(v)
+		switch {
+		case v == "-" && i < len(existing):
+			continue
+		case v == "" && i >= len(existing):
+			if len(out) == 0 { // input ended before any URI
+				return nil, errors.New("no redirect URI entered")
+			}
+			return out, nil
+		}
+		out = append(out, v)
+	}
+}
+
+// keepInput is an accessible question with a prefilled answer: huh keeps the current value
+// when the answer is empty but never says what it is, and would check the empty answer rather
+// than the value kept. The title names the value; the check is on what will be stored.
+func keepInput(title string, v *string, validate func(string) error) *huh.Input {
+	cur := *v
+	if cur != "" {
+		title += " (enter keeps " + clean(cur) + ")"
+	}
+	return huh.NewInput().Title(title).Value(v).Validate(func(raw string) error {
+		t := strings.TrimSpace(raw) // huh stores the trimmed answer
+		if t == "" {
+			t = cur
+		}
+		if validate == nil {
+			return nil
+		}
+		return validate(t)
+	})
 }
 
 type byteReader struct{ r io.Reader }
@@ -153,14 +223,4 @@ func dateCheck(v string) error {
 		return errors.New("write the date as YYYY-MM-DD")
 	}
 	return nil
-}
-
-func nonEmptyLines(s string) []string {
-	var out []string
-	for _, l := range splitLines(s) {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }

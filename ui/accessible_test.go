@@ -15,10 +15,12 @@ func TestAccessibleMode(t *testing.T) {
 		"Acme Health Ltd", "Acme EPR", "ops@acme-health.co.uk", "",
 		"http://epr.acme-health.co.uk/cb", // refused: http in production
 		"https://epr.acme-health.co.uk/cb",
+		"", // no second redirect URI
 		"https://epr.acme-health.co.uk/logout",
 		"2", // client secret
 		"1", // unsigned userinfo
 		"",  // not yet submitted
+		"y", // write anyway: offline, the live checks did not run
 	}, "\n") + "\n"
 	var out bytes.Buffer
 	dir := t.TempDir()

@@ -29,6 +29,8 @@ type checklist struct {
 	date    textinput.Model
 	err     string
 	writing bool
+	// confirm holds the reasons not to write while the "write anyway?" question is open.
+	confirm []blocker
 }
 
 // ChecklistFile is the go-live checklist the wizard writes beside the submission.
@@ -59,7 +61,7 @@ func newChecklist(c *common) *checklist {
 }
 
 func (s *checklist) enter() tea.Cmd {
-	s.editing, s.err = false, ""
+	s.editing, s.err, s.confirm = false, "", nil
 	return nil
 }
 
@@ -84,6 +86,9 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 		if s.editing {
 			return s.editDate(msg)
 		}
+		if s.confirm != nil {
+			return s.answerConfirm(msg, cl)
+		}
 		switch msg.String() {
 		case "up", "k":
 			s.cursor = max(0, s.cursor-1)
@@ -101,12 +106,38 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 				s.date.CursorEnd()
 				return s.date.Focus()
 			case !s.writing:
-				s.writing, s.err = true, ""
-				return writeOutputs(s.c.opts, cloneConfig(*s.c.cfg), s.c.results, cl)
+				s.err = ""
+				if bs := writeBlockers(s.c.cfg, s.c.results, s.c.opts.Plan != nil); len(bs) > 0 {
+					s.confirm = bs // ask first; the default is no
+					return nil
+				}
+				return s.write(cl, nil)
 			}
 		}
 	}
 	return nil
+}
+
+// answerConfirm takes the answer to "write the files anyway?": only y writes; n, esc and
+// enter (the default, No) go back to the checklist.
+func (s *checklist) answerConfirm(msg tea.KeyPressMsg, cl report.Checklist) tea.Cmd {
+	switch msg.String() {
+	case "y", "Y":
+		bs := s.confirm
+		s.confirm = nil
+		return s.write(cl, bs)
+	case "n", "N", "esc", "enter":
+		s.confirm = nil
+		s.err = "files not written: fix the failures (esc goes back), or write anyway"
+	}
+	return nil
+}
+
+// write starts writing the outputs; despite is what the user chose to write them anyway over.
+func (s *checklist) write(cl report.Checklist, despite []blocker) tea.Cmd {
+	s.writing = true
+	s.c.despite = shorts(despite)
+	return writeOutputs(s.c.opts, cloneConfig(*s.c.cfg), s.c.results, cl, s.c.despite)
 }
 
 func (s *checklist) toggle(cl report.Checklist) {
@@ -146,8 +177,9 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 
 // writeOutputs writes the submission (JSON and Markdown, via package report), the checklist
 // and the answers as a configuration file. The user chose "write", so existing files from an
-// earlier run are replaced (atomically); the paths are printed.
-func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl report.Checklist) tea.Cmd {
+// earlier run are replaced (atomically); the paths are printed. despite (what the user wrote
+// the files anyway over) is recorded in the submission's check source, so NHS sees it too.
+func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl report.Checklist, despite []string) tea.Cmd {
 	now := opts.now()
 	dir := opts.OutDir
 	if dir == "" {
@@ -160,6 +192,9 @@ func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl r
 		source := "cis2-golive wizard live checks"
 		if results == nil {
 			results, source = checks.Offline(&cfg, nil), "offline rules"
+		}
+		if len(despite) > 0 {
+			source += "; written anyway: " + strings.Join(despite, "; ")
 		}
 		sub := report.NewSubmission(&cfg, results, source, now, opts.Version)
 		var js, md, ck bytes.Buffer
@@ -232,6 +267,9 @@ func (s *checklist) view() string {
 	if s.writing || s.err != "" {
 		below++
 	}
+	if s.confirm != nil {
+		below += 3 // the question (up to two lines at 80 columns) and its keys
+	}
 	room := max(3, s.c.height-1-below)
 	if len(lines) > room {
 		room-- // for the "more" line
@@ -274,6 +312,9 @@ func (s *checklist) view() string {
 	}
 	b.WriteString(cursorLine(st, s.cursor == n+1, st.Heading.Render("Write files and finish →")) + "\n")
 	switch {
+	case s.confirm != nil:
+		b.WriteString(st.Prompt.Render(writeAnywayQuestion(s.confirm)) + "\n" +
+			st.Faint.Render("y write anyway · n (default) go back") + "\n")
 	case s.writing:
 		b.WriteString(st.Faint.Render("  writing…") + "\n")
 	case s.err != "":
@@ -286,6 +327,9 @@ func (s *checklist) keys() []key.Binding {
 	if s.editing {
 		return []key.Binding{binding("enter", "save date"), binding("esc", "cancel")}
 	}
+	if s.confirm != nil {
+		return []key.Binding{binding("y", "write anyway"), binding("n", "go back")}
+	}
 	return []key.Binding{checklistKeys.Move, checklistKeys.Toggle, checklistKeys.Enter}
 }
 
@@ -293,6 +337,6 @@ func (s *checklist) leave() error {
 	return errors.New("this is the last step: choose “Write files and finish”")
 }
 
-func (s *checklist) capturesEsc() bool { return s.editing }
+func (s *checklist) capturesEsc() bool { return s.editing || s.confirm != nil }
 
 func timeParse(v string) (time.Time, error) { return time.Parse(report.DateLayout, v) }

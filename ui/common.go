@@ -24,6 +24,7 @@ type common struct {
 	submittedOn string
 	results     []checks.Result // the last complete check run, for the checklist
 	written     []string
+	despite     []string // blockers the user chose to write the files anyway over
 }
 
 // screen is one step of the wizard.

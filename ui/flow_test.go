@@ -162,8 +162,19 @@ func TestWizardFlowByKeys(t *testing.T) {
 		t.Fatal("assurance not ticked")
 	}
 	h.keys("down", "enter")
+	// Offline only: the wizard asks before writing, and the default is no.
+	h.wantView("The live checks did not run: nothing has tested your endpoints. Write the", "files anyway?")
+	h.keys("enter")
+	if h.r.Finished() {
+		t.Fatal("enter (the default, no) wrote the files")
+	}
+	h.wantView("files not written")
+	h.keys("enter", "y")
 	if !h.r.Finished() {
 		t.Fatalf("wizard did not finish:\n%s", h.view())
+	}
+	if got := h.r.c.despite; !reflect.DeepEqual(got, []string{"the live checks did not run"}) {
+		t.Fatalf("written despite %q", got)
 	}
 
 	want := model.Config{
@@ -220,7 +231,7 @@ func TestCtrlCAsksBeforeDiscarding(t *testing.T) {
 	walkToRedirects(h)
 	h.typ("https://half-typed")
 	h.keys("ctrl+c")
-	h.wantView("Quit? Answers so far are in the draft")
+	h.wantView("Quit? Your answers so far will be lost.  y quit · n stay") // no draft file here
 	if h.r.quitting {
 		t.Fatal("quit without asking")
 	}
@@ -231,6 +242,20 @@ func TestCtrlCAsksBeforeDiscarding(t *testing.T) {
 	if !h.r.quitting || h.r.Finished() {
 		t.Fatal("y should quit, unfinished")
 	}
+}
+
+// TestQuitPromptFits: at 80 columns the whole question shows, keys included, and it only
+// mentions the draft when there is one; narrower, the explanation gives way, not the keys.
+func TestQuitPromptFits(t *testing.T) {
+	h := newHarness(t, Options{DraftPath: filepath.Join(t.TempDir(), "d.yaml")})
+	walkToRedirects(h)
+	h.typ("https://half-typed")
+	h.keys("ctrl+c")
+	h.wantView("Quit? Answers are kept in the draft; unsaved typing is lost.  y quit · n stay")
+	fits(t, h.view(), 80, 24)
+	h.send(tea.WindowSizeMsg{Width: 50, Height: 24})
+	h.wantView("…  y quit · n stay")
+	fits(t, h.view(), 50, 24)
 }
 
 func TestForwardKeyRefusesInvalidAnswers(t *testing.T) {

@@ -109,12 +109,8 @@ func (s *redirects) commit() tea.Cmd {
 		}
 		return next
 	}
-	if err := model.FirstFail(model.ValidateURI("redirect_uris", v, model.RedirectURI, s.c.cfg.EffectiveEnvironment())); err != nil {
+	if err := redirectCheck(v, *uris, s.editing, s.c.cfg.EffectiveEnvironment()); err != nil {
 		s.err = err.Error()
-		return nil
-	}
-	if i := slices.Index(*uris, v); i >= 0 && i != s.editing {
-		s.err = fmt.Sprintf("already in the list as URI %d", i+1)
 		return nil
 	}
 	if s.editing >= 0 {
@@ -203,7 +199,7 @@ func (s *redirects) view() string {
 	}
 	first, last := listWindow(len(uris), s.cursor, max(3, s.c.height-10))
 	for i := first; i < last; i++ {
-		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
+		fs := redirectFindings(s.c.cfg, i)
 		mark := st.Pass.Render("✓")
 		switch worst(fs) {
 		case model.Fail:
@@ -218,7 +214,7 @@ func (s *redirects) view() string {
 			b.WriteString("  " + line + "\n")
 		}
 		if (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0 {
-			b.WriteString("      " + st.Faint.Render(fs[0].Error()) + "\n")
+			b.WriteString("      " + st.Faint.Render(userNumbering(fs[0].Error())) + "\n")
 		}
 	}
 	label := "Add a redirect URI:"
@@ -230,7 +226,7 @@ func (s *redirects) view() string {
 	case s.err != "":
 		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
 	case s.input.Value() != "":
-		fs := model.ValidateURI("redirect_uri", s.input.Value(), model.RedirectURI, s.c.cfg.EffectiveEnvironment())
+		fs := uriFindings("redirect_uri", s.input.Value(), s.c.cfg.EffectiveEnvironment())
 		if len(fs) == 0 {
 			b.WriteString(st.Pass.Render("✓ looks right") + "\n")
 		}
@@ -281,6 +277,11 @@ func (s *redirects) leave() error {
 	}
 	if len(*s.uris()) == 0 {
 		return errors.New("add at least one redirect URI")
+	}
+	for i := range *s.uris() {
+		if err := model.FirstFail(redirectFindings(s.c.cfg, i)); err != nil {
+			return fmt.Errorf("URI %d: %s", i+1, userNumbering(err.Error()))
+		}
 	}
 	return model.FirstFail(model.FieldFindings(s.c.cfg, "redirect_uris"))
 }

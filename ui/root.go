@@ -300,12 +300,28 @@ func (m *Root) render() string {
 	b.WriteString(strings.Join(body, "\n") + "\n\n")
 
 	if m.confirming {
-		b.WriteString(st.Prompt.Render("Quit? Answers so far are in the draft; text not yet entered is lost. y quit · n stay"))
+		b.WriteString(st.Prompt.Render(m.quitPrompt(w)))
 	} else {
 		b.WriteString(st.Status.Render(ansi.Truncate(m.status, w, "…")))
 	}
 	b.WriteString("\n" + m.footer(w))
 	return b.String()
+}
+
+// quitPrompt is the Ctrl+C question, fitted to w columns: the keys always show in full (a
+// cut-off "n stay" leaves the user guessing), the explanation shortens first. It only
+// promises a draft when there is one.
+func (m *Root) quitPrompt(w int) string {
+	const keys = "y quit · n stay"
+	why := "Quit? Answers are kept in the draft; unsaved typing is lost."
+	if m.saver == nil {
+		why = "Quit? Your answers so far will be lost."
+	}
+	room := w - ansi.StringWidth(keys) - 2
+	if room < 8 {
+		return ansi.Truncate(keys, w, "…")
+	}
+	return ansi.Truncate(why, room, "…") + "  " + keys
 }
 
 func (m *Root) stepLine() string {

@@ -30,5 +30,5 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 	if !r.Finished() {
 		return nil, ErrCancelled
 	}
-	return &Result{Config: r.Config(), Written: r.c.written}, nil
+	return &Result{Config: r.Config(), Written: r.c.written, Unresolved: r.c.despite}, nil
 }

@@ -55,7 +55,15 @@ func (o *Options) now() time.Time {
 type Result struct {
 	Config  model.Config
 	Written []string // files written, in order
+	// Unresolved lists why the configuration was not ready to send (checks failed, live
+	// checks not run), whether the user then wrote the files anyway or not. The caller exits
+	// non-zero unless it is empty: see Ready.
+	Unresolved []string
 }
+
+// Ready reports whether the files were written with nothing left unresolved: the only
+// outcome that is a success.
+func (r *Result) Ready() bool { return len(r.Unresolved) == 0 && len(r.Written) > 0 }
 
 // plan is every check the checks screen runs: the offline rules, then the live checks.
 // Each call builds fresh checks (a live Plan caches its JWKS fetch and DNS answers per
