@@ -11,6 +11,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/cis2-golive/cis2-golive/checks"
 )
 
@@ -115,7 +116,12 @@ func checkText(w io.Writer, rep CheckReport) error {
 	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
 	for _, r := range rep.Results {
 		// Every field is cleaned here too: a report may come from a results file, not this run.
-		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(Clean(r.ID)))
+		mark, target, id := Mark(r.Status), Clean(r.Target), Clean(r.ID)
+		if ansi.StringWidth(mark+"  "+target+"  "+id) <= TextWidth {
+			fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(mark), target, styleFaint.Render(id))
+		} else { // a long field and a long rule id: the id goes under the headline
+			fmt.Fprintf(&b, "%s  %s\n%s%s\n", StatusStyle(r.Status).Render(mark), target, indent, styleFaint.Render(id))
+		}
 		value := Clean(r.Evidence["value"])
 		msg := Clean(r.Message)
 		switch {
