@@ -157,6 +157,10 @@ func (r *run) algMatch(ctx context.Context) Result {
 		}
 		ev["matching"] = strings.Join(yes, ", ")
 		ev["not_matching"] = strings.Join(no, "; ")
+		if len(s.Keys) == 0 {
+			return Result{Status: Fail, Evidence: ev, Message: "the JWKS has no keys",
+				Fix: fmt.Sprintf("publish the public key you sign client assertions with (%s); see `cis2-golive keys new`", alg)}
+		}
 		if len(can) == 0 {
 			return Result{Status: Fail, Evidence: ev,
 				Message: fmt.Sprintf("no key in the JWKS can verify %s: %s", alg, ev["not_matching"]),

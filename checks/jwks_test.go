@@ -255,6 +255,13 @@ func TestJWKSAlgMatch(t *testing.T) {
 	}
 }
 
+func TestJWKSAlgMatchEmptySet(t *testing.T) {
+	pki := newPKI(t)
+	cfg := jwksConfig(t, pki, serveJSON([]byte(`{"keys":[]}`), "application/json"))
+	r := runOneCheck(t, cfg, pki.testOptions(), IDJWKSAlgMatch, "jwks_uri")
+	wantStatus(t, r, Fail, "the JWKS has no keys")
+}
+
 func TestAssertion(t *testing.T) {
 	pki := newPKI(t)
 	set := jwksOf(t, rsaKey(t, 0))

@@ -53,11 +53,11 @@ func newCmdCompare(ios *IOStreams) *cobra.Command {
 
 func runCompare(opts *CompareOptions) error {
 	format, _ := report.ParseFormat(opts.Format)
-	in, _, err := model.Load(opts.INTPath)
+	in, _, err := loadFrom("--int", opts.INTPath)
 	if err != nil {
 		return usageError(err)
 	}
-	prod, _, err := model.Load(opts.ProdPath)
+	prod, _, err := loadFrom("--prod", opts.ProdPath)
 	if err != nil {
 		return usageError(err)
 	}

@@ -59,16 +59,36 @@ func TestCompareSchemePortAndSecondHost(t *testing.T) {
 		{port, "the port differs from INT (443 in INT, 8443 in production): only the host may change"},
 	} {
 		code, out, _ := execReport(t, "compare", "--int", export, "--prod", tc.prod)
-		if code != ExitFailed || !strings.Contains(out, tc.want) || strings.Contains(out, "production replicates INT") {
+		if code != ExitFailed || !strings.Contains(flat(out), tc.want) || strings.Contains(out, "production replicates INT") {
 			t.Errorf("%s: exit %d, want 1 and %q:\n%s", filepath.Base(tc.prod), code, tc.want, out)
 		}
+		assertFits80(t, "compare", out)
 	}
 
 	oneHost := writeIn(t, dir, "int-one.json", strings.Replace(cmExport, `, "https://admin.acme-int.co.uk/auth/cis2/callback"`, "", 1))
 	code, out, _ := execReport(t, "compare", "--int", oneHost, "--prod", "../examples/production.yaml")
-	if code != ExitOK || !strings.Contains(out, "a second production host for a path INT tested on one host (/auth/cis2/callback)") ||
+	if code != ExitOK || !strings.Contains(flat(out), "a second production host for a path INT tested on one host (/auth/cis2/callback)") ||
 		strings.Contains(out, "no INT redirect URI") {
 		t.Errorf("second production host: exit %d\n%s", code, out)
+	}
+}
+
+// QA D19: a file that cannot be read is blamed on the flag that named it.
+func TestUnreadableFileNamesTheFlagUsed(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "x.yaml")
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"diff", "--old", missing, "--new", "../examples/production.yaml"}, "--old"},
+		{[]string{"diff", "--old", "../examples/production.yaml", "--new", missing}, "--new"},
+		{[]string{"compare", "--int", missing, "--prod", "../examples/production.yaml"}, "--int"},
+		{[]string{"compare", "--int", "../examples/production.yaml", "--prod", missing}, "--prod"},
+	} {
+		code, _, stderr := execReport(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(stderr, "check the path passed to "+tc.flag) || strings.Contains(stderr, "--config") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tc.args, code, stderr, tc.flag)
+		}
 	}
 }
 
@@ -81,10 +101,11 @@ func TestDiffCommand(t *testing.T) {
 	}
 	for _, want := range []string{"tell NHS: yes  jwks_uri", "tell NHS: unconfirmed  description", "Send NHS England an updated production configuration",
 		"re-submit your conformance answers", "same jwks_uri needs no resubmission"} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(flat(out), flat(want)) {
 			t.Errorf("diff output lacks %q:\n%s", want, out)
 		}
 	}
+	assertFits80(t, "diff", out)
 	code, out, _ = execReport(t, "diff", "--old", "../examples/production.yaml", "--new", "../examples/production.yaml", "--format", "json")
 	var rep struct {
 		Changes        []any    `json:"changes"`

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
@@ -49,11 +48,11 @@ func newCmdDiff(ios *IOStreams) *cobra.Command {
 
 func runDiff(opts *DiffOptions) error {
 	format, _ := report.ParseFormat(opts.Format)
-	old, _, err := model.Load(opts.OldPath)
+	old, _, err := loadFrom("--old", opts.OldPath)
 	if err != nil {
 		return usageError(err)
 	}
-	next, _, err := model.Load(opts.NewPath)
+	next, _, err := loadFrom("--new", opts.NewPath)
 	if err != nil {
 		return usageError(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 func newCmdKeys(ios *IOStreams) *cobra.Command {
@@ -77,24 +78,38 @@ func runKeysNew(opts *KeysNewOptions) error {
 		return usageError(err)
 	}
 	w := opts.IO.Out
-	fmt.Fprintf(w, "Created a %d-bit RSA signing key for %s (kid %s).\n\n", f.Bits, f.Alg, f.KID)
+	io.WriteString(w, report.Hang("", fmt.Sprintf("Created a %d-bit RSA signing key for %s (kid %s).", f.Bits, f.Alg, f.KID))+"\n")
 	printKeyFiles(w, f, "public key set: publish it at your JWKS URI (the jwks_uri you give NHS)")
-	fmt.Fprintf(w, "\nNext:\n"+
-		"  1. Serve %s at your JWKS URI over https, reachable from the internet.\n"+
-		"  2. Register token_endpoint_auth_method private_key_jwt, that jwks_uri and\n"+
-		"     token_endpoint_auth_signing_alg %s.\n"+
-		"  3. Sign client assertions with %s and the header kid %s.\n"+
-		"  4. Once published, confirm it: cis2-golive keys inspect %s --jwks https://YOUR-JWKS-URI\n",
-		f.JWKSPath, f.Alg, f.KeyPath, f.KID, f.KeyPath)
+	fmt.Fprintln(w, "\nNext:")
+	printSteps(w,
+		fmt.Sprintf("Serve %s at your JWKS URI over https, reachable from the internet.", f.JWKSPath),
+		fmt.Sprintf("Register token_endpoint_auth_method private_key_jwt, that jwks_uri and token_endpoint_auth_signing_alg %s.", f.Alg),
+		fmt.Sprintf("Sign client assertions with %s and the header kid %s.", f.KeyPath, f.KID),
+		fmt.Sprintf("Once published, confirm it: cis2-golive keys inspect %s --jwks https://YOUR-JWKS-URI", f.KeyPath))
 	return nil
 }
 
-// printKeyFiles says where each file went and which one may leave the server.
+// printSteps numbers steps and wraps each under its own text.
+func printSteps(w io.Writer, steps ...string) {
+	for i, s := range steps {
+		io.WriteString(w, report.Hang(fmt.Sprintf("  %d. ", i+1), s))
+	}
+}
+
+// printKeyFiles says where each file went and which one may leave the server. Each
+// description wraps under itself; a path too long for that starts it on the next line.
 func printKeyFiles(w io.Writer, f keys.Files, jwksRole string) {
 	width := max(len(f.KeyPath), len(f.JWKSPath))
-	fmt.Fprintf(w, "  %-*s  PRIVATE KEY (mode 0600): never leaves the server that signs client assertions;\n"+
-		"  %-*s  never email it, commit it or paste it into a website.\n", width, f.KeyPath, width, "")
-	fmt.Fprintf(w, "  %-*s  %s\n", width, f.JWKSPath, jwksRole)
+	for _, file := range []struct{ path, role string }{
+		{f.KeyPath, "PRIVATE KEY (mode 0600): never leaves the server that signs client assertions; never email it, commit it or paste it into a website."},
+		{f.JWKSPath, jwksRole},
+	} {
+		if width > report.TextWidth/2 {
+			io.WriteString(w, "  "+file.path+"\n"+report.Hang("      ", file.role))
+			continue
+		}
+		io.WriteString(w, report.Hang(fmt.Sprintf("  %-*s  ", width, file.path), file.role))
+	}
 }
 
 // KeysRotateOptions are the flags of `keys rotate`.
@@ -156,23 +171,23 @@ func runKeysRotate(opts *KeysRotateOptions) error {
 		return usageError(err)
 	}
 	w := opts.IO.Out
-	fmt.Fprintf(w, "Added a new %d-bit RSA key for %s (kid %s) next to the %d current key(s); nothing was removed.\n\n",
-		f.Bits, f.Alg, f.KID, f.Keys-1)
-	printKeyFiles(w, f, fmt.Sprintf("combined public key set (%d keys): publish it in step 1", f.Keys))
+	io.WriteString(w, report.Hang("", fmt.Sprintf("Added a new %d-bit RSA key for %s (kid %s) next to the %s; nothing was removed.",
+		f.Bits, f.Alg, f.KID, report.Plural(f.Keys-1, "current key", "current keys")))+"\n")
+	printKeyFiles(w, f, fmt.Sprintf("combined public key set (%s): publish it in step 1", report.Plural(f.Keys, "key", "keys")))
 	// The order matters: CIS2 must be able to see the new kid before any assertion uses it,
 	// and the old kid must stay until no cached JWKS or in-flight assertion needs it. Rotating
 	// behind the same JWKS URI needs no NHS involvement (cis2-reference §5 and §6: DREG, SEC).
-	fmt.Fprintf(w, "\nRotation steps, in order:\n"+
-		"  1. Publish %s at your JWKS URI, replacing the current set. Keep signing with the\n"+
-		"     current key. Check it is live: cis2-golive keys inspect https://YOUR-JWKS-URI\n"+
-		"  2. Wait at least %s. CIS2 caches your JWKS and does not publish for how long, so\n"+
-		"     wait at least the longest time a cached copy could live; a day is a safe margin.\n"+
-		"     An assertion whose kid CIS2 has not fetched yet fails with \"invalid_client\".\n"+
-		"  3. Switch signing to the new key: %s, header kid %s.\n"+
-		"  4. Later (after another %s, once nothing signs with the old key), remove the old\n"+
-		"     key(s) from the JWKS, publish it, and destroy the old private key file(s).\n\n"+
-		"No new configuration submission to NHS is needed: the JWKS URI stays the same, and\n"+
-		"rolling keys behind it is what private_key_jwt allows without NHS involvement.\n",
-		f.JWKSPath, rotationCacheWait, f.KeyPath, f.KID, rotationCacheWait)
+	fmt.Fprintln(w, "\nRotation steps, in order:")
+	printSteps(w,
+		fmt.Sprintf("Publish %s at your JWKS URI, replacing the current set. Keep signing with the current key. "+
+			"Check it is live: cis2-golive keys inspect https://YOUR-JWKS-URI", f.JWKSPath),
+		fmt.Sprintf("Wait at least %s. CIS2 caches your JWKS and does not publish for how long, so wait at least the "+
+			"longest time a cached copy could live; a day is a safe margin. An assertion whose kid CIS2 has not "+
+			"fetched yet fails with \"invalid_client\".", rotationCacheWait),
+		fmt.Sprintf("Switch signing to the new key: %s, header kid %s.", f.KeyPath, f.KID),
+		fmt.Sprintf("Later (after another %s, once nothing signs with the old key), remove the old key(s) from the "+
+			"JWKS, publish it, and destroy the old private key file(s).", rotationCacheWait))
+	io.WriteString(w, "\n"+report.Hang("", "No new configuration submission to NHS is needed: the JWKS URI stays the same, "+
+		"and rolling keys behind it is what private_key_jwt allows without NHS involvement."))
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // KeysInspectOptions are the arguments and flags of `keys inspect`.
@@ -38,9 +40,12 @@ func newCmdKeysInspect(ios *IOStreams) *cobra.Command {
 			"and shows each key's type, size, kid, RFC 7638 thumbprint, alg and use, and whether\n" +
 			"private key material is present. A JWKS is also checked as CIS2 would read it: public\n" +
 			"keys only, a unique kid on every key, use sig, alg consistent with the key.\n\n" +
-			"For a private key, --jwks says whether its public half is in that JWKS (by thumbprint).\n\n" +
-			"Exit codes: 0 nothing wrong, 1 private material in a JWKS, another failed rule, or the\n" +
-			"private key's public half missing from --jwks, 2 usage error or unreadable input.",
+			"A single key is checked against CIS2: RSA of 2048 bits or more (RS256 or RS512).\n\n" +
+			"For a private key, --jwks says whether its public half is in that JWKS (by thumbprint),\n" +
+			"and checks that JWKS is safe to publish, as inspecting it directly would.\n\n" +
+			"Exit codes: 0 nothing wrong, 1 private material in a JWKS (--jwks too), a key CIS2\n" +
+			"cannot use, another failed rule, or the private key's public half missing from --jwks,\n" +
+			"2 usage error or unreadable input.",
 		Example: "  cis2-golive keys inspect https://rp.example.org/.well-known/jwks.json\n" +
 			"  cis2-golive keys inspect keys/private-key-AbCdEfGh.pem --jwks https://rp.example.org/jwks.json\n" +
 			"  cis2-golive keys inspect jwks.json --format json",
@@ -94,9 +99,10 @@ type problemView struct {
 }
 
 type jwksMatch struct {
-	Source string `json:"source"`
-	Found  bool   `json:"found"`
-	KID    string `json:"kid,omitempty"`
+	Source   string        `json:"source"`
+	Found    bool          `json:"found"`
+	KID      string        `json:"kid,omitempty"`
+	Problems []problemView `json:"problems,omitempty"` // keys.PublicOnly findings for that JWKS
 }
 
 func runKeysInspect(ctx context.Context, opts *KeysInspectOptions) error {
@@ -180,6 +186,7 @@ func inspectPEM(ins *inspection, target string, data []byte) (crypto.PublicKey, 
 		}
 		ins.Kind = "public-key"
 		ins.Keys = []keyView{publicKeyView(pub)}
+		ins.addKeyProblems(pub)
 		return nil, nil
 	}
 	var signer crypto.Signer
@@ -197,6 +204,7 @@ func inspectPEM(ins *inspection, target string, data []byte) (crypto.PublicKey, 
 	ins.Kind = "private-key"
 	ins.PrivateMaterial = true
 	ins.Keys = []keyView{publicKeyView(signer.Public())}
+	ins.addKeyProblems(signer.Public())
 	return signer.Public(), nil
 }
 
@@ -241,6 +249,7 @@ func inspectJWK(ins *inspection, data []byte) (crypto.PublicKey, error) {
 		ins.Kind = "private-key"
 		ins.Alert = fmt.Sprintf("PRIVATE KEY (JWK with %s): keep it secret; publish only its public half, in a JWK Set.",
 			strings.Join(set.Keys[0].PrivateMembers, ", "))
+		ins.addKeyProblems(set.Keys[0].Public)
 		return set.Keys[0].Public, nil
 	}
 	ins.Kind = "jwks"
@@ -256,16 +265,55 @@ func inspectJWK(ins *inspection, data []byte) (crypto.PublicKey, error) {
 			"this is a single JWK; a JWKS URI must serve a JWK Set", `wrap it: {"keys": [ ...this key... ]}`})
 	}
 	if ins.PrivateMaterial {
-		var leaks []string
-		for _, k := range set.Keys {
-			if k.HasPrivate() {
-				leaks = append(leaks, fmt.Sprintf("%s (%s)", k.Label(), strings.Join(k.PrivateMembers, ", ")))
-			}
-		}
-		ins.Alert = "PRIVATE KEY MATERIAL IN THIS JWKS: " + strings.Join(leaks, "; ") +
-			". Never publish it: anyone who fetches it can sign as you."
+		ins.Alert = leakAlert(set, "THIS JWKS")
 	}
 	return nil, nil
+}
+
+// leakAlert is the first-line alarm for a JWKS that holds private members ("" if none).
+func leakAlert(set *keys.Set, where string) string {
+	var leaks []string
+	for _, k := range set.Keys {
+		if k.HasPrivate() {
+			leaks = append(leaks, fmt.Sprintf("%s (%s)", k.Label(), strings.Join(k.PrivateMembers, ", ")))
+		}
+	}
+	if len(leaks) == 0 {
+		return ""
+	}
+	return "PRIVATE KEY MATERIAL IN " + where + ": " + strings.Join(leaks, "; ") +
+		". Never publish it: anyone who fetches it can sign as you."
+}
+
+// addAlert puts a new alarm first: the JWKS leak matters to everyone who fetches it.
+func (ins *inspection) addAlert(alert string) {
+	if ins.Alert != "" {
+		alert += "\n" + ins.Alert
+	}
+	ins.Alert = alert
+}
+
+// addKeyProblems checks one key against what CIS2 can use: its token endpoint verifies client
+// assertions with RS256 or RS512 only (model.CIS2), so any other key type cannot sign them, and
+// an RSA key needs at least keys.MinRSABits.
+func (ins *inspection) addKeyProblems(pub crypto.PublicKey) {
+	algs := strings.Join(model.CIS2.TokenEndpointSigningAlgs, " or ")
+	add := func(rule, msg, fix string) {
+		ins.Problems = append(ins.Problems, problemView{Rule: rule, Severity: string(keys.SevFail), Message: msg, Fix: fix})
+		ins.Failed = true
+	}
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if bits := k.N.BitLen(); bits < keys.MinRSABits {
+			add(keys.RuleRSATooSmall, fmt.Sprintf("RSA %d bits; at least %d are required", bits, keys.MinRSABits),
+				"create a 2048-bit or larger key: cis2-golive keys new")
+		}
+	case nil:
+	default:
+		v := publicKeyView(pub)
+		add("cis2-alg", fmt.Sprintf("CIS2 accepts only %s (RSA) for client assertions at its token endpoint; this %s key cannot sign them",
+			algs, strings.TrimSpace(v.Kty+" "+v.Crv)), "create an RSA key: cis2-golive keys new")
+	}
 }
 
 // matchJWKS looks for the private key's public half in a JWKS, by thumbprint: the kid is
@@ -283,7 +331,16 @@ func matchJWKS(ins *inspection, pub crypto.PublicKey, src string, load func(stri
 	if err != nil {
 		return usageError(err)
 	}
+	// The JWKS a key should be in gets the same publish-safety analysis as `keys inspect JWKS`:
+	// a private key next to the one being matched is the worst finding of the run.
 	m := &jwksMatch{Source: src}
+	for _, p := range keys.PublicOnly(set) {
+		m.Problems = append(m.Problems, problemView{p.Rule, p.KID, string(p.Severity), p.Message, p.Fix})
+		ins.Failed = ins.Failed || p.Severity == keys.SevFail
+	}
+	if alert := leakAlert(set, "THE JWKS "+src); alert != "" {
+		ins.addAlert(alert)
+	}
 	if k, ok := set.ByThumbprint(tp); ok {
 		m.Found, m.KID = true, k.KID
 		if m.KID == "" {
@@ -305,7 +362,7 @@ func writeInspection(ios *IOStreams, format string, ins *inspection) error {
 	if format == "json" {
 		if ins.Alert != "" {
 			// stdout stays pure JSON; the alarm still comes first on the terminal.
-			fmt.Fprintln(ios.ColorErr(), alertStyle.Render(ins.Alert))
+			writeAlert(ios.ColorErr(), ins.Alert)
 		}
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")
@@ -313,17 +370,17 @@ func writeInspection(ios *IOStreams, format string, ins *inspection) error {
 	}
 	w := ios.ColorOut()
 	if ins.Alert != "" {
-		fmt.Fprintln(w, alertStyle.Render(ins.Alert))
+		writeAlert(w, ins.Alert)
 	}
 	switch ins.Kind {
 	case "jwks":
-		fmt.Fprintf(w, "JWK Set with %d key(s): %s\n", len(ins.Keys), ins.Source)
+		io.WriteString(w, report.Hang("", fmt.Sprintf("JWK Set with %s: %s", report.Plural(len(ins.Keys), "key", "keys"), ins.Source)))
 	case "jwk":
-		fmt.Fprintf(w, "JWK (a single key, not a set): %s\n", ins.Source)
+		io.WriteString(w, report.Hang("", "JWK (a single key, not a set): "+ins.Source))
 	case "public-key":
-		fmt.Fprintf(w, "Public key (PEM): %s\n", ins.Source)
+		io.WriteString(w, report.Hang("", "Public key (PEM): "+ins.Source))
 	case "private-key":
-		fmt.Fprintf(w, "Private key: %s\n", ins.Source)
+		io.WriteString(w, report.Hang("", "Private key: "+ins.Source))
 		fmt.Fprintln(w, "  SECRET: it never leaves the server that signs client assertions.")
 	}
 	for _, k := range ins.Keys {
@@ -331,15 +388,21 @@ func writeInspection(ios *IOStreams, format string, ins *inspection) error {
 	}
 	if m := ins.InJWKS; m != nil {
 		if m.Found {
-			fmt.Fprintf(w, "\nIts public half is in %s, as kid %s.\n", m.Source, m.KID)
+			io.WriteString(w, "\n"+report.Hang("", fmt.Sprintf("Its public half is in %s, as kid %s.", m.Source, m.KID)))
 		} else {
-			fmt.Fprintf(w, "\n%s its public half is NOT in %s: CIS2 cannot verify assertions signed with this key.\n"+
-				"  fix: publish the jwks.json written with this key (or `keys rotate` to add it).\n", alertStyle.Render("✗"), m.Source)
+			io.WriteString(w, "\n"+report.Hang(alertStyle.Render("✗")+" ",
+				fmt.Sprintf("its public half is NOT in %s: CIS2 cannot verify assertions signed with this key.", m.Source)))
+			io.WriteString(w, report.Hang("  fix: ", "publish the jwks.json written with this key (or `keys rotate` to add it)."))
+		}
+		if len(m.Problems) > 0 {
+			writeProblems(w, m.Problems)
 		}
 	} else if ins.Kind == "private-key" {
-		fmt.Fprintln(w, dimStyle.Render("\nTo check it is published: add --jwks https://YOUR-JWKS-URI"))
+		// Styled one line at a time: lipgloss pads every line of a block to the widest.
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, dimStyle.Render("To check it is published: add --jwks https://YOUR-JWKS-URI"))
 	}
-	if ins.Kind == "jwks" || ins.Kind == "jwk" {
+	if ins.Kind == "jwks" || ins.Kind == "jwk" || len(ins.Problems) > 0 {
 		writeProblems(w, ins.Problems)
 	}
 	return nil
@@ -388,7 +451,7 @@ func writeKeyView(w io.Writer, kind string, k keyView) {
 func writeProblems(w io.Writer, ps []problemView) {
 	fmt.Fprintln(w)
 	if len(ps) == 0 {
-		fmt.Fprintln(w, "✓ No problems: public keys only, every key has a unique kid and is usable for signatures.")
+		io.WriteString(w, report.Hang("✓ ", "No problems: public keys only, every key has a unique kid and is usable for signatures."))
 		return
 	}
 	for _, p := range ps {
@@ -396,7 +459,18 @@ func writeProblems(w io.Writer, ps []problemView) {
 		if p.Severity == string(keys.SevFail) {
 			mark = alertStyle.Render("✗")
 		}
-		fmt.Fprintf(w, "%s %s [%s] %s\n  fix: %s\n", mark, p.Severity, p.Rule, p.Message, p.Fix)
+		io.WriteString(w, report.HangIndent(mark+" ", "  ", fmt.Sprintf("%s [%s] %s", p.Severity, p.Rule, p.Message)))
+		io.WriteString(w, report.Hang("  fix: ", p.Fix))
+	}
+}
+
+// writeAlert prints an alarm wrapped to 80 columns, styled one line at a time: lipgloss pads
+// every line of a multi-line block to the widest, which would leave trailing spaces.
+func writeAlert(w io.Writer, alert string) {
+	for _, para := range strings.Split(alert, "\n") {
+		for _, line := range report.WrapWords(para, report.TextWidth) {
+			fmt.Fprintln(w, alertStyle.Render(line))
+		}
 	}
 }
 

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -48,10 +51,11 @@ func TestKeysNew(t *testing.T) {
 	}
 	jwksPath := filepath.Join(dir, "jwks.json")
 	for _, want := range []string{keyPath[0], "never leaves the server", jwksPath, "publish it at your JWKS URI", "RS512"} {
-		if !strings.Contains(stdout, want) {
+		if !strings.Contains(flat(stdout), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
+	assertFits80(t, "keys new", stdout)
 	if info, err := os.Stat(keyPath[0]); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("key mode %v, %v", info.Mode().Perm(), err)
 	}
@@ -70,6 +74,20 @@ func TestKeysNew(t *testing.T) {
 	}
 	if !bytes.Equal(before, mustRead(t, jwksPath)) {
 		t.Error("second run changed jwks.json")
+	}
+}
+
+// With a short path, each file's role wraps in a column beside it, within 80 columns.
+func TestKeysNewShortPathsFit80Columns(t *testing.T) {
+	t.Chdir(t.TempDir())
+	code, stdout, stderr := runCLI(t, "keys", "new", "-o", "k")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	assertFits80(t, "keys new", stdout)
+	if !strings.Contains(stdout, "  k/jwks.json                 public key set: publish it") ||
+		!strings.Contains(flat(stdout), "3. Sign client assertions with k/private-key-") {
+		t.Errorf("layout:\n%s", stdout)
 	}
 }
 
@@ -131,6 +149,44 @@ func TestKeysInspectJWKSWithPrivateMemberFailsOnFirstLine(t *testing.T) {
 	}
 }
 
+// QA D19: an EC key is said to be unusable for CIS2 (RS256/RS512 only), exit 1, and no line
+// ends in padding.
+func TestKeysInspectNonRSAKeyIsUnusableForCIS2(t *testing.T) {
+	for _, tc := range []struct{ name, pem string }{
+		{"private", ecPrivatePEM(t)},
+		{"public", string(mustRead(t, "../keys/testdata/pem/ec-public.pem"))},
+	} {
+		path := filepath.Join(t.TempDir(), "ec.pem")
+		if err := os.WriteFile(path, []byte(tc.pem), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCLI(t, "keys", "inspect", path)
+		if code != ExitFailed || !strings.Contains(flat(stdout), "[cis2-alg] CIS2 accepts only RS256 or RS512 (RSA) for client assertions") ||
+			!strings.Contains(stdout, "fix: create an RSA key: cis2-golive keys new") {
+			t.Errorf("%s: exit %d\n%s%s", tc.name, code, stdout, stderr)
+		}
+		assertFits80(t, tc.name, stdout)
+	}
+	// An RSA key has no such problem.
+	_, keyPath, _ := newKeyDir(t)
+	if code, stdout, _ := runCLI(t, "keys", "inspect", keyPath); code != ExitOK || strings.Contains(stdout, "cis2-alg") {
+		t.Errorf("RSA key: exit %d\n%s", code, stdout)
+	}
+}
+
+func ecPrivatePEM(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
 func TestKeysInspectSanitisesKids(t *testing.T) {
 	_, _, jwksPath := newKeyDir(t)
 	var doc map[string][]map[string]any
@@ -157,11 +213,11 @@ func TestKeysInspectPrivateKeyAgainstJWKS(t *testing.T) {
 	_, _, otherJWKS := newKeyDir(t)
 
 	code, stdout, stderr := runCLI(t, "keys", "inspect", keyPath, "--jwks", jwksPath)
-	if code != ExitOK || !strings.Contains(stdout, "Its public half is in "+jwksPath) || !strings.Contains(stdout, "SECRET") {
+	if code != ExitOK || !strings.Contains(flat(stdout), "Its public half is in "+jwksPath) || !strings.Contains(stdout, "SECRET") {
 		t.Errorf("matching JWKS: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, "keys", "inspect", keyPath, "--jwks", otherJWKS)
-	if code != ExitFailed || !strings.Contains(stdout, "its public half is NOT in "+otherJWKS) {
+	if code != ExitFailed || !strings.Contains(flat(stdout), "its public half is NOT in "+otherJWKS) {
 		t.Errorf("other JWKS: exit %d\n%s", code, stdout)
 	}
 	if strings.Contains(stdout, "PRIVATE KEY-----") {
@@ -178,6 +234,49 @@ func TestKeysInspectPrivateKeyAgainstJWKS(t *testing.T) {
 	code, _, stderr = runCLI(t, "keys", "inspect", jwksPath, "--jwks", otherJWKS)
 	if code != ExitUsage || !strings.Contains(stderr, "--jwks applies to a private key") {
 		t.Errorf("--jwks with a JWKS: exit %d, %s", code, stderr)
+	}
+}
+
+// QA D6b: the JWKS given to --jwks gets the same publish-safety analysis as inspecting it
+// directly: a private member there is a loud first line and exit 1, even when the key matches.
+func TestKeysInspectKeyAgainstJWKSWithPrivateMember(t *testing.T) {
+	_, keyPath, jwksPath := newKeyDir(t)
+	var doc map[string][]json.RawMessage
+	if err := json.Unmarshal(mustRead(t, jwksPath), &doc); err != nil {
+		t.Fatal(err)
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaked, _ := jose.JSONWebKey{Key: priv, KeyID: "leaky", Algorithm: "RS256", Use: "sig"}.MarshalJSON()
+	doc["keys"] = append(doc["keys"], leaked)
+	data, _ := json.Marshal(doc)
+	path := writeFile(t, "leaky-jwks.json", string(data))
+	base, ca := tlsJWKSServer(t, data)
+	dValue := base64.RawURLEncoding.EncodeToString(priv.D.Bytes())
+
+	for _, src := range []string{path, base + "/jwks.json"} {
+		code, stdout, stderr := runCLI(t, "keys", "inspect", keyPath, "--jwks", src, "--ca-cert", ca)
+		first, _, _ := strings.Cut(stdout, "\n")
+		if code != ExitFailed || !strings.HasPrefix(first, "PRIVATE KEY MATERIAL IN THE JWKS") ||
+			!strings.HasPrefix(flat(stdout), "PRIVATE KEY MATERIAL IN THE JWKS "+src+": leaky (d, p, q, dp, dq, qi)") {
+			t.Errorf("%s: exit %d, first line %q\n%s%s", src, code, first, stdout, stderr)
+		}
+		if !strings.Contains(flat(stdout), "Its public half is in "+src) || !strings.Contains(stdout, "[private-member]") ||
+			strings.Contains(stdout+stderr, dValue[:24]) {
+			t.Errorf("%s: want the match, the rule, and no private value:\n%s", src, stdout)
+		}
+
+		code, stdout, stderr = runCLI(t, "keys", "inspect", keyPath, "--jwks", src, "--ca-cert", ca, "--format", "json")
+		var got inspection
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("json: %v\n%s", err, stdout)
+		}
+		if first, _, _ := strings.Cut(stderr, "\n"); code != ExitFailed || !got.Failed || !strings.HasPrefix(first, "PRIVATE KEY MATERIAL IN THE JWKS") ||
+			got.InJWKS == nil || !got.InJWKS.Found || len(got.InJWKS.Problems) != 1 || got.InJWKS.Problems[0].Rule != keys.RulePrivateMember {
+			t.Errorf("json %s: exit %d, stderr %q, %+v", src, code, first, got.InJWKS)
+		}
 	}
 }
 
@@ -211,7 +310,7 @@ func TestKeysInspectURL(t *testing.T) {
 	base, ca := tlsJWKSServer(t, mustRead(t, jwksPath))
 
 	code, stdout, stderr := runCLI(t, "keys", "inspect", base+"/jwks.json", "--ca-cert", ca)
-	if code != ExitOK || !strings.Contains(stdout, "JWK Set with 1 key(s): "+base+"/jwks.json") {
+	if code != ExitOK || !strings.Contains(flat(stdout), "JWK Set with 1 key: "+base+"/jwks.json") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, "keys", "inspect", keyPath, "--jwks", base+"/jwks.json", "--ca-cert", ca)
@@ -257,7 +356,8 @@ func TestKeysRotateKeepsOldKeysAndPrintsStepsInOrder(t *testing.T) {
 		t.Errorf("key files: %v (the old key must be left as it was)", keyFiles)
 	}
 	steps := []string{"1. Publish " + jwksPath, "2. Wait at least 24 hours", "3. Switch signing to the new key", added.KID, "4. Later", "remove the old", "No new configuration submission to NHS"}
-	rest := stdout[strings.Index(stdout, "Rotation steps"):]
+	assertFits80(t, "keys rotate", stdout)
+	rest := flat(stdout[strings.Index(stdout, "Rotation steps"):])
 	for _, s := range steps {
 		i := strings.Index(rest, s)
 		if i < 0 {

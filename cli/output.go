@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
@@ -26,6 +27,17 @@ func refuseOverwrite(path string, force bool) error {
 		return usageError(fmt.Errorf("check %s: %w", path, err))
 	}
 	return nil
+}
+
+// loadFrom loads the configuration passed as flag (--old, --int…). model.Load's fixes name
+// --config, the flag most commands use; here they name the flag the path actually came from.
+func loadFrom(flag, path string) (*model.Config, []model.Finding, error) {
+	cfg, notes, err := model.Load(path)
+	var le *model.LoadError
+	if errors.As(err, &le) && flag != "--config" {
+		le.Fix = strings.ReplaceAll(le.Fix, "--config", flag)
+	}
+	return cfg, notes, err
 }
 
 // writeOutput writes rendered data to a file atomically.

@@ -18,12 +18,16 @@ import (
 
 // SubmissionOptions are the flags of `submission`.
 type SubmissionOptions struct {
-	IO          *IOStreams
-	ConfigPath  string
-	ChecksPath  string
-	OutDir      string
-	Force       bool
-	ToolVersion string
+	IO         *IOStreams
+	ConfigPath string
+	ChecksPath string
+	OutDir     string
+	Force      bool // replace existing files
+	// AllowFailures writes despite failed checks or a non-production environment; the
+	// evidence in the files shows it. It is separate from Force: replacing yesterday's files
+	// must never silently also wave through a failing configuration.
+	AllowFailures bool
+	ToolVersion   string
 	// Now is the clock for generated_at; tests fix it.
 	Now func() time.Time
 }
@@ -38,8 +42,9 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"(NHS's six production items in the order of the \"Put your software live\" page, ready to\n" +
 			"paste into the onboarding form or an email).\n\n" +
 			"It refuses a configuration that holds anything that looks like a secret, one that is not\n" +
-			"for production, one that fails the offline rules or whose --checks results failed, and\n" +
-			"existing files. --force overrides all of these except a secret.\n\n" +
+			"for production, or one that fails the offline rules or whose --checks results failed\n" +
+			"(--allow-failures writes it anyway, with the failures in its evidence). It never\n" +
+			"replaces existing files unless --force. Nothing overrides a secret.\n\n" +
 			"Exit codes: 0 written, 1 refused because checks failed, 2 usage error, unreadable input,\n" +
 			"a secret in the configuration, or files already present.",
 		Example: "  cis2-golive check --config prod.yaml --format json > results.json\n" +
@@ -55,7 +60,8 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "production configuration file")
 	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "results of `cis2-golive check --format json` to attach as evidence")
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the two files into")
-	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing files and write even when checks failed")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing files")
+	cmd.Flags().BoolVar(&opts.AllowFailures, "allow-failures", false, "write even when checks failed or the configuration is not for production")
 	return cmd
 }
 
@@ -95,11 +101,11 @@ func runSubmission(opts *SubmissionOptions) error {
 				fmt.Fprintf(w, "      fix: %s\n", report.Clean(r.Fix))
 			}
 		}
-		if !opts.Force {
-			fmt.Fprintf(w, "Not writing the submission: %s. Fix the findings above, or pass --force to write it anyway.\n", strings.Join(reasons, "; "))
+		if !opts.AllowFailures {
+			fmt.Fprintf(w, "Not writing the submission: %s. Fix the findings above, or pass --allow-failures to write it anyway.\n", strings.Join(reasons, "; "))
 			return failedError
 		}
-		fmt.Fprintf(w, "Writing the submission despite: %s (--force). The evidence in it shows this.\n", strings.Join(reasons, "; "))
+		fmt.Fprintf(w, "Writing the submission despite: %s (--allow-failures). The evidence in it shows this.\n", strings.Join(reasons, "; "))
 	}
 
 	sub := report.NewSubmission(cfg, results, source, opts.Now(), opts.ToolVersion)
@@ -144,7 +150,7 @@ func submissionBlockers(cfg *model.Config, offline, fromFile []checks.Result) []
 		reasons = append(reasons, "the configuration fails the offline rules")
 	}
 	if s := checks.Summarise(fromFile); s.Failed() {
-		reasons = append(reasons, fmt.Sprintf("%d check(s) in the results file failed", s.Fail))
+		reasons = append(reasons, report.Plural(s.Fail, "check", "checks")+" in the results file failed")
 	}
 	return reasons
 }

@@ -89,7 +89,7 @@ func TestSubmissionRefusals(t *testing.T) {
 	}{
 		{"offline failure", []string{"--config", failing}, ExitFailed, "fails the offline rules"},
 		{"not production", []string{"--config", integration}, ExitFailed, "for integration, not production"},
-		{"failed results", []string{"--config", "../examples/production.yaml", "--checks", results}, ExitFailed, "1 check(s) in the results file failed"},
+		{"failed results", []string{"--config", "../examples/production.yaml", "--checks", results}, ExitFailed, "1 check in the results file failed"},
 		{"stale results", []string{"--config", "../examples/production.yaml", "--checks", stale}, ExitUsage, "different configuration"},
 		{"no config", nil, ExitUsage, "--config is required"},
 	}
@@ -105,13 +105,22 @@ func TestSubmissionRefusals(t *testing.T) {
 				t.Errorf("a refused submission wrote %s", out)
 			}
 			if tt.wantCode == ExitFailed {
-				if !strings.Contains(stderr, "--force") {
+				if !strings.Contains(stderr, "--allow-failures") {
 					t.Errorf("refusal does not say how to override: %q", stderr)
 				}
-				// --force writes, and says what it overrode.
-				code, _, stderr := execReport(t, append(args, "--force")...)
-				if code != ExitOK || !strings.Contains(stderr, "despite") || !fileExists(filepath.Join(out, "cis2-production-config.json")) {
-					t.Errorf("--force: exit %d, stderr %q", code, stderr)
+				// --force only replaces files: it does not wave failed checks through.
+				if code, _, _ := execReport(t, append(args, "--force")...); code != ExitFailed || fileExists(out) {
+					t.Errorf("--force alone: exit %d, want 1 and nothing written", code)
+				}
+				// --allow-failures writes, and says what it overrode.
+				code, _, stderr := execReport(t, append(args, "--allow-failures")...)
+				if code != ExitOK || !strings.Contains(stderr, "despite") || !strings.Contains(stderr, "(--allow-failures)") ||
+					!fileExists(filepath.Join(out, "cis2-production-config.json")) {
+					t.Errorf("--allow-failures: exit %d, stderr %q", code, stderr)
+				}
+				// ...but does not replace the files it wrote.
+				if code, _, stderr := execReport(t, append(args, "--allow-failures")...); code != ExitUsage || !strings.Contains(stderr, "already exists") {
+					t.Errorf("--allow-failures again: exit %d, stderr %q; want 2, already exists", code, stderr)
 				}
 			}
 		})

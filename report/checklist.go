@@ -165,7 +165,7 @@ func configEvidence(cfg *model.Config, results []checks.Result) (bool, string) {
 		return false, "no check results: run `cis2-golive check --config FILE --format json > results.json`"
 	}
 	s := checks.Summarise(results)
-	ev := fmt.Sprintf("%d passed · %d warnings · %d failed · %d skipped", s.Pass, s.Warn, s.Fail, s.Skip)
+	ev := SummaryLine(s)
 	if cfg != nil && cfg.EffectiveEnvironment() != model.Production {
 		return false, ev + "; but the configuration is for " + string(cfg.Environment) + ", not production"
 	}
@@ -271,9 +271,9 @@ func checklistText(w io.Writer, c Checklist) error {
 		if it.Done {
 			box = stylePass.Render("[x]")
 		}
-		fmt.Fprintf(&b, "%s %s %s\n", box, it.Text, styleFaint.Render(it.ID))
+		b.WriteString(Hang(box+" ", Clean(it.Text)+" "+styleFaint.Render(it.ID)))
 		if it.Evidence != "" {
-			fmt.Fprintf(&b, "    evidence: %s\n", Clean(it.Evidence))
+			b.WriteString(Hang("    evidence: ", Clean(it.Evidence)))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

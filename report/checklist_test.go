@@ -72,7 +72,7 @@ func TestChecklistEvidence(t *testing.T) {
 	}{
 		{"no evidence", nil, nil, nil, false, "no check results"},
 		{"a person cannot tick it", nil, nil, map[string]bool{ItemConfigChecked: true}, false, "no check results"},
-		{"passing results", nil, pass, nil, true, "1 passed · 1 warnings · 0 failed"},
+		{"passing results", nil, pass, nil, true, "1 passed · 1 warning · 0 failed"},
 		{"failing results", nil, fail, map[string]bool{ItemConfigChecked: true}, false, "1 failed"},
 		{"offline rules run on the config", &model.Config{Environment: model.Production, RedirectURIs: []string{"http://localhost/cb"}}, nil, nil, false, "failed"},
 		{"integration config never counts", intCfg, pass, nil, false, "not production"},
@@ -123,10 +123,16 @@ func TestChecklistText(t *testing.T) {
 	}
 	got := ansi.Strip(buf.String())
 	for _, want := range []string{"2 of 10 done · submitted 2026-03-02 · earliest go-live 2026-03-16",
-		"[x] Production configuration passes cis2-golive checks (no failures) config.checks-passed",
+		"[x] Production configuration passes cis2-golive checks (no failures)\n    config.checks-passed\n",
+		"[ ] Every end-user organisation already uses CIS and has (or can reach) a\n    Registration Authority,",
 		"[ ] Connection Agreement signed connection-agreement.signed"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("text output lacks %q:\n%s", want, got)
+		}
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if w := ansi.StringWidth(line); w > TextWidth || strings.HasSuffix(line, " ") {
+			t.Errorf("line of %d columns or with a trailing space: %q", w, line)
 		}
 	}
 }

@@ -69,7 +69,7 @@ func WriteComparison(w io.Writer, f Format, rep ComparisonReport) error {
 	}
 	verdict := "production replicates INT (host changes only)"
 	if rep.Diverged {
-		verdict = fmt.Sprintf("%d unexplained divergence(s) from INT", n)
+		verdict = Plural(n, "unexplained divergence", "unexplained divergences") + " from INT"
 	}
 	switch f {
 	case JSON:
@@ -82,7 +82,7 @@ func WriteComparison(w io.Writer, f Format, rep ComparisonReport) error {
 				mdCell(orNone(c.INT)), mdCell(orNone(c.Prod)), mdCell(c.Message), mdCell(c.Fix))
 		}
 	default:
-		fmt.Fprintf(&b, "%s %s → %s\n\n", styleBold.Render("cis2-golive compare"), Clean(rep.INT), Clean(rep.Prod))
+		b.WriteString(Hang("", styleBold.Render("cis2-golive compare")+" "+Clean(rep.INT)+" → "+Clean(rep.Prod)) + "\n")
 		for _, c := range rep.Fields {
 			fmt.Fprintf(&b, "%s  %s\n", compareStyle(c.Status)(compareMark(c.Status)), c.Field)
 			if c.INT == c.Prod {
@@ -91,10 +91,10 @@ func WriteComparison(w io.Writer, f Format, rep ComparisonReport) error {
 				fmt.Fprintf(&b, "        INT:  %s\n        prod: %s\n", orNone(c.INT), orNone(c.Prod))
 			}
 			if c.Status != model.Same {
-				fmt.Fprintf(&b, "        %s\n", Clean(c.Message))
+				b.WriteString(Hang(indent, Clean(c.Message)))
 			}
 			if c.Fix != "" {
-				fmt.Fprintf(&b, "        fix: %s\n", Clean(c.Fix))
+				b.WriteString(Hang(indent, "fix: "+Clean(c.Fix)))
 			}
 		}
 		fmt.Fprintf(&b, "\n%s\n", verdict)
@@ -151,18 +151,19 @@ func WriteDiff(w io.Writer, f Format, d DiffReport) error {
 			fmt.Fprintf(&b, "- %s\n", mdCell(r))
 		}
 	default:
-		fmt.Fprintf(&b, "%s %s → %s\n\n", styleBold.Render("cis2-golive diff"), Clean(d.Old), Clean(d.New))
+		b.WriteString(Hang("", styleBold.Render("cis2-golive diff")+" "+Clean(d.Old)+" → "+Clean(d.New)) + "\n")
 		for _, c := range d.Changes {
 			tell := map[model.NHSUpdate]string{model.UpdateYes: styleFail.Render("tell NHS: yes"),
 				model.UpdateNo: stylePass.Render("tell NHS: no"), model.UpdateUnconfirmed: styleWarn.Render("tell NHS: unconfirmed")}[c.NHSUpdate]
-			fmt.Fprintf(&b, "%s  %s\n        live: %s\n        next: %s\n        %s\n", tell, c.Field, orNone(c.Old), orNone(c.New), c.Why)
+			fmt.Fprintf(&b, "%s  %s\n        live: %s\n        next: %s\n", tell, c.Field, orNone(c.Old), orNone(c.New))
+			b.WriteString(Hang(indent, Clean(c.Why)))
 		}
 		if len(d.Changes) > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "%s\n\n", d.verdict())
+		b.WriteString(Hang("", d.verdict()) + "\n")
 		for _, r := range d.Reminders {
-			fmt.Fprintf(&b, "• %s\n", r)
+			b.WriteString(Hang("• ", r))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

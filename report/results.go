@@ -10,8 +10,8 @@ import (
 	"unicode"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/cis2-golive/cis2-golive/checks"
 )
 
@@ -107,24 +107,21 @@ func StatusStyle(s checks.Status) lipgloss.Style {
 	return styleSkip
 }
 
-// textWidth keeps text reports readable in an 80-column terminal; indent leaves room for the
-// status column so findings line up under their headline.
-const (
-	textWidth = 80
-	indent    = "        "
-)
+// indent leaves room for the status column so findings line up under their headline.
+const indent = "        "
 
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
-	para := func(s string) {
-		for _, line := range wrapWords(s, textWidth-len(indent)) {
-			b.WriteString(indent + line + "\n")
-		}
-	}
+	para := func(s string) { b.WriteString(Hang(indent, s)) }
 	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
 	for _, r := range rep.Results {
 		// Every field is cleaned here too: a report may come from a results file, not this run.
-		fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(Mark(r.Status)), Clean(r.Target), styleFaint.Render(Clean(r.ID)))
+		mark, target, id := Mark(r.Status), Clean(r.Target), Clean(r.ID)
+		if ansi.StringWidth(mark+"  "+target+"  "+id) <= TextWidth {
+			fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(mark), target, styleFaint.Render(id))
+		} else { // a long field and a long rule id: the id goes under the headline
+			fmt.Fprintf(&b, "%s  %s\n%s%s\n", StatusStyle(r.Status).Render(mark), target, indent, styleFaint.Render(id))
+		}
 		value := Clean(r.Evidence["value"])
 		msg := Clean(r.Message)
 		switch {
@@ -149,35 +146,16 @@ func checkText(w io.Writer, rep CheckReport) error {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(&b, "\n%d passed · %d warnings · %d failed · %d skipped\n", s.Pass, s.Warn, s.Fail, s.Skip)
+	fmt.Fprintf(&b, "\n%s\n", SummaryLine(s))
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// wrapWords breaks s into lines of at most width columns at spaces only: kids, URLs and
-// hyphenated names stay whole so they can be copied, even if a line must run long.
-func wrapWords(s string, width int) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		switch {
-		case line == "":
-			line = word
-		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
-			line += " " + word
-		default:
-			lines = append(lines, line)
-			line = word
-		}
-	}
-	return append(lines, line)
 }
 
 func checkMarkdown(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	s := rep.Summary
 	fmt.Fprintf(&b, "# CIS2 configuration check: `%s`\n\n", mdCode(rep.Config))
-	fmt.Fprintf(&b, "**%d passed · %d warnings · %d failed · %d skipped**\n\n", s.Pass, s.Warn, s.Fail, s.Skip)
+	fmt.Fprintf(&b, "**%s**\n\n", SummaryLine(s))
 	b.WriteString("| Result | Check | Target | Finding | Fix |\n|---|---|---|---|---|\n")
 	for _, r := range rep.Results {
 		msg := r.Message

@@ -44,7 +44,7 @@ func TestCheckTextFits80Columns(t *testing.T) {
 	if strings.Contains(out, "\x1b") || strings.Contains(out, "\x07") || strings.Contains(out, "pwned") {
 		t.Errorf("escape sequence reached the text report: %q", out)
 	}
-	if !strings.Contains(out, "        fix: the chain") || !strings.Contains(out, "1 warnings · 1 failed") {
+	if !strings.Contains(out, "        fix: the chain") || !strings.Contains(out, "0 passed · 1 warning · 1 failed") {
 		t.Errorf("unexpected layout:\n%s", out)
 	}
 }

@@ -178,8 +178,7 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 	fmt.Fprintf(&b, "6. **Signed userinfo responses:** %s\n", userinfo)
 
 	sum := s.Checks.Summary
-	fmt.Fprintf(&b, "\n## Check evidence\n\n**%d passed · %d warnings · %d failed · %d skipped** (%s)\n\n",
-		sum.Pass, sum.Warn, sum.Fail, sum.Skip, mdCell(s.Checks.Source))
+	fmt.Fprintf(&b, "\n## Check evidence\n\n**%s** (%s)\n\n", SummaryLine(sum), mdCell(s.Checks.Source))
 	if len(s.Checks.Findings) == 0 {
 		b.WriteString("No warnings or failures.\n")
 	} else {
