@@ -251,8 +251,8 @@ func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
 	long := "/auth/cis2/callback/with/a/rather/long/path/that/is/cut/in/the/table"
 	in := &model.Config{
 		Environment: model.Integration, Organisation: "Acme Health Ltd", Product: "Acme EPR",
-		ContactEmail: "ops@acme-health.co.uk",
-		RedirectURIs: []string{"https://epr.acme-int.co.uk" + long},
+		ContactEmail:         "ops@acme-health.co.uk",
+		RedirectURIs:         []string{"https://epr.acme-int.co.uk" + long},
 		BackchannelLogoutURI: "https://epr.acme-int.co.uk/logout", TokenEndpointAuthMethod: model.ClientSecretBasic,
 	}
 	h := newHarness(t, Options{INT: in}) // production prefilled from INT: still on INT hosts
