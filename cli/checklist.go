@@ -32,8 +32,9 @@ func newCmdChecklist(ios *IOStreams) *cobra.Command {
 		Use:   "checklist",
 		Short: "Write the go-live checklist",
 		Long: "checklist lists the steps of NHS England's \"Put your software live\" page. The item\n" +
-			"\"configuration passes checks\" is ticked from evidence: --checks (the output of\n" +
-			"`check --format json`) or, with --config, the offline rules. Tick the others with\n" +
+			"\"configuration passes checks\" is ticked from evidence only: --checks (the output of\n" +
+			"`check --format json`, with its live checks) when nothing failed. --config alone runs\n" +
+			"the offline rules, which can show a failure but never tick it. Tick the others with\n" +
 			"--done ID,ID (ids: " + strings.Join(report.ChecklistIDs(), ", ") + ").\n" +
 			"--submitted gives the date the configuration went to NHS; the earliest go-live date\n" +
 			"is two weeks later.\n\n" +

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,8 +159,12 @@ func NewChecklist(cfg *model.Config, results []checks.Result, ticks map[string]b
 	return cl
 }
 
-// configEvidence decides the "checks passed" item: done only when there are results, none
-// failed, and (when the config is known) it targets production.
+// OfflineOnlyEvidence is the evidence for "checks passed" when only the offline rules ran.
+const OfflineOnlyEvidence = "only the offline rules ran: run `cis2-golive check --config FILE --format json > results.json` and pass --checks"
+
+// configEvidence decides the "checks passed" item: done only when live results are present,
+// none failed, and (when the config is known) it targets production. The offline rules alone
+// cannot tick it: they see the file, not whether the JWKS, logout endpoint and TLS work.
 func configEvidence(cfg *model.Config, results []checks.Result) (bool, string) {
 	if len(results) == 0 {
 		return false, "no check results: run `cis2-golive check --config FILE --format json > results.json`"
@@ -169,7 +174,19 @@ func configEvidence(cfg *model.Config, results []checks.Result) (bool, string) {
 	if cfg != nil && cfg.EffectiveEnvironment() != model.Production {
 		return false, ev + "; but the configuration is for " + string(cfg.Environment) + ", not production"
 	}
-	return !s.Failed(), ev
+	if s.Failed() {
+		return false, ev
+	}
+	if !hasLiveResults(results) {
+		return false, ev + "; " + OfflineOnlyEvidence
+	}
+	return true, ev
+}
+
+// hasLiveResults reports whether any result came from a live check: every offline rule's id
+// starts with "config." (checks.Offline).
+func hasLiveResults(results []checks.Result) bool {
+	return slices.ContainsFunc(results, func(r checks.Result) bool { return !strings.HasPrefix(r.ID, "config.") })
 }
 
 // Done counts the ticked items.

@@ -27,6 +27,11 @@ func item(t *testing.T, c Checklist, id string) ChecklistItem {
 	return ChecklistItem{}
 }
 
+// withLive is the offline rules on cfg plus one passing live check, as `check` would give.
+func withLive(cfg *model.Config) []checks.Result {
+	return append(checks.Offline(cfg, nil), checks.Result{ID: "jwks.public-only", Target: "jwks_uri", Status: checks.Pass})
+}
+
 func TestChecklistGolden(t *testing.T) {
 	cl := NewChecklist(exampleConfig(t), nil, map[string]bool{ItemAssurance: true, ItemConnectionAgreement: true}, submittedDate)
 	for _, f := range []struct {
@@ -61,6 +66,8 @@ func TestChecklistEarliestGoLiveIsSubmittedPlusTwoWeeks(t *testing.T) {
 func TestChecklistEvidence(t *testing.T) {
 	fail := []checks.Result{{ID: "config.uri.scheme", Target: "jwks_uri", Status: checks.Fail}}
 	pass := []checks.Result{{ID: "config.jwks_uri", Target: "jwks_uri", Status: checks.Pass}, {ID: "x", Status: checks.Warn}}
+	offlineOnly := []checks.Result{{ID: "config.jwks_uri", Target: "jwks_uri", Status: checks.Pass}, {ID: "config.uri.query", Status: checks.Warn}}
+	liveFail := append(slices.Clone(offlineOnly), checks.Result{ID: "bcl.rejects-bogus-token", Status: checks.Fail})
 	intCfg := &model.Config{Environment: model.Integration}
 	tests := []struct {
 		name    string
@@ -73,6 +80,10 @@ func TestChecklistEvidence(t *testing.T) {
 		{"no evidence", nil, nil, nil, false, "no check results"},
 		{"a person cannot tick it", nil, nil, map[string]bool{ItemConfigChecked: true}, false, "no check results"},
 		{"passing results", nil, pass, nil, true, "1 passed · 1 warning · 0 failed"},
+		{"offline rules only, passing", nil, offlineOnly, nil, false, "1 passed · 1 warning · 0 failed · 0 skipped; " + OfflineOnlyEvidence},
+		{"offline config, no results file", exampleConfig(t), nil, nil, false, "6 passed · 0 warnings · 0 failed · 0 skipped; only the offline rules ran"},
+		{"offline config with live results", exampleConfig(t), withLive(exampleConfig(t)), nil, true, "7 passed"},
+		{"a live check failed", nil, liveFail, nil, false, "1 failed"},
 		{"failing results", nil, fail, map[string]bool{ItemConfigChecked: true}, false, "1 failed"},
 		{"offline rules run on the config", &model.Config{Environment: model.Production, RedirectURIs: []string{"http://localhost/cb"}}, nil, nil, false, "failed"},
 		{"integration config never counts", intCfg, pass, nil, false, "not production"},
@@ -93,7 +104,7 @@ func TestChecklistTicksAndStableIDs(t *testing.T) {
 		ticks[id] = true
 	}
 	ticks["not-an-item"] = true
-	cl := NewChecklist(exampleConfig(t), nil, ticks, time.Time{})
+	cl := NewChecklist(exampleConfig(t), withLive(exampleConfig(t)), ticks, time.Time{})
 	for _, it := range cl.Items {
 		if !it.Done {
 			t.Errorf("%s not done with every id ticked and a passing config", it.ID)
@@ -117,22 +128,35 @@ func TestChecklistTicksAndStableIDs(t *testing.T) {
 }
 
 func TestChecklistText(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteChecklist(&buf, Text, NewChecklist(exampleConfig(t), nil, nil, submittedDate)); err != nil {
-		t.Fatal(err)
-	}
-	got := ansi.Strip(buf.String())
-	for _, want := range []string{"2 of 10 done · submitted 2026-03-02 · earliest go-live 2026-03-16",
-		"[x] Production configuration passes cis2-golive checks (no failures)\n    config.checks-passed\n",
-		"[ ] Every end-user organisation already uses CIS and has (or can reach) a\n    Registration Authority,",
-		"[ ] Connection Agreement signed connection-agreement.signed"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("text output lacks %q:\n%s", want, got)
+	for _, tc := range []struct {
+		name    string
+		results []checks.Result
+		want    []string
+	}{
+		{"live results", withLive(exampleConfig(t)), []string{"2 of 10 done · submitted 2026-03-02 · earliest go-live 2026-03-16",
+			"[x] Production configuration passes cis2-golive checks (no failures)\n    config.checks-passed\n    evidence: 7 passed · 0 warnings",
+			"[ ] Connection Agreement signed connection-agreement.signed"}},
+		{"offline rules only", nil, []string{"1 of 10 done",
+			"[ ] Production configuration passes cis2-golive checks (no failures)\n    config.checks-passed\n",
+			"    evidence: 6 passed · 0 warnings · 0 failed · 0 skipped; only the offline\n              rules ran: run"}},
+	} {
+		var buf bytes.Buffer
+		if err := WriteChecklist(&buf, Text, NewChecklist(exampleConfig(t), tc.results, nil, submittedDate)); err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, line := range strings.Split(got, "\n") {
-		if w := ansi.StringWidth(line); w > TextWidth || strings.HasSuffix(line, " ") {
-			t.Errorf("line of %d columns or with a trailing space: %q", w, line)
+		got := ansi.Strip(buf.String())
+		for _, want := range tc.want {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: text output lacks %q:\n%s", tc.name, want, got)
+			}
+		}
+		for _, line := range strings.Split(got, "\n") {
+			if w := ansi.StringWidth(line); w > TextWidth {
+				t.Errorf("%s: line of %d columns: %q", tc.name, w, line)
+			}
+			if strings.HasSuffix(line, " ") {
+				t.Errorf("%s: trailing space: %q", tc.name, line)
+			}
 		}
 	}
 }
