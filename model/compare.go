@@ -102,8 +102,8 @@ func CompareINTProd(in, prod *Config, opts CompareOptions) []Comparison {
 
 	for i := range cs {
 		if cs[i].Status != Diverges {
-			if msg, ok := nonProductionHost(cs[i].Field, cs[i].Prod); ok {
-				cs[i].Status, cs[i].Rule, cs[i].Message = Diverges, "non-production-host", msg
+			if why := NonProductionHost(cs[i].Prod); why != "" && strings.Contains(cs[i].Field, "uri") {
+				cs[i].Status, cs[i].Rule, cs[i].Message = Diverges, "non-production-host", "production "+why
 				cs[i].Fix = "replace the host with your production DNS name"
 			}
 		}
@@ -340,24 +340,23 @@ func extraProdRedirect(j int, u string, in []string, nth int) Comparison {
 	return c
 }
 
-// nonProductionHost reports a production URI that still points at INT, a test or a local host.
-func nonProductionHost(field, raw string) (string, bool) {
-	if !strings.Contains(field, "uri") || raw == "" {
-		return "", false
-	}
+// NonProductionHost says why a production URI still points at INT, a test or a local host
+// ("still points at a non-production host (epr.uat.example.nhs.uk)"), or "" when it does not.
+// compare and the wizard's review share it.
+func NonProductionHost(raw string) string {
 	_, host := uriKey(raw)
 	if host == "" {
-		return "", false
+		return ""
 	}
 	if isLoopbackHost(host) || hasSuffix(host, CIS2.TestHostSuffixes) {
-		return "production still points at a local or test host (" + host + ")", true
+		return "still points at a local or test host (" + host + ")"
 	}
 	for _, frag := range CIS2.NonProductionHosts {
 		if strings.Contains(host, frag) {
-			return "production still points at a non-production host (" + host + ")", true
+			return "still points at a non-production host (" + host + ")"
 		}
 	}
-	return "", false
+	return ""
 }
 
 // LooksLikeConnectionManagerExport reports whether a file is a Connection Manager JSON export

@@ -150,7 +150,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 
 	h.wantState(stateChecklist)
 	h.wantView("[ ] Production configuration passes", "Submitted to NHS on: not yet") // offline rules only: not evidence enough
-	h.keys("space") // tick "Assurance complete"
+	h.keys("space")                                                                   // tick "Assurance complete"
 	for range 10 {
 		h.keys("down")
 	}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
@@ -85,36 +84,11 @@ func (s *review) buildRows() []reviewRow {
 	if cfg.EffectiveEnvironment() == model.Production {
 		for i := range rows {
 			if rows[i].edit == stateRedirects || rows[i].edit == stateLogout || rows[i].label == "JWKS URI" {
-				rows[i].nonProd = nonProductionHost(rows[i].prod)
+				rows[i].nonProd = model.NonProductionHost(rows[i].prod)
 			}
 		}
 	}
 	return rows
-}
-
-// nonProductionHost says why a production URI still points at a host that is not production
-// (INT, a test suffix, loopback), or "" when it does not. It follows model's compare rule
-// (CIS2.NonProductionHosts, TestHostSuffixes), which the model keeps unexported.
-func nonProductionHost(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Hostname() == "" {
-		return ""
-	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback() {
-		return "still points at a local host (" + host + ")"
-	}
-	for _, suf := range model.CIS2.TestHostSuffixes {
-		if strings.HasSuffix(host, suf) {
-			return "still points at a test host (" + host + ")"
-		}
-	}
-	for _, frag := range model.CIS2.NonProductionHosts {
-		if strings.Contains(host, frag) {
-			return "still points at a non-production host (" + host + ")"
-		}
-	}
-	return ""
 }
 
 // redirectRows pairs each production redirect URI with the INT one of the same path.
