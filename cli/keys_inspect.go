@@ -7,7 +7,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -364,9 +363,7 @@ func writeInspection(ios *IOStreams, format string, ins *inspection) error {
 			// stdout stays pure JSON; the alarm still comes first on the terminal.
 			writeAlert(ios.ColorErr(), ins.Alert)
 		}
-		enc := json.NewEncoder(ios.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(ins)
+		return report.WriteJSON(ios.Out, ins)
 	}
 	w := ios.ColorOut()
 	if ins.Alert != "" {

@@ -215,7 +215,7 @@ type checklistJSON struct {
 func WriteChecklist(w io.Writer, f Format, c Checklist) error {
 	switch f {
 	case JSON:
-		return writeJSON(w, checklistJSON{
+		return WriteJSON(w, checklistJSON{
 			Organisation: c.Organisation, Product: c.Product,
 			Submitted: formatDate(c.Submitted), EarliestGoLive: formatDate(c.EarliestGoLive),
 			Done: c.Done(), Total: len(c.Items), Items: c.Items,

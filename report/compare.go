@@ -73,7 +73,7 @@ func WriteComparison(w io.Writer, f Format, rep ComparisonReport) error {
 	}
 	switch f {
 	case JSON:
-		return writeJSON(w, rep)
+		return WriteJSON(w, rep)
 	case Markdown:
 		fmt.Fprintf(&b, "# INT vs production: `%s` → `%s`\n\n**%s**\n\n", mdCode(rep.INT), mdCode(rep.Prod), verdict)
 		b.WriteString("| Result | Field | INT | Production | Finding | Fix |\n|---|---|---|---|---|---|\n")
@@ -137,7 +137,7 @@ func WriteDiff(w io.Writer, f Format, d DiffReport) error {
 	var b strings.Builder
 	switch f {
 	case JSON:
-		return writeJSON(w, d)
+		return WriteJSON(w, d)
 	case Markdown:
 		fmt.Fprintf(&b, "# Changes to a live CIS2 configuration: `%s` → `%s`\n\n**%s**\n\n", mdCode(d.Old), mdCode(d.New), mdCell(d.verdict()))
 		if len(d.Changes) > 0 {

@@ -56,7 +56,7 @@ func NewCheckReport(config string, rs []checks.Result) CheckReport {
 func WriteCheckReport(w io.Writer, f Format, rep CheckReport) error {
 	switch f {
 	case JSON:
-		return writeJSON(w, rep)
+		return WriteJSON(w, rep)
 	case Markdown:
 		return checkMarkdown(w, rep)
 	default:
@@ -64,9 +64,12 @@ func WriteCheckReport(w io.Writer, f Format, rep CheckReport) error {
 	}
 }
 
-func writeJSON(w io.Writer, v any) error {
+// WriteJSON is the one JSON writer: indented, and without HTML escaping, so "->" and "&" in a
+// message read as written (the output goes to files and terminals, never into a web page).
+func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

@@ -98,7 +98,7 @@ func cleanResult(r checks.Result) checks.Result {
 }
 
 // WriteSubmissionJSON renders the submission as indented JSON.
-func WriteSubmissionJSON(w io.Writer, s Submission) error { return writeJSON(w, s) }
+func WriteSubmissionJSON(w io.Writer, s Submission) error { return WriteJSON(w, s) }
 
 // securityPattern names the method as NHS's page does.
 func securityPattern(m string) string {
