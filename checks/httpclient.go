@@ -73,10 +73,45 @@ func NewHTTPClient(opts Options) *http.Client {
 		IdleConnTimeout:        30 * time.Second,
 	}
 	return &http.Client{
-		Transport:     tr,
+		Transport:     deadlineTransport{tr, opts.Timeout},
 		Timeout:       opts.Timeout,
 		CheckRedirect: checkRedirect,
 	}
+}
+
+// deadlineTransport makes a body that ends at or after the request's deadline read as the
+// timeout it is. When the client gives up on a server that is still dripping bytes, the body
+// can end cleanly (io.EOF) rather than with an error, depending on how the connection is torn
+// down; read as complete, the few bytes received would be reported as a malformed document
+// instead of "no answer".
+type deadlineTransport struct {
+	base    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	deadline := time.Now().Add(t.timeout)
+	if d, ok := req.Context().Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err == nil {
+		resp.Body = &deadlineBody{ReadCloser: resp.Body, deadline: deadline}
+	}
+	return resp, err
+}
+
+type deadlineBody struct {
+	io.ReadCloser
+	deadline time.Time
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !time.Now().Before(b.deadline) {
+		err = context.DeadlineExceeded
+	}
+	return n, err
 }
 
 // checkRedirect caps the chain and refuses downgrades (see the sentinel errors).

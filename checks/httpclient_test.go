@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func get(t *testing.T, c *http.Client, u string) (*http.Response, error) {
@@ -119,5 +120,18 @@ func TestCachingResolverResolvesOnce(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("resolver called %d times, want 1 (a name must not be re-resolved mid-run)", calls)
+	}
+}
+
+// TestDeadlineBodyTurnsLateEOFIntoTimeout: a body that ends cleanly only once the deadline has
+// passed is the client giving up on a stalled server, not a complete (short) document.
+func TestDeadlineBodyTurnsLateEOFIntoTimeout(t *testing.T) {
+	early := &deadlineBody{ReadCloser: io.NopCloser(strings.NewReader(`{"k`)), deadline: time.Now().Add(time.Hour)}
+	if b, err := io.ReadAll(early); err != nil || string(b) != `{"k` {
+		t.Fatalf("a body ending before the deadline is complete: %q %v", b, err)
+	}
+	late := &deadlineBody{ReadCloser: io.NopCloser(strings.NewReader(`{"k`)), deadline: time.Now().Add(-time.Millisecond)}
+	if _, err := io.ReadAll(late); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a body ending after the deadline must read as the timeout, got %v", err)
 	}
 }
