@@ -228,7 +228,7 @@ func probeView(t *testing.T, tm *teatest.TestModel) string {
 // waitView polls the view until ok accepts it; the bound only stops a hang.
 func waitView(t *testing.T, tm *teatest.TestModel, ok func(string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: CI machines are small and shared
 	for {
 		v := probeView(t, tm)
 		if ok(v) {

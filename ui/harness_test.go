@@ -153,6 +153,18 @@ func (h *harness) wantView(subs ...string) {
 	}
 }
 
+// wantWrapped is wantView for text the view may wrap anywhere (a message holding a temp path
+// wraps at a different word each run): it matches with every run of white space as one space.
+func (h *harness) wantWrapped(subs ...string) {
+	h.t.Helper()
+	flat := strings.Join(strings.Fields(h.view()), " ")
+	for _, s := range subs {
+		if !strings.Contains(flat, s) {
+			h.t.Fatalf("view lacks %q:\n%s", s, h.view())
+		}
+	}
+}
+
 func (h *harness) wantState(s state) {
 	h.t.Helper()
 	if h.r.state != s {
