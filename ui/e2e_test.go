@@ -203,11 +203,19 @@ func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func startProbed(t *testing.T, opts Options) *teatest.TestModel {
 	t.Helper()
+	return startProbedSized(t, opts, 80, 24)
+}
+
+// startProbedSized starts the program at a given terminal size. The size must be the
+// program's initial one: a WindowSizeMsg sent after start can be overtaken by teatest's own
+// initial-size message and undone.
+func startProbedSized(t *testing.T, opts Options, w, h int) *teatest.TestModel {
+	t.Helper()
 	if opts.Now == nil {
 		opts.Now = fixedNow
 	}
 	return teatest.NewTestModel(t, probed{NewRoot(opts)},
-		teatest.WithInitialTermSize(80, 24),
+		teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 }
 

@@ -168,8 +168,7 @@ func TestChecksScreenStreamsResults(t *testing.T) {
 			}
 		})
 	}})
-	tm := startProbed(t, sandboxOptions(t, sb))
-	tm.Send(tea.WindowSizeMsg{Width: 100, Height: 60}) // every line on screen at once
+	tm := startProbedSized(t, sandboxOptions(t, sb), 100, 60) // every line on screen at once
 	tm.Send(gotoMsg{to: stateChecks})
 
 	// The redirect URI's TLS line passes while the JWKS fetch is held.
