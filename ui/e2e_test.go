@@ -201,11 +201,6 @@ func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return p, cmd
 }
 
-func startProbed(t *testing.T, opts Options) *teatest.TestModel {
-	t.Helper()
-	return startProbedSized(t, opts, 80, 24)
-}
-
 // startProbedSized starts the program at a given terminal size. The size must be the
 // program's initial one: a WindowSizeMsg sent after start can be overtaken by teatest's own
 // initial-size message and undone.
