@@ -6,6 +6,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // blocker is one reason the files should not go to NHS yet: short goes in the submission and
@@ -27,7 +28,7 @@ func writeBlockers(cfg *model.Config, results []checks.Result, live bool) []bloc
 		bs = append(bs, blocker{"the checks have not finished", "nothing has confirmed the configuration works"})
 	default:
 		if n := checks.Summarise(results).Fail; n > 0 {
-			bs = append(bs, blocker{plural(n, "check failed", "checks failed"),
+			bs = append(bs, blocker{report.Plural(n, "check failed", "checks failed"),
 				"NHS would deploy a configuration that does not work"})
 		}
 		if !live {
@@ -53,13 +54,6 @@ func shorts(bs []blocker) []string {
 		out[i] = x.short
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func capitalise(s string) string {

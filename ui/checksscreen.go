@@ -227,7 +227,7 @@ func (s *checksScreen) view() string {
 	st := s.c.styles
 	var b strings.Builder
 	sum := checks.Summarise(s.done())
-	head := fmt.Sprintf("%d passed · %d warnings · %d failed · %d skipped", sum.Pass, sum.Warn, sum.Fail, sum.Skip)
+	head := report.SummaryLine(sum)
 	if n := s.running(); n > 0 {
 		head += fmt.Sprintf(" · %d running", n)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // review shows every answer, with the INT value beside it when one was imported and each
@@ -185,7 +186,7 @@ func (s *review) view() string {
 	case fails > 0:
 		b.WriteString(st.Fail.Render(fmt.Sprintf("%d problem(s) to fix", fails)))
 	case nonProd > 0:
-		b.WriteString(st.Warn.Render(plural(nonProd, "value still on an INT/test host", "values still on INT/test hosts")))
+		b.WriteString(st.Warn.Render(report.Plural(nonProd, "value still on an INT/test host", "values still on INT/test hosts")))
 	case warns > 0:
 		b.WriteString(st.Warn.Render(fmt.Sprintf("%d warning(s)", warns)))
 	default:
