@@ -70,10 +70,7 @@ func runSubmission(opts *SubmissionOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	// A secret is never written, --force or not.
-	if err := report.FindSecret(cfg); err != nil {
-		return usageError(fmt.Errorf("%s: %w", opts.ConfigPath, err))
-	}
+	// model.Load has already refused any value that looks like a secret: none is written.
 	offline := checks.Offline(cfg, notes)
 	results, source := offline, "offline rules"
 	var fromFile []checks.Result
@@ -108,33 +105,25 @@ func runSubmission(opts *SubmissionOptions) error {
 		fmt.Fprintf(w, "Writing the submission despite: %s (--allow-failures). The evidence in it shows this.\n", strings.Join(reasons, "; "))
 	}
 
-	sub := report.NewSubmission(cfg, results, source, opts.Now(), opts.ToolVersion)
-	jsonPath := filepath.Join(opts.OutDir, report.SubmissionJSONFile)
-	mdPath := filepath.Join(opts.OutDir, report.SubmissionMarkdownFile)
-	// Check both before writing either, so a refusal leaves nothing half-replaced.
-	for _, p := range []string{jsonPath, mdPath} {
-		if err := refuseOverwrite(p, opts.Force); err != nil {
+	files, err := report.SubmissionFiles(report.NewSubmission(cfg, results, source, opts.Now(), opts.ToolVersion))
+	if err != nil {
+		return err
+	}
+	// Check every file before writing any, so a refusal leaves nothing half-replaced.
+	for _, f := range files {
+		if err := refuseOverwrite(filepath.Join(opts.OutDir, f.Name), opts.Force); err != nil {
 			return err
 		}
 	}
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return usageError(fmt.Errorf("create %s: %w", opts.OutDir, err))
 	}
-	var js, md bytes.Buffer
-	if err := report.WriteSubmissionJSON(&js, sub); err != nil {
-		return err
-	}
-	if err := report.WriteSubmissionMarkdown(&md, sub); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		path string
-		buf  *bytes.Buffer
-	}{{jsonPath, &js}, {mdPath, &md}} {
-		if err := writeOutput(f.path, f.buf); err != nil {
+	for _, f := range files {
+		path := filepath.Join(opts.OutDir, f.Name)
+		if err := writeOutput(path, bytes.NewBuffer(f.Data)); err != nil {
 			return err
 		}
-		fmt.Fprintln(opts.IO.Out, f.path)
+		fmt.Fprintln(opts.IO.Out, path)
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "Send these to the CIS2 team; allow a minimum of 2 weeks for NHS England to deploy the configuration.")
 	return nil

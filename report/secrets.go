@@ -8,12 +8,8 @@ import (
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
-// FindSecret reports the first configuration value that looks like a secret, naming the
-// field and never the value. The loader already refuses such a file; this guards a
-// configuration built another way (the wizard) before it is written out.
-func FindSecret(cfg *model.Config) error { return model.FindSecret(cfg) }
-
-// FindSecretInResults is FindSecret for a results file, which is copied into the submission.
+// FindSecretInResults is model.FindSecret for a results file, which is copied into the
+// submission.
 func FindSecretInResults(rs []checks.Result) error {
 	for _, r := range rs {
 		vals := []string{r.ID, r.Target, r.Message, r.Fix}

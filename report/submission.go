@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -99,6 +100,24 @@ func cleanResult(r checks.Result) checks.Result {
 
 // WriteSubmissionJSON renders the submission as indented JSON.
 func WriteSubmissionJSON(w io.Writer, s Submission) error { return WriteJSON(w, s) }
+
+// File is one rendered output file: its name within the output directory, and its bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// SubmissionFiles renders the submission as the two files sent to NHS, JSON first.
+func SubmissionFiles(s Submission) ([]File, error) {
+	var js, md bytes.Buffer
+	if err := WriteSubmissionJSON(&js, s); err != nil {
+		return nil, err
+	}
+	if err := WriteSubmissionMarkdown(&md, s); err != nil {
+		return nil, err
+	}
+	return []File{{SubmissionJSONFile, js.Bytes()}, {SubmissionMarkdownFile, md.Bytes()}}, nil
+}
 
 // securityPattern names the method as NHS's page does.
 func securityPattern(m string) string {

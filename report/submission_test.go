@@ -118,7 +118,7 @@ func TestFindSecret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := FindSecret(&tt.cfg)
+			err := model.FindSecret(&tt.cfg)
 			switch {
 			case tt.field == "" && err != nil:
 				t.Errorf("unexpected refusal: %v", err)

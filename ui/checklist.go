@@ -186,7 +186,7 @@ func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl r
 		dir = "."
 	}
 	return func() tea.Msg {
-		if err := report.FindSecret(&cfg); err != nil {
+		if err := model.FindSecret(&cfg); err != nil {
 			return outputsWrittenMsg{err: err}
 		}
 		source := "cis2-golive wizard live checks"
@@ -196,14 +196,11 @@ func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl r
 		if len(despite) > 0 {
 			source += "; written anyway: " + strings.Join(despite, "; ")
 		}
-		sub := report.NewSubmission(&cfg, results, source, now, opts.Version)
-		var js, md, ck bytes.Buffer
-		if err := report.WriteSubmissionJSON(&js, sub); err != nil {
+		files, err := report.SubmissionFiles(report.NewSubmission(&cfg, results, source, now, opts.Version))
+		if err != nil {
 			return outputsWrittenMsg{err: err}
 		}
-		if err := report.WriteSubmissionMarkdown(&md, sub); err != nil {
-			return outputsWrittenMsg{err: err}
-		}
+		var ck bytes.Buffer
 		if err := report.WriteChecklist(&ck, report.Markdown, cl); err != nil {
 			return outputsWrittenMsg{err: err}
 		}
@@ -215,15 +212,9 @@ func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl r
 			return outputsWrittenMsg{err: fmt.Errorf("create %s: %w", dir, err)}
 		}
 		var paths []string
-		for _, f := range []struct {
-			name string
-			data []byte
-		}{
-			{report.SubmissionJSONFile, js.Bytes()}, {report.SubmissionMarkdownFile, md.Bytes()},
-			{ChecklistFile, ck.Bytes()}, {ConfigFile, cfgData},
-		} {
-			p := filepath.Join(dir, f.name)
-			if err := model.WriteFileAtomic(p, f.data, 0o644); err != nil {
+		for _, f := range append(files, report.File{Name: ChecklistFile, Data: ck.Bytes()}, report.File{Name: ConfigFile, Data: cfgData}) {
+			p := filepath.Join(dir, f.Name)
+			if err := model.WriteFileAtomic(p, f.Data, 0o644); err != nil {
 				return outputsWrittenMsg{err: err}
 			}
 			paths = append(paths, p)
