@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -70,10 +71,10 @@ func SaveDraft(path string, d *Draft) error {
 	// Drafts are saved as the user types, before validation: never let a pasted secret reach
 	// the disk. Scrub copies, so the screen keeps what was typed until it is corrected.
 	safe := *d
-	safe.Config = cloneConfig(d.Config)
+	safe.Config = d.Config.Clone()
 	safe.Config.ScrubSecrets()
 	if d.INT != nil {
-		in := cloneConfig(*d.INT)
+		in := d.INT.Clone()
 		in.ScrubSecrets()
 		safe.INT = &in
 	}
@@ -87,7 +88,8 @@ func SaveDraft(path string, d *Draft) error {
 	return WriteFileAtomic(path, data, 0o600)
 }
 
-func cloneConfig(c Config) Config {
-	c.RedirectURIs = append([]string(nil), c.RedirectURIs...)
+// Clone is a copy that shares nothing with c (the redirect URI list is copied too).
+func (c Config) Clone() Config {
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
 	return c
 }

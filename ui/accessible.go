@@ -120,17 +120,17 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		despite = shorts(bs)
 		if !anyway {
 			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
-			return &Result{Config: cloneConfig(*cfg), Unresolved: despite}, nil
+			return &Result{Config: cfg.Clone(), Unresolved: despite}, nil
 		}
 	}
-	msg := writeOutputs(c.opts, cloneConfig(*cfg), c.results, cl, despite)().(outputsWrittenMsg)
+	msg := writeOutputs(c.opts, cfg.Clone(), c.results, cl, despite)().(outputsWrittenMsg)
 	if msg.err != nil {
 		return nil, msg.err
 	}
 	if !cl.EarliestGoLive.IsZero() {
 		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
 	}
-	return &Result{Config: cloneConfig(*cfg), Written: msg.paths, Unresolved: despite}, nil
+	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite}, nil
 }
 
 // askRedirectURIs asks for one redirect URI per prompt, as many as the user has: a screen

@@ -44,7 +44,7 @@ func NewRoot(opts Options) *Root {
 	cfg := &model.Config{}
 	switch {
 	case opts.Config != nil:
-		*cfg = cloneConfig(*opts.Config)
+		*cfg = opts.Config.Clone()
 	case opts.INT != nil:
 		*cfg = fromINT(*opts.INT)
 	}
@@ -84,19 +84,14 @@ func NewRoot(opts Options) *Root {
 // fromINT prefills production answers from the INT configuration: the seed says production
 // "should replicate your INT configuration". Hosts still need changing, which the review shows.
 func fromINT(in model.Config) model.Config {
-	c := cloneConfig(in)
+	c := in.Clone()
 	c.Environment = model.Production
 	c.ClientID = "" // production gets its own client id
 	return c
 }
 
-func cloneConfig(c model.Config) model.Config {
-	c.RedirectURIs = slices.Clone(c.RedirectURIs)
-	return c
-}
-
 // Config returns the answers so far.
-func (m *Root) Config() model.Config { return cloneConfig(*m.c.cfg) }
+func (m *Root) Config() model.Config { return m.c.cfg.Clone() }
 
 // Finished reports whether the user reached the end (not cancelled).
 func (m *Root) Finished() bool { return m.finished }
@@ -381,7 +376,7 @@ func fitHelp(h help.Model, ks []key.Binding, w int) string {
 // draft is the answers and progress as they would be saved.
 func (m *Root) draft() model.Draft {
 	d := model.Draft{
-		Config:      cloneConfig(*m.c.cfg),
+		Config:      m.c.cfg.Clone(),
 		INT:         m.c.intCfg,
 		KeyPath:     m.c.keyPath,
 		SubmittedOn: m.c.submittedOn,
@@ -435,7 +430,7 @@ func (s *draftSaver) save(seq int, d *model.Draft) error {
 
 // resume replaces the answers with a saved draft and goes to the step it was on.
 func (m *Root) resume(d *model.Draft) tea.Cmd {
-	*m.c.cfg = cloneConfig(d.Config)
+	*m.c.cfg = d.Config.Clone()
 	if d.INT != nil {
 		m.c.intCfg = d.INT
 	}

@@ -26,7 +26,7 @@ func required(what string) func(string) error {
 // with the new value set, and returns the first failure: warnings never block.
 func fieldCheck(c *common, field string, set func(*model.Config, string)) func(string) error {
 	return func(v string) error {
-		cfg := cloneConfig(*c.cfg)
+		cfg := c.cfg.Clone()
 		set(&cfg, v)
 		return model.FirstFail(model.FieldFindings(&cfg, field))
 	}
