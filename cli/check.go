@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
-	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
@@ -68,7 +67,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		ctx = context.Background()
 	}
 	format, _ := report.ParseFormat(opts.Format)
-	cfg, notes, err := model.Load(opts.ConfigPath)
+	cfg, notes, err := loadFrom("--config", opts.ConfigPath)
 	if err != nil {
 		return usageError(err)
 	}

@@ -80,7 +80,7 @@ func runChecklist(opts *ChecklistOptions) error {
 	var cfg *model.Config
 	var results []checks.Result
 	if opts.ConfigPath != "" {
-		c, notes, err := model.Load(opts.ConfigPath)
+		c, notes, err := loadFrom("--config", opts.ConfigPath)
 		if err != nil {
 			return usageError(err)
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
@@ -29,13 +28,13 @@ func refuseOverwrite(path string, force bool) error {
 	return nil
 }
 
-// loadFrom loads the configuration passed as flag (--old, --int…). model.Load's fixes name
-// --config, the flag most commands use; here they name the flag the path actually came from.
+// loadFrom loads the configuration passed as flag (--config, --old, --int…): a file that
+// cannot be read is the command line's mistake, so the fix names that flag.
 func loadFrom(flag, path string) (*model.Config, []model.Finding, error) {
 	cfg, notes, err := model.Load(path)
 	var le *model.LoadError
-	if errors.As(err, &le) && flag != "--config" {
-		le.Fix = strings.ReplaceAll(le.Fix, "--config", flag)
+	if errors.As(err, &le) && le.Err != nil {
+		le.Fix = "check the path passed to " + flag
 	}
 	return cfg, notes, err
 }

@@ -66,7 +66,7 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 }
 
 func runSubmission(opts *SubmissionOptions) error {
-	cfg, notes, err := model.Load(opts.ConfigPath)
+	cfg, notes, err := loadFrom("--config", opts.ConfigPath)
 	if err != nil {
 		return usageError(err)
 	}

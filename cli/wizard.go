@@ -118,14 +118,14 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 		return err
 	}
 	if opts.ConfigPath != "" {
-		cfg, _, err := model.Load(opts.ConfigPath)
+		cfg, _, err := loadFrom("--config", opts.ConfigPath)
 		if err != nil {
 			return usageError(err)
 		}
 		uo.Config = cfg
 	}
 	if opts.FromINT != "" {
-		cfg, _, err := model.Load(opts.FromINT)
+		cfg, _, err := loadFrom("--from-int", opts.FromINT)
 		if err != nil {
 			return usageError(fmt.Errorf("--from-int: %w", err))
 		}

@@ -26,7 +26,12 @@ type LoadError struct {
 	Line int
 	Msg  string
 	Fix  string
+	// Err is the underlying error when the file could not be read (fs.ErrNotExist…), so
+	// a caller can name the flag the path came from.
+	Err error
 }
+
+func (e *LoadError) Unwrap() error { return e.Err }
 
 func (e *LoadError) Error() string {
 	loc := e.Path
@@ -55,7 +60,7 @@ const (
 func Load(path string) (*Config, []Finding, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, &LoadError{Path: path, Msg: "cannot read the file: " + unwrapPathError(err), Fix: "check the path passed to --config"}
+		return nil, nil, &LoadError{Path: path, Msg: "cannot read the file: " + unwrapPathError(err), Fix: "check the file's path", Err: err}
 	}
 	defer f.Close()
 	data, err := readBounded(f, maxConfigSize)
