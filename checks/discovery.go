@@ -225,7 +225,7 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	for _, dc := range decl {
 		list := lists[dc.listName]
 		unconfirmed := slices.Contains(d.doc.Unconfirmed, dc.listName)
-		ev[dc.listName] = strings.Join(list, " ")
+		ev[dc.listName] = sanitize.Join(list, " ")
 		switch {
 		case slices.Contains(list, dc.value):
 			n := fmt.Sprintf("%s %s is in %s", dc.field, dc.value, dc.listName)
@@ -241,7 +241,7 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 			worsen(Warn, "re-run with --discovery <the environment's discovery URL> to compare with the live document")
 		default:
 			notes = append(notes, fmt.Sprintf("%s %s is not in %s: CIS2 will not accept it", dc.field, dc.value, dc.listName))
-			worsen(Fail, fmt.Sprintf("use one of: %s", strings.Join(list, ", ")))
+			worsen(Fail, "use one of: "+sanitize.Join(list, ", "))
 		}
 	}
 	res.Message = strings.Join(notes, "; ") + " (" + d.source() + ")"

@@ -41,6 +41,9 @@ func resultIsClean(t *testing.T, r Result) {
 	if n := utf8.RuneCountInString(r.Message); n > 8*sanitize.MaxRunes {
 		t.Fatalf("message of %d runes", n)
 	}
+	if n := utf8.RuneCountInString(r.Fix); n > 4*sanitize.MaxRunes {
+		t.Fatalf("fix of %d runes", n)
+	}
 	for k, v := range r.Evidence {
 		if utf8.RuneCountInString(v) > 4*sanitize.MaxRunes {
 			t.Fatalf("evidence %s of %d runes", k, utf8.RuneCountInString(v))
@@ -86,6 +89,26 @@ func FuzzDiscovery(f *testing.F) {
 		res.ID, res.Target = IDCIS2Algs, targetDiscovery
 		resultIsClean(t, res)
 	})
+}
+
+// TestDiscoveryLongListsStayBounded: CI's fuzzer found that a document listing many long
+// algorithm names made cis2.algs' evidence and fix grow with the list; both are capped now.
+func TestDiscoveryLongListsStayBounded(t *testing.T) {
+	long := `"` + strings.Repeat("A", 300) + `"`
+	list := strings.TrimSuffix(strings.Repeat(long+",", 5000), ",")
+	d, err := parseDiscovery([]byte(`{"issuer":"https://cis2.test","token_endpoint":"https://cis2.test/t",` +
+		`"token_endpoint_auth_signing_alg_values_supported":[` + list + `],"token_endpoint_auth_methods_supported":[` + list + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{cfg: &model.Config{TokenEndpointAuthMethod: model.PrivateKeyJWT, TokenEndpointAuthSigningAlg: "RS512"},
+		opts: Options{Discovery: "https://cis2.test/.well-known/openid-configuration"}}
+	r.discOnce.get(func() discovery { return discovery{doc: d, live: true} })
+	res := r.cis2Algs(t.Context())
+	resultIsClean(t, res)
+	if res.Status != Fail {
+		t.Fatalf("RS512 is not in the list, want fail: %+v", res)
+	}
 }
 
 // TestParseDiscoveryKeepsEndpointsExact: endpoints are used as the assertion's aud and as the

@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -70,7 +69,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 		kids[i] = sanitize.Clean(k.Label())
 	}
 	ev["keys"] = strconv.Itoa(len(set.Keys))
-	ev["kids"] = strings.Join(kids, ", ")
+	ev["kids"] = sanitize.Join(kids, ", ")
 	res := Result{Status: Pass, Evidence: ev,
 		Message: fmt.Sprintf("fetched a JWK Set with %d key(s): %s", len(set.Keys), ev["kids"])}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" && mt != "application/jwk-set+json" {
@@ -117,8 +116,8 @@ func problemsResult(ps []keys.Problem, pass string) Result {
 		msgs = append(msgs, p.Message)
 		rules = append(rules, p.Rule)
 	}
-	res.Message = strings.Join(msgs, "; ")
-	res.Evidence["problems"] = strings.Join(rules, ", ")
+	res.Message = sanitize.Join(msgs, "; ")
+	res.Evidence["problems"] = sanitize.Join(rules, ", ")
 	return res
 }
 
@@ -155,8 +154,8 @@ func (r *run) algMatch(ctx context.Context) Result {
 		for _, u := range cannot {
 			no = append(no, sanitize.Clean(u.Key.Label()+" ("+u.Reason+")"))
 		}
-		ev["matching"] = strings.Join(yes, ", ")
-		ev["not_matching"] = strings.Join(no, "; ")
+		ev["matching"] = sanitize.Join(yes, ", ")
+		ev["not_matching"] = sanitize.Join(no, "; ")
 		if len(s.Keys) == 0 {
 			return Result{Status: Fail, Evidence: ev, Message: "the JWKS has no keys",
 				Fix: fmt.Sprintf("publish the public key you sign client assertions with (%s); see `cis2-golive keys new`", alg)}

@@ -59,7 +59,7 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 			private = append(private, ip.String())
 		}
 	}
-	ev["addresses"] = strings.Join(all, ", ")
+	ev["addresses"] = sanitize.Join(all, ", ")
 	msg := fmt.Sprintf("%s resolves to %s", host, ev["addresses"])
 	switch {
 	case len(private) == 0:
@@ -72,7 +72,7 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 	}
 	return Result{Status: Fail,
 		Message: fmt.Sprintf("%s: CIS2 calls this URI from the internet but %s is private, loopback or link-local",
-			msg, strings.Join(private, ", ")),
+			msg, sanitize.Join(private, ", ")),
 		Fix: "publish " + host + " in public DNS with an internet-reachable address", Evidence: ev}
 }
 
@@ -115,7 +115,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	ev["not_after"] = leaf.NotAfter.UTC().Format(time.RFC3339)
 	ev["subject"] = sanitize.Clean(leaf.Subject.String())
 	ev["issuer"] = sanitize.Clean(leaf.Issuer.String())
-	ev["dns_names"] = sanitize.Clean(strings.Join(leaf.DNSNames, ", "))
+	ev["dns_names"] = sanitize.Join(leaf.DNSNames, ", ")
 
 	res := Result{Status: Pass, Evidence: ev}
 	var notes []string

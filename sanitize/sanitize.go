@@ -4,6 +4,7 @@
 package sanitize
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -58,6 +59,38 @@ func CleanN(s string, maxRunes int) string {
 		i += size
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+// MaxListRunes caps a list of server-supplied values shown as one line (kids, algorithms):
+// a server listing thousands must not flood a finding.
+const MaxListRunes = 3 * MaxRunes
+
+// Join cleans each item and joins them with sep, stopping before MaxListRunes runes and saying
+// how many were left out, so the count is never lost.
+func Join(items []string, sep string) string {
+	var b strings.Builder
+	n := 0
+	for i, item := range items {
+		item = Clean(item)
+		add := utf8.RuneCountInString(item)
+		if i > 0 {
+			add += utf8.RuneCountInString(sep)
+		}
+		if n+add > MaxListRunes {
+			left := len(items) - i
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			b.WriteString("… and " + strconv.Itoa(left) + " more")
+			break
+		}
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(item)
+		n += add
+	}
+	return b.String()
 }
 
 // skipEscape returns the index after the escape sequence whose ESC ended just before i.

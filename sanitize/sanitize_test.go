@@ -44,3 +44,24 @@ func TestCleanCapsLength(t *testing.T) {
 		t.Error("a string of exactly the cap must not be cut")
 	}
 }
+
+func TestJoin(t *testing.T) {
+	if got := Join([]string{"RS256", "RS\x1b[2J512"}, ", "); got != "RS256, RS512" {
+		t.Errorf("short list: got %q", got)
+	}
+	if got := Join(nil, ", "); got != "" {
+		t.Errorf("empty list: got %q", got)
+	}
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = strings.Repeat("A", 300)
+	}
+	got := Join(many, ", ")
+	if n := utf8.RuneCountInString(got); n > MaxListRunes+40 {
+		t.Fatalf("5000 long items joined to %d runes", n)
+	}
+	// Each item is cut to MaxRunes+1 runes, so two fit in the list cap and 4998 are counted.
+	if !strings.HasSuffix(got, ", … and 4998 more") {
+		t.Errorf("the count of left-out items is lost: ...%q", got[len(got)-40:])
+	}
+}
