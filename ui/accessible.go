@@ -87,10 +87,8 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 			return nil, accessibleErr(err)
 		}
 		r.started = true
-		if cmd := r.autosave(); cmd != nil {
-			if msg, ok := cmd().(draftSavedMsg); ok && msg.err != nil {
-				fmt.Fprintln(out, "draft not saved:", msg.err)
-			}
+		if err := r.saveNow(); err != nil {
+			fmt.Fprintln(out, "draft not saved:", err)
 		}
 	}
 

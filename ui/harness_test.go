@@ -13,7 +13,9 @@ import (
 
 // The harness drives a Root synchronously: it calls Update, runs the returned commands and
 // feeds their messages back, the way the program would, except for timers (spinner frames,
-// cursor blinks), which are skipped so a test never sleeps.
+// cursor blinks), which are skipped so a test never sleeps. The root's own two timers, the
+// key hold and the scheduled draft save, fire once everything else has settled, as they
+// would after a pause.
 
 var timerCmds = map[uintptr]bool{}
 
@@ -57,6 +59,12 @@ func (h *harness) send(msg tea.Msg) {
 		queue = queue[1:]
 		_, cmd := h.r.Update(m)
 		queue = append(queue, h.run(cmd)...)
+		if len(queue) == 0 && h.r.holding {
+			queue = append(queue, releaseKeysMsg{h.r.holdGen})
+		}
+		if len(queue) == 0 && h.r.savePending {
+			queue = append(queue, saveDueMsg{})
+		}
 	}
 }
 

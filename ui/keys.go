@@ -9,6 +9,8 @@ type keyMap struct {
 	Quit    key.Binding
 	Yes     key.Binding
 	No      key.Binding
+	// moves are the keys that move focus to another field or screen (never shown).
+	moves key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -18,6 +20,7 @@ func newKeyMap() keyMap {
 		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Yes:     key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "quit")),
 		No:      key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "stay")),
+		moves:   key.NewBinding(key.WithKeys("enter", "tab", "shift+tab", "esc", "pgup", "pgdown")),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -34,9 +35,16 @@ type Root struct {
 	quitting   bool
 	finished   bool
 
-	saver     *draftSaver
-	saveSeq   int
-	lastDraft model.Draft
+	saver       *draftSaver
+	saveSeq     int
+	lastDraft   model.Draft
+	savePending bool // a save is scheduled (saveDelay)
+
+	// Keys typed right after a key that moves focus are held until the move has happened
+	// (see keyHold).
+	holding bool
+	holdGen int
+	held    []tea.Msg
 }
 
 // NewRoot builds the wizard for the given options.
@@ -146,8 +154,70 @@ func (m *Root) goTo(s state) tea.Cmd {
 
 // Update implements tea.Model.
 func (m *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if hm, ok := msg.(releaseKeysMsg); ok {
+		return m, m.release(hm)
+	}
+	if m.holding && isInput(msg) {
+		m.held = append(m.held, msg)
+		return m, nil
+	}
 	cmd := m.update(msg)
-	return m, tea.Batch(cmd, m.autosave())
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.moves) && cmd != nil {
+		cmd = tea.Batch(cmd, m.hold())
+	}
+	return m, tea.Batch(cmd, m.autosave(!movesOn(msg, m.keys)))
+}
+
+// keyHold is how long keys typed after a focus-moving key wait. huh moves focus (and the
+// root moves screens) with commands, whose messages queue behind keys already typed: without
+// the hold, "Acme<enter>EPR" typed fast lands "EPR" in the first field. A move is a few
+// command round trips; the hold is long enough for them and too short for a person to notice.
+const keyHold = 40 * time.Millisecond
+
+type releaseKeysMsg struct{ gen int }
+
+// hold starts holding input until the focus move started by the key just handled is done.
+func (m *Root) hold() tea.Cmd {
+	m.holding = true
+	m.holdGen++
+	gen := m.holdGen
+	return tea.Tick(keyHold, func(time.Time) tea.Msg { return releaseKeysMsg{gen} })
+}
+
+// release replays the held input in order; a replayed key that moves focus holds the rest.
+func (m *Root) release(msg releaseKeysMsg) tea.Cmd {
+	if msg.gen != m.holdGen {
+		return nil
+	}
+	m.holding = false
+	held := m.held
+	m.held = nil
+	var cmds []tea.Cmd
+	for i, in := range held {
+		_, cmd := m.Update(in)
+		cmds = append(cmds, cmd)
+		if m.holding {
+			m.held = append(held[i+1:len(held):len(held)], m.held...)
+			break
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// isInput is what the user types or pastes, the messages a hold must keep in order.
+func isInput(msg tea.Msg) bool {
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.PasteMsg:
+		return true
+	}
+	return false
+}
+
+// movesOn is a key that moves to another field or screen: the draft is saved at once then,
+// while other changes (typing) may wait for the next periodic save.
+func movesOn(msg tea.Msg, km keyMap) bool {
+	k, ok := msg.(tea.KeyPressMsg)
+	return ok && key.Matches(k, km.moves, km.Quit)
 }
 
 func (m *Root) update(msg tea.Msg) tea.Cmd {
@@ -163,6 +233,9 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 		return m.screens[stateChecks].update(msg)
 	case keyCreatedMsg:
 		return m.screens[statePKJ].update(msg)
+	case saveDueMsg:
+		m.savePending = false
+		return m.autosave(false)
 	case draftSavedMsg:
 		if msg.err != nil {
 			m.status = "draft not saved: " + msg.err.Error()
@@ -210,7 +283,7 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if m.confirming {
 		switch {
 		case key.Matches(msg, m.keys.Yes), key.Matches(msg, m.keys.Quit):
-			m.quitting = true
+			m.quitNow()
 			return tea.Quit, true
 		case key.Matches(msg, m.keys.No):
 			m.confirming = false
@@ -223,7 +296,7 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			m.confirming = true
 			return nil, true
 		}
-		m.quitting = true
+		m.quitNow()
 		return tea.Quit, true
 	case key.Matches(msg, m.keys.Back) && !m.screens[m.state].capturesEsc():
 		return backMsgCmd, true
@@ -235,6 +308,14 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return next, true
 	}
 	return nil, false
+}
+
+// quitNow ends the wizard, saving the draft first (the answers stay resumable).
+func (m *Root) quitNow() {
+	if err := m.saveNow(); err != nil {
+		m.status = "draft not saved: " + err.Error()
+	}
+	m.quitting = true
 }
 
 func backMsgCmd() tea.Msg { return backMsg{} }
@@ -392,14 +473,23 @@ func (m *Root) draft() model.Draft {
 }
 
 // autosave returns a command saving the draft when it changed since the last save. Saving
-// on every change is what lets a killed session resume with every answered field.
-func (m *Root) autosave() tea.Cmd {
+// on every change is what lets a killed session resume with every answered field. A change
+// that can wait (typing) is saved at most saveDelay later, so a burst of keystrokes is one
+// write rather than one each; a key that moves on saves at once.
+func (m *Root) autosave(wait bool) tea.Cmd {
 	if m.saver == nil || !m.started || m.finished {
 		return nil
 	}
 	d := m.draft()
 	if reflect.DeepEqual(d, m.lastDraft) {
 		return nil
+	}
+	if wait {
+		if m.savePending {
+			return nil
+		}
+		m.savePending = true
+		return tea.Tick(saveDelay, func(time.Time) tea.Msg { return saveDueMsg{} })
 	}
 	m.lastDraft = d
 	m.saveSeq++
@@ -409,6 +499,23 @@ func (m *Root) autosave() tea.Cmd {
 }
 
 type draftSavedMsg struct{ err error }
+
+// saveDelay bounds how long a change that can wait goes unsaved.
+const saveDelay = 300 * time.Millisecond
+
+// saveDueMsg is the scheduled save.
+type saveDueMsg struct{}
+
+// saveNow writes the draft at once if it changed: before quitting, so text typed in the last
+// saveDelay is kept, and after each accessible-mode answer.
+func (m *Root) saveNow() error {
+	if cmd := m.autosave(false); cmd != nil {
+		if msg, ok := cmd().(draftSavedMsg); ok {
+			return msg.err
+		}
+	}
+	return nil
+}
 
 // draftSaver serialises saves: commands run concurrently, and an older draft must never
 // overwrite a newer one.
