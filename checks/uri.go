@@ -8,32 +8,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
-
-// nonPublic are ranges IsPrivate and friends miss but that are not reachable from the internet.
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),   // reserved
-}
-
-// isPublic reports whether CIS2, calling from the internet, could reach the address.
-func isPublic(a netip.Addr) bool {
-	a = a.Unmap()
-	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
-		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
-		return false
-	}
-	return !slices.ContainsFunc(nonPublic, func(p netip.Prefix) bool { return p.Contains(a) })
-}
 
 // resolve is uri.resolve: the host has A/AAAA records, and for URIs CIS2 calls, public ones.
 func (r *run) resolve(ctx context.Context, e endpoint) Result {
@@ -55,7 +37,7 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 	var all, private []string
 	for _, ip := range ips {
 		all = append(all, ip.String())
-		if !isPublic(ip) {
+		if !model.IsPublicAddr(ip) {
 			private = append(private, ip.String())
 		}
 	}

@@ -254,8 +254,8 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 		switch {
 		case loopback:
 			add("uri.host.local", Fail, "localhost is not reachable in production", "use your production DNS name")
-		case ipErr == nil && (addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified()):
-			add("uri.host.local", Fail, "a private or link-local address is not reachable from the internet",
+		case ipErr == nil && !IsPublicAddr(addr):
+			add("uri.host.local", Fail, "a private, link-local or reserved address is not reachable from the internet",
 				"use your production DNS name")
 		case hasSuffix(host, CIS2.TestHostSuffixes) || strings.Contains(strings.ToLower(host), "ngrok"):
 			add("uri.host.test", Fail, "this looks like a test or tunnel host, not production", "use your production DNS name")

@@ -66,6 +66,7 @@ func TestRules(t *testing.T) {
 		{"localhost", func(c *Config) { c.RedirectURIs[0] = "https://localhost/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
 		{"loopback ip", func(c *Config) { c.RedirectURIs[0] = "https://127.0.0.1/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
 		{"private ip", func(c *Config) { c.RedirectURIs[0] = "https://10.1.2.3/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
+		{"carrier-grade NAT ip", func(c *Config) { c.RedirectURIs[0] = "https://100.64.1.2/cb" }, "uri.host.local", "redirect_uris[0]", Fail},
 		{"ngrok", func(c *Config) { c.RedirectURIs[0] = "https://abc123.ngrok-free.app/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
 		{".local host", func(c *Config) { c.RedirectURIs[0] = "https://epr.local/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
 		{".test host", func(c *Config) { c.RedirectURIs[0] = "https://epr.test/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
