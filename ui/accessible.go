@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"charm.land/huh/v2"
@@ -30,35 +31,47 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		return huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithInput(in).WithOutput(out).RunWithContext(ctx)
 	}
 	cfg := c.cfg
-	steps := []func() error{
-		func() error {
+	if d := opts.Draft; d != nil {
+		choice := choiceResume
+		if err := ask(huh.NewSelect[string]().Title("You have a saved draft").Options(
+			huh.NewOption("Resume it: "+draftSummary(d.Config.Organisation, d.Step, d.SavedAt.Format("2 Jan 15:04")), choiceResume),
+			huh.NewOption("Start afresh (the draft is replaced as you answer)", choiceFresh),
+		).Value(&choice)); err != nil {
+			return nil, accessibleErr(err)
+		}
+		if choice == choiceResume {
+			r.loadDraft(d)
+		}
+	}
+	steps := []accessibleStep{
+		{stateOrg, func() error {
 			return ask(keepInput("Organisation", &cfg.Organisation, required("the organisation")),
 				keepInput("Product", &cfg.Product, required("the product name")),
 				keepInput("Contact email", &cfg.ContactEmail,
 					fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
 				keepInput("Client id (optional)", &cfg.ClientID, nil))
-		},
-		func() error {
+		}},
+		{stateRedirects, func() error {
 			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment())
 			if err != nil {
 				return err
 			}
 			cfg.RedirectURIs = uris
 			return nil
-		},
-		func() error {
+		}},
+		{stateLogout, func() error {
 			return ask(keepInput("Back-channel logout URI", &cfg.BackchannelLogoutURI,
 				uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI)))
-		},
-		func() error {
+		}},
+		{stateSecurity, func() error {
 			if cfg.TokenEndpointAuthMethod == "" {
 				cfg.TokenEndpointAuthMethod = model.PrivateKeyJWT
 			}
 			return ask(huh.NewSelect[model.AuthMethod]().Title("Security pattern").
 				Options(huh.NewOption("Private key JWT (recommended by NHS)", model.PrivateKeyJWT),
 					huh.NewOption("Client secret", model.ClientSecretBasic)).Value(&cfg.TokenEndpointAuthMethod))
-		},
-		func() error {
+		}},
+		{statePKJ, func() error {
 			if !cfg.UsesPrivateKeyJWT() {
 				cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg = "", ""
 				return nil
@@ -70,8 +83,8 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 				huh.NewSelect[string]().Title("Token endpoint signing algorithm").
 					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg),
 				keepInput("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
-		},
-		func() error {
+		}},
+		{stateUserinfo, func() error {
 			alg := cfg.UserinfoSignedResponseAlg
 			if alg == "" {
 				alg = "none"
@@ -80,18 +93,47 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 				Options(huh.NewOptions(append([]string{"none"}, model.CIS2.UserinfoSigningAlgs...)...)...).Value(&alg))
 			cfg.UserinfoSignedResponseAlg = strings.TrimPrefix(alg, "none")
 			return err
-		},
+		}},
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, accessibleErr(err)
+	run := func(st accessibleStep) error {
+		r.state, r.started = st.at, true
+		if err := st.ask(); err != nil {
+			return accessibleErr(err)
 		}
-		r.started = true
 		if err := r.saveNow(); err != nil {
 			fmt.Fprintln(out, "draft not saved:", err)
 		}
+		return nil
+	}
+	for _, st := range steps {
+		if err := run(st); err != nil {
+			return nil, err
+		}
+	}
+	// Review: every answer as a line, the offline findings, and a chance to change any step
+	// before the live checks (the full-screen review's job).
+	for {
+		r.state = stateReview
+		printReview(out, c)
+		pick := -1
+		opts := []huh.Option[int]{huh.NewOption("Looks right: run the live checks", -1)}
+		for i, st := range steps {
+			if st.at != statePKJ || cfg.UsesPrivateKeyJWT() {
+				opts = append(opts, huh.NewOption("Change: "+st.at.Title(), i))
+			}
+		}
+		if err := ask(huh.NewSelect[int]().Title("Is every answer right?").Options(opts...).Value(&pick)); err != nil {
+			return nil, accessibleErr(err)
+		}
+		if pick < 0 {
+			break
+		}
+		if err := run(steps[pick]); err != nil {
+			return nil, err
+		}
 	}
 
+	r.state = stateChecks
 	fmt.Fprintln(out, "\nRunning checks…")
 	c.results = checks.Run(ctx, opts.plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
 		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
@@ -107,6 +149,13 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		return dateCheck(v)
 	})); err != nil {
 		return nil, accessibleErr(err)
+	}
+	r.state = stateChecklist
+	if err := askTicks(ask, c); err != nil {
+		return nil, accessibleErr(err)
+	}
+	if err := r.saveNow(); err != nil {
+		fmt.Fprintln(out, "draft not saved:", err)
 	}
 	cl := (&checklist{c: c}).build()
 	var despite []string
@@ -129,6 +178,82 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
 	}
 	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite}, nil
+}
+
+// accessibleStep is one question group of the accessible flow and the screen it stands for
+// (the draft records where the user was; the review names it).
+type accessibleStep struct {
+	at  state
+	ask func() error
+}
+
+// printReview writes every answer on its own line, with the INT value and how it differs
+// when one was imported, then what the offline rules found.
+func printReview(out io.Writer, c *common) {
+	fmt.Fprintln(out, "\nReview")
+	for _, row := range (&review{c: c}).buildRows() {
+		line := row.label + ": " + orBlank(clean(row.prod))
+		if c.intCfg != nil {
+			switch row.diff {
+			case diffHost:
+				line += " (INT " + clean(row.int) + ": host changed, as expected)"
+			case diffChanged:
+				line += " (differs from INT: " + orBlank(clean(row.int)) + ")"
+			}
+		}
+		if row.nonProd != "" {
+			line += " (still " + row.nonProd + ")"
+		}
+		fmt.Fprintln(out, line)
+	}
+	findings := model.Validate(c.cfg)
+	if len(findings) == 0 {
+		fmt.Fprintln(out, "No problems found offline.")
+		return
+	}
+	for _, f := range findings {
+		sev := "Warning"
+		if f.Severity == model.Fail {
+			sev = "Problem"
+		}
+		fmt.Fprintf(out, "%s, %s: %s\n", sev, f.Field, clean(userNumbering(f.Message)))
+		if f.Fix != "" {
+			fmt.Fprintln(out, "  fix: "+clean(f.Fix))
+		}
+	}
+}
+
+func orBlank(s string) string {
+	if s == "" {
+		return "(blank)"
+	}
+	return s
+}
+
+// askTicks asks which go-live steps are done (those the person ticks; the tool ticks the
+// others from the check results), keeping earlier ticks from the draft.
+func askTicks(ask func(...huh.Field) error, c *common) error {
+	var opts []huh.Option[string]
+	var done []string
+	for _, it := range (&checklist{c: c}).build().Items {
+		if it.FromEvidence {
+			continue
+		}
+		opts = append(opts, huh.NewOption(it.Text, it.ID).Selected(c.ticks[it.ID]))
+		if c.ticks[it.ID] {
+			done = append(done, it.ID)
+		}
+	}
+	err := ask(huh.NewMultiSelect[string]().
+		Title("Go-live checklist: which of these are done? (a number ticks or unticks it, 0 when finished)").
+		Options(opts...).Value(&done))
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		c.ticks[o.Value] = slices.Contains(done, o.Value)
+	}
+	return nil
 }
 
 // askRedirectURIs asks for one redirect URI per prompt, as many as the user has: a screen

@@ -3,11 +3,13 @@ package ui
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 func TestAccessibleMode(t *testing.T) {
@@ -19,7 +21,10 @@ func TestAccessibleMode(t *testing.T) {
 		"https://epr.acme-health.co.uk/logout",
 		"2", // client secret
 		"1", // unsigned userinfo
+		"",  // review: the default, run the live checks
 		"",  // not yet submitted
+		"3", // checklist: Connection Agreement signed
+		"0", // checklist done
 		"y", // write anyway: offline, the live checks did not run
 	}, "\n") + "\n"
 	var out bytes.Buffer
@@ -38,5 +43,71 @@ func TestAccessibleMode(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "\x1b[") {
 		t.Fatal("accessible output has escape sequences")
+	}
+	for _, want := range []string{"Review", "Redirect URI 1: https://epr.acme-health.co.uk/cb", "Security pattern: client_secret_basic"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("review lacks %q:\n%s", want, out.String())
+		}
+	}
+	cl, err := os.ReadFile(filepath.Join(dir, ChecklistFile))
+	if err != nil || !strings.Contains(string(cl), "- [x] Connection Agreement signed") {
+		t.Fatalf("the tick did not reach the checklist: %v\n%s", err, cl)
+	}
+}
+
+// TestAccessibleResumeReviewAndChange: a saved draft is offered and resumed (answers kept
+// with enter), the review lists what the offline rules found, and "Change" re-asks that step
+// only.
+func TestAccessibleResumeReviewAndChange(t *testing.T) {
+	dir := t.TempDir()
+	draftPath := filepath.Join(dir, "d.yaml")
+	d := &model.Draft{
+		Config: model.Config{Environment: model.Production, Organisation: "Acme Health Ltd", Product: "Acme EPR",
+			ContactEmail: "ops@acme-health.co.uk", RedirectURIs: []string{"https://EPR.acme-health.co.uk/cb"},
+			BackchannelLogoutURI: "https://epr.acme-health.co.uk/logout", TokenEndpointAuthMethod: model.ClientSecretBasic},
+		Step:      stateLogout.String(),
+		Checklist: map[string]bool{report.ItemConnectionAgreement: true},
+	}
+	answers := strings.Join([]string{
+		"1",            // resume the draft
+		"", "", "", "", // organisation, product, contact, client id: kept
+		"", "", // redirect URI 1 kept, no second
+		"",     // back-channel logout URI: kept
+		"", "", // security pattern, userinfo: kept
+		"4", // review: change the back-channel logout URI
+		"https://epr.acme-health.co.uk/bcl",
+		"",  // review again: run the checks
+		"",  // not yet submitted
+		"0", // checklist: keep the ticks from the draft
+		"y", // write anyway
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	res, err := RunAccessible(context.Background(), Options{OutDir: dir, Now: fixedNow, DraftPath: draftPath, Draft: d},
+		strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Resume it: Acme Health Ltd, at Back-channel logout") {
+		t.Errorf("no resume offer:\n%s", out.String())
+	}
+	if got := res.Config.BackchannelLogoutURI; got != "https://epr.acme-health.co.uk/bcl" {
+		t.Fatalf("logout URI %q\n%s", got, out.String())
+	}
+	if !strings.Contains(out.String(), "Warning, redirect_uris[0]: the host has upper-case letters") {
+		t.Errorf("the review does not show the offline finding:\n%s", out.String())
+	}
+	if strings.Count(out.String(), "Back-channel logout URI (enter keeps") != 2 || strings.Count(out.String(), "Product (enter keeps") != 1 {
+		t.Errorf("change should re-ask the logout step only:\n%s", out.String())
+	}
+	if res.Config.Organisation != "Acme Health Ltd" || len(res.Config.RedirectURIs) != 1 {
+		t.Fatalf("resumed answers lost: %+v", res.Config)
+	}
+	cl, err := os.ReadFile(filepath.Join(dir, ChecklistFile))
+	if err != nil || !strings.Contains(string(cl), "- [x] Connection Agreement signed") {
+		t.Fatalf("the draft's tick was lost: %v\n%s", err, cl)
+	}
+	saved, err := model.LoadDraft(draftPath)
+	if err != nil || saved.Step != stateChecklist.String() {
+		t.Fatalf("draft step %+v %v", saved, err)
 	}
 }

@@ -537,6 +537,16 @@ func (s *draftSaver) save(seq int, d *model.Draft) error {
 
 // resume replaces the answers with a saved draft and goes to the step it was on.
 func (m *Root) resume(d *model.Draft) tea.Cmd {
+	m.loadDraft(d)
+	s, ok := parseState(d.Step)
+	if !ok || s == stateWelcome || (s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT()) {
+		s = stateOrg
+	}
+	return m.goTo(s)
+}
+
+// loadDraft replaces the answers with a saved draft's.
+func (m *Root) loadDraft(d *model.Draft) {
 	*m.c.cfg = d.Config.Clone()
 	if d.INT != nil {
 		m.c.intCfg = d.INT
@@ -548,9 +558,4 @@ func (m *Root) resume(d *model.Draft) tea.Cmd {
 	for k, v := range d.Checklist {
 		m.c.ticks[k] = v
 	}
-	s, ok := parseState(d.Step)
-	if !ok || s == stateWelcome || (s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT()) {
-		s = stateOrg
-	}
-	return m.goTo(s)
 }
