@@ -75,10 +75,10 @@ func WriteComparison(w io.Writer, f Format, rep ComparisonReport) error {
 	case JSON:
 		return WriteJSON(w, rep)
 	case Markdown:
-		fmt.Fprintf(&b, "# INT vs production: `%s` → `%s`\n\n**%s**\n\n", mdCode(rep.INT), mdCode(rep.Prod), verdict)
+		fmt.Fprintf(&b, "# INT vs production: %s → %s\n\n**%s**\n\n", mdCode(rep.INT), mdCode(rep.Prod), verdict)
 		b.WriteString("| Result | Field | INT | Production | Finding | Fix |\n|---|---|---|---|---|---|\n")
 		for _, c := range rep.Fields {
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", compareMark(c.Status), mdCode(c.Field),
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", compareMark(c.Status), mdCodeCell(c.Field),
 				mdCell(orNone(c.INT)), mdCell(orNone(c.Prod)), mdCell(c.Message), mdCell(c.Fix))
 		}
 	default:
@@ -139,11 +139,11 @@ func WriteDiff(w io.Writer, f Format, d DiffReport) error {
 	case JSON:
 		return WriteJSON(w, d)
 	case Markdown:
-		fmt.Fprintf(&b, "# Changes to a live CIS2 configuration: `%s` → `%s`\n\n**%s**\n\n", mdCode(d.Old), mdCode(d.New), mdCell(d.verdict()))
+		fmt.Fprintf(&b, "# Changes to a live CIS2 configuration: %s → %s\n\n**%s**\n\n", mdCode(d.Old), mdCode(d.New), mdCell(d.verdict()))
 		if len(d.Changes) > 0 {
 			b.WriteString("| Field | Live | Next | Tell NHS? | Why |\n|---|---|---|---|---|\n")
 			for _, c := range d.Changes {
-				fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", mdCode(c.Field), mdCell(orNone(c.Old)), mdCell(orNone(c.New)), c.NHSUpdate, mdCell(c.Why))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCodeCell(c.Field), mdCell(orNone(c.Old)), mdCell(orNone(c.New)), c.NHSUpdate, mdCell(c.Why))
 			}
 			b.WriteString("\n")
 		}

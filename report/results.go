@@ -157,27 +157,49 @@ func checkText(w io.Writer, rep CheckReport) error {
 func checkMarkdown(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	s := rep.Summary
-	fmt.Fprintf(&b, "# CIS2 configuration check: `%s`\n\n", mdCode(rep.Config))
+	fmt.Fprintf(&b, "# CIS2 configuration check: %s\n\n", mdCode(rep.Config))
 	fmt.Fprintf(&b, "**%s**\n\n", SummaryLine(s))
 	b.WriteString("| Result | Check | Target | Finding | Fix |\n|---|---|---|---|---|\n")
 	for _, r := range rep.Results {
-		msg := r.Message
+		msg := mdCell(r.Message)
 		if v := r.Evidence["value"]; v != "" {
-			msg += " (`" + mdCode(v) + "`)"
+			msg += " (" + mdCodeCell(v) + ")"
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s |\n", Mark(r.Status), mdCode(r.ID), mdCell(r.Target), mdCell(msg), mdCell(r.Fix))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", Mark(r.Status), mdCodeCell(r.ID), mdCell(r.Target), msg, mdCell(r.Fix))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 // mdCell keeps a value inside one Markdown table cell.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(Clean(s), "|", `\|`)
-	return strings.Join(strings.Fields(s), " ")
-}
+func mdCell(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }
 
-// mdCode keeps a value inside inline code.
+// oneLine is a cleaned value on one line, runs of spaces collapsed.
+func oneLine(s string) string { return strings.Join(strings.Fields(Clean(s)), " ") }
+
+// mdCodeCell is mdCode inside a table cell: GFM splits cells before reading code spans, so
+// a pipe needs its backslash there too (and only there: elsewhere it would be shown).
+func mdCodeCell(s string) string { return strings.ReplaceAll(mdCode(s), "|", `\|`) }
+
+// mdCode is a value as inline code, delimited (CommonMark) by one more backtick than the
+// longest run inside it, so a value holding backticks is shown exactly rather than altered.
 func mdCode(s string) string {
-	return strings.ReplaceAll(mdCell(s), "`", "'")
+	s = oneLine(s)
+	if s == "" {
+		return ""
+	}
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " " // one space each side is stripped; without it the fence would merge
+	}
+	return fence + s + fence
 }

@@ -84,3 +84,22 @@ func TestReadCheckReportRefusesUnknownStatus(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestMarkdownCodeKeepsValuesExact: a value is shown as it is, backticks and pipes included,
+// in running text and in table cells alike.
+func TestMarkdownCodeKeepsValuesExact(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://a.example/cb":  "`https://a.example/cb`",
+		"https://a.example/c`b": "``https://a.example/c`b``",
+		"`x``y`":                "``` `x``y` ```",
+		"a|b":                   "`a|b`",
+		"":                      "",
+	} {
+		if got := mdCode(in); got != want {
+			t.Errorf("mdCode(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := mdCodeCell("a|b"); got != "`a\\|b`" {
+		t.Errorf("in a table cell the pipe needs its backslash: %q", got)
+	}
+}

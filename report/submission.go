@@ -129,13 +129,13 @@ func securityPattern(m string) string {
 	case "":
 		return "not set"
 	}
-	return "`" + mdCode(m) + "` (not one NHS's go-live page offers)"
+	return mdCode(m) + " (not one NHS's go-live page offers)"
 }
 
 func orNotApplicable(v string, pkjwt bool) string {
 	switch {
 	case v != "":
-		return "`" + mdCode(v) + "`"
+		return mdCode(v)
 	case pkjwt:
 		return "**missing** (required for Private Key JWT)"
 	}
@@ -169,7 +169,7 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 	fmt.Fprintf(&b, "| Contact | %s |\n", orDash(s.Contact))
 	clientID := "to be assigned by CIS2"
 	if s.ClientID != "" {
-		clientID = "`" + mdCode(s.ClientID) + "`"
+		clientID = mdCode(s.ClientID)
 	}
 	fmt.Fprintf(&b, "| Client ID | %s |\n", clientID)
 	fmt.Fprintf(&b, "| Environment | %s |\n", mdCell(s.Environment))
@@ -180,11 +180,11 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 		b.WriteString("   - **none given**\n")
 	}
 	for _, u := range c.RedirectURIs {
-		fmt.Fprintf(&b, "   - `%s`\n", mdCode(u))
+		fmt.Fprintf(&b, "   - %s\n", mdCode(u))
 	}
 	logout := "**none given**"
 	if c.BackchannelLogoutURI != "" {
-		logout = "`" + mdCode(c.BackchannelLogoutURI) + "`"
+		logout = mdCode(c.BackchannelLogoutURI)
 	}
 	fmt.Fprintf(&b, "2. **Production Backchannel Logout URI:** %s\n", logout)
 	fmt.Fprintf(&b, "3. **Security pattern used:** %s\n", securityPattern(c.TokenEndpointAuthMethod))
@@ -192,7 +192,7 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 	fmt.Fprintf(&b, "5. **Token Endpoint Signing Algorithm:** %s\n", orNotApplicable(c.JWKSURISigningAlgorithm, pkjwt))
 	userinfo := "No (userinfo responses are not signed)"
 	if s.UserinfoSignedResponseAlg != "" {
-		userinfo = "Yes, signed with `" + mdCode(s.UserinfoSignedResponseAlg) + "`"
+		userinfo = "Yes, signed with " + mdCode(s.UserinfoSignedResponseAlg)
 	}
 	fmt.Fprintf(&b, "6. **Signed userinfo responses:** %s\n", userinfo)
 
@@ -203,7 +203,7 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 	} else {
 		b.WriteString("| Result | Check | Target | Finding |\n|---|---|---|---|\n")
 		for _, r := range s.Checks.Findings {
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", Mark(r.Status), mdCode(r.ID), mdCell(r.Target), mdCell(r.Message))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", Mark(r.Status), mdCodeCell(r.ID), mdCell(r.Target), mdCell(r.Message))
 		}
 	}
 	fmt.Fprintf(&b, "\n---\n\nGenerated %s by cis2-golive %s. Holds no client secret or private key.\n", s.GeneratedAt, mdCell(s.ToolVersion))
