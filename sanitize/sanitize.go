@@ -66,12 +66,13 @@ func CleanN(s string, maxRunes int) string {
 const MaxListRunes = 3 * MaxRunes
 
 // Join cleans each item and joins them with sep, stopping before MaxListRunes runes and saying
-// how many were left out, so the count is never lost.
+// how many were left out, so the count is never lost. Items are capped only by the list's
+// cap: a finding built from a capped kid may be longer than MaxRunes and stays whole.
 func Join(items []string, sep string) string {
 	var b strings.Builder
 	n := 0
 	for i, item := range items {
-		item = Clean(item)
+		item = CleanN(item, MaxListRunes)
 		add := utf8.RuneCountInString(item)
 		if i > 0 {
 			add += utf8.RuneCountInString(sep)

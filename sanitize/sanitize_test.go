@@ -49,6 +49,9 @@ func TestJoin(t *testing.T) {
 	if got := Join([]string{"RS256", "RS\x1b[2J512"}, ", "); got != "RS256, RS512" {
 		t.Errorf("short list: got %q", got)
 	}
+	if got := Join([]string{strings.Repeat("k", 2*MaxRunes) + ": no use"}, ", "); !strings.HasSuffix(got, ": no use") {
+		t.Errorf("one item within the list cap was cut: ...%q", got[len(got)-20:])
+	}
 	if got := Join(nil, ", "); got != "" {
 		t.Errorf("empty list: got %q", got)
 	}
@@ -60,8 +63,8 @@ func TestJoin(t *testing.T) {
 	if n := utf8.RuneCountInString(got); n > MaxListRunes+40 {
 		t.Fatalf("5000 long items joined to %d runes", n)
 	}
-	// Each item is cut to MaxRunes+1 runes, so two fit in the list cap and 4998 are counted.
-	if !strings.HasSuffix(got, ", … and 4998 more") {
+	// Two 300-rune items and a separator pass the cap: one fits and 4999 are counted.
+	if !strings.HasSuffix(got, ", … and 4999 more") {
 		t.Errorf("the count of left-out items is lost: ...%q", got[len(got)-40:])
 	}
 }
