@@ -43,7 +43,101 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 			r.loadDraft(d)
 		}
 	}
-	steps := []accessibleStep{
+	steps := accessibleSteps(c, ask)
+	run := func(i int) error {
+		r.state, r.started = steps[i].at, true
+		if err := steps[i].ask(); err != nil {
+			return accessibleErr(err)
+		}
+		if err := r.saveNow(); err != nil {
+			fmt.Fprintln(out, "draft not saved:", err)
+		}
+		return nil
+	}
+	for i := range steps {
+		if err := run(i); err != nil {
+			return nil, err
+		}
+	}
+	// Review: every answer as a line, the offline findings, and a chance to change any step
+	// before the live checks (the full-screen review's job).
+	for {
+		r.state = stateReview
+		printReview(out, c)
+		pick, err := askReviewChoice(ask, steps, cfg)
+		if err != nil {
+			return nil, accessibleErr(err)
+		}
+		if pick < 0 {
+			break
+		}
+		if err := run(pick); err != nil {
+			return nil, err
+		}
+		// A new security pattern changes which questions apply: ask the private key JWT step
+		// too (under a client secret it asks nothing and clears its answers).
+		if steps[pick].at == stateSecurity {
+			if err := run(slices.IndexFunc(steps, func(st accessibleStep) bool { return st.at == statePKJ })); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	r.state = stateChecks
+	fmt.Fprintln(out, "\nRunning checks…")
+	c.results = checks.Run(ctx, opts.plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
+		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
+		if res.Fix != "" && res.Status != checks.Pass {
+			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
+		}
+	})
+	if err := ask(huh.NewInput().Title("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)").
+		Value(&c.submittedOn).Validate(func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return dateCheck(v)
+	})); err != nil {
+		return nil, accessibleErr(err)
+	}
+	r.state = stateChecklist
+	if err := askTicks(ask, c); err != nil {
+		return nil, accessibleErr(err)
+	}
+	if err := r.saveNow(); err != nil {
+		fmt.Fprintln(out, "draft not saved:", err)
+	}
+	cl := (&checklist{c: c}).build()
+	var despite []string
+	if bs := writeBlockers(cfg, c.results, opts.Plan != nil); len(bs) > 0 {
+		anyway := false // the default is no
+		if err := ask(huh.NewConfirm().Title(writeAnywayQuestion(bs)).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
+			return nil, accessibleErr(err)
+		}
+		despite = shorts(bs)
+		if !anyway {
+			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
+			return &Result{Config: cfg.Clone(), Unresolved: despite}, nil
+		}
+	}
+	msg := writeOutputs(c.opts, cfg.Clone(), c.results, cl, despite)().(outputsWrittenMsg)
+	if msg.err != nil {
+		return nil, msg.err
+	}
+	if !cl.EarliestGoLive.IsZero() {
+		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
+	}
+	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite}, nil
+}
+
+// askFunc asks one group of accessible questions.
+type askFunc func(fields ...huh.Field) error
+
+// accessibleSteps are the wizard's question screens as accessible prompts, in order; the
+// private key JWT step asks nothing under a client secret.
+func accessibleSteps(c *common, ask askFunc) []accessibleStep {
+	cfg := c.cfg
+	return []accessibleStep{
 		{stateOrg, func() error {
 			return ask(keepInput("Organisation", &cfg.Organisation, required("the organisation")),
 				keepInput("Product", &cfg.Product, required("the product name")),
@@ -95,89 +189,19 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 			return err
 		}},
 	}
-	run := func(st accessibleStep) error {
-		r.state, r.started = st.at, true
-		if err := st.ask(); err != nil {
-			return accessibleErr(err)
-		}
-		if err := r.saveNow(); err != nil {
-			fmt.Fprintln(out, "draft not saved:", err)
-		}
-		return nil
-	}
-	for _, st := range steps {
-		if err := run(st); err != nil {
-			return nil, err
-		}
-	}
-	// Review: every answer as a line, the offline findings, and a chance to change any step
-	// before the live checks (the full-screen review's job).
-	for {
-		r.state = stateReview
-		printReview(out, c)
-		pick := -1
-		opts := []huh.Option[int]{huh.NewOption("Looks right: run the live checks", -1)}
-		for i, st := range steps {
-			if st.at != statePKJ || cfg.UsesPrivateKeyJWT() {
-				opts = append(opts, huh.NewOption("Change: "+st.at.Title(), i))
-			}
-		}
-		if err := ask(huh.NewSelect[int]().Title("Is every answer right?").Options(opts...).Value(&pick)); err != nil {
-			return nil, accessibleErr(err)
-		}
-		if pick < 0 {
-			break
-		}
-		if err := run(steps[pick]); err != nil {
-			return nil, err
-		}
-	}
+}
 
-	r.state = stateChecks
-	fmt.Fprintln(out, "\nRunning checks…")
-	c.results = checks.Run(ctx, opts.plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
-		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
-		if res.Fix != "" && res.Status != checks.Pass {
-			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
-		}
-	})
-	if err := ask(huh.NewInput().Title("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)").
-		Value(&c.submittedOn).Validate(func(v string) error {
-		if v == "" {
-			return nil
-		}
-		return dateCheck(v)
-	})); err != nil {
-		return nil, accessibleErr(err)
-	}
-	r.state = stateChecklist
-	if err := askTicks(ask, c); err != nil {
-		return nil, accessibleErr(err)
-	}
-	if err := r.saveNow(); err != nil {
-		fmt.Fprintln(out, "draft not saved:", err)
-	}
-	cl := (&checklist{c: c}).build()
-	var despite []string
-	if bs := writeBlockers(cfg, c.results, opts.Plan != nil); len(bs) > 0 {
-		anyway := false // the default is no
-		if err := ask(huh.NewConfirm().Title(writeAnywayQuestion(bs)).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
-			return nil, accessibleErr(err)
-		}
-		despite = shorts(bs)
-		if !anyway {
-			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
-			return &Result{Config: cfg.Clone(), Unresolved: despite}, nil
+// askReviewChoice asks whether to run the checks (-1) or which step to change.
+func askReviewChoice(ask askFunc, steps []accessibleStep, cfg *model.Config) (int, error) {
+	pick := -1
+	opts := []huh.Option[int]{huh.NewOption("Looks right: run the live checks", -1)}
+	for i, st := range steps {
+		if st.at != statePKJ || cfg.UsesPrivateKeyJWT() {
+			opts = append(opts, huh.NewOption("Change: "+st.at.Title(), i))
 		}
 	}
-	msg := writeOutputs(c.opts, cfg.Clone(), c.results, cl, despite)().(outputsWrittenMsg)
-	if msg.err != nil {
-		return nil, msg.err
-	}
-	if !cl.EarliestGoLive.IsZero() {
-		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
-	}
-	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite}, nil
+	err := ask(huh.NewSelect[int]().Title("Is every answer right?").Options(opts...).Value(&pick))
+	return pick, err
 }
 
 // accessibleStep is one question group of the accessible flow and the screen it stands for
@@ -232,7 +256,7 @@ func orBlank(s string) string {
 
 // askTicks asks which go-live steps are done (those the person ticks; the tool ticks the
 // others from the check results), keeping earlier ticks from the draft.
-func askTicks(ask func(...huh.Field) error, c *common) error {
+func askTicks(ask askFunc, c *common) error {
 	var opts []huh.Option[string]
 	var done []string
 	for _, it := range (&checklist{c: c}).build().Items {
@@ -260,7 +284,7 @@ func askTicks(ask func(...huh.Field) error, c *common) error {
 // reader user cannot enter several in one line-based answer. Each answer gets the same checks
 // as the full-screen list (the model's rules, no whitespace inside, no duplicate). Prefilled
 // URIs are offered one by one: enter keeps one, "-" removes it.
-func askRedirectURIs(ask func(...huh.Field) error, existing []string, env model.Environment) ([]string, error) {
+func askRedirectURIs(ask askFunc, existing []string, env model.Environment) ([]string, error) {
 	var out []string
 	for i := 0; ; i++ {
 		n := len(out) + 1

@@ -111,3 +111,33 @@ func TestAccessibleResumeReviewAndChange(t *testing.T) {
 		t.Fatalf("draft step %+v %v", saved, err)
 	}
 }
+
+// TestAccessibleReviewSwitchToPrivateKeyJWT: changing the security pattern in the review
+// asks the private key JWT questions that now apply.
+func TestAccessibleReviewSwitchToPrivateKeyJWT(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &model.Config{Environment: model.Production, Organisation: "Acme Health Ltd", Product: "Acme EPR",
+		ContactEmail: "ops@acme-health.co.uk", RedirectURIs: []string{"https://epr.acme-health.co.uk/cb"},
+		BackchannelLogoutURI: "https://epr.acme-health.co.uk/logout", TokenEndpointAuthMethod: model.ClientSecretBasic}
+	answers := strings.Join([]string{
+		"", "", "", "", "", "", "", // organisation…client id, redirect kept + none more, logout kept
+		"", "", // security pattern, userinfo: kept
+		"5",                                  // review: change the security pattern
+		"1",                                  // private key JWT
+		"https://epr.acme-health.co.uk/jwks", // JWKS URI
+		"2",                                  // RS512
+		"",                                   // no key file
+		"",                                   // review: run the checks
+		"", "0", "y",                         // not submitted, no ticks, write anyway
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	res, err := RunAccessible(context.Background(), Options{Config: cfg, OutDir: dir, Now: fixedNow},
+		strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Config.TokenEndpointAuthMethod != model.PrivateKeyJWT || res.Config.JWKSURI != "https://epr.acme-health.co.uk/jwks" ||
+		res.Config.TokenEndpointAuthSigningAlg != "RS512" {
+		t.Fatalf("config %+v\n%s", res.Config, out.String())
+	}
+}
