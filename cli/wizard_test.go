@@ -103,9 +103,10 @@ func TestDemoWizardVersionAndExit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ios, _, out, errOut := Test()
-			// Enter keeps each prefilled answer; a finite input so a loop on a refused answer
-			// ends (huh then keeps the old value) instead of hanging.
-			ios.In = strings.NewReader("Acme Health Ltd\nAcme EPR\nops@acme-health.co.uk\n" + strings.Repeat("\n", 40))
+			// Enter keeps each prefilled answer, up to the checklist question, which takes
+			// blank lines as invalid until "0" ends it; the rest answer "write anyway?" (no).
+			// Finite input: a loop on a refused answer ends as a cancelled wizard, never a hang.
+			ios.In = strings.NewReader("Acme Health Ltd\nAcme EPR\nops@acme-health.co.uk\n" + strings.Repeat("\n", 30) + "0\n" + strings.Repeat("\n", 5))
 			ios.SetTTY(true, true)
 			ios.environ = []string{"ACCESSIBLE=1"}
 			dir := t.TempDir()

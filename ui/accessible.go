@@ -23,12 +23,30 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	r := NewRoot(opts)
 	// Each huh prompt reads through its own buffer; a byte-at-a-time reader stops one prompt
 	// from swallowing the answers meant for the next when input is piped.
-	in = byteReader{in}
+	br := &byteReader{r: in}
 	// Plain text: a screen reader has no use for colour escapes.
 	out = &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY}
 	c := r.c
-	ask := func(fields ...huh.Field) error {
-		return huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithInput(in).WithOutput(out).RunWithContext(ctx)
+	// Input that ends (Ctrl+D, or piped answers running out) stops the wizard like Ctrl+C:
+	// huh would otherwise take defaults for every question left, or panic on a select whose
+	// last answer was not a number.
+	ask := func(fields ...huh.Field) (err error) {
+		if br.eof {
+			return ErrCancelled
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if !br.eof {
+					panic(p)
+				}
+				err = ErrCancelled
+			}
+		}()
+		err = huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithInput(br).WithOutput(out).RunWithContext(ctx)
+		if err == nil && br.eof {
+			err = ErrCancelled
+		}
+		return err
 	}
 	cfg := c.cfg
 	if d := opts.Draft; d != nil {
@@ -43,16 +61,16 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 			r.loadDraft(d)
 		}
 	}
-	steps := accessibleSteps(c, ask)
+	steps := accessibleSteps(c, ask, out)
+	// run asks one step and saves the draft, also when the step was cut short: what was
+	// answered is kept for resuming.
 	run := func(i int) error {
 		r.state, r.started = steps[i].at, true
-		if err := steps[i].ask(); err != nil {
-			return accessibleErr(err)
+		err := steps[i].ask()
+		if serr := r.saveNow(); serr != nil {
+			fmt.Fprintln(out, "draft not saved:", serr)
 		}
-		if err := r.saveNow(); err != nil {
-			fmt.Fprintln(out, "draft not saved:", err)
-		}
-		return nil
+		return accessibleErr(err)
 	}
 	for i := range steps {
 		if err := run(i); err != nil {
@@ -135,7 +153,7 @@ type askFunc func(fields ...huh.Field) error
 
 // accessibleSteps are the wizard's question screens as accessible prompts, in order; the
 // private key JWT step asks nothing under a client secret.
-func accessibleSteps(c *common, ask askFunc) []accessibleStep {
+func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 	cfg := c.cfg
 	return []accessibleStep{
 		{stateOrg, func() error {
@@ -173,10 +191,12 @@ func accessibleSteps(c *common, ask askFunc) []accessibleStep {
 			if cfg.TokenEndpointAuthSigningAlg == "" {
 				cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
 			}
-			return ask(keepInput("JWKS URI", &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
+			if err := ask(keepInput("JWKS URI", &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
 				huh.NewSelect[string]().Title("Token endpoint signing algorithm").
-					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg),
-				keepInput("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
+					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg)); err != nil {
+				return err
+			}
+			return askSigningKey(c, ask, out)
 		}},
 		{stateUserinfo, func() error {
 			alg := cfg.UserinfoSignedResponseAlg
@@ -189,6 +209,33 @@ func accessibleSteps(c *common, ask askFunc) []accessibleStep {
 			return err
 		}},
 	}
+}
+
+// askSigningKey asks for the private key file by path, or creates a key pair with the same
+// code as `keys new` for a user who has none yet, saying where each file went.
+func askSigningKey(c *common, ask askFunc, out io.Writer) error {
+	choice := keyHave
+	if err := ask(huh.NewSelect[string]().Title("Signing key").Options(
+		huh.NewOption("I have a key file", keyHave),
+		huh.NewOption("I don't have a key yet: create one", keyCreate),
+	).Value(&choice)); err != nil {
+		return err
+	}
+	if choice == keyCreate {
+		dir := defaultKeyDir(c.opts.OutDir)
+		if err := ask(keepInput("Create the key pair in this directory", &dir, required("a directory"))); err != nil {
+			return err
+		}
+		msg := createKey(dir, c.cfg.TokenEndpointAuthSigningAlg)().(keyCreatedMsg)
+		if msg.err == nil {
+			c.keyPath = msg.key.files.KeyPath
+			fmt.Fprintln(out, msg.key.view(c.styles, c.cfg.JWKSURI))
+			return nil
+		}
+		// Asking for another directory could loop forever on piped input: offer the path.
+		fmt.Fprintln(out, clean(msg.err.Error()))
+	}
+	return ask(keepInput("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
 }
 
 // askReviewChoice asks whether to run the checks (-1) or which step to change.
@@ -349,13 +396,21 @@ func keepInput(title string, v *string, validate func(string) error) *huh.Input 
 	})
 }
 
-type byteReader struct{ r io.Reader }
+// byteReader reads one byte at a time and remembers that the input ended.
+type byteReader struct {
+	r   io.Reader
+	eof bool
+}
 
-func (b byteReader) Read(p []byte) (int, error) {
+func (b *byteReader) Read(p []byte) (int, error) {
 	if len(p) > 1 {
 		p = p[:1]
 	}
-	return b.r.Read(p)
+	n, err := b.r.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.eof = true
+	}
+	return n, err
 }
 
 func accessibleErr(err error) error {

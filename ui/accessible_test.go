@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,7 +127,8 @@ func TestAccessibleReviewSwitchToPrivateKeyJWT(t *testing.T) {
 		"1",                                  // private key JWT
 		"https://epr.acme-health.co.uk/jwks", // JWKS URI
 		"2",                                  // RS512
-		"",                                   // no key file
+		"",                                   // signing key: I have a key file
+		"",                                   // no key file path
 		"",                                   // review: run the checks
 		"", "0", "y",                         // not submitted, no ticks, write anyway
 	}, "\n") + "\n"
@@ -139,5 +141,64 @@ func TestAccessibleReviewSwitchToPrivateKeyJWT(t *testing.T) {
 	if res.Config.TokenEndpointAuthMethod != model.PrivateKeyJWT || res.Config.JWKSURI != "https://epr.acme-health.co.uk/jwks" ||
 		res.Config.TokenEndpointAuthSigningAlg != "RS512" {
 		t.Fatalf("config %+v\n%s", res.Config, out.String())
+	}
+}
+
+// TestAccessibleCreatesKey: "I don't have a key yet" writes the key pair (the same code as
+// `keys new`), says where each file went, and the key path is used for the test assertion.
+func TestAccessibleCreatesKey(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &model.Config{Environment: model.Production, Organisation: "Acme Health Ltd", Product: "Acme EPR",
+		ContactEmail: "ops@acme-health.co.uk", RedirectURIs: []string{"https://epr.acme-health.co.uk/cb"},
+		BackchannelLogoutURI: "https://epr.acme-health.co.uk/logout", TokenEndpointAuthMethod: model.PrivateKeyJWT,
+		JWKSURI: "https://epr.acme-health.co.uk/jwks", TokenEndpointAuthSigningAlg: "RS256"}
+	answers := strings.Join([]string{
+		"", "", "", "", "", "", "", "", // organisation…logout, security pattern: kept
+		"", "", // JWKS URI, algorithm: kept
+		"2", // I don't have a key yet
+		"",  // the default directory, beside the outputs
+		"",  // userinfo: kept
+		"",  // review: run the checks
+		"", "0", "y",
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	res, err := RunAccessible(context.Background(), Options{Config: cfg, OutDir: dir, Now: fixedNow},
+		strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"Created a 2048-bit RSA key pair for RS256", "never leaves the server", "Publish this file at https://epr.acme-health.co.uk/jwks"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	keyFiles, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
+	if len(keyFiles) != 2 || res.Config.JWKSURI == "" {
+		t.Fatalf("key files %v", keyFiles)
+	}
+}
+
+// TestAccessibleInputEndingStops: answers that run out stop the wizard as cancelled, with the
+// answers so far in the draft, even when the last one was not a number at a numbered
+// question (huh panics there on its own).
+func TestAccessibleInputEndingStops(t *testing.T) {
+	for name, answers := range map[string]string{
+		"not a number, then the end": "Acme Health Ltd\nAcme EPR\nops@acme-health.co.uk\n\nhttps://epr.acme-health.co.uk/cb\n\nhttps://epr.acme-health.co.uk/logout\nprivate key jwt\n",
+		"ends mid-way":               "Acme Health Ltd\nAcme EPR\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			draft := filepath.Join(dir, "d.yaml")
+			var out bytes.Buffer
+			_, err := RunAccessible(context.Background(), Options{OutDir: dir, Now: fixedNow, DraftPath: draft},
+				strings.NewReader(answers), &out)
+			if !errors.Is(err, ErrCancelled) {
+				t.Fatalf("want the wizard cancelled, got %v\n%s", err, out.String())
+			}
+			d, err := model.LoadDraft(draft)
+			if err != nil || d == nil || d.Config.Organisation != "Acme Health Ltd" {
+				t.Fatalf("draft %+v %v", d, err)
+			}
+		})
 	}
 }

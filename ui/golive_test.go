@@ -105,7 +105,8 @@ func TestAccessibleRedirectURIs(t *testing.T) {
 		"https://epr.acme-health.co.uk/cb",  // duplicate
 		"https://admin.acme-health.co.uk/cb",
 		"", // done
-		"https://epr.acme-health.co.uk/logout", "2", "1", "", "y",
+		"https://epr.acme-health.co.uk/logout", "2", "1",
+		"", "", "0", "y", // review: run the checks; not submitted; no ticks; write anyway
 	}, "\n") + "\n"
 	var out bytes.Buffer
 	dir := t.TempDir()
@@ -134,8 +135,8 @@ func TestAccessibleKeepsAndRemovesPrefilled(t *testing.T) {
 	answers := strings.Join([]string{
 		"", "", "", "", // organisation…client id kept
 		"-", "", "", // first URI removed, second kept, done
-		"", "", "", "", "", "", // logout, security, JWKS, alg, key path, userinfo kept
-		"", "y",
+		"", "", "", "", "", "", "", // logout, security, JWKS, alg, signing key, key path, userinfo kept
+		"", "", "0", "y", // review: run the checks; not submitted; no ticks; write anyway
 	}, "\n") + "\n"
 	var out bytes.Buffer
 	res, err := RunAccessible(context.Background(), Options{Config: filled(), OutDir: t.TempDir(), Now: fixedNow},
