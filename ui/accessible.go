@@ -396,13 +396,17 @@ func keepInput(title string, v *string, validate func(string) error) *huh.Input 
 	})
 }
 
-// byteReader reads one byte at a time and remembers that the input ended.
+// byteReader reads one byte at a time and remembers that the input ended. The end is final:
+// a terminal would go on reading after Ctrl+D, and the rest of the question group with it.
 type byteReader struct {
 	r   io.Reader
 	eof bool
 }
 
 func (b *byteReader) Read(p []byte) (int, error) {
+	if b.eof {
+		return 0, io.EOF
+	}
 	if len(p) > 1 {
 		p = p[:1]
 	}
