@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -387,5 +388,20 @@ func TestKeysInspectURLBounds(t *testing.T) {
 	code, _, stderr = runCLI(t, "keys", "inspect", "http://127.0.0.1/\x1b]0;owned\x07jwks.json")
 	if code != ExitUsage || strings.ContainsRune(stderr, 0x1b) || !strings.Contains(stderr, "use an https:// URL") {
 		t.Errorf("http URL with an escape: exit %d, %q", code, stderr)
+	}
+}
+
+// TestKeysNewSaysItIsGenerating: on a terminal, stderr says a key is being made before the
+// pause; piped, stderr stays empty.
+func TestKeysNewSaysItIsGenerating(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		ios, _, _, errOut := Test()
+		ios.SetTTY(false, tty)
+		if code := Run(context.Background(), []string{"keys", "new", "-o", filepath.Join(t.TempDir(), "k")}, ios, BuildInfo{}); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if got := strings.Contains(errOut.String(), "Generating a 2048-bit RSA key…"); got != tty {
+			t.Errorf("tty %v: stderr %q", tty, errOut.String())
+		}
 	}
 }
