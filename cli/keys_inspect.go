@@ -19,6 +19,7 @@ import (
 	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // KeysInspectOptions are the arguments and flags of `keys inspect`.
@@ -115,6 +116,9 @@ func runKeysInspect(ctx context.Context, opts *KeysInspectOptions) error {
 			if fetcher, err = newKeysFetcher(opts.CACert); err != nil {
 				return nil, err
 			}
+		}
+		if opts.IO.IsStderrTTY() { // a fetch can take up to the timeout: say what is happening
+			fmt.Fprintf(opts.IO.ErrOut, "Fetching %s…\n", sanitize.Clean(src))
 		}
 		return fetcher.get(ctx, src)
 	}

@@ -391,17 +391,31 @@ func TestKeysInspectURLBounds(t *testing.T) {
 	}
 }
 
-// TestKeysNewSaysItIsGenerating: on a terminal, stderr says a key is being made before the
-// pause; piped, stderr stays empty.
-func TestKeysNewSaysItIsGenerating(t *testing.T) {
-	for _, tty := range []bool{true, false} {
-		ios, _, _, errOut := Test()
-		ios.SetTTY(false, tty)
-		if code := Run(context.Background(), []string{"keys", "new", "-o", filepath.Join(t.TempDir(), "k")}, ios, BuildInfo{}); code != ExitOK {
-			t.Fatalf("exit %d: %s", code, errOut)
-		}
-		if got := strings.Contains(errOut.String(), "Generating a 2048-bit RSA key…"); got != tty {
-			t.Errorf("tty %v: stderr %q", tty, errOut.String())
+// TestSlowKeyStepsSayWhatIsHappening: on a terminal, stderr says a key is being made or a URL
+// fetched before the pause; piped, stderr stays empty.
+func TestSlowKeyStepsSayWhatIsHappening(t *testing.T) {
+	made := t.TempDir()
+	if code, _, stderr := runCLI(t, "keys", "new", "-o", made); code != ExitOK {
+		t.Fatalf("keys new: %s", stderr)
+	}
+	base, ca := tlsJWKSServer(t, mustRead(t, filepath.Join(made, "jwks.json")))
+	for _, tc := range []struct {
+		args func() []string
+		want string
+	}{
+		{func() []string { return []string{"keys", "new", "-o", filepath.Join(t.TempDir(), "k")} }, "Generating a 2048-bit RSA key…"},
+		{func() []string { return []string{"keys", "inspect", base + "/jwks.json", "--ca-cert", ca} }, "Fetching " + base + "/jwks.json…"},
+	} {
+		for _, tty := range []bool{true, false} {
+			ios, _, _, errOut := Test()
+			ios.SetTTY(false, tty)
+			args := tc.args()
+			if code := Run(context.Background(), args, ios, BuildInfo{}); code != ExitOK {
+				t.Fatalf("%v: exit %d: %s", args, code, errOut)
+			}
+			if got := strings.Contains(errOut.String(), tc.want); got != tty {
+				t.Errorf("%s, tty %v: stderr %q", args[1], tty, errOut.String())
+			}
 		}
 	}
 }
