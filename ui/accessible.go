@@ -51,10 +51,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	cfg := c.cfg
 	if d := opts.Draft; d != nil {
 		choice := choiceResume
-		if err := ask(huh.NewSelect[string]().Title("You have a saved draft").Options(
-			huh.NewOption("Resume it: "+draftSummary(d.Config.Organisation, d.Step, d.SavedAt.Format("2 Jan 15:04")), choiceResume),
-			huh.NewOption("Start afresh (the draft is replaced as you answer)", choiceFresh),
-		).Value(&choice)); err != nil {
+		if err := ask(resumeQuestion(d, &choice)); err != nil {
 			return nil, accessibleErr(err)
 		}
 		if choice == choiceResume {

@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // welcome says what the user will need and offers to resume a saved draft.
@@ -32,13 +34,18 @@ func (s *welcome) enter() tea.Cmd {
 		return s.form.Init()
 	}
 	s.choice = choiceResume
-	s.form = s.c.newForm(huh.NewGroup(
-		huh.NewSelect[string]().Title("You have a saved draft").
-			Options(
-				huh.NewOption("Resume it: "+draftSummary(d.Config.Organisation, d.Step, d.SavedAt.Format("2 Jan 15:04")), choiceResume),
-				huh.NewOption("Start afresh (the draft is replaced as you answer)", choiceFresh),
-			).Value(&s.choice)))
+	s.form = s.c.newForm(huh.NewGroup(resumeQuestion(d, &s.choice)))
 	return s.form.Init()
+}
+
+// resumeQuestion asks whether to resume a saved draft or start afresh; the full-screen and
+// accessible wizards ask it alike.
+func resumeQuestion(d *model.Draft, choice *string) *huh.Select[string] {
+	return huh.NewSelect[string]().Title("You have a saved draft").
+		Options(
+			huh.NewOption("Resume it: "+draftSummary(d.Config.Organisation, d.Step, d.SavedAt.Format("2 Jan 15:04")), choiceResume),
+			huh.NewOption("Start afresh (the draft is replaced as you answer)", choiceFresh),
+		).Value(choice)
 }
 
 func draftSummary(org, step, saved string) string {
