@@ -27,7 +27,9 @@ func startProgram(t *testing.T, opts Options) *teatest.TestModel {
 	if opts.Now == nil {
 		opts.Now = fixedNow
 	}
-	return teatest.NewTestModel(t, NewRoot(opts),
+	root := NewRoot(opts)
+	t.Cleanup(root.WaitSaves) // before TempDir's cleanup (cleanups run last first)
+	return teatest.NewTestModel(t, root,
 		teatest.WithInitialTermSize(80, 24),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 }
@@ -209,7 +211,9 @@ func startProbedSized(t *testing.T, opts Options, w, h int) *teatest.TestModel {
 	if opts.Now == nil {
 		opts.Now = fixedNow
 	}
-	return teatest.NewTestModel(t, probed{NewRoot(opts)},
+	root := NewRoot(opts)
+	t.Cleanup(root.WaitSaves)
+	return teatest.NewTestModel(t, probed{root},
 		teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 }

@@ -495,7 +495,20 @@ func (m *Root) autosave(wait bool) tea.Cmd {
 	m.saveSeq++
 	seq, saver := m.saveSeq, m.saver
 	d.SavedAt = m.c.opts.now().UTC().Truncate(1e9)
-	return func() tea.Msg { return draftSavedMsg{err: saver.save(seq, &d)} }
+	saver.inFlight.Add(1) // here, not in the command: Wait must see it before the command runs
+	return func() tea.Msg {
+		defer saver.inFlight.Done()
+		return draftSavedMsg{err: saver.save(seq, &d)}
+	}
+}
+
+// WaitSaves returns once no draft save is in flight. The program does not wait for its
+// commands when it exits: without this, exiting mid-save would leave the atomic write's
+// temporary file behind in the config directory.
+func (m *Root) WaitSaves() {
+	if m.saver != nil {
+		m.saver.inFlight.Wait()
+	}
 }
 
 type draftSavedMsg struct{ err error }
@@ -520,9 +533,10 @@ func (m *Root) saveNow() error {
 // draftSaver serialises saves: commands run concurrently, and an older draft must never
 // overwrite a newer one.
 type draftSaver struct {
-	mu      sync.Mutex
-	path    string
-	written int
+	mu       sync.Mutex
+	path     string
+	written  int
+	inFlight sync.WaitGroup
 }
 
 func (s *draftSaver) save(seq int, d *model.Draft) error {

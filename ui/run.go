@@ -20,6 +20,7 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 		tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out),
 	}, progOpts...)...)
 	final, err := p.Run()
+	root.WaitSaves()
 	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
 			return nil, ErrCancelled
