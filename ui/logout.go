@@ -48,3 +48,5 @@ func (s *logout) leave() error {
 }
 
 func (s *logout) capturesEsc() bool { return false }
+
+func (s *logout) activeForm() *huh.Form { return s.form }

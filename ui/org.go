@@ -54,3 +54,5 @@ func (s *org) leave() error {
 }
 
 func (s *org) capturesEsc() bool { return false }
+
+func (s *org) activeForm() *huh.Form { return s.form }

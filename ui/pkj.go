@@ -179,3 +179,11 @@ func (s *pkj) leave() error {
 }
 
 func (s *pkj) capturesEsc() bool { return false }
+
+// activeForm is nil while a key is being made or shown: input then goes to the screen.
+func (s *pkj) activeForm() *huh.Form {
+	if s.creating || s.created != nil {
+		return nil
+	}
+	return s.form
+}

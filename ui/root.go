@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -40,11 +41,11 @@ type Root struct {
 	lastDraft   model.Draft
 	savePending bool // a save is scheduled (saveDelay)
 
-	// Keys typed right after a key that moves focus are held until the move has happened
-	// (see keyHold).
-	holding bool
-	holdGen int
-	held    []tea.Msg
+	// Input typed right after a key that moves focus waits for the move (see keyHoldMax).
+	holding  bool
+	holdFrom focusSig // where focus was when the hold began
+	holdGen  int
+	held     []tea.Msg
 }
 
 // NewRoot builds the wizard for the given options.
@@ -155,40 +156,88 @@ func (m *Root) goTo(s state) tea.Cmd {
 // Update implements tea.Model.
 func (m *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if hm, ok := msg.(releaseKeysMsg); ok {
-		return m, m.release(hm)
+		if !m.holding || hm.gen != m.holdGen {
+			return m, nil
+		}
+		return m, m.release()
 	}
 	if m.holding && isInput(msg) {
 		m.held = append(m.held, msg)
 		return m, nil
 	}
+	k, isKey := msg.(tea.KeyPressMsg)
+	moving := isKey && key.Matches(k, m.keys.moves)
+	var before focusSig
+	if moving {
+		before = m.focus()
+	}
 	cmd := m.update(msg)
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.moves) && cmd != nil {
-		cmd = tea.Batch(cmd, m.hold())
+	if moving && cmd != nil && m.focus() == before { // the move is still to come
+		m.holdFrom = before
+		cmd = tea.Batch(cmd, m.hold(before.form != nil))
+	} else if m.holding {
+		if now := m.focus(); now != m.holdFrom && now.ready() {
+			cmd = tea.Batch(cmd, m.release())
+		}
 	}
 	return m, tea.Batch(cmd, m.autosave(!movesOn(msg, m.keys)))
 }
 
-// keyHold is how long keys typed after a focus-moving key wait. huh moves focus (and the
-// root moves screens) with commands, whose messages queue behind keys already typed: without
-// the hold, "Acme<enter>EPR" typed fast lands "EPR" in the first field. A move is a few
-// command round trips; the hold is long enough for them and too short for a person to notice.
-const keyHold = 40 * time.Millisecond
+// Keys typed right after a key that moves focus are held until the move has happened. huh
+// moves focus (and the root moves screens) with commands, whose messages queue behind keys
+// already typed: without the hold, "Acme<enter>EPR" typed fast lands "EPR" in the first
+// field. The hold ends when the focused field or screen has changed and takes input again,
+// however long the machine takes. The timer only ends a hold whose key moved nothing: short
+// on screens without a form, where a key with a command need not move focus; long on a form,
+// where such a key always moves it (huh's NextField or PrevField, or the root's back/next).
+const (
+	keyHoldMax     = 300 * time.Millisecond
+	keyHoldMaxForm = 3 * time.Second
+)
 
 type releaseKeysMsg struct{ gen int }
 
-// hold starts holding input until the focus move started by the key just handled is done.
-func (m *Root) hold() tea.Cmd {
+// focusSig says where input goes: the screen, and on a form screen the form, its state and
+// its focused field.
+type focusSig struct {
+	state     state
+	form      *huh.Form
+	formState huh.FormState
+	field     huh.Field
+}
+
+// ready is true when input can go where the signature says: no form, or a form still open.
+func (f focusSig) ready() bool { return f.form == nil || f.formState == huh.StateNormal }
+
+// formScreen is a screen whose input goes to a huh form.
+type formScreen interface{ activeForm() *huh.Form }
+
+func (m *Root) focus() focusSig {
+	sig := focusSig{state: m.state}
+	if fs, ok := m.screens[m.state].(formScreen); ok {
+		if f := fs.activeForm(); f != nil {
+			sig.form, sig.formState = f, f.State
+			if f.State == huh.StateNormal {
+				sig.field = f.GetFocusedField()
+			}
+		}
+	}
+	return sig
+}
+
+// hold starts holding input until focus leaves where it was before the key just handled.
+func (m *Root) hold(onForm bool) tea.Cmd {
 	m.holding = true
 	m.holdGen++
-	gen := m.holdGen
-	return tea.Tick(keyHold, func(time.Time) tea.Msg { return releaseKeysMsg{gen} })
+	gen, limit := m.holdGen, keyHoldMax
+	if onForm {
+		limit = keyHoldMaxForm
+	}
+	return tea.Tick(limit, func(time.Time) tea.Msg { return releaseKeysMsg{gen} })
 }
 
 // release replays the held input in order; a replayed key that moves focus holds the rest.
-func (m *Root) release(msg releaseKeysMsg) tea.Cmd {
-	if msg.gen != m.holdGen {
-		return nil
-	}
+func (m *Root) release() tea.Cmd {
 	m.holding = false
 	held := m.held
 	m.held = nil

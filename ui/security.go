@@ -64,3 +64,5 @@ func (s *security) leave() error {
 }
 
 func (s *security) capturesEsc() bool { return false }
+
+func (s *security) activeForm() *huh.Form { return s.form }

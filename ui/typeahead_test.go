@@ -100,3 +100,28 @@ func TestDraftSavedOncePerBurstAndOnQuit(t *testing.T) {
 		t.Fatalf("quitting lost the last keys: %+v %v", d, err)
 	}
 }
+
+// TestTypedAheadKeysWaitForTheMoveNotTheClock: on a busy machine other messages (a cursor
+// blink, a resize) arrive before the focus move does; the held keys wait for the move itself.
+// (With a fixed 40 ms hold, 3 runs in 10 under load put keys in the wrong field.)
+func TestTypedAheadKeysWaitForTheMoveNotTheClock(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.keys("enter")
+	h.typ("Acme")
+	pending := h.raw("enter")
+	for _, r := range "EPR" {
+		pending = append(pending, h.raw(string(r))...)
+	}
+	if _, cmd := h.r.Update(tea.WindowSizeMsg{Width: 80, Height: 24}); cmd != nil {
+		h.run(cmd) // its messages are not the move
+	}
+	if !h.r.holding || len(h.r.held) != 3 {
+		t.Fatalf("an unrelated message released the keys before the move: holding %v, held %d", h.r.holding, len(h.r.held))
+	}
+	for _, m := range pending {
+		h.send(m)
+	}
+	if cfg := h.r.Config(); cfg.Organisation != "Acme" || cfg.Product != "EPR" {
+		t.Fatalf("organisation %q, product %q", cfg.Organisation, cfg.Product)
+	}
+}

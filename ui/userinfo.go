@@ -70,3 +70,5 @@ func (s *userinfo) leave() error {
 }
 
 func (s *userinfo) capturesEsc() bool { return false }
+
+func (s *userinfo) activeForm() *huh.Form { return s.form }

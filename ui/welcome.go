@@ -91,3 +91,5 @@ func (s *welcome) view() string {
 func (s *welcome) keys() []key.Binding { return []key.Binding{binding("enter", "choose")} }
 func (s *welcome) leave() error        { return nil }
 func (s *welcome) capturesEsc() bool   { return false }
+
+func (s *welcome) activeForm() *huh.Form { return s.form }
