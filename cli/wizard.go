@@ -151,7 +151,12 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 	}
 	res, err := ui.Run(ctx, uo, ios.In, ios.ErrOut)
 	if errors.Is(err, ui.ErrCancelled) {
-		if uo.DraftPath != "" {
+		var de *ui.DraftError
+		switch {
+		case errors.As(err, &de):
+			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers could not be saved to %s (%v), so they cannot be resumed; "+
+				"use --draft FILE to save them somewhere writable.\n", de.Path, de.Err)
+		case uo.DraftPath != "":
 			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers so far are in %s; run cis2-golive again to resume.\n", uo.DraftPath)
 		}
 		return &ExitError{Code: ExitCancelled}

@@ -19,8 +19,13 @@ import (
 // RunAccessible asks the same questions with huh's accessible prompts: plain questions, one
 // per line, no redraws, for screen readers and dumb terminals. Validation is the same as the
 // full-screen wizard's; the check results are printed as lines.
-func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Writer) (*Result, error) {
+func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Writer) (_ *Result, err error) {
 	r := NewRoot(opts)
+	defer func() {
+		if errors.Is(err, ErrCancelled) {
+			err = r.stopped() // says so when the draft could not be saved
+		}
+	}()
 	// Each huh prompt reads through its own buffer; a byte-at-a-time reader stops one prompt
 	// from swallowing the answers meant for the next when input is piped.
 	br := &byteReader{r: in}

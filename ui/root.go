@@ -585,6 +585,7 @@ type draftSaver struct {
 	mu       sync.Mutex
 	path     string
 	written  int
+	err      error // of the latest save
 	inFlight sync.WaitGroup
 }
 
@@ -595,7 +596,22 @@ func (s *draftSaver) save(seq int, d *model.Draft) error {
 		return nil
 	}
 	s.written = seq
-	return model.SaveDraft(s.path, d)
+	s.err = model.SaveDraft(s.path, d)
+	return s.err
+}
+
+// stopped is the error for a wizard stopped before the end: ErrCancelled, or a DraftError
+// when the latest draft could not be written, so nobody is told the answers are saved.
+func (m *Root) stopped() error {
+	if m.saver == nil {
+		return ErrCancelled
+	}
+	m.saver.mu.Lock()
+	defer m.saver.mu.Unlock()
+	if m.saver.err != nil {
+		return &DraftError{Path: m.saver.path, Err: m.saver.err}
+	}
+	return ErrCancelled
 }
 
 // resume replaces the answers with a saved draft and goes to the step it was on.

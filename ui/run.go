@@ -20,16 +20,19 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 		tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out),
 	}, progOpts...)...)
 	final, err := p.Run()
+	// Whatever stopped the program (ctrl+c, a signal, the context), keep what was typed since
+	// the last autosave, and let no save be cut off by the exit.
 	root.WaitSaves()
+	_ = root.saveNow() // its error is the saver's, which stopped reports
 	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-			return nil, ErrCancelled
+			return nil, root.stopped()
 		}
 		return nil, fmt.Errorf("wizard: %w", err)
 	}
 	r := final.(*Root)
 	if !r.Finished() {
-		return nil, ErrCancelled
+		return nil, r.stopped()
 	}
 	return &Result{Config: r.Config(), Written: r.c.written, Unresolved: r.c.despite}, nil
 }

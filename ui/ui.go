@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
@@ -14,6 +15,19 @@ import (
 
 // ErrCancelled is returned when the user quits the wizard before the end.
 var ErrCancelled = errors.New("wizard cancelled")
+
+// DraftError is a wizard stopped before the end whose draft could not be written: the
+// answers are not saved for resuming. It matches ErrCancelled with errors.Is.
+type DraftError struct {
+	Path string
+	Err  error
+}
+
+func (e *DraftError) Error() string {
+	return fmt.Sprintf("wizard cancelled; the draft could not be saved to %s: %v", e.Path, e.Err)
+}
+
+func (e *DraftError) Unwrap() []error { return []error{ErrCancelled, e.Err} }
 
 // Options configure a wizard run. The cli package fills them from flags.
 type Options struct {
