@@ -77,12 +77,8 @@ func Join(items []string, sep string) string {
 		if i > 0 {
 			add += utf8.RuneCountInString(sep)
 		}
-		if n+add > MaxListRunes {
-			left := len(items) - i
-			if i > 0 {
-				b.WriteString(sep)
-			}
-			b.WriteString("… and " + strconv.Itoa(left) + " more")
+		if i > 0 && n+add > MaxListRunes { // the first item always shows, cut to the cap
+			b.WriteString(sep + "… and " + strconv.Itoa(len(items)-i) + " more")
 			break
 		}
 		if i > 0 {

@@ -52,6 +52,9 @@ func TestJoin(t *testing.T) {
 	if got := Join([]string{strings.Repeat("k", 2*MaxRunes) + ": no use"}, ", "); !strings.HasSuffix(got, ": no use") {
 		t.Errorf("one item within the list cap was cut: ...%q", got[len(got)-20:])
 	}
+	if got := Join([]string{strings.Repeat("k", 700)}, ", "); !strings.HasPrefix(got, "kkk") || utf8.RuneCountInString(got) != MaxListRunes+1 {
+		t.Errorf("one item over the cap must show cut, not be replaced by a count: %q", got)
+	}
 	if got := Join(nil, ", "); got != "" {
 		t.Errorf("empty list: got %q", got)
 	}
