@@ -73,16 +73,17 @@ func validateAlgBits(alg string, bits int) error {
 }
 
 // generating says a key is being made, on a terminal only: a 4096-bit key can take seconds
-// on a slow machine, and a silent pause looks like a hang.
-func generating(ios *IOStreams, bits int) {
-	if ios.IsStderrTTY() {
-		fmt.Fprintf(ios.ErrOut, "Generating a %d-bit RSA key…\n", bits)
+// on a slow machine, and a silent pause looks like a hang. keys calls it once the inputs
+// have passed its checks.
+func generating(ios *IOStreams) func(bits int) {
+	if !ios.IsStderrTTY() {
+		return nil
 	}
+	return func(bits int) { fmt.Fprintf(ios.ErrOut, "Generating a %d-bit RSA key…\n", bits) }
 }
 
 func runKeysNew(opts *KeysNewOptions) error {
-	generating(opts.IO, opts.Bits)
-	f, err := keys.WriteNew(opts.OutDir, opts.Alg, opts.Bits)
+	f, err := keys.WriteNew(opts.OutDir, opts.Alg, opts.Bits, generating(opts.IO))
 	if err != nil {
 		return usageError(err)
 	}
@@ -175,8 +176,7 @@ func runKeysRotate(opts *KeysRotateOptions) error {
 	if dir == "" {
 		dir = filepath.Dir(opts.JWKSPath)
 	}
-	generating(opts.IO, opts.Bits)
-	f, err := keys.Rotate(opts.JWKSPath, dir, opts.Alg, opts.Bits)
+	f, err := keys.Rotate(opts.JWKSPath, dir, opts.Alg, opts.Bits, generating(opts.IO))
 	if err != nil {
 		return usageError(err)
 	}

@@ -419,3 +419,14 @@ func TestSlowKeyStepsSayWhatIsHappening(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysRotateBadInputSaysNothingAboutGenerating: "Generating…" comes only once the inputs
+// passed, never before an input error.
+func TestKeysRotateBadInputSaysNothingAboutGenerating(t *testing.T) {
+	ios, _, _, errOut := Test()
+	ios.SetTTY(false, true)
+	code := Run(context.Background(), []string{"keys", "rotate", "--jwks", filepath.Join(t.TempDir(), "missing", "jwks.json")}, ios, BuildInfo{})
+	if code != ExitUsage || strings.Contains(errOut.String(), "Generating a") { // the temp path holds the test name
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}

@@ -48,8 +48,8 @@ type Files struct {
 
 // WriteNew generates a key and writes it to dir as private-key-<kid prefix>.pem (mode 0600)
 // plus jwks.json holding only its public half. It refuses to overwrite either file.
-func WriteNew(dir, alg string, bits int) (Files, error) {
-	return write(dir, alg, bits, nil, "")
+func WriteNew(dir, alg string, bits int, generating func(bits int)) (Files, error) {
+	return write(dir, alg, bits, nil, "", generating)
 }
 
 // Rotate reads the JWKS at jwksPath and writes, in dir, the next private key and jwks.json
@@ -57,7 +57,7 @@ func WriteNew(dir, alg string, bits int) (Files, error) {
 // jwksPath itself (the new file holds all of the old one); any other existing file is left
 // alone and is an error. With alg "" the new key takes the current keys' alg, or DefaultAlg.
 // A JWKS holding private members is refused: rotating would publish them again.
-func Rotate(jwksPath, dir, alg string, bits int) (Files, error) {
+func Rotate(jwksPath, dir, alg string, bits int, generating func(bits int)) (Files, error) {
 	data, err := readBounded(jwksPath, MaxSetBytes)
 	if err != nil {
 		return Files{}, err
@@ -75,7 +75,7 @@ func Rotate(jwksPath, dir, alg string, bits int) (Files, error) {
 	if alg == "" {
 		alg = currentAlg(set.Keys)
 	}
-	return write(dir, alg, bits, set.Keys, jwksPath)
+	return write(dir, alg, bits, set.Keys, jwksPath, generating)
 }
 
 // currentAlg is the alg of the newest key that declares one CIS2 accepts: the registered
@@ -89,9 +89,18 @@ func currentAlg(keys []Key) string {
 	return DefaultAlg
 }
 
-func write(dir, alg string, bits int, current []Key, replaceable string) (Files, error) {
+// write makes the key and writes both files. generating (may be nil) is told just before the
+// key is made, once everything that can be checked without it has been: a caller can say
+// "Generating…" knowing no input error follows it.
+func write(dir, alg string, bits int, current []Key, replaceable string, generating func(bits int)) (Files, error) {
 	if !slices.Contains(model.CIS2.TokenEndpointSigningAlgs, alg) {
 		return Files{}, fmt.Errorf("alg %q: CIS2 accepts %v", alg, model.CIS2.TokenEndpointSigningAlgs)
+	}
+	if err := refuseExisting(filepath.Join(dir, JWKSFile), replaceable); err != nil {
+		return Files{}, err
+	}
+	if generating != nil {
+		generating(bits)
 	}
 	key, err := Generate(bits)
 	if err != nil {

@@ -18,7 +18,7 @@ func TestGenerateSizes(t *testing.T) {
 
 func TestWriteNew(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	f, err := WriteNew(dir, "RS512", 2048)
+	f, err := WriteNew(dir, "RS512", 2048, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +58,13 @@ func TestWriteNew(t *testing.T) {
 	}
 
 	// A second run into the same directory must not replace jwks.json.
-	if _, err := WriteNew(dir, "RS256", 2048); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
+	if _, err := WriteNew(dir, "RS256", 2048, nil); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 		t.Errorf("second WriteNew: err = %v", err)
 	}
 	if again, _ := os.ReadFile(f.JWKSPath); !bytes.Equal(again, jwks) {
 		t.Error("jwks.json changed")
 	}
-	if _, err := WriteNew(t.TempDir(), "ES256", 2048); err == nil {
+	if _, err := WriteNew(t.TempDir(), "ES256", 2048, nil); err == nil {
 		t.Error("ES256: want an error, CIS2 takes RS256/RS512")
 	}
 }
@@ -83,7 +83,7 @@ func TestRotateKeepsOldKeysByteForByte(t *testing.T) {
 	}
 	before := mustParse(t, old)
 
-	f, err := Rotate(path, dir, "", 2048)
+	f, err := Rotate(path, dir, "", 2048, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRotateKeepsOldKeysByteForByte(t *testing.T) {
 	}
 
 	// Rotating again from the rotated file keeps all three and adds a fourth.
-	f2, err := Rotate(path, dir, "RS256", 3072)
+	f2, err := Rotate(path, dir, "RS256", 3072, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestRotateRefuses(t *testing.T) {
 	if err := os.WriteFile(leaked, setJSON(t, jwkJSON(t, big, "k", "RS256", "sig", nil)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Rotate(leaked, filepath.Join(dir, "out"), "", 2048); err == nil || !strings.Contains(err.Error(), "private key material") {
+	if _, err := Rotate(leaked, filepath.Join(dir, "out"), "", 2048, nil); err == nil || !strings.Contains(err.Error(), "private key material") {
 		t.Errorf("private JWKS: err = %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out", "jwks.json")); err == nil {
@@ -143,10 +143,10 @@ func TestRotateRefuses(t *testing.T) {
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o700)
 	os.WriteFile(filepath.Join(other, "jwks.json"), []byte("{}"), 0o644)
-	if _, err := Rotate(src, other, "", 2048); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
+	if _, err := Rotate(src, other, "", 2048, nil); err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 		t.Errorf("existing jwks.json: err = %v", err)
 	}
-	if _, err := Rotate(filepath.Join(dir, "missing.json"), dir, "", 2048); err == nil {
+	if _, err := Rotate(filepath.Join(dir, "missing.json"), dir, "", 2048, nil); err == nil {
 		t.Error("missing JWKS: want error")
 	}
 }

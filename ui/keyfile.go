@@ -37,7 +37,7 @@ func defaultKeyDir(outDir string) string {
 // command, so Update never waits on key generation or the disk.
 func createKey(dir, alg string) tea.Cmd {
 	return func() tea.Msg {
-		files, err := keys.WriteNew(dir, alg, newKeyBits)
+		files, err := keys.WriteNew(dir, alg, newKeyBits, nil)
 		if err != nil {
 			return keyCreatedMsg{err: fmt.Errorf("create key: %w", err)}
 		}
