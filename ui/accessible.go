@@ -28,7 +28,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	}()
 	// Each huh prompt reads through its own buffer; a byte-at-a-time reader stops one prompt
 	// from swallowing the answers meant for the next when input is piped.
-	br := &byteReader{r: in}
+	br := &byteReader{r: in, ctx: ctx}
 	// Plain text: a screen reader has no use for colour escapes.
 	out = &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY}
 	c := r.c
@@ -36,7 +36,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	// huh would otherwise take defaults for every question left, or panic on a select whose
 	// last answer was not a number.
 	ask := func(fields ...huh.Field) (err error) {
-		if br.eof {
+		if br.eof || ctx.Err() != nil {
 			return ErrCancelled
 		}
 		defer func() {
@@ -400,8 +400,11 @@ func keepInput(title string, v *string, validate func(string) error) *huh.Input 
 
 // byteReader reads one byte at a time and remembers that the input ended. The end is final:
 // a terminal would go on reading after Ctrl+D, and the rest of the question group with it.
+// The context's end (Ctrl+C, a signal) is an end of input too: huh's accessible prompts
+// ignore the context and would otherwise wait for the next line.
 type byteReader struct {
 	r   io.Reader
+	ctx context.Context
 	eof bool
 }
 
@@ -412,11 +415,30 @@ func (b *byteReader) Read(p []byte) (int, error) {
 	if len(p) > 1 {
 		p = p[:1]
 	}
-	n, err := b.r.Read(p)
-	if errors.Is(err, io.EOF) {
-		b.eof = true
+	type result struct {
+		n   int
+		c   byte
+		err error
 	}
-	return n, err
+	got := make(chan result, 1)
+	go func() { // a blocked read cannot be interrupted; it is abandoned on cancel
+		var c [1]byte
+		n, err := b.r.Read(c[:])
+		got <- result{n, c[0], err}
+	}()
+	select {
+	case r := <-got:
+		if r.n > 0 {
+			p[0] = r.c
+		}
+		if errors.Is(r.err, io.EOF) {
+			b.eof = true
+		}
+		return r.n, r.err
+	case <-b.ctx.Done():
+		b.eof = true
+		return 0, io.EOF
+	}
 }
 
 func accessibleErr(err error) error {

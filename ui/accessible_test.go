@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
@@ -200,5 +202,44 @@ func TestAccessibleInputEndingStops(t *testing.T) {
 				t.Fatalf("draft %+v %v", d, err)
 			}
 		})
+	}
+}
+
+// TestAccessibleCtrlCStops: Ctrl+C (the context ending) stops the wizard while it waits for an
+// answer, with the answers so far in the draft; before, the prompts ignored it and went on.
+func TestAccessibleCtrlCStops(t *testing.T) {
+	dir := t.TempDir()
+	draft := filepath.Join(dir, "d.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in, typing := io.Pipe()
+	defer typing.Close()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := RunAccessible(ctx, Options{OutDir: dir, Now: fixedNow, DraftPath: draft}, in, out)
+		done <- err
+	}()
+	if _, err := io.WriteString(typing, "Acme Health Ltd\nAcme EPR\n"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "Contact email"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("never asked for the contact email:\n%s", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCancelled) {
+			t.Fatalf("want cancelled, got %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still asking after Ctrl+C:\n%s", out.String())
+	}
+	d, err := model.LoadDraft(draft)
+	if err != nil || d == nil || d.Config.Product != "Acme EPR" {
+		t.Fatalf("draft %+v, %v", d, err)
 	}
 }
