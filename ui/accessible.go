@@ -111,15 +111,11 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
 		}
 	})
-	if err := ask(huh.NewInput().Title("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)").
-		Value(&c.submittedOn).Validate(func(v string) error {
-		if v == "" {
-			return nil
-		}
-		return dateCheck(v)
-	})); err != nil {
+	if err := ask(keepOptional("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)",
+		&c.submittedOn, dateCheck)); err != nil {
 		return nil, accessibleErr(err)
 	}
+	clearDashes(&c.submittedOn)
 	r.state = stateChecklist
 	if err := askTicks(ask, c); err != nil {
 		return nil, accessibleErr(err)
@@ -159,11 +155,12 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 	cfg := c.cfg
 	return []accessibleStep{
 		{stateOrg, func() error {
+			defer clearDashes(&cfg.ClientID)
 			return ask(keepInput("Organisation", &cfg.Organisation, required("the organisation")),
 				keepInput("Product", &cfg.Product, required("the product name")),
 				keepInput("Contact email", &cfg.ContactEmail,
 					fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
-				keepInput("Client id (optional)", &cfg.ClientID, nil))
+				keepOptional("Client id (optional)", &cfg.ClientID, nil))
 		}},
 		{stateRedirects, func() error {
 			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment())
@@ -181,7 +178,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 			if cfg.TokenEndpointAuthMethod == "" {
 				cfg.TokenEndpointAuthMethod = model.PrivateKeyJWT
 			}
-			return ask(huh.NewSelect[model.AuthMethod]().Title("Security pattern").
+			return ask(huh.NewSelect[model.AuthMethod]().Title(keeps("Security pattern", authMethodName(cfg.TokenEndpointAuthMethod))).
 				Options(huh.NewOption("Private key JWT (recommended by NHS)", model.PrivateKeyJWT),
 					huh.NewOption("Client secret", model.ClientSecretBasic)).Value(&cfg.TokenEndpointAuthMethod))
 		}},
@@ -194,7 +191,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 				cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
 			}
 			if err := ask(keepInput("JWKS URI", &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
-				huh.NewSelect[string]().Title("Token endpoint signing algorithm").
+				huh.NewSelect[string]().Title(keeps("Token endpoint signing algorithm", cfg.TokenEndpointAuthSigningAlg)).
 					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg)); err != nil {
 				return err
 			}
@@ -205,7 +202,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 			if alg == "" {
 				alg = "none"
 			}
-			err := ask(huh.NewSelect[string]().Title("Signed userinfo algorithm (none for unsigned)").
+			err := ask(huh.NewSelect[string]().Title(keeps("Signed userinfo algorithm (none for unsigned)", alg)).
 				Options(huh.NewOptions(append([]string{"none"}, model.CIS2.UserinfoSigningAlgs...)...)...).Value(&alg))
 			cfg.UserinfoSignedResponseAlg = strings.TrimPrefix(alg, "none")
 			return err
@@ -237,7 +234,8 @@ func askSigningKey(c *common, ask askFunc, out io.Writer) error {
 		// Asking for another directory could loop forever on piped input: offer the path.
 		fmt.Fprintln(out, clean(msg.err.Error()))
 	}
-	return ask(keepInput("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
+	defer clearDashes(&c.keyPath)
+	return ask(keepOptional("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
 }
 
 // askReviewChoice asks whether to run the checks (-1) or which step to change.
@@ -249,7 +247,7 @@ func askReviewChoice(ask askFunc, steps []accessibleStep, cfg *model.Config) (in
 			opts = append(opts, huh.NewOption("Change: "+st.at.Title(), i))
 		}
 	}
-	err := ask(huh.NewSelect[int]().Title("Is every answer right?").Options(opts...).Value(&pick))
+	err := ask(huh.NewSelect[int]().Title("Is every answer right? (enter runs the live checks)").Options(opts...).Value(&pick))
 	return pick, err
 }
 
@@ -396,6 +394,50 @@ func keepInput(title string, v *string, validate func(string) error) *huh.Input 
 		}
 		return validate(t)
 	})
+}
+
+// keepOptional is keepInput for an answer that may be left empty: "-" clears a prefilled
+// value (enter keeps it), which clearDashes applies once the question is answered.
+func keepOptional(title string, v *string, validate func(string) error) *huh.Input {
+	if *v != "" {
+		title += " (enter keeps " + clean(*v) + "; - clears it)"
+	}
+	return huh.NewInput().Title(title).Value(v).Validate(func(raw string) error {
+		t := strings.TrimSpace(raw)
+		if t == "" || t == "-" || validate == nil {
+			return nil
+		}
+		return validate(t)
+	})
+}
+
+// clearDashes empties answers given as "-" (keepOptional's "clear it").
+func clearDashes(vs ...*string) {
+	for _, v := range vs {
+		if *v == "-" {
+			*v = ""
+		}
+	}
+}
+
+// keeps names the choice enter keeps on a numbered question: huh's accessible select keeps
+// the current one without saying which.
+func keeps(title, current string) string {
+	if current == "" {
+		return title
+	}
+	return title + " (enter keeps " + clean(current) + ")"
+}
+
+// authMethodName is how the questions name a security pattern.
+func authMethodName(m model.AuthMethod) string {
+	switch m {
+	case model.PrivateKeyJWT:
+		return "private key JWT"
+	case model.ClientSecretBasic:
+		return "client secret"
+	}
+	return string(m)
 }
 
 // byteReader reads one byte at a time and remembers that the input ended. The end is final:

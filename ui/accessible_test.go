@@ -243,3 +243,51 @@ func TestAccessibleCtrlCStops(t *testing.T) {
 		t.Fatalf("draft %+v, %v", d, err)
 	}
 }
+
+// TestAccessibleClearsOptionalAnswers: a prefilled optional answer (client id, submission
+// date) says what enter keeps and that "-" clears it, and "-" clears it rather than being
+// stored; numbered questions say which choice enter keeps.
+func TestAccessibleClearsOptionalAnswers(t *testing.T) {
+	dir := t.TempDir()
+	d := &model.Draft{
+		Config: model.Config{Environment: model.Production, Organisation: "Acme Health Ltd", Product: "Acme EPR",
+			ContactEmail: "ops@acme-health.co.uk", ClientID: "123456789012.apps.supplier",
+			RedirectURIs:         []string{"https://epr.acme-health.co.uk/cb"},
+			BackchannelLogoutURI: "https://epr.acme-health.co.uk/logout", TokenEndpointAuthMethod: model.ClientSecretBasic},
+		Step: stateReview.String(), SubmittedOn: "2026-11-20",
+	}
+	answers := strings.Join([]string{
+		"1",             // resume
+		"", "", "", "-", // organisation, product, contact kept; client id cleared
+		"", "", "", // redirect kept, none more, logout kept
+		"", "", // security pattern, userinfo kept
+		"",  // review: run the checks
+		"-", // submission date cleared
+		"0", "y",
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	res, err := RunAccessible(context.Background(), Options{OutDir: dir, Now: fixedNow, Draft: d, DraftPath: filepath.Join(dir, "d.yaml")},
+		strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"Client id (optional) (enter keeps 123456789012.apps.supplier; - clears it)",
+		"blank if not yet) (enter keeps 2026-11-20; - clears it)",
+		"Security pattern (enter keeps client secret)",
+		"Signed userinfo algorithm (none for unsigned) (enter keeps none)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if res.Config.ClientID != "" {
+		t.Errorf("client id %q, want it cleared", res.Config.ClientID)
+	}
+	if strings.Contains(out.String(), "Earliest go-live") {
+		t.Errorf("the cleared submission date still gives a go-live date:\n%s", out.String())
+	}
+	if t.Failed() {
+		t.Log(out.String())
+	}
+}
