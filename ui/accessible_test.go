@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
@@ -210,33 +209,12 @@ func TestAccessibleInputEndingStops(t *testing.T) {
 func TestAccessibleCtrlCStops(t *testing.T) {
 	dir := t.TempDir()
 	draft := filepath.Join(dir, "d.yaml")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	in, typing := io.Pipe()
-	defer typing.Close()
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
+	err := stopAfter(t, func(ctx context.Context, in io.Reader, out io.Writer) error {
 		_, err := RunAccessible(ctx, Options{OutDir: dir, Now: fixedNow, DraftPath: draft}, in, out)
-		done <- err
-	}()
-	if _, err := io.WriteString(typing, "Acme Health Ltd\nAcme EPR\n"); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "Contact email"); {
-		if time.Now().After(deadline) {
-			t.Fatalf("never asked for the contact email:\n%s", out.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrCancelled) {
-			t.Fatalf("want cancelled, got %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("still asking after Ctrl+C:\n%s", out.String())
+		return err
+	}, "Acme Health Ltd\nAcme EPR\n", "Contact email")
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("want cancelled, got %v", err)
 	}
 	d, err := model.LoadDraft(draft)
 	if err != nil || d == nil || d.Config.Product != "Acme EPR" {

@@ -36,11 +36,11 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// runStopped runs the wizard, types keys, waits until the screen shows want, then stops the
-// program through its context (as a signal does), and returns Run's error. The renderer
-// writes only the cells that changed, so want is best a single character no screen shows
-// until the last key is in (the keys are handled in order).
-func runStopped(t *testing.T, opts Options, keys, want string) error {
+// stopAfter starts a wizard (run), types keys, waits until its output shows want, then ends
+// the context (as Ctrl+C or a signal does) and returns the wizard's error. The full-screen
+// renderer writes only the cells that changed, so there want is best a single character no
+// screen shows until the last key is in (keys are handled in order).
+func stopAfter(t *testing.T, run func(ctx context.Context, in io.Reader, out io.Writer) error, keys, want string) error {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -48,15 +48,11 @@ func runStopped(t *testing.T, opts Options, keys, want string) error {
 	defer typing.Close()
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() {
-		_, err := Run(ctx, opts, in, out, tea.WithWindowSize(80, 24), tea.WithColorProfile(colorprofile.Ascii))
-		done <- err
-	}()
+	go func() { done <- run(ctx, in, out) }()
 	if _, err := io.WriteString(typing, keys); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), want) {
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), want); {
 		if time.Now().After(deadline) {
 			t.Fatalf("never saw %q in:\n%q", want, out.String())
 		}
@@ -67,9 +63,18 @@ func runStopped(t *testing.T, opts Options, keys, want string) error {
 	case err := <-done:
 		return err
 	case <-time.After(20 * time.Second):
-		t.Fatal("the wizard did not stop")
+		t.Fatalf("still running after the stop:\n%s", out.String())
 		return nil
 	}
+}
+
+// runStopped is stopAfter for the full-screen wizard.
+func runStopped(t *testing.T, opts Options, keys, want string) error {
+	t.Helper()
+	return stopAfter(t, func(ctx context.Context, in io.Reader, out io.Writer) error {
+		_, err := Run(ctx, opts, in, out, tea.WithWindowSize(80, 24), tea.WithColorProfile(colorprofile.Ascii))
+		return err
+	}, keys, want)
 }
 
 // TestStoppedWizardKeepsTheLastTyping: stopped by a signal moments after typing (before the
