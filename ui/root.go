@@ -359,11 +359,10 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// quitNow ends the wizard, saving the draft first (the answers stay resumable).
+// quitNow ends the wizard, saving the draft first (the answers stay resumable). A failed save
+// is not shown here (the quitting view is blank): the saver keeps it for stopped.
 func (m *Root) quitNow() {
-	if err := m.saveNow(); err != nil {
-		m.status = "draft not saved: " + err.Error()
-	}
+	_ = m.saveNow()
 	m.quitting = true
 }
 

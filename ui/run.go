@@ -19,7 +19,7 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 	p := tea.NewProgram(root, append([]tea.ProgramOption{
 		tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out),
 	}, progOpts...)...)
-	final, err := p.Run()
+	_, err := p.Run() // the final model is root
 	// Whatever stopped the program (ctrl+c, a signal, the context), keep what was typed since
 	// the last autosave, and let no save be cut off by the exit.
 	root.WaitSaves()
@@ -30,9 +30,8 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 		}
 		return nil, fmt.Errorf("wizard: %w", err)
 	}
-	r := final.(*Root)
-	if !r.Finished() {
-		return nil, r.stopped()
+	if !root.Finished() {
+		return nil, root.stopped()
 	}
-	return &Result{Config: r.Config(), Written: r.c.written, Unresolved: r.c.despite}, nil
+	return &Result{Config: root.Config(), Written: root.c.written, Unresolved: root.c.despite}, nil
 }
