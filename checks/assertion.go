@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
@@ -41,12 +42,12 @@ type assertion struct {
 // On failure it returns the Result to report instead.
 func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	if r.opts.KeyPath == "" {
-		return assertion{}, &Result{Status: Skip,
+		return assertion{}, &Result{Status: model.Skip,
 			Message: "no private key given; run `cis2-golive check --config FILE --key private.pem` to sign a test client assertion and verify it against your published JWKS (the key is only read locally, never sent)"}
 	}
 	signer, err := r.key()
 	if err != nil {
-		res := &Result{Status: Fail, Message: "could not load --key: " + err.Error(), Fix: "pass the PEM private key your application signs client assertions with"}
+		res := &Result{Status: model.Fail, Message: "could not load --key: " + err.Error(), Fix: "pass the PEM private key your application signs client assertions with"}
 		if errors.Is(err, keys.ErrKeyFilePermissions) {
 			res.Fix = "chmod 600 " + r.opts.KeyPath
 		}
@@ -54,20 +55,20 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	}
 	got := r.jwks(ctx)
 	if got.set == nil {
-		return assertion{}, &Result{Status: Skip, Message: msgNoJWKS}
+		return assertion{}, &Result{Status: model.Skip, Message: msgNoJWKS}
 	}
 	tp, err := keys.Thumbprint(signer)
 	if err != nil {
-		return assertion{}, &Result{Status: Fail, Message: "unsupported key: " + err.Error(), Fix: "use an RSA key (see `cis2-golive keys new`)"}
+		return assertion{}, &Result{Status: model.Fail, Message: "unsupported key: " + err.Error(), Fix: "use an RSA key (see `cis2-golive keys new`)"}
 	}
 	published, ok := got.set.ByThumbprint(tp)
 	ev := map[string]string{"key_thumbprint": tp}
 	if !ok {
-		return assertion{}, &Result{Status: Fail, Message: errKeyNotInJWKS.Error(), Evidence: ev,
+		return assertion{}, &Result{Status: model.Fail, Message: errKeyNotInJWKS.Error(), Evidence: ev,
 			Fix: "publish the key's public JWK at jwks_uri (see `cis2-golive keys`), or pass the private key that matches the published one"}
 	}
 	if published.RawKID() == "" {
-		return assertion{}, &Result{Status: Fail, Message: "the key is in the JWKS but has no kid; CIS2 picks the key by the kid in the assertion header", Evidence: ev,
+		return assertion{}, &Result{Status: model.Fail, Message: "the key is in the JWKS but has no kid; CIS2 picks the key by the kid in the assertion header", Evidence: ev,
 			Fix: "give the JWK a kid (its RFC 7638 thumbprint is a good one)"}
 	}
 	alg := r.cfg.TokenEndpointAuthSigningAlg
@@ -75,13 +76,13 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		alg = defaultAlg(signer)
 	}
 	if err := published.CheckAlg(alg); err != nil {
-		return assertion{}, &Result{Status: Fail, Evidence: ev,
+		return assertion{}, &Result{Status: model.Fail, Evidence: ev,
 			Message: fmt.Sprintf("the published key %s cannot verify %s: %v", sanitize.Clean(published.Label()), alg, err),
 			Fix:     "declare the alg your key supports, or publish a key that supports " + alg}
 	}
 	method := jwt.GetSigningMethod(alg)
 	if method == nil {
-		return assertion{}, &Result{Status: Fail, Message: "cis2-golive cannot sign " + alg, Evidence: ev}
+		return assertion{}, &Result{Status: model.Fail, Message: "cis2-golive cannot sign " + alg, Evidence: ev}
 	}
 	clientID := r.cfg.ClientID
 	if clientID == "" {
@@ -102,7 +103,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	t.Header["kid"] = published.RawKID()
 	token, err := t.SignedString(signer)
 	if err != nil {
-		return assertion{}, &Result{Status: Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
+		return assertion{}, &Result{Status: model.Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
 			Fix: "use the key type the algorithm needs (RSA for RS256/RS512)"}
 	}
 	return assertion{token: token, kid: published.RawKID(), alg: alg, aud: aud, clientID: clientID, claims: claims}, nil
@@ -150,7 +151,7 @@ func (r *run) assertionCheck(ctx context.Context) Result {
 		"claims": string(claims), "lifetime_seconds": strconv.Itoa(int(assertionLifetime.Seconds())),
 	}
 	if err != nil {
-		return Result{Status: Fail, Evidence: ev,
+		return Result{Status: model.Fail, Evidence: ev,
 			Message: "signed a client assertion but it does not verify against the fetched JWKS: " + sanitize.Clean(err.Error()),
 			Fix:     "publish exactly one key per kid, with the public half of the key you sign with"}
 	}
@@ -159,5 +160,5 @@ func (r *run) assertionCheck(ctx context.Context) Result {
 	if a.clientID == placeholderClientID {
 		msg += "; client_id is not set, so iss and sub used the placeholder " + placeholderClientID
 	}
-	return Result{Status: Pass, Message: msg, Evidence: ev}
+	return Result{Status: model.Pass, Message: msg, Evidence: ev}
 }

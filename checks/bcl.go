@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -35,7 +36,7 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	ev := e.evidence()
 	token, err := r.bogusLogoutToken()
 	if err != nil {
-		return Result{Status: Fail, Message: "could not build the test logout token: " + err.Error(), Evidence: ev}
+		return Result{Status: model.Fail, Message: "could not build the test logout token: " + err.Error(), Evidence: ev}
 	}
 	form := url.Values{"logout_token": {token}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.raw, strings.NewReader(form))
@@ -45,7 +46,7 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := noRedirects(r.client).Do(req)
 	if err != nil {
-		return Result{Status: Fail, Message: "no answer to the logout POST: " + describeErr(err),
+		return Result{Status: model.Fail, Message: "no answer to the logout POST: " + describeErr(err),
 			Fix: "deploy the back-channel logout endpoint and make it reachable from the internet", Evidence: ev}
 	}
 	defer resp.Body.Close()
@@ -53,7 +54,7 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	code := resp.StatusCode
 	ev["status"] = strconv.Itoa(code)
 	if err != nil && !errors.Is(err, ErrBodyTooLarge) {
-		return Result{Status: Fail, Message: fmt.Sprintf("answered %d but the body did not finish: %s", code, describeErr(err)),
+		return Result{Status: model.Fail, Message: fmt.Sprintf("answered %d but the body did not finish: %s", code, describeErr(err)),
 			Fix: "answer promptly with a short body; CIS2 will not wait", Evidence: ev}
 	}
 	ev["cache_control"] = sanitize.Clean(resp.Header.Get("Cache-Control"))
@@ -66,35 +67,35 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	res := Result{Evidence: ev}
 	switch {
 	case code == http.StatusBadRequest:
-		res.Status = Pass
+		res.Status = model.Pass
 		res.Message = "answered 400 to a logout token signed by an unknown key, as OIDC Back-Channel Logout requires"
 	case code >= 200 && code < 300:
-		res.Status = Fail
+		res.Status = model.Fail
 		res.Message = fmt.Sprintf("answered %d to a logout token signed by a key CIS2 never published: it accepts tokens it cannot have verified", code)
 		res.Fix = "verify the logout token's signature against CIS2's jwks_uri (and iss, aud, iat, events) and answer 400 when it fails"
 	case code == http.StatusNotFound:
-		res.Status = Fail
+		res.Status = model.Fail
 		res.Message = "answered 404: nothing is served at this path"
 		res.Fix = "check the path is exactly the one your application routes to its logout handler"
 	case code == http.StatusMethodNotAllowed:
-		res.Status = Fail
+		res.Status = model.Fail
 		res.Message = "answered 405: the endpoint does not accept POST"
 		res.Fix = "accept POST with an application/x-www-form-urlencoded logout_token"
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		res.Status = Fail
+		res.Status = model.Fail
 		res.Message = fmt.Sprintf("answered %d: the endpoint demands authentication or a CSRF token, which CIS2 never sends", code)
 		res.Fix = "exempt the back-channel logout endpoint from session authentication and CSRF protection"
 	case code >= 300 && code < 400:
-		res.Status = Fail
+		res.Status = model.Fail
 		res.Message = fmt.Sprintf("answered %d, redirecting to %s: CIS2 does not follow redirects when it posts a logout token",
 			code, sanitize.Clean(resp.Header.Get("Location")))
 		res.Fix = "register the final URL, and exempt it from login redirects"
 	case code >= 500:
-		res.Status = Fail
+		res.Status = model.Fail
 		res.Message = fmt.Sprintf("answered %d: the endpoint fails on an invalid token instead of rejecting it", code)
 		res.Fix = "catch token validation errors and answer 400"
 	default:
-		res.Status = Warn
+		res.Status = model.Warn
 		res.Message = fmt.Sprintf("answered %d; OIDC Back-Channel Logout says to answer 400 to an invalid token", code)
 		res.Fix = "answer 400 when the logout token does not validate"
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -20,19 +21,19 @@ func TestBCL(t *testing.T) {
 	tests := []struct {
 		name string
 		h    http.Handler
-		want Status
+		want model.Severity
 		msg  string
 	}{
-		{"400 with no-store", answer(400, "no-cache, no-store"), Pass, "sets Cache-Control: no-store"},
-		{"400 without no-store", answer(400, ""), Pass, "does not set Cache-Control: no-store"},
-		{"200 accepts anything", answer(200, "no-store"), Fail, "accepts tokens it cannot have verified"},
-		{"204 accepts anything", answer(204, ""), Fail, "accepts tokens it cannot have verified"},
-		{"404", answer(404, ""), Fail, "nothing is served at this path"},
-		{"405", answer(405, ""), Fail, "does not accept POST"},
-		{"500", answer(500, ""), Fail, "fails on an invalid token"},
-		{"403 CSRF", answer(403, ""), Fail, "CSRF"},
-		{"302 to login", http.RedirectHandler("/login", http.StatusFound), Fail, "does not follow redirects"},
-		{"422", answer(422, ""), Warn, "says to answer 400"},
+		{"400 with no-store", answer(400, "no-cache, no-store"), model.Pass, "sets Cache-Control: no-store"},
+		{"400 without no-store", answer(400, ""), model.Pass, "does not set Cache-Control: no-store"},
+		{"200 accepts anything", answer(200, "no-store"), model.Fail, "accepts tokens it cannot have verified"},
+		{"204 accepts anything", answer(204, ""), model.Fail, "accepts tokens it cannot have verified"},
+		{"404", answer(404, ""), model.Fail, "nothing is served at this path"},
+		{"405", answer(405, ""), model.Fail, "does not accept POST"},
+		{"500", answer(500, ""), model.Fail, "fails on an invalid token"},
+		{"403 CSRF", answer(403, ""), model.Fail, "CSRF"},
+		{"302 to login", http.RedirectHandler("/login", http.StatusFound), model.Fail, "does not follow redirects"},
+		{"422", answer(422, ""), model.Warn, "says to answer 400"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +67,7 @@ func TestBCLSendsALogoutToken(t *testing.T) {
 	u := urlFor(s, "/logout")
 	cfg := pkjwtConfig(u, u, u)
 	r := runOneCheck(t, cfg, pki.testOptions(), IDBCL, "backchannel_logout_uri")
-	wantStatus(t, r, Pass, "answered 400")
+	wantStatus(t, r, model.Pass, "answered 400")
 	if contentType != "application/x-www-form-urlencoded" {
 		t.Errorf("Content-Type = %q", contentType)
 	}

@@ -201,9 +201,9 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	if r.opts.Discovery != "" {
 		ev["url"] = r.opts.Discovery
 	}
-	res := Result{Status: Pass, Evidence: ev}
+	res := Result{Status: model.Pass, Evidence: ev}
 	var notes []string
-	worsen := func(s Status, fix string) {
+	worsen := func(s model.Severity, fix string) {
 		if rank(s) > rank(res.Status) {
 			res.Status = s
 			res.Fix = fix
@@ -211,16 +211,16 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	}
 	if d.liveErr != nil {
 		notes = append(notes, "could not fetch the live discovery document ("+d.liveErr.Error()+"), so compared with the embedded snapshot")
-		worsen(Warn, "check the --discovery URL is the environment's .well-known/openid-configuration and reachable")
+		worsen(model.Warn, "check the --discovery URL is the environment's .well-known/openid-configuration and reachable")
 	}
 	if other, ok := d.otherEnvironment(r.cfg); ok {
 		env := r.cfg.EffectiveEnvironment()
-		return Result{Status: Fail, Evidence: ev,
+		return Result{Status: model.Fail, Evidence: ev,
 			Message: fmt.Sprintf("the discovery document is CIS2 %s's, but this configuration is for %s", other, env),
 			Fix:     "pass --discovery " + r.cfg.CIS2().Discovery}
 	}
 	if len(decl) == 0 {
-		return Result{Status: Skip, Message: "no security pattern or algorithm declared (see the config findings)", Evidence: ev}
+		return Result{Status: model.Skip, Message: "no security pattern or algorithm declared (see the config findings)", Evidence: ev}
 	}
 	for _, dc := range decl {
 		list := lists[dc.listName]
@@ -235,13 +235,13 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 			notes = append(notes, n)
 		case len(list) == 0:
 			notes = append(notes, fmt.Sprintf("%s does not list %s, so %s %s cannot be confirmed", d.source(), dc.listName, dc.field, dc.value))
-			worsen(Warn, "confirm the value with NHS before submitting")
+			worsen(model.Warn, "confirm the value with NHS before submitting")
 		case unconfirmed:
 			notes = append(notes, fmt.Sprintf("%s %s is not in the snapshot's %s (values unconfirmed by NHS)", dc.field, dc.value, dc.listName))
-			worsen(Warn, "re-run with --discovery <the environment's discovery URL> to compare with the live document")
+			worsen(model.Warn, "re-run with --discovery <the environment's discovery URL> to compare with the live document")
 		default:
 			notes = append(notes, fmt.Sprintf("%s %s is not in %s: CIS2 will not accept it", dc.field, dc.value, dc.listName))
-			worsen(Fail, "use one of: "+sanitize.Join(list, ", "))
+			worsen(model.Fail, "use one of: "+sanitize.Join(list, ", "))
 		}
 	}
 	res.Message = strings.Join(notes, "; ") + " (" + d.source() + ")"

@@ -60,7 +60,7 @@ func FuzzTokenAnswer(f *testing.F) {
 		for _, status := range []int{200, 400, 401, 500} {
 			r := tokenAnswer(status, body, map[string]string{"url": "https://cis2.test/access_token"})
 			resultIsClean(t, r)
-			if r.Status == Pass && r.Evidence["error"] != "invalid_grant" {
+			if r.Status == model.Pass && r.Evidence["error"] != "invalid_grant" {
 				t.Fatalf("pass without invalid_grant: %+v", r)
 			}
 		}
@@ -106,7 +106,7 @@ func TestDiscoveryLongListsStayBounded(t *testing.T) {
 	r.discOnce.get(func() discovery { return discovery{doc: d, live: true} })
 	res := r.cis2Algs(t.Context())
 	resultIsClean(t, res)
-	if res.Status != Fail {
+	if res.Status != model.Fail {
 		t.Fatalf("RS512 is not in the list, want fail: %+v", res)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // The hostile-server matrix (issue 7): one endpoint of an otherwise healthy relying party
@@ -29,7 +30,7 @@ const hostileTimeout = 2 * time.Second
 // expect is one result a case must produce.
 type expect struct {
 	id     string
-	status Status
+	status model.Severity
 	msg    string
 }
 
@@ -86,7 +87,7 @@ var hostileCases = []hostileCase{
 				return // the client stopped reading at its cap
 			}
 		}
-	}), want: []expect{{IDJWKSFetch, Fail, "larger than the size limit"}}},
+	}), want: []expect{{IDJWKSFetch, model.Fail, "larger than the size limit"}}},
 
 	{name: "slow drip", field: "jwks_uri", start: serve(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -102,14 +103,14 @@ var hostileCases = []hostileCase{
 			}
 		}
 	}),
-		want: []expect{{IDJWKSFetch, Fail, "no answer"}, {IDReachable, Fail, "no answer"}}},
+		want: []expect{{IDJWKSFetch, model.Fail, "no answer"}, {IDReachable, model.Fail, "no answer"}}},
 
 	{name: "never answers", field: "jwks_uri", start: serve(hang),
-		want: []expect{{IDJWKSFetch, Fail, "no answer"}, {IDReachable, Fail, "no answer"}}},
+		want: []expect{{IDJWKSFetch, model.Fail, "no answer"}, {IDReachable, model.Fail, "no answer"}}},
 
 	{name: "redirect loop", field: "jwks_uri", start: serve(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path, http.StatusFound)
-	}), want: []expect{{IDJWKSFetch, Fail, "stopped after 5 redirects"}, {IDReachable, Fail, "stopped after 5 redirects"}}},
+	}), want: []expect{{IDJWKSFetch, model.Fail, "stopped after 5 redirects"}, {IDReachable, model.Fail, "stopped after 5 redirects"}}},
 
 	{name: "https to http redirect", field: "redirect_uris[0]", start: func(t *testing.T, pki *testPKI) string {
 		plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
@@ -117,37 +118,37 @@ var hostileCases = []hostileCase{
 		}))
 		t.Cleanup(plain.Close)
 		return urlFor(pki.server(t, http.RedirectHandler(plain.URL, http.StatusFound), testHost), "/cb")
-	}, want: []expect{{IDReachable, Fail, "refused a redirect from https to http"}}},
+	}, want: []expect{{IDReachable, model.Fail, "refused a redirect from https to http"}}},
 
 	{name: "self-signed", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, _ *testPKI) *tls.Config {
 		other := newPKI(t) // a CA nobody trusts stands in for a self-signed certificate
 		return tlsConfigFor(other.leaf(t, time.Now().Add(time.Hour), testHost), 0, 0)
-	}), want: []expect{{IDTLS, Fail, "does not lead to a trusted root"}, {IDBCL, Fail, "does not lead to a trusted root"}}},
+	}), want: []expect{{IDTLS, model.Fail, "does not lead to a trusted root"}, {IDBCL, model.Fail, "does not lead to a trusted root"}}},
 
 	{name: "expired", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, pki *testPKI) *tls.Config {
 		return tlsConfigFor(pki.leaf(t, time.Now().Add(-24*time.Hour), testHost), 0, 0)
-	}), want: []expect{{IDTLS, Fail, "expired"}, {IDBCL, Fail, "expired"}}},
+	}), want: []expect{{IDTLS, model.Fail, "expired"}, {IDBCL, model.Fail, "expired"}}},
 
 	{name: "wrong hostname", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, pki *testPKI) *tls.Config {
 		return tlsConfigFor(pki.leaf(t, time.Now().Add(time.Hour), "other.cis2-golive.test"), 0, 0)
-	}), want: []expect{{IDTLS, Fail, "does not match the host name"}, {IDBCL, Fail, "does not match the host name"}}},
+	}), want: []expect{{IDTLS, model.Fail, "does not match the host name"}, {IDBCL, model.Fail, "does not match the host name"}}},
 
 	{name: "TLS 1.0 only", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, pki *testPKI) *tls.Config {
 		return tlsConfigFor(pki.leaf(t, time.Now().Add(time.Hour), testHost), tls.VersionTLS10, tls.VersionTLS10)
-	}), want: []expect{{IDTLS, Fail, "TLS 1.2 or later"}, {IDBCL, Fail, "TLS 1.2 or later"}}},
+	}), want: []expect{{IDTLS, model.Fail, "TLS 1.2 or later"}, {IDBCL, model.Fail, "TLS 1.2 or later"}}},
 
 	{name: "non-JSON JWKS", field: "jwks_uri", start: serve(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, "<html><body>Please log in</body></html>")
-	}), want: []expect{{IDJWKSFetch, Fail, "rejected the JWKS: not a JWK Set: invalid JSON at byte 1"}}},
+	}), want: []expect{{IDJWKSFetch, model.Fail, "rejected the JWKS: not a JWK Set: invalid JSON at byte 1"}}},
 
 	{name: "JSON bomb (deep nesting)", field: "jwks_uri",
 		start: serve(jsonBody(`{"keys":` + strings.Repeat("[", 400_000) + strings.Repeat("]", 400_000) + `}`)),
-		want:  []expect{{IDJWKSFetch, Fail, "rejected the JWKS: not a JWK Set: invalid JSON: nested too deeply"}}},
+		want:  []expect{{IDJWKSFetch, model.Fail, "rejected the JWKS: not a JWK Set: invalid JSON: nested too deeply"}}},
 
 	{name: "500", field: "jwks_uri", start: serve(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
-	}), want: []expect{{IDJWKSFetch, Fail, "answered HTTP 500"}, {IDReachable, Warn, "a server error"}}},
+	}), want: []expect{{IDJWKSFetch, model.Fail, "answered HTTP 500"}, {IDReachable, model.Warn, "a server error"}}},
 
 	{name: "connection reset", field: "jwks_uri", start: serve(func(w http.ResponseWriter, _ *http.Request) {
 		c, _, err := http.NewResponseController(w).Hijack()
@@ -158,11 +159,11 @@ var hostileCases = []hostileCase{
 			tc.SetLinger(0) // close with RST, not FIN
 		}
 		c.Close()
-	}), want: []expect{{IDJWKSFetch, Fail, "closed the connection without an answer"}, {IDReachable, Fail, "closed the connection without an answer"}}},
+	}), want: []expect{{IDJWKSFetch, model.Fail, "closed the connection without an answer"}, {IDReachable, model.Fail, "closed the connection without an answer"}}},
 
 	{name: "JWKS with 10 000 keys", field: "jwks_uri",
 		start: serve(jsonBody(`{"keys":[` + strings.Repeat(`{"kty":"EC","kid":"k"},`, 9_999) + `{"kty":"EC","kid":"k"}]}`)),
-		want:  []expect{{IDJWKSFetch, Fail, "holds 10000 keys; the limit is 100"}}},
+		want:  []expect{{IDJWKSFetch, model.Fail, "holds 10000 keys; the limit is 100"}}},
 
 	{name: "kid with terminal escapes", field: "jwks_uri", start: func(t *testing.T, pki *testPKI) string {
 		jk, err := keys.PublicJWK(&rsaKey(t, 0).PublicKey, "RS512")
@@ -175,8 +176,8 @@ var hostileCases = []hostileCase{
 			t.Fatal(err)
 		}
 		return serve(jsonBody(string(set)))(t, pki)
-	}, want: []expect{{IDJWKSFetch, Pass, "fetched a JWK Set with 1 key(s): click"}, {IDJWKSLint, Warn, "holds control or escape characters"},
-		{IDAssertion, Pass, "verified it against the fetched JWKS"}}},
+	}, want: []expect{{IDJWKSFetch, model.Pass, "fetched a JWK Set with 1 key(s): click"}, {IDJWKSLint, model.Warn, "holds control or escape characters"},
+		{IDAssertion, model.Pass, "verified it against the fetched JWKS"}}},
 }
 
 func TestHostileServers(t *testing.T) {
@@ -193,9 +194,9 @@ func TestHostileServers(t *testing.T) {
 		cfg := pkjwtConfig(urls["redirect_uris[0]"], urls["backchannel_logout_uri"], urls["jwks_uri"])
 		return Run(context.Background(), Plan(cfg, opts), opts, nil)
 	}
-	baseline := map[string]Status{}
+	baseline := map[string]model.Severity{}
 	for _, r := range run(healthy) {
-		if r.Status == Fail {
+		if r.Status == model.Fail {
 			t.Fatalf("healthy relying party: %s %s failed: %s", r.ID, r.Target, r.Message)
 		}
 		baseline[r.ID+" "+r.Target] = r.Status
@@ -226,8 +227,8 @@ func TestHostileServers(t *testing.T) {
 				switch {
 				case r.Target != tc.field && r.ID != IDTokenProbe && baseline[k] != r.Status:
 					t.Errorf("%s: %s on a healthy endpoint, was %s: %s", k, r.Status, baseline[k], r.Message)
-				case r.Target == "jwks_uri" && got[IDJWKSFetch+" jwks_uri"].Status == Fail && r.ID != IDJWKSFetch && !contacts[r.ID] && r.ID != IDResolve:
-					wantStatus(t, r, Skip, msgNoJWKS) // the fetch failure is counted once
+				case r.Target == "jwks_uri" && got[IDJWKSFetch+" jwks_uri"].Status == model.Fail && r.ID != IDJWKSFetch && !contacts[r.ID] && r.ID != IDResolve:
+					wantStatus(t, r, model.Skip, msgNoJWKS) // the fetch failure is counted once
 				}
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
@@ -31,7 +32,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	}
 	ev := e.evidence()
 	fail := func(msg, fix string) jwksFetch {
-		return jwksFetch{res: Result{Status: Fail, Message: msg, Fix: fix, Evidence: ev}}
+		return jwksFetch{res: Result{Status: model.Fail, Message: msg, Fix: fix, Evidence: ev}}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.raw, nil)
 	if err != nil {
@@ -70,10 +71,10 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	}
 	ev["keys"] = strconv.Itoa(len(set.Keys))
 	ev["kids"] = sanitize.Join(kids, ", ")
-	res := Result{Status: Pass, Evidence: ev,
+	res := Result{Status: model.Pass, Evidence: ev,
 		Message: fmt.Sprintf("fetched a JWK Set with %d key(s): %s", len(set.Keys), ev["kids"])}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" && mt != "application/jwk-set+json" {
-		res.Status = Warn
+		res.Status = model.Warn
 		res.Message += fmt.Sprintf("; served as %q rather than application/json or application/jwk-set+json", ev["content_type"])
 		res.Fix = "serve it with Content-Type: application/jwk-set+json (or application/json)"
 	}
@@ -94,7 +95,7 @@ func (r *run) awaitJWKS(ctx context.Context) { r.jwks(ctx) }
 func (r *run) withJWKS(ctx context.Context, f func(*keys.Set) Result) Result {
 	got := r.jwks(ctx)
 	if got.set == nil {
-		return Result{Status: Skip, Message: msgNoJWKS}
+		return Result{Status: model.Skip, Message: msgNoJWKS}
 	}
 	return f(got.set)
 }
@@ -102,14 +103,14 @@ func (r *run) withJWKS(ctx context.Context, f func(*keys.Set) Result) Result {
 // problemsResult turns keys problems into one result: the worst severity, every message.
 func problemsResult(ps []keys.Problem, pass string) Result {
 	if len(ps) == 0 {
-		return Result{Status: Pass, Message: pass}
+		return Result{Status: model.Pass, Message: pass}
 	}
-	res := Result{Status: Warn, Evidence: map[string]string{}}
+	res := Result{Status: model.Warn, Evidence: map[string]string{}}
 	var msgs, rules []string
 	for _, p := range ps {
 		// The fix shown is that of the first failure (or first warning when none fails).
-		if p.Severity == keys.SevFail && res.Status != Fail {
-			res.Status, res.Fix = Fail, p.Fix
+		if p.Severity == model.Fail && res.Status != model.Fail {
+			res.Status, res.Fix = model.Fail, p.Fix
 		} else if res.Fix == "" {
 			res.Fix = p.Fix
 		}
@@ -142,7 +143,7 @@ func (r *run) lint(ctx context.Context) Result {
 func (r *run) algMatch(ctx context.Context) Result {
 	alg := r.cfg.TokenEndpointAuthSigningAlg
 	if alg == "" {
-		return Result{Status: Skip, Message: "no token_endpoint_auth_signing_alg declared (see the config findings)"}
+		return Result{Status: model.Skip, Message: "no token_endpoint_auth_signing_alg declared (see the config findings)"}
 	}
 	return r.withJWKS(ctx, func(s *keys.Set) Result {
 		can, cannot := keys.SplitByAlg(s.Keys, alg)
@@ -157,11 +158,11 @@ func (r *run) algMatch(ctx context.Context) Result {
 		ev["matching"] = sanitize.Join(yes, ", ")
 		ev["not_matching"] = sanitize.Join(no, "; ")
 		if len(s.Keys) == 0 {
-			return Result{Status: Fail, Evidence: ev, Message: "the JWKS has no keys",
+			return Result{Status: model.Fail, Evidence: ev, Message: "the JWKS has no keys",
 				Fix: fmt.Sprintf("publish the public key you sign client assertions with (%s); see `cis2-golive keys new`", alg)}
 		}
 		if len(can) == 0 {
-			return Result{Status: Fail, Evidence: ev,
+			return Result{Status: model.Fail, Evidence: ev,
 				Message: fmt.Sprintf("no key in the JWKS can verify %s: %s", alg, ev["not_matching"]),
 				Fix:     fmt.Sprintf("publish a key that can verify %s (an RSA key of 2048+ bits for RS*/PS*), or declare the alg your key uses", alg)}
 		}
@@ -169,6 +170,6 @@ func (r *run) algMatch(ctx context.Context) Result {
 		if len(no) > 0 {
 			msg += "; cannot: " + ev["not_matching"]
 		}
-		return Result{Status: Pass, Message: msg, Evidence: ev}
+		return Result{Status: model.Pass, Message: msg, Evidence: ev}
 	})
 }

@@ -97,17 +97,17 @@ func TestJWKSFetch(t *testing.T) {
 	tests := []struct {
 		name string
 		h    http.Handler
-		want Status
+		want model.Severity
 		msg  string
 	}{
-		{"jwk-set+json", serveJSON(good, "application/jwk-set+json"), Pass, "fetched a JWK Set with 1 key(s)"},
-		{"application/json with charset", serveJSON(good, "application/json; charset=utf-8"), Pass, "fetched a JWK Set"},
-		{"text/plain", serveJSON(good, "text/plain"), Warn, `served as "text/plain"`},
-		{"404", http.NotFoundHandler(), Fail, "answered HTTP 404"},
-		{"HTML", serveJSON([]byte("<html>login</html>"), "text/html"), Fail, "not a JWK Set"},
-		{"single JWK", serveJSON(single, "application/json"), Fail, "a single JWK, not a JWK Set"},
+		{"jwk-set+json", serveJSON(good, "application/jwk-set+json"), model.Pass, "fetched a JWK Set with 1 key(s)"},
+		{"application/json with charset", serveJSON(good, "application/json; charset=utf-8"), model.Pass, "fetched a JWK Set"},
+		{"text/plain", serveJSON(good, "text/plain"), model.Warn, `served as "text/plain"`},
+		{"404", http.NotFoundHandler(), model.Fail, "answered HTTP 404"},
+		{"HTML", serveJSON([]byte("<html>login</html>"), "text/html"), model.Fail, "not a JWK Set"},
+		{"single JWK", serveJSON(single, "application/json"), model.Fail, "a single JWK, not a JWK Set"},
 		{"over 1 MiB", serveJSON([]byte(`{"keys":[], "pad":"`+strings.Repeat("x", MaxDocumentBody)+`"}`), "application/json"),
-			Fail, "larger than the size limit"},
+			model.Fail, "larger than the size limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,7 +124,7 @@ func TestJWKSFetchFailureSkipsDependants(t *testing.T) {
 	opts.KeyPath = writeKey(t, rsaKey(t, 0), 0o600)
 	for _, id := range []string{IDJWKSPublic, IDJWKSLint, IDJWKSAlgMatch, IDAssertion} {
 		r := runOneCheck(t, cfg, opts, id, "jwks_uri")
-		wantStatus(t, r, Skip, "see jwks.fetch")
+		wantStatus(t, r, model.Skip, "see jwks.fetch")
 	}
 }
 
@@ -144,9 +144,9 @@ func TestJWKSHangCountsOnce(t *testing.T) {
 			got[r.ID] = r
 		}
 	}
-	wantStatus(t, got[IDJWKSFetch], Fail, "")
+	wantStatus(t, got[IDJWKSFetch], model.Fail, "")
 	for _, id := range []string{IDJWKSPublic, IDJWKSLint, IDJWKSAlgMatch, IDAssertion, IDTokenProbe} {
-		wantStatus(t, got[id], Skip, msgNoJWKS)
+		wantStatus(t, got[id], model.Skip, msgNoJWKS)
 	}
 }
 
@@ -174,7 +174,7 @@ func TestJWKSFetchedOnce(t *testing.T) {
 		}
 	}
 	for _, r := range Run(t.Context(), list, opts, nil) {
-		if r.Status != Pass {
+		if r.Status != model.Pass {
 			t.Errorf("%s: %s %q", r.ID, r.Status, r.Message)
 		}
 	}
@@ -211,17 +211,17 @@ func TestJWKSPublicOnlyAndLint(t *testing.T) {
 		name string
 		set  []byte
 		id   string
-		want Status
+		want model.Severity
 		msg  string
 	}{
-		{"public only", jwksOf(t, rsaKey(t, 0), rsaKey(t, 1)), IDJWKSPublic, Pass, "all 2 key(s) are public"},
-		{"private member d", setOf(withD), IDJWKSPublic, Fail, "CRITICAL"},
-		{"symmetric", setOf(map[string]any{"kty": "oct", "kid": "s", "k": "c2VjcmV0c2VjcmV0"}), IDJWKSPublic, Fail, "symmetric"},
-		{"RSA 1024", setOf(pubJWK(small)), IDJWKSPublic, Fail, "1024 bits"},
-		{"lint clean", jwksOf(t, rsaKey(t, 0), rsaKey(t, 1)), IDJWKSLint, Pass, "each with its own kid"},
-		{"no kid", setOf(noKid), IDJWKSLint, Fail, "has no kid"},
-		{"duplicate kid", setOf(pubJWK(rsaKey(t, 0)), pubJWK(rsaKey(t, 0))), IDJWKSLint, Fail, "more than one key"},
-		{"use enc", setOf(encUse), IDJWKSLint, Fail, `use "enc"`},
+		{"public only", jwksOf(t, rsaKey(t, 0), rsaKey(t, 1)), IDJWKSPublic, model.Pass, "all 2 key(s) are public"},
+		{"private member d", setOf(withD), IDJWKSPublic, model.Fail, "CRITICAL"},
+		{"symmetric", setOf(map[string]any{"kty": "oct", "kid": "s", "k": "c2VjcmV0c2VjcmV0"}), IDJWKSPublic, model.Fail, "symmetric"},
+		{"RSA 1024", setOf(pubJWK(small)), IDJWKSPublic, model.Fail, "1024 bits"},
+		{"lint clean", jwksOf(t, rsaKey(t, 0), rsaKey(t, 1)), IDJWKSLint, model.Pass, "each with its own kid"},
+		{"no kid", setOf(noKid), IDJWKSLint, model.Fail, "has no kid"},
+		{"duplicate kid", setOf(pubJWK(rsaKey(t, 0)), pubJWK(rsaKey(t, 0))), IDJWKSLint, model.Fail, "more than one key"},
+		{"use enc", setOf(encUse), IDJWKSLint, model.Fail, `use "enc"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,13 +237,13 @@ func TestJWKSAlgMatch(t *testing.T) {
 	set := jwksOf(t, rsaKey(t, 0))
 	tests := []struct {
 		alg  string
-		want Status
+		want model.Severity
 		msg  string
 	}{
-		{"RS512", Pass, "key(s) that can verify RS512"},
-		{"RS256", Fail, "limited to alg RS512"}, // the published key declares alg RS512
-		{"ES256", Fail, "needs an EC P-256 key"},
-		{"", Skip, "no token_endpoint_auth_signing_alg"},
+		{"RS512", model.Pass, "key(s) that can verify RS512"},
+		{"RS256", model.Fail, "limited to alg RS512"}, // the published key declares alg RS512
+		{"ES256", model.Fail, "needs an EC P-256 key"},
+		{"", model.Skip, "no token_endpoint_auth_signing_alg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.alg, func(t *testing.T) {
@@ -259,7 +259,7 @@ func TestJWKSAlgMatchEmptySet(t *testing.T) {
 	pki := newPKI(t)
 	cfg := jwksConfig(t, pki, serveJSON([]byte(`{"keys":[]}`), "application/json"))
 	r := runOneCheck(t, cfg, pki.testOptions(), IDJWKSAlgMatch, "jwks_uri")
-	wantStatus(t, r, Fail, "the JWKS has no keys")
+	wantStatus(t, r, model.Fail, "the JWKS has no keys")
 }
 
 func TestAssertion(t *testing.T) {
@@ -270,13 +270,13 @@ func TestAssertion(t *testing.T) {
 
 	t.Run("no key skips with how to run it", func(t *testing.T) {
 		r := runOneCheck(t, cfg, opts, IDAssertion, "jwks_uri")
-		wantStatus(t, r, Skip, "--key private.pem")
+		wantStatus(t, r, model.Skip, "--key private.pem")
 	})
 	t.Run("key readable by others", func(t *testing.T) {
 		o := opts
 		o.KeyPath = writeKey(t, rsaKey(t, 0), 0o644)
 		r := runOneCheck(t, cfg, o, IDAssertion, "jwks_uri")
-		wantStatus(t, r, Fail, "readable by group or others")
+		wantStatus(t, r, model.Fail, "readable by group or others")
 		if r.Fix != "chmod 600 "+o.KeyPath {
 			t.Errorf("fix = %q", r.Fix)
 		}
@@ -285,7 +285,7 @@ func TestAssertion(t *testing.T) {
 		o := opts
 		o.KeyPath = writeKey(t, rsaKey(t, 1), 0o600)
 		r := runOneCheck(t, cfg, o, IDAssertion, "jwks_uri")
-		if r.Status != Fail || r.Message != "the key's public half is not in the JWKS" {
+		if r.Status != model.Fail || r.Message != "the key's public half is not in the JWKS" {
 			t.Errorf("got %s %q", r.Status, r.Message)
 		}
 	})
@@ -293,7 +293,7 @@ func TestAssertion(t *testing.T) {
 		o := opts
 		o.KeyPath = writeKey(t, rsaKey(t, 0), 0o600)
 		r := runOneCheck(t, cfg, o, IDAssertion, "jwks_uri")
-		wantStatus(t, r, Pass, "verified it against the fetched JWKS")
+		wantStatus(t, r, model.Pass, "verified it against the fetched JWKS")
 		var claims map[string]any
 		if err := json.Unmarshal([]byte(r.Evidence["claims"]), &claims); err != nil {
 			t.Fatalf("claims evidence: %v", err)
@@ -324,7 +324,7 @@ func TestAssertion(t *testing.T) {
 		c := *cfg
 		c.ClientID = ""
 		r := runOneCheck(t, &c, o, IDAssertion, "jwks_uri")
-		wantStatus(t, r, Pass, "client_id is not set, so iss and sub used the placeholder")
+		wantStatus(t, r, model.Pass, "client_id is not set, so iss and sub used the placeholder")
 	})
 }
 
@@ -363,22 +363,22 @@ func TestCIS2Algs(t *testing.T) {
 	cfg := pkjwtConfig("https://app.cis2-golive.test/cb", "", "")
 
 	r := runOneCheck(t, cfg, opts, IDCIS2Algs, "discovery")
-	wantStatus(t, r, Pass, "RS512 is in token_endpoint_auth_signing_alg_values_supported (snapshot values unconfirmed by NHS)")
+	wantStatus(t, r, model.Pass, "RS512 is in token_endpoint_auth_signing_alg_values_supported (snapshot values unconfirmed by NHS)")
 
 	odd := *cfg
 	odd.TokenEndpointAuthSigningAlg = "XS999"
 	r = runOneCheck(t, &odd, opts, IDCIS2Algs, "discovery")
-	wantStatus(t, r, Warn, "not in the snapshot's token_endpoint_auth_signing_alg_values_supported")
+	wantStatus(t, r, model.Warn, "not in the snapshot's token_endpoint_auth_signing_alg_values_supported")
 
 	live := opts
 	live.Discovery = fakeCIS2(t, pki, &rsaKey(t, 0).PublicKey, []string{"RS256"})
 	r = runOneCheck(t, cfg, live, IDCIS2Algs, "discovery")
-	wantStatus(t, r, Fail, "RS512 is not in token_endpoint_auth_signing_alg_values_supported: CIS2 will not accept it")
+	wantStatus(t, r, model.Fail, "RS512 is not in token_endpoint_auth_signing_alg_values_supported: CIS2 will not accept it")
 
 	down := opts
 	down.Discovery = "https://nowhere.cis2-golive.test/.well-known/openid-configuration"
 	r = runOneCheck(t, cfg, down, IDCIS2Algs, "discovery")
-	wantStatus(t, r, Warn, "could not fetch the live discovery document")
+	wantStatus(t, r, model.Warn, "could not fetch the live discovery document")
 }
 
 func TestTokenProbe(t *testing.T) {
@@ -390,12 +390,12 @@ func TestTokenProbe(t *testing.T) {
 	opts.KeyPath = writeKey(t, rsaKey(t, 0), 0o600)
 
 	r := runOneCheck(t, cfg, opts, IDTokenProbe, "token_endpoint")
-	wantStatus(t, r, Skip, "opt-in")
+	wantStatus(t, r, model.Skip, "opt-in")
 
 	opts.ProbeTokenEndpoint = true
 	opts.Discovery = fakeCIS2(t, pki, &rsaKey(t, 0).PublicKey, []string{"RS512"})
 	r = runOneCheck(t, cfg, opts, IDTokenProbe, "token_endpoint")
-	wantStatus(t, r, Pass, "CIS2 accepted the client authentication")
+	wantStatus(t, r, model.Pass, "CIS2 accepted the client authentication")
 	if strings.ContainsRune(r.Message, 0x1b) {
 		t.Errorf("server text not sanitised: %q", r.Message)
 	}
@@ -403,7 +403,7 @@ func TestTokenProbe(t *testing.T) {
 	// CIS2 holds a different key for this client: it rejects the authentication.
 	opts.Discovery = fakeCIS2(t, pki, &rsaKey(t, 1).PublicKey, []string{"RS512"})
 	r = runOneCheck(t, cfg, opts, IDTokenProbe, "token_endpoint")
-	wantStatus(t, r, Fail, "CIS2 rejected the client authentication")
+	wantStatus(t, r, model.Fail, "CIS2 rejected the client authentication")
 
 	// The assertion check uses the live token endpoint as aud.
 	r = runOneCheck(t, cfg, opts, IDAssertion, "jwks_uri")
@@ -443,15 +443,15 @@ func TestDiscoveryFromAnotherEnvironment(t *testing.T) {
 			TokenAuthAlgs: []string{"RS512"}, AuthMethods: []string{"private_key_jwt"}}}
 	})
 	algs := r.cis2Algs(t.Context())
-	if algs.Status != Fail || !strings.Contains(algs.Message, "CIS2 integration's, but this configuration is for production") ||
+	if algs.Status != model.Fail || !strings.Contains(algs.Message, "CIS2 integration's, but this configuration is for production") ||
 		!strings.Contains(algs.Fix, model.CIS2.Environments[model.Production].Discovery) {
 		t.Fatalf("cis2.algs = %+v", algs)
 	}
-	if probe := r.tokenProbe(t.Context()); probe.Status != Skip || !strings.HasPrefix(probe.Message, "not sent") {
+	if probe := r.tokenProbe(t.Context()); probe.Status != model.Skip || !strings.HasPrefix(probe.Message, "not sent") {
 		t.Fatalf("token.probe = %+v", probe)
 	}
 	cfg.Environment = model.Integration // the same document for an INT configuration is right
-	if algs := r.cis2Algs(t.Context()); algs.Status != Pass {
+	if algs := r.cis2Algs(t.Context()); algs.Status != model.Pass {
 		t.Fatalf("integration: %+v", algs)
 	}
 }

@@ -86,7 +86,7 @@ func TestSlowServersFailAtTheTimeout(t *testing.T) {
 			rs := Run(context.Background(), Plan(pkjwtConfig(u, u, u), opts), opts, nil)
 			for _, r := range rs {
 				if contacts[r.ID] && r.ID != IDTLS { // the TLS handshake itself completes
-					if r.Status != Fail {
+					if r.Status != model.Fail {
 						t.Errorf("%s %s: got %s %q, want fail", r.ID, r.Target, r.Status, r.Message)
 					}
 				}
@@ -115,7 +115,7 @@ func TestTLSHandshakeThatNeverStartsFails(t *testing.T) {
 	u := "https://" + testHost + ":" + port + "/x"
 	opts := Options{Timeout: 300 * time.Millisecond, AllowPrivate: true, Resolver: mapResolver{testHost: loopback}}
 	for _, r := range Run(context.Background(), Plan(pkjwtConfig(u, u, u), opts), opts, nil) {
-		if contacts[r.ID] && r.Status != Fail {
+		if contacts[r.ID] && r.Status != model.Fail {
 			t.Errorf("%s %s: got %s %q, want fail", r.ID, r.Target, r.Status, r.Message)
 		}
 	}
@@ -143,7 +143,7 @@ func TestCancelEndsTheRun(t *testing.T) {
 	})
 	skipped := 0
 	for _, r := range rs {
-		if r.Status == Skip && r.Message == "cancelled" {
+		if r.Status == model.Skip && r.Message == "cancelled" {
 			skipped++
 		}
 	}

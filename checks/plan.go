@@ -129,7 +129,7 @@ func (e endpoint) internetFacing() bool { return e.role != model.RedirectURI }
 
 // unparsed is the result for a URI the offline checks already reject.
 func (e endpoint) unparsed() Result {
-	return Result{Status: Skip, Message: "not an absolute URI; see the config findings for " + e.field,
+	return Result{Status: model.Skip, Message: "not an absolute URI; see the config findings for " + e.field,
 		Evidence: map[string]string{"url": e.raw}}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
@@ -23,16 +24,16 @@ const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bea
 // check that sends something to NHS.
 func (r *run) tokenProbe(ctx context.Context) Result {
 	if !r.opts.ProbeTokenEndpoint {
-		return Result{Status: Skip, Message: "opt-in: --probe-token-endpoint sends one token request to CIS2 to confirm NHS has deployed your configuration (use it on the go-live call)"}
+		return Result{Status: model.Skip, Message: "opt-in: --probe-token-endpoint sends one token request to CIS2 to confirm NHS has deployed your configuration (use it on the go-live call)"}
 	}
 	if r.cfg.ClientID == "" {
-		return Result{Status: Skip, Message: "needs client_id: CIS2 can only authenticate a client it knows", Fix: "add the client_id CIS2 issued"}
+		return Result{Status: model.Skip, Message: "needs client_id: CIS2 can only authenticate a client it knows", Fix: "add the client_id CIS2 issued"}
 	}
 	if len(r.cfg.RedirectURIs) == 0 {
-		return Result{Status: Skip, Message: "needs a redirect URI for the token request (see the config findings)"}
+		return Result{Status: model.Skip, Message: "needs a redirect URI for the token request (see the config findings)"}
 	}
 	if other, ok := r.discovery(ctx).otherEnvironment(r.cfg); ok {
-		return Result{Status: Skip, Message: fmt.Sprintf("not sent: the discovery document is CIS2 %s's, not %s's (see cis2.algs)", other, r.cfg.EffectiveEnvironment()),
+		return Result{Status: model.Skip, Message: fmt.Sprintf("not sent: the discovery document is CIS2 %s's, not %s's (see cis2.algs)", other, r.cfg.EffectiveEnvironment()),
 			Fix: "pass --discovery " + r.cfg.CIS2().Discovery}
 	}
 	a, res := r.signAssertion(ctx)
@@ -50,20 +51,20 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	ev := map[string]string{"url": a.aud, "kid": sanitize.Clean(a.kid), "alg": a.alg}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.aud, strings.NewReader(form.Encode()))
 	if err != nil {
-		return Result{Status: Fail, Message: "the token endpoint is not a URL: " + sanitize.Clean(a.aud), Evidence: ev}
+		return Result{Status: model.Fail, Message: "the token endpoint is not a URL: " + sanitize.Clean(a.aud), Evidence: ev}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	resp, err := noRedirects(r.client).Do(req)
 	if err != nil {
-		return Result{Status: Fail, Message: "no answer from the token endpoint: " + describeErr(err), Evidence: ev,
+		return Result{Status: model.Fail, Message: "no answer from the token endpoint: " + describeErr(err), Evidence: ev,
 			Fix: "check this machine can reach CIS2 (" + sanitize.Clean(a.aud) + ")"}
 	}
 	defer resp.Body.Close()
 	ev["status"] = strconv.Itoa(resp.StatusCode)
 	body, err := readBody(resp.Body, MaxSmallBody)
 	if err != nil && !errors.Is(err, ErrBodyTooLarge) {
-		return Result{Status: Fail, Message: "the token endpoint's answer did not finish: " + describeErr(err), Evidence: ev}
+		return Result{Status: model.Fail, Message: "the token endpoint's answer did not finish: " + describeErr(err), Evidence: ev}
 	}
 	return tokenAnswer(resp.StatusCode, body, ev)
 }
@@ -84,14 +85,14 @@ func tokenAnswer(status int, body []byte, ev map[string]string) Result {
 	}
 	switch oauthErr.Error {
 	case "invalid_grant":
-		return Result{Status: Pass, Evidence: ev,
+		return Result{Status: model.Pass, Evidence: ev,
 			Message: "CIS2 accepted the client authentication and rejected only the dummy code: " + said}
 	case "invalid_client":
-		return Result{Status: Fail, Evidence: ev,
+		return Result{Status: model.Fail, Evidence: ev,
 			Message: "CIS2 rejected the client authentication: " + said,
 			Fix:     "confirm with NHS that the production configuration is deployed with this jwks_uri and alg; CIS2 gives the same message for a wrong aud/iss/sub, kid or alg, or an unreachable JWKS"}
 	}
-	return Result{Status: Warn, Evidence: ev,
+	return Result{Status: model.Warn, Evidence: ev,
 		Message: "unexpected answer from the token endpoint: " + sanitize.Clean(said),
 		Fix:     "expected invalid_grant (client authenticated) or invalid_client (not authenticated)"}
 }

@@ -12,23 +12,12 @@ import (
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
-// Status is a check outcome.
-type Status string
-
-// The outcomes a check can have. Warn never fails a run; Fail does.
-const (
-	Pass Status = "pass"
-	Warn Status = "warn"
-	Fail Status = "fail"
-	Skip Status = "skip"
-)
-
 // Result is what one check observed about one target. Evidence records what was seen (status
 // code, certificate expiry, kids…) and never a secret.
 type Result struct {
 	ID       string            `json:"id"`
 	Target   string            `json:"target"`
-	Status   Status            `json:"status"`
+	Status   model.Severity    `json:"status"`
 	Message  string            `json:"message"`
 	Fix      string            `json:"fix"`
 	Evidence map[string]string `json:"evidence,omitempty"`
@@ -47,13 +36,13 @@ func Summarise(rs []Result) Summary {
 	var s Summary
 	for _, r := range rs {
 		switch r.Status {
-		case Pass:
+		case model.Pass:
 			s.Pass++
-		case Warn:
+		case model.Warn:
 			s.Warn++
-		case Fail:
+		case model.Fail:
 			s.Fail++
-		case Skip:
+		case model.Skip:
 			s.Skip++
 		}
 	}
@@ -71,7 +60,7 @@ func Offline(c *model.Config, notes []model.Finding) []Result {
 	var rs []Result
 	for _, f := range findings {
 		flagged[f.Field] = true
-		r := Result{ID: "config." + f.Rule, Target: f.Field, Status: Status(f.Severity), Message: f.Message, Fix: f.Fix}
+		r := Result{ID: "config." + f.Rule, Target: f.Field, Status: f.Severity, Message: f.Message, Fix: f.Fix}
 		if f.Value != "" {
 			r.Evidence = map[string]string{"value": f.Value}
 		}
@@ -79,7 +68,7 @@ func Offline(c *model.Config, notes []model.Finding) []Result {
 	}
 	for _, fv := range configuredFields(c) {
 		if !flagged[fv.field] {
-			rs = append(rs, Result{ID: "config." + fv.id, Target: fv.field, Status: Pass,
+			rs = append(rs, Result{ID: "config." + fv.id, Target: fv.field, Status: model.Pass,
 				Message: "well-formed", Evidence: map[string]string{"value": fv.value}})
 		}
 	}

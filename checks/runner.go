@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // DefaultTimeout bounds one check: long enough for a slow TLS handshake across the internet,
@@ -130,7 +132,7 @@ func notStarted(ctx context.Context, c Check) Result {
 	if ctx.Err() == context.Canceled {
 		msg = "cancelled"
 	}
-	return Result{ID: c.ID, Target: c.Target, Status: Skip, Message: msg}
+	return Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: msg}
 }
 
 func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
@@ -141,7 +143,7 @@ func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
 		defer func() {
 			// A bug in one check must not take down the run on a go-live call.
 			if p := recover(); p != nil {
-				out <- Result{Status: Fail, Message: fmt.Sprintf("internal error in check: %v", p),
+				out <- Result{Status: model.Fail, Message: fmt.Sprintf("internal error in check: %v", p),
 					Fix: "please report this as a cis2-golive bug"}
 			}
 		}()
@@ -150,10 +152,10 @@ func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
 	select {
 	case r = <-out:
 	case <-ctx.Done():
-		r = Result{Status: Fail, Message: fmt.Sprintf("no answer within %s", timeout),
+		r = Result{Status: model.Fail, Message: fmt.Sprintf("no answer within %s", timeout),
 			Fix: "check the endpoint is up and reachable from the internet, or raise --timeout"}
 		if parent.Err() == context.Canceled {
-			r = Result{Status: Skip, Message: "cancelled"}
+			r = Result{Status: model.Skip, Message: "cancelled"}
 		}
 	}
 	if r.ID == "" {

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // TestRunBoundsParallelism: a huge list never runs more than MaxParallel checks at once (each
@@ -23,7 +25,7 @@ func TestRunBoundsParallelism(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 			running.Add(-1)
-			return Result{Status: Pass}
+			return Result{Status: model.Pass}
 		}}
 	}
 	rs := Run(context.Background(), list, Options{Timeout: 5 * time.Second}, nil)

@@ -26,10 +26,10 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 	ev := e.evidence()
 	ips, err := lookupHost(ctx, r.opts.Resolver, host)
 	if err != nil {
-		res := Result{Status: Fail, Message: fmt.Sprintf("%s does not resolve: %s", host, describeErr(err)),
+		res := Result{Status: model.Fail, Message: fmt.Sprintf("%s does not resolve: %s", host, describeErr(err)),
 			Fix: "publish an A or AAAA record for " + host + " in public DNS", Evidence: ev}
 		if !e.internetFacing() {
-			res.Status = Warn
+			res.Status = model.Warn
 			res.Message += "; your users' browsers must be able to resolve it"
 		}
 		return res
@@ -45,14 +45,14 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 	msg := fmt.Sprintf("%s resolves to %s", host, ev["addresses"])
 	switch {
 	case len(private) == 0:
-		return Result{Status: Pass, Message: msg, Evidence: ev}
+		return Result{Status: model.Pass, Message: msg, Evidence: ev}
 	case r.opts.AllowPrivate:
-		return Result{Status: Pass, Message: msg + " (private or loopback, allowed by --allow-private)", Evidence: ev}
+		return Result{Status: model.Pass, Message: msg + " (private or loopback, allowed by --allow-private)", Evidence: ev}
 	case !e.internetFacing():
-		return Result{Status: Warn, Message: msg + ": a private or loopback address, reachable only from inside your network",
+		return Result{Status: model.Warn, Message: msg + ": a private or loopback address, reachable only from inside your network",
 			Fix: "fine for an internal application; otherwise publish a public address for " + host, Evidence: ev}
 	}
-	return Result{Status: Fail,
+	return Result{Status: model.Fail,
 		Message: fmt.Sprintf("%s: CIS2 calls this URI from the internet but %s is private, loopback or link-local",
 			msg, sanitize.Join(private, ", ")),
 		Fix: "publish " + host + " in public DNS with an internet-reachable address", Evidence: ev}
@@ -77,7 +77,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		return e.unparsed()
 	}
 	if e.url.Scheme != "https" {
-		return Result{Status: Skip, Message: "not an https URI, so there is no TLS to check", Evidence: e.evidence()}
+		return Result{Status: model.Skip, Message: "not an https URI, so there is no TLS to check", Evidence: e.evidence()}
 	}
 	host := e.url.Hostname()
 	port := e.url.Port()
@@ -86,7 +86,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	}
 	state, err := r.handshake(ctx, host, port)
 	if err != nil {
-		return Result{Status: Fail, Message: "TLS handshake failed: " + describeErr(err),
+		return Result{Status: model.Fail, Message: "TLS handshake failed: " + describeErr(err),
 			Fix: "serve TLS 1.2 or 1.3 with a valid certificate for " + host, Evidence: e.evidence()}
 	}
 	leaf := state.PeerCertificates[0]
@@ -99,9 +99,9 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	ev["issuer"] = sanitize.Clean(leaf.Issuer.String())
 	ev["dns_names"] = sanitize.Join(leaf.DNSNames, ", ")
 
-	res := Result{Status: Pass, Evidence: ev}
+	res := Result{Status: model.Pass, Evidence: ev}
 	var notes []string
-	note := func(s Status, msg, fix string) {
+	note := func(s model.Severity, msg, fix string) {
 		notes = append(notes, msg)
 		if rank(s) > rank(res.Status) {
 			res.Status = s
@@ -117,15 +117,15 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		var certErr x509.CertificateInvalidError
 		switch {
 		case errors.As(err, &certErr) && certErr.Reason == x509.Expired && now.After(leaf.NotAfter):
-			note(Fail, fmt.Sprintf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.DateOnly)),
+			note(model.Fail, fmt.Sprintf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.DateOnly)),
 				"renew the certificate for "+host)
 		default:
-			note(Fail, describeErr(err),
+			note(model.Fail, describeErr(err),
 				"serve a certificate for "+host+" with the full chain (leaf and intermediates) to a public root CA")
 		}
 	} else {
 		if leaf.NotAfter.Sub(now) < expiryWarning {
-			note(Warn, fmt.Sprintf("the certificate expires in %d days (%s)", days, leaf.NotAfter.UTC().Format(time.DateOnly)),
+			note(model.Warn, fmt.Sprintf("the certificate expires in %d days (%s)", days, leaf.NotAfter.UTC().Format(time.DateOnly)),
 				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
 		}
 		if r.opts.RootCAs != nil && verifyChain(state, host, nil, now) != nil {
@@ -134,13 +134,13 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 			case !e.internetFacing() || r.opts.AllowPrivate:
 				notes = append(notes, msg)
 			default:
-				note(Warn, msg, "use a certificate from a public CA for "+host)
+				note(model.Warn, msg, "use a certificate from a public CA for "+host)
 			}
 			ev["public_root"] = "no"
 		}
 	}
 	if state.Version == tls.VersionTLS12 && !slices.Contains(nhsTLS12Suites, state.CipherSuite) {
-		note(Warn, fmt.Sprintf("TLS 1.2 negotiated %s, outside NHS's recommended ECDHE-AES-GCM suites", ev["cipher_suite"]),
+		note(model.Warn, fmt.Sprintf("TLS 1.2 negotiated %s, outside NHS's recommended ECDHE-AES-GCM suites", ev["cipher_suite"]),
 			"enable ECDHE-RSA/ECDSA-AES128/256-GCM suites, or TLS 1.3")
 	}
 	summary := fmt.Sprintf("%s, %s, certificate not after %s", ev["tls_version"], ev["cipher_suite"],
@@ -188,11 +188,11 @@ func verifyChain(state tls.ConnectionState, host string, roots *x509.CertPool, n
 }
 
 // rank orders statuses by severity so a check can keep the worst of several observations.
-func rank(s Status) int {
+func rank(s model.Severity) int {
 	switch s {
-	case Warn:
+	case model.Warn:
 		return 1
-	case Fail:
+	case model.Fail:
 		return 2
 	}
 	return 0
@@ -211,7 +211,7 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return Result{Status: Fail, Message: "no HTTP answer: " + describeErr(err),
+		return Result{Status: model.Fail, Message: "no HTTP answer: " + describeErr(err),
 			Fix: "make sure the endpoint is deployed and reachable from the internet over https", Evidence: ev}
 	}
 	defer resp.Body.Close()
@@ -220,7 +220,7 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 	// Read (a bounded part of) the body too: an endpoint that sends headers and then stalls
 	// has not really answered.
 	if _, err := readBody(resp.Body, MaxSmallBody); err != nil && !errors.Is(err, ErrBodyTooLarge) {
-		return Result{Status: Fail, Message: msg + " but the body did not finish: " + describeErr(err),
+		return Result{Status: model.Fail, Message: msg + " but the body did not finish: " + describeErr(err),
 			Fix: "check the application behind this URI answers promptly", Evidence: ev}
 	}
 	if final := resp.Request.URL.String(); final != e.raw {
@@ -228,8 +228,8 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 		msg += " after redirects to " + ev["final_url"]
 	}
 	if resp.StatusCode >= 500 && e.internetFacing() {
-		return Result{Status: Warn, Message: msg + " (a server error)",
+		return Result{Status: model.Warn, Message: msg + " (a server error)",
 			Fix: "check the application behind this URI is running", Evidence: ev}
 	}
-	return Result{Status: Pass, Message: msg, Evidence: ev}
+	return Result{Status: model.Pass, Message: msg, Evidence: ev}
 }

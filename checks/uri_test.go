@@ -23,7 +23,7 @@ func pkjwtConfig(redirect, bcl, jwks string) *model.Config {
 	}
 }
 
-func wantStatus(t *testing.T, r Result, want Status, msgPart string) {
+func wantStatus(t *testing.T, r Result, want model.Severity, msgPart string) {
 	t.Helper()
 	if r.Status != want || !strings.Contains(r.Message, msgPart) {
 		t.Errorf("%s %s: got %s %q (fix %q), want %s containing %q", r.ID, r.Target, r.Status, r.Message, r.Fix, want, msgPart)
@@ -39,16 +39,16 @@ func TestResolve(t *testing.T) {
 		addrs        []netip.Addr
 		allowPrivate bool
 		target       string
-		want         Status
+		want         model.Severity
 		msg          string
 	}{
-		{"public logout", public, false, "backchannel_logout_uri", Pass, "resolves to 203.0.113.7"},
-		{"private logout", private, false, "backchannel_logout_uri", Fail, "CIS2 calls this URI from the internet"},
-		{"loopback jwks", loopback, false, "jwks_uri", Fail, "127.0.0.1 is private, loopback"},
-		{"private redirect", private, false, "redirect_uris[0]", Warn, "only from inside your network"},
-		{"allowed private logout", loopback, true, "backchannel_logout_uri", Pass, "allowed by --allow-private"},
-		{"unresolvable logout", nil, false, "backchannel_logout_uri", Fail, "does not resolve"},
-		{"unresolvable redirect", nil, false, "redirect_uris[0]", Warn, "does not resolve"},
+		{"public logout", public, false, "backchannel_logout_uri", model.Pass, "resolves to 203.0.113.7"},
+		{"private logout", private, false, "backchannel_logout_uri", model.Fail, "CIS2 calls this URI from the internet"},
+		{"loopback jwks", loopback, false, "jwks_uri", model.Fail, "127.0.0.1 is private, loopback"},
+		{"private redirect", private, false, "redirect_uris[0]", model.Warn, "only from inside your network"},
+		{"allowed private logout", loopback, true, "backchannel_logout_uri", model.Pass, "allowed by --allow-private"},
+		{"unresolvable logout", nil, false, "backchannel_logout_uri", model.Fail, "does not resolve"},
+		{"unresolvable redirect", nil, false, "redirect_uris[0]", model.Warn, "does not resolve"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestResolve(t *testing.T) {
 func TestResolveIPLiteral(t *testing.T) {
 	cfg := pkjwtConfig("https://127.0.0.1/cb", "https://[::1]/logout", "")
 	r := runOneCheck(t, cfg, Options{Resolver: mapResolver{}}, IDResolve, "backchannel_logout_uri")
-	wantStatus(t, r, Fail, "::1")
+	wantStatus(t, r, model.Fail, "::1")
 }
 
 func tlsConfigFor(cert tls.Certificate, min, max uint16, suites ...uint16) *tls.Config {
@@ -86,27 +86,27 @@ func TestTLS(t *testing.T) {
 		cfg    *tls.Config
 		opts   func(*Options)
 		field  string
-		want   Status
+		want   model.Severity
 		msg    string
 		remark string
 	}{
-		{name: "TLS 1.3", cfg: tlsConfigFor(yearLeaf, 0, 0), want: Pass, msg: "TLS 1.3"},
+		{name: "TLS 1.3", cfg: tlsConfigFor(yearLeaf, 0, 0), want: model.Pass, msg: "TLS 1.3"},
 		{name: "TLS 1.2 NHS suite", cfg: tlsConfigFor(yearLeaf, tls.VersionTLS12, tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
-			want: Pass, msg: "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+			want: model.Pass, msg: "TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
 		{name: "TLS 1.2 other suite", cfg: tlsConfigFor(yearLeaf, tls.VersionTLS12, tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256),
-			want: Warn, msg: "outside NHS's recommended ECDHE-AES-GCM suites"},
-		{name: "TLS 1.1 only", cfg: tlsConfigFor(yearLeaf, tls.VersionTLS10, tls.VersionTLS11), want: Fail, msg: "TLS 1.2 or later"},
+			want: model.Warn, msg: "outside NHS's recommended ECDHE-AES-GCM suites"},
+		{name: "TLS 1.1 only", cfg: tlsConfigFor(yearLeaf, tls.VersionTLS10, tls.VersionTLS11), want: model.Fail, msg: "TLS 1.2 or later"},
 		{name: "expires within 30 days", cfg: tlsConfigFor(pki.leaf(t, time.Now().Add(10*24*time.Hour), testHost), 0, 0),
-			want: Warn, msg: "expires in"},
+			want: model.Warn, msg: "expires in"},
 		{name: "expired", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) {
 			o.Now = func() time.Time { return notAfter.Add(24 * time.Hour) }
-		}, want: Fail, msg: "expired on"},
-		{name: "wrong host name", cfg: tlsConfigFor(pki.leaf(t, notAfter, "other.cis2-golive.test"), 0, 0), want: Fail, msg: "does not match the host name"},
-		{name: "untrusted root", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.RootCAs = nil }, want: Fail, msg: "trusted root"},
+		}, want: model.Fail, msg: "expired on"},
+		{name: "wrong host name", cfg: tlsConfigFor(pki.leaf(t, notAfter, "other.cis2-golive.test"), 0, 0), want: model.Fail, msg: "does not match the host name"},
+		{name: "untrusted root", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.RootCAs = nil }, want: model.Fail, msg: "trusted root"},
 		{name: "private CA without allow-private", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.AllowPrivate = false },
-			want: Warn, msg: "CIS2 needs a chain to a public root CA"},
+			want: model.Warn, msg: "CIS2 needs a chain to a public root CA"},
 		{name: "private CA on a redirect URI", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.AllowPrivate = false },
-			field: "redirect_uris[0]", want: Pass, msg: "CIS2 needs a chain to a public root CA"},
+			field: "redirect_uris[0]", want: model.Pass, msg: "CIS2 needs a chain to a public root CA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestTLS(t *testing.T) {
 func TestTLSSkipsPlainHTTP(t *testing.T) {
 	cfg := pkjwtConfig("http://127.0.0.1:8080/cb", "https://bcl.cis2-golive.test/", "")
 	r := runOneCheck(t, cfg, Options{Resolver: mapResolver{}}, IDTLS, "redirect_uris[0]")
-	wantStatus(t, r, Skip, "not an https URI")
+	wantStatus(t, r, model.Skip, "not an https URI")
 }
 
 func TestReachable(t *testing.T) {
@@ -141,17 +141,17 @@ func TestReachable(t *testing.T) {
 		name  string
 		h     http.Handler
 		field string
-		want  Status
+		want  model.Severity
 		msg   string
 	}{
-		{"redirect URI 400", status(400), "redirect_uris[0]", Pass, "answered HTTP 400"},
-		{"redirect URI 500 is still an answer", status(500), "redirect_uris[0]", Pass, "answered HTTP 500"},
-		{"logout 405 to GET", status(405), "backchannel_logout_uri", Pass, "answered HTTP 405"},
-		{"jwks 503", status(503), "jwks_uri", Warn, "server error"},
+		{"redirect URI 400", status(400), "redirect_uris[0]", model.Pass, "answered HTTP 400"},
+		{"redirect URI 500 is still an answer", status(500), "redirect_uris[0]", model.Pass, "answered HTTP 500"},
+		{"logout 405 to GET", status(405), "backchannel_logout_uri", model.Pass, "answered HTTP 405"},
+		{"jwks 503", status(503), "jwks_uri", model.Warn, "server error"},
 		{"redirect loop", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, r.URL.Path, http.StatusFound)
-		}), "jwks_uri", Fail, "stopped after 5 redirects"},
-		{"https to http", http.RedirectHandler("http://127.0.0.1:1/", http.StatusFound), "jwks_uri", Fail, "refused a redirect from https to http"},
+		}), "jwks_uri", model.Fail, "stopped after 5 redirects"},
+		{"https to http", http.RedirectHandler("http://127.0.0.1:1/", http.StatusFound), "jwks_uri", model.Fail, "refused a redirect from https to http"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,7 +172,7 @@ func TestReachableReportsFinalURL(t *testing.T) {
 	}), testHost)
 	u := urlFor(s, "/old")
 	r := runOneCheck(t, pkjwtConfig(u, u, u), pki.testOptions(), IDReachable, "redirect_uris[0]")
-	wantStatus(t, r, Pass, "after redirects to")
+	wantStatus(t, r, model.Pass, "after redirects to")
 	if !strings.HasSuffix(r.Evidence["final_url"], "/new") {
 		t.Errorf("final_url = %q", r.Evidence["final_url"])
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // liveRP is a loopback relying party: logout answers 400 with no-store, anything else 200.
@@ -69,12 +70,12 @@ func TestCheckLiveReportsOfflineThenLive(t *testing.T) {
 	if firstLive < 0 {
 		t.Fatal("no live results")
 	}
-	got := map[string]checks.Status{}
+	got := map[string]model.Severity{}
 	for _, r := range rep.Results[firstLive:] {
 		got[r.ID+" "+r.Target] = r.Status
 	}
 	for _, id := range []string{"uri.tls backchannel_logout_uri", "uri.reachable redirect_uris[0]", "bcl.rejects-bogus-token backchannel_logout_uri"} {
-		if got[id] != checks.Pass {
+		if got[id] != model.Pass {
 			t.Errorf("%s: %s, want pass (all: %v)", id, got[id], got)
 		}
 	}

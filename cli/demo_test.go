@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
@@ -39,7 +40,7 @@ func TestDemoAllPass(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range rep.Results {
 		seen[r.ID] = true
-		if r.Status != checks.Pass {
+		if r.Status != model.Pass {
 			t.Errorf("%s %s: %s %s (fix: %s)", r.ID, r.Target, r.Status, r.Message, r.Fix)
 		}
 	}
@@ -88,11 +89,11 @@ func TestDemoFaults(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("no %s result for %s", tt.id, tt.target)
 			}
-			if r := rep.Results[i]; r.Status != checks.Fail {
+			if r := rep.Results[i]; r.Status != model.Fail {
 				t.Errorf("%s %s = %s (%s), want fail", tt.id, tt.target, r.Status, r.Message)
 			}
 			for _, r := range rep.Results {
-				if strings.HasPrefix(r.ID, "config.") && r.Status != checks.Pass {
+				if strings.HasPrefix(r.ID, "config.") && r.Status != model.Pass {
 					t.Errorf("a relying party fault changed an offline result: %+v", r)
 				}
 			}

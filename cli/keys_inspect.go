@@ -91,11 +91,11 @@ type keyView struct {
 }
 
 type problemView struct {
-	Rule     string `json:"rule"`
-	KID      string `json:"kid,omitempty"`
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
-	Fix      string `json:"fix"`
+	Rule     string         `json:"rule"`
+	KID      string         `json:"kid,omitempty"`
+	Severity model.Severity `json:"severity"`
+	Message  string         `json:"message"`
+	Fix      string         `json:"fix"`
 }
 
 type jwksMatch struct {
@@ -260,11 +260,11 @@ func inspectJWK(ins *inspection, data []byte) (crypto.PublicKey, error) {
 		ins.Kind = "jwk"
 	}
 	for _, p := range append(keys.PublicOnly(set), keys.Lint(set)...) {
-		ins.Problems = append(ins.Problems, problemView{p.Rule, p.KID, string(p.Severity), p.Message, p.Fix})
-		ins.Failed = ins.Failed || p.Severity == keys.SevFail
+		ins.Problems = append(ins.Problems, problemView{p.Rule, p.KID, p.Severity, p.Message, p.Fix})
+		ins.Failed = ins.Failed || p.Severity == model.Fail
 	}
 	if set.Single {
-		ins.Problems = append(ins.Problems, problemView{"not-a-set", "", string(keys.SevWarn),
+		ins.Problems = append(ins.Problems, problemView{"not-a-set", "", model.Warn,
 			"this is a single JWK; a JWKS URI must serve a JWK Set", `wrap it: {"keys": [ ...this key... ]}`})
 	}
 	if ins.PrivateMaterial {
@@ -302,7 +302,7 @@ func (ins *inspection) addAlert(alert string) {
 func (ins *inspection) addKeyProblems(pub crypto.PublicKey) {
 	algs := strings.Join(model.CIS2.TokenEndpointSigningAlgs, " or ")
 	add := func(rule, msg, fix string) {
-		ins.Problems = append(ins.Problems, problemView{Rule: rule, Severity: string(keys.SevFail), Message: msg, Fix: fix})
+		ins.Problems = append(ins.Problems, problemView{Rule: rule, Severity: model.Fail, Message: msg, Fix: fix})
 		ins.Failed = true
 	}
 	switch k := pub.(type) {
@@ -338,8 +338,8 @@ func matchJWKS(ins *inspection, pub crypto.PublicKey, src string, load func(stri
 	// a private key next to the one being matched is the worst finding of the run.
 	m := &jwksMatch{Source: src}
 	for _, p := range keys.PublicOnly(set) {
-		m.Problems = append(m.Problems, problemView{p.Rule, p.KID, string(p.Severity), p.Message, p.Fix})
-		ins.Failed = ins.Failed || p.Severity == keys.SevFail
+		m.Problems = append(m.Problems, problemView{p.Rule, p.KID, p.Severity, p.Message, p.Fix})
+		ins.Failed = ins.Failed || p.Severity == model.Fail
 	}
 	if alert := leakAlert(set, "THE JWKS "+src); alert != "" {
 		ins.addAlert(alert)
@@ -457,7 +457,7 @@ func writeProblems(w io.Writer, ps []problemView) {
 	}
 	for _, p := range ps {
 		mark := "!"
-		if p.Severity == string(keys.SevFail) {
+		if p.Severity == model.Fail {
 			mark = alertStyle.Render("✗")
 		}
 		io.WriteString(w, report.HangIndent(mark+" ", "  ", fmt.Sprintf("%s [%s] %s", p.Severity, p.Rule, p.Message)))

@@ -152,7 +152,7 @@ func failures(lists ...[]checks.Result) []checks.Result {
 	for _, rs := range lists {
 		for _, r := range rs {
 			key := r.ID + "\x00" + r.Target
-			if r.Status == checks.Fail && !seen[key] {
+			if r.Status == model.Fail && !seen[key] {
 				seen[key] = true
 				out = append(out, r)
 			}

@@ -10,16 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cis2-golive/cis2-golive/model"
 	jose "github.com/go-jose/go-jose/v4"
-)
-
-// Severity is how much a Problem matters: Fail stops a go-live, Warn is worth a look.
-type Severity string
-
-// The severities a Problem can have; the values match checks.Status.
-const (
-	SevFail Severity = "fail"
-	SevWarn Severity = "warn"
 )
 
 // Problem is one finding about a JWKS: a stable rule id, the key (kid or key[i]; "" for the
@@ -27,7 +19,7 @@ const (
 type Problem struct {
 	Rule     string
 	KID      string
-	Severity Severity
+	Severity model.Severity
 	Message  string
 	Fix      string
 }
@@ -58,18 +50,18 @@ func PublicOnly(s *Set) []Problem {
 	var ps []Problem
 	for _, k := range s.Keys {
 		if k.HasPrivate() {
-			ps = append(ps, Problem{RulePrivateMember, k.Label(), SevFail,
+			ps = append(ps, Problem{RulePrivateMember, k.Label(), model.Fail,
 				fmt.Sprintf("CRITICAL: key %s holds private key material (%s): anyone who fetches this JWKS can sign as you",
 					k.Label(), strings.Join(k.PrivateMembers, ", ")),
 				"remove the key from the JWKS now, generate a new key pair (`cis2-golive keys new`) and publish only its jwks.json; treat the old key as compromised"})
 		}
 		switch {
 		case k.Kty == "oct":
-			ps = append(ps, Problem{RuleSymmetric, k.Label(), SevFail,
+			ps = append(ps, Problem{RuleSymmetric, k.Label(), model.Fail,
 				fmt.Sprintf("key %s is a symmetric (oct) key: it is a shared secret and has no place in a public JWKS", k.Label()),
 				"remove it; private_key_jwt uses an RSA key pair (`cis2-golive keys new`)"})
 		case k.Kty == "RSA" && k.Bits > 0 && k.Bits < MinRSABits:
-			ps = append(ps, Problem{RuleRSATooSmall, k.Label(), SevFail,
+			ps = append(ps, Problem{RuleRSATooSmall, k.Label(), model.Fail,
 				fmt.Sprintf("key %s is RSA %d bits; at least %d are required", k.Label(), k.Bits, MinRSABits),
 				"generate a 2048-bit or larger key (`cis2-golive keys rotate --jwks FILE`) and retire this one"})
 		}
@@ -82,49 +74,49 @@ func PublicOnly(s *Set) []Problem {
 // declares an alg its key type cannot do.
 func Lint(s *Set) []Problem {
 	var ps []Problem
-	add := func(rule string, k Key, sev Severity, msg, fix string) {
+	add := func(rule string, k Key, sev model.Severity, msg, fix string) {
 		ps = append(ps, Problem{rule, k.Label(), sev, msg, fix})
 	}
 	if len(s.Keys) == 0 {
-		ps = append(ps, Problem{RuleNoKeys, "", SevFail, "the JWK Set has no keys",
+		ps = append(ps, Problem{RuleNoKeys, "", model.Fail, "the JWK Set has no keys",
 			"publish the jwks.json written by `cis2-golive keys new`"})
 	}
 	seen := map[string]int{}
 	for _, k := range s.Keys {
 		switch {
 		case errors.Is(k.Err, jose.ErrUnsupportedKeyType):
-			add(RuleUnsupportedKty, k, SevWarn,
+			add(RuleUnsupportedKty, k, model.Warn,
 				fmt.Sprintf("key %s has a key type (kty %q, crv %q) verifiers do not support; they ignore it", k.Label(), k.Kty, k.Crv),
 				"remove it unless another consumer of this JWKS needs it")
 		case k.Err != nil:
-			add(RuleInvalidKey, k, SevFail, fmt.Sprintf("key %s does not parse: %v", k.Label(), k.Err),
+			add(RuleInvalidKey, k, model.Fail, fmt.Sprintf("key %s does not parse: %v", k.Label(), k.Err),
 				"replace it with the JWK written by `cis2-golive keys new`")
 		}
 		if k.rawKID == "" {
-			add(RuleKIDMissing, k, SevFail, fmt.Sprintf("key %s has no kid", k.Label()),
+			add(RuleKIDMissing, k, model.Fail, fmt.Sprintf("key %s has no kid", k.Label()),
 				"give every key a kid (its RFC 7638 thumbprint is a good one): CIS2 picks the key by the kid in your assertion's header")
 		} else {
 			if k.KID != k.rawKID {
-				add(RuleKIDUnprintable, k, SevWarn, fmt.Sprintf("kid %q holds control or escape characters (shown cleaned)", k.KID),
+				add(RuleKIDUnprintable, k, model.Warn, fmt.Sprintf("kid %q holds control or escape characters (shown cleaned)", k.KID),
 					"use a plain kid such as the key's RFC 7638 thumbprint")
 			}
 			seen[k.rawKID]++
 			if seen[k.rawKID] == 2 {
-				add(RuleKIDDuplicate, k, SevFail, fmt.Sprintf("kid %s is used by more than one key", k.Label()),
+				add(RuleKIDDuplicate, k, model.Fail, fmt.Sprintf("kid %s is used by more than one key", k.Label()),
 					"give each key its own kid: a verifier cannot tell which one you signed with")
 			}
 		}
 		if k.Use != "" && k.Use != "sig" {
-			add(RuleUse, k, SevFail, fmt.Sprintf("key %s has use %q; a verifier will not check signatures with it", k.Label(), k.Use),
+			add(RuleUse, k, model.Fail, fmt.Sprintf("key %s has use %q; a verifier will not check signatures with it", k.Label(), k.Use),
 				`set "use": "sig" or remove use`)
 		}
 		if len(k.KeyOps) > 0 && !slices.Contains(k.KeyOps, "verify") {
-			add(RuleKeyOps, k, SevFail, fmt.Sprintf("key %s has key_ops %v without \"verify\"", k.Label(), k.KeyOps),
+			add(RuleKeyOps, k, model.Fail, fmt.Sprintf("key %s has key_ops %v without \"verify\"", k.Label(), k.KeyOps),
 				`add "verify" to key_ops or remove key_ops`)
 		}
 		if k.Alg != "" && k.Err == nil && k.Kty != "oct" {
 			if err := k.keyFits(k.Alg); err != nil {
-				add(RuleAlgMismatch, k, SevFail, fmt.Sprintf("key %s declares alg %s but %v", k.Label(), k.Alg, err),
+				add(RuleAlgMismatch, k, model.Fail, fmt.Sprintf("key %s declares alg %s but %v", k.Label(), k.Alg, err),
 					"set alg to one the key can do (RS256 or RS512 for an RSA key) or remove alg")
 			}
 		}

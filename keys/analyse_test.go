@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 type ruleKID struct{ rule, kid string }
@@ -14,7 +16,7 @@ func problemSet(ps []Problem) []ruleKID {
 	var out []ruleKID
 	for _, p := range ps {
 		out = append(out, ruleKID{p.Rule, p.KID})
-		if p.Message == "" || p.Fix == "" || (p.Severity != SevFail && p.Severity != SevWarn) {
+		if p.Message == "" || p.Fix == "" || (p.Severity != model.Fail && p.Severity != model.Warn) {
 			panic("incomplete problem: " + p.Rule)
 		}
 	}

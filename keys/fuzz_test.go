@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // addSeeds adds every file matching pattern (under testdata) to the fuzz corpus.
@@ -66,7 +68,7 @@ func FuzzParseSet(f *testing.F) {
 			printable(t, "problem message", p.Message)
 			printable(t, "problem fix", p.Fix)
 			printable(t, "problem kid", p.KID)
-			if p.Message == "" || p.Fix == "" || (p.Severity != SevFail && p.Severity != SevWarn) {
+			if p.Message == "" || p.Fix == "" || (p.Severity != model.Fail && p.Severity != model.Warn) {
 				t.Fatalf("incomplete problem %+v", p)
 			}
 		}

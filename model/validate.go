@@ -15,15 +15,6 @@ import (
 	"golang.org/x/net/idna"
 )
 
-// Severity says how serious a finding is.
-type Severity string
-
-// Warn is worth a look but does not block go-live; Fail would cost a redeploy.
-const (
-	Warn Severity = "warn"
-	Fail Severity = "fail"
-)
-
 // Finding is one problem in a configuration: the rule that found it, the field and value it is
 // about, what is wrong and how to fix it.
 type Finding struct {

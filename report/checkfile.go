@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // maxCheckFile bounds a results file: a full run is a few kilobytes.
@@ -39,7 +40,7 @@ func ReadCheckReport(path string) (CheckReport, error) {
 	}
 	for i, r := range rep.Results {
 		switch r.Status {
-		case checks.Pass, checks.Warn, checks.Fail, checks.Skip:
+		case model.Pass, model.Warn, model.Fail, model.Skip:
 		default:
 			// An unknown status would be copied into the submission as is, and not counted.
 			return rep, fmt.Errorf("read check results %s: result %d has status %q; want pass, warn, fail or skip",

@@ -29,7 +29,7 @@ func item(t *testing.T, c Checklist, id string) ChecklistItem {
 
 // withLive is the offline rules on cfg plus one passing live check, as `check` would give.
 func withLive(cfg *model.Config) []checks.Result {
-	return append(checks.Offline(cfg, nil), checks.Result{ID: "jwks.public-only", Target: "jwks_uri", Status: checks.Pass})
+	return append(checks.Offline(cfg, nil), checks.Result{ID: "jwks.public-only", Target: "jwks_uri", Status: model.Pass})
 }
 
 func TestChecklistGolden(t *testing.T) {
@@ -64,10 +64,10 @@ func TestChecklistEarliestGoLiveIsSubmittedPlusTwoWeeks(t *testing.T) {
 }
 
 func TestChecklistEvidence(t *testing.T) {
-	fail := []checks.Result{{ID: "config.uri.scheme", Target: "jwks_uri", Status: checks.Fail}}
-	pass := []checks.Result{{ID: "config.jwks_uri", Target: "jwks_uri", Status: checks.Pass}, {ID: "x", Status: checks.Warn}}
-	offlineOnly := []checks.Result{{ID: "config.jwks_uri", Target: "jwks_uri", Status: checks.Pass}, {ID: "config.uri.query", Status: checks.Warn}}
-	liveFail := append(slices.Clone(offlineOnly), checks.Result{ID: "bcl.rejects-bogus-token", Status: checks.Fail})
+	fail := []checks.Result{{ID: "config.uri.scheme", Target: "jwks_uri", Status: model.Fail}}
+	pass := []checks.Result{{ID: "config.jwks_uri", Target: "jwks_uri", Status: model.Pass}, {ID: "x", Status: model.Warn}}
+	offlineOnly := []checks.Result{{ID: "config.jwks_uri", Target: "jwks_uri", Status: model.Pass}, {ID: "config.uri.query", Status: model.Warn}}
+	liveFail := append(slices.Clone(offlineOnly), checks.Result{ID: "bcl.rejects-bogus-token", Status: model.Fail})
 	intCfg := &model.Config{Environment: model.Integration}
 	tests := []struct {
 		name    string

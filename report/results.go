@@ -13,6 +13,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // Format is an output format.
@@ -85,26 +86,26 @@ var (
 )
 
 // Mark is the symbol and word for a status, used in text and Markdown alike.
-func Mark(s checks.Status) string {
+func Mark(s model.Severity) string {
 	switch s {
-	case checks.Pass:
+	case model.Pass:
 		return "✓ pass"
-	case checks.Warn:
+	case model.Warn:
 		return "! warn"
-	case checks.Fail:
+	case model.Fail:
 		return "✗ FAIL"
 	}
 	return "- skip"
 }
 
 // StatusStyle is the text style for a status.
-func StatusStyle(s checks.Status) lipgloss.Style {
+func StatusStyle(s model.Severity) lipgloss.Style {
 	switch s {
-	case checks.Pass:
+	case model.Pass:
 		return stylePass
-	case checks.Warn:
+	case model.Warn:
 		return styleWarn
-	case checks.Fail:
+	case model.Fail:
 		return styleFail
 	}
 	return styleSkip
@@ -128,7 +129,7 @@ func checkText(w io.Writer, rep CheckReport) error {
 		value := Clean(r.Evidence["value"])
 		msg := Clean(r.Message)
 		switch {
-		case value != "" && r.Status == checks.Pass:
+		case value != "" && r.Status == model.Pass:
 			msg += ": " + value
 		case value != "":
 			// Quote the value as it is when it is printable, so a finding about surrounding or
@@ -144,7 +145,7 @@ func checkText(w io.Writer, rep CheckReport) error {
 			para(fmt.Sprintf("value: %q", string(raw)))
 		}
 		para(msg)
-		if r.Fix != "" && r.Status != checks.Pass {
+		if r.Fix != "" && r.Status != model.Pass {
 			para("fix: " + Clean(r.Fix))
 		}
 	}

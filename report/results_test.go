@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // TestCheckTextFits80Columns: long findings wrap under their headline instead of running off
@@ -17,8 +18,8 @@ import (
 func TestCheckTextFits80Columns(t *testing.T) {
 	long := strings.Repeat("the chain verifies only with the custom CA ", 6)
 	rep := NewCheckReport("prod.yaml", []checks.Result{
-		{ID: "uri.tls", Target: "jwks_uri", Status: checks.Warn, Message: long, Fix: long},
-		{ID: "config.uri.scheme", Target: "redirect_uris[0]", Status: checks.Fail, Message: "bad",
+		{ID: "uri.tls", Target: "jwks_uri", Status: model.Warn, Message: long, Fix: long},
+		{ID: "config.uri.scheme", Target: "redirect_uris[0]", Status: model.Fail, Message: "bad",
 			Fix: "use https", Evidence: map[string]string{"value": "http://a\x1b]0;pwned\x07.uk/cb"}},
 	})
 	var buf bytes.Buffer
@@ -32,7 +33,7 @@ func TestCheckTextFits80Columns(t *testing.T) {
 		}
 	}
 	// A word longer than a line (a URL, a kid with a hyphen) is never split.
-	rep = NewCheckReport("prod.yaml", []checks.Result{{ID: "assertion.sign-verify", Target: "jwks_uri", Status: checks.Pass,
+	rep = NewCheckReport("prod.yaml", []checks.Result{{ID: "assertion.sign-verify", Target: "jwks_uri", Status: model.Pass,
 		Message: "signed with kid cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek, aud https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token, verified"}})
 	buf.Reset()
 	_ = WriteCheckReport(&buf, Text, rep)
@@ -54,7 +55,7 @@ func TestCheckTextFits80Columns(t *testing.T) {
 func TestCheckReportCleansEveryField(t *testing.T) {
 	const evil = "\x1b]0;pwned\x07\x1b[2J\u009b2J\u202e`|"
 	rep := NewCheckReport("prod.yaml"+evil, []checks.Result{{
-		ID: "uri.tls" + evil, Target: "jwks_uri" + evil, Status: checks.Fail,
+		ID: "uri.tls" + evil, Target: "jwks_uri" + evil, Status: model.Fail,
 		Message: "m" + evil, Fix: "f" + evil, Evidence: map[string]string{"value": "v" + evil},
 	}})
 	for _, f := range []Format{Text, Markdown} {

@@ -58,7 +58,7 @@ type Submission struct {
 func NewSubmission(cfg *model.Config, results []checks.Result, source string, generated time.Time, toolVersion string) Submission {
 	findings := []checks.Result{}
 	for _, r := range results {
-		if r.Status != checks.Pass {
+		if r.Status != model.Pass {
 			findings = append(findings, cleanResult(r))
 		}
 	}

@@ -27,7 +27,7 @@ func TestSubmissionGolden(t *testing.T) {
 		cfg  *model.Config
 	}{{"submission-pkjwt", exampleConfig(t)}, {"submission-secret", secretCfg}} {
 		rs := checks.Offline(tc.cfg, nil)
-		rs = append(rs, checks.Result{ID: "live.jwks", Target: tc.cfg.JWKSURI, Status: checks.Warn,
+		rs = append(rs, checks.Result{ID: "live.jwks", Target: tc.cfg.JWKSURI, Status: model.Warn,
 			Message: "served with \x1b[31mCache-Control: no-cache\x1b[0m", Fix: "cache for an hour"})
 		s := NewSubmission(tc.cfg, rs, "offline rules", generated, "v1.2.3")
 		var j, md bytes.Buffer

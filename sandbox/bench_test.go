@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sandbox"
 )
 
@@ -43,7 +44,7 @@ func BenchmarkSuiteVsSlowest(b *testing.B) {
 		start := time.Now()
 		r := checks.Run(ctx, one, opts, nil)[0]
 		d := time.Since(start)
-		if r.Status != checks.Pass {
+		if r.Status != model.Pass {
 			b.Fatalf("%s %s: %s %s", r.ID, r.Target, r.Status, r.Message)
 		}
 		sequential += d

@@ -107,7 +107,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	fmt.Fprintln(out, "\nRunning checks…")
 	c.results = checks.Run(ctx, opts.plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
 		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
-		if res.Fix != "" && res.Status != checks.Pass {
+		if res.Fix != "" && res.Status != model.Pass {
 			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
@@ -263,7 +264,7 @@ func (s *checksScreen) view() string {
 			text += "  " + clean(r.Message)
 		}
 		rows := []string{cursorLine(st, i == s.cursor, ansi.Truncate(text, s.c.width-2, "…"))}
-		if !s.pending[i] && (r.Status == checks.Fail || r.Status == checks.Warn) && r.Fix != "" {
+		if !s.pending[i] && (r.Status == model.Fail || r.Status == model.Warn) && r.Fix != "" {
 			// One line: the selected row's whole fix is in the detail below.
 			rows = append(rows, "           "+st.Faint.Render(ansi.Truncate("fix: "+clean(r.Fix), s.c.width-11, "…")))
 		}
@@ -321,9 +322,9 @@ func (s *checksScreen) order() []int {
 		switch {
 		case s.pending[i]:
 			return 2
-		case s.results[i].Status == checks.Fail:
+		case s.results[i].Status == model.Fail:
 			return 0
-		case s.results[i].Status == checks.Warn:
+		case s.results[i].Status == model.Warn:
 			return 1
 		}
 		return 2
@@ -374,7 +375,7 @@ func (s *checksScreen) detail() []string {
 	for _, l := range strings.Split(ansi.Wrap(cleanFull(r.Message), w-2, " /"), "\n") {
 		out = append(out, "  "+l)
 	}
-	if r.Fix != "" && r.Status != checks.Pass {
+	if r.Fix != "" && r.Status != model.Pass {
 		for n, l := range strings.Split(ansi.Wrap(cleanFull(r.Fix), w-7, " /"), "\n") {
 			lead := "       "
 			if n == 0 {
@@ -407,13 +408,13 @@ func (s *checksScreen) done() []checks.Result {
 	return out
 }
 
-func statusStyle(st *Styles, s checks.Status) lipgloss.Style {
+func statusStyle(st *Styles, s model.Severity) lipgloss.Style {
 	switch s {
-	case checks.Pass:
+	case model.Pass:
 		return st.Pass
-	case checks.Warn:
+	case model.Warn:
 		return st.Warn
-	case checks.Fail:
+	case model.Fail:
 		return st.Fail
 	}
 	return st.Skip

@@ -16,7 +16,7 @@ import (
 
 // failingPlan is a live plan whose checks give the given statuses, for screens that only
 // show results.
-func failingPlan(statuses ...checks.Status) func(*model.Config, string) []checks.Check {
+func failingPlan(statuses ...model.Severity) func(*model.Config, string) []checks.Check {
 	return func(*model.Config, string) []checks.Check {
 		var list []checks.Check
 		for i, st := range statuses {
@@ -32,7 +32,7 @@ func failingPlan(statuses ...checks.Status) func(*model.Config, string) []checks
 // the default (enter) and n write nothing, y writes and the submission says so.
 func TestWriteAskedWhenChecksFailed(t *testing.T) {
 	out := t.TempDir()
-	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(checks.Fail, checks.Pass, checks.Fail)})
+	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(model.Fail, model.Pass, model.Fail)})
 	h.send(gotoMsg{to: stateChecks})
 	h.r.hasReturn = false // go on to the checklist, not back
 	h.wantView("2 failed")
@@ -78,7 +78,7 @@ func TestWriteAskedWhenChecksFailed(t *testing.T) {
 // TestWriteNotAskedWhenAllPassed: warnings are not failures; nothing to ask, ready.
 func TestWriteNotAskedWhenAllPassed(t *testing.T) {
 	out := t.TempDir()
-	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(checks.Pass, checks.Warn)})
+	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(model.Pass, model.Warn)})
 	h.send(gotoMsg{to: stateChecks})
 	h.r.hasReturn = false // go on to the checklist, not back
 	h.keys("enter")
@@ -185,13 +185,13 @@ func TestRedirectListNumbersFromOne(t *testing.T) {
 func longPlan(*model.Config, string) []checks.Check {
 	var rs []checks.Result
 	for i := range 16 {
-		rs = append(rs, checks.Result{ID: "live.pass", Target: "redirect_uris[" + string(rune('0'+i%10)) + "]", Status: checks.Pass, Message: "fine"})
+		rs = append(rs, checks.Result{ID: "live.pass", Target: "redirect_uris[" + string(rune('0'+i%10)) + "]", Status: model.Pass, Message: "fine"})
 	}
 	rs = append(rs,
-		checks.Result{ID: "bcl.rejects-bogus-token", Target: "backchannel_logout_uri", Status: checks.Fail,
+		checks.Result{ID: "bcl.rejects-bogus-token", Target: "backchannel_logout_uri", Status: model.Fail,
 			Message: "answered 200 to a logout token signed by a key it cannot know: it accepts any token, so anyone can log your users out; the end of this message must still be visible",
 			Fix:     "verify the logout token's signature against CIS2's JWKS and answer 400 to a token that fails; the end of this fix must still be visible too"},
-		checks.Result{ID: "uri.tls", Target: "jwks_uri", Status: checks.Warn,
+		checks.Result{ID: "uri.tls", Target: "jwks_uri", Status: model.Warn,
 			Message: "cipher suite outside NHS's list", Fix: "offer the NHS cipher suites; WARNFIX-END"})
 	list := make([]checks.Check, len(rs))
 	for i, r := range rs {

@@ -99,7 +99,7 @@ func TestChecksScreenRunsOfflineAndLive(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, r := range h.r.c.results {
-		if r.Status != checks.Pass {
+		if r.Status != model.Pass {
 			t.Errorf("%s %s: %s %s", r.ID, r.Target, r.Status, r.Message)
 		}
 		got[r.ID] = true
