@@ -33,7 +33,7 @@ func runDemoJSON(t *testing.T, args ...string) (int, report.CheckReport, string)
 // liveIDs are the live checks demo must run and pass against a healthy sandbox.
 var liveIDs = []string{checks.IDResolve, checks.IDTLS, checks.IDReachable, checks.IDBCL,
 	checks.IDJWKSFetch, checks.IDJWKSPublic, checks.IDJWKSLint, checks.IDJWKSAlgMatch,
-	checks.IDAssertion, checks.IDCIS2Algs, checks.IDTokenProbe}
+	checks.IDAssertion, checks.IDCIS2Algs, checks.IDTokenProbe, checks.IDLogin}
 
 func TestDemoAllPass(t *testing.T) {
 	code, rep, stderr := runDemoJSON(t)
@@ -77,6 +77,12 @@ func TestDemoFaults(t *testing.T) {
 		{"hang", "300ms", checks.IDReachable, "jwks_uri"},
 		{"drip", "300ms", checks.IDBCL, "backchannel_logout_uri"},
 		{"drip", "300ms", checks.IDJWKSFetch, "jwks_uri"},
+		{"login-http-redirect-uri", "", checks.IDLogin, "authorize?redirect_uri"},
+		{"login-int-client-id", "", checks.IDLogin, "authorize?client_id"},
+		{"login-no-openid", "", checks.IDLogin, "authorize?scope"},
+		{"login-form-post", "", checks.IDLogin, "authorize?response_mode"},
+		{"login-no-nonce", "", checks.IDLogin, "authorize?nonce"},
+		{"login-unknown-acr", "", checks.IDLogin, "authorize?acr_values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault+"/"+tt.id, func(t *testing.T) {

@@ -480,6 +480,9 @@ func Nearest(s string, candidates []string) string {
 	return best
 }
 
+// EditDistance is the Levenshtein distance between a and b, in bytes.
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
