@@ -25,6 +25,11 @@ type Config struct {
 	TokenEndpointAuthSigningAlg string `yaml:"token_endpoint_auth_signing_alg,omitempty" json:"token_endpoint_auth_signing_alg,omitempty"`
 	// UserinfoSignedResponseAlg is empty when userinfo responses are not signed.
 	UserinfoSignedResponseAlg string `yaml:"userinfo_signed_response_alg,omitempty" json:"userinfo_signed_response_alg,omitempty"`
+
+	// FromConnectionManager is set by Load when the file was a Connection Manager export. It
+	// says where the values came from (such an export records no userinfo signing), so it is
+	// never saved.
+	FromConnectionManager bool `yaml:"-" json:"-"`
 }
 
 // Fields lists the configuration's keys in file order; the loader uses it to name unknown keys.
