@@ -76,6 +76,21 @@ var CIS2 = struct {
 	ExampleHostPrefixes []string
 	// ClientIDPattern is the inferred client_id format (unconfirmed): <digits>.apps.<kind>.
 	ClientIDPattern string
+	// Scopes are the scopes CIS2 documents ("openid" is mandatory).
+	Scopes []string
+	// ACRValues is acr_values_supported from a copy of CIS2 INT's discovery document
+	// (github.com/nervecentresoftware/CIS2-JWKS int/config, 3rd-party): the values an
+	// application may send as acr_values.
+	ACRValues []string
+	// Authenticators are the ways a CIS2 user signs in, each with the assurance level it
+	// gives and the acr values it satisfies. Which authenticator satisfies which acr is read
+	// from the value names; the amr strings other than N3_SMARTCARD are unconfirmed.
+	Authenticators []Authenticator
+	// IDAssuranceClaims name the ID token claim for the identity assurance level. NHS's
+	// description says idassurancelevel; NHS's own services (eps-prescription-tracker-ui,
+	// manage-breast-screening) read id_assurance_level. Unconfirmed which CIS2 sends, so a
+	// CIS2 stand-in sends both.
+	IDAssuranceClaims []string
 }{
 	AuthMethods:              []AuthMethod{PrivateKeyJWT, ClientSecretBasic},
 	LegacyAuthMethods:        []AuthMethod{ClientSecretPost, ClientSecretJWT},
@@ -89,7 +104,30 @@ var CIS2 = struct {
 	TestHostSuffixes:    []string{".local", ".test", ".invalid", ".localhost", ".internal", ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev"},
 	ExampleHostPrefixes: []string{"example."},
 	ClientIDPattern:     `^[0-9]+\.apps\.(national|supplier)$`,
+	Scopes: []string{"openid", "profile", "email", "nhsperson", "associatedorgs", "nationalrbacaccess",
+		"professionalmemberships", "organisationalmemberships", "selectedrole"},
+	ACRValues: []string{"AAL2_OR_AAL3_ANY", "AAL3_ANY", "AAL3_CIS2_SMARTCARD", "AAL3_IOS", "AAL2_TOTP",
+		"AAL3_FIDO2", "AAL2_ANY", "AAL3_N3_SMARTCARD", "AAL3_SMARTCARD"},
+	Authenticators: []Authenticator{
+		{"Smartcard with Identity Agent", "N3_SMARTCARD", 3, []string{"AAL3_N3_SMARTCARD", "AAL3_SMARTCARD", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"CIS2 virtual smartcard", "CIS2_SMARTCARD", 3, []string{"AAL3_CIS2_SMARTCARD", "AAL3_SMARTCARD", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"Security key or Windows Hello (FIDO2)", "FIDO2", 3, []string{"AAL3_FIDO2", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"NHS Identity app on iOS", "IOS", 3, []string{"AAL3_IOS", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"Authenticator app (TOTP)", "TOTP", 2, []string{"AAL2_TOTP", "AAL2_ANY", "AAL2_OR_AAL3_ANY"}},
+	},
+	IDAssuranceClaims: []string{"idassurancelevel", "id_assurance_level"},
 }
+
+// Authenticator is one way a CIS2 user signs in.
+type Authenticator struct {
+	Name string   // as a user would call it
+	AMR  string   // the amr value in the ID token
+	AAL  int      // authentication_assurance_level: 2 or 3
+	ACR  []string // the acr values it satisfies, the most specific first
+}
+
+// Satisfies reports whether signing in this way meets acr, one of CIS2.ACRValues.
+func (a Authenticator) Satisfies(acr string) bool { return slices.Contains(a.ACR, acr) }
 
 // Offered reports whether NHS's current pages offer the method.
 func (m AuthMethod) Offered() bool { return slices.Contains(CIS2.AuthMethods, m) }
