@@ -14,6 +14,11 @@ type Faults struct {
 	// BCLAcceptsAll: the back-channel logout endpoint answers 200 to any token, even one it
 	// cannot have verified.
 	BCLAcceptsAll bool
+	// BCLKeepsSession: the back-channel logout endpoint validates the token and answers 200,
+	// but the session lives on.
+	BCLKeepsSession bool
+	// IDTokenUnchecked: the callback reads the ID token's claims without validating them.
+	IDTokenUnchecked bool
 	// JWKSLeaksPrivate: the JWKS publishes the private key members (d, p, q, dp, dq, qi).
 	JWKSLeaksPrivate bool
 	// JWKSWrongAlg: the JWKS holds only an EC P-256 key (alg ES256), which cannot verify the
@@ -48,6 +53,8 @@ type faultName struct {
 // faultNames maps each --fault name to what it switches on, with a one-line description.
 var faultNames = []faultName{
 	{"bcl-accepts-all", "back-channel logout answers 200 to a token it cannot have verified", func(f *Faults) { f.BCLAcceptsAll = true }},
+	{"bcl-keeps-session", "back-channel logout answers 200 but the session lives on", func(f *Faults) { f.BCLKeepsSession = true }},
+	{"id-token-unchecked", "sign-in trusts the ID token without validating it", func(f *Faults) { f.IDTokenUnchecked = true }},
 	{"jwks-private", "the JWKS leaks the private key (d, p, q…)", func(f *Faults) { f.JWKSLeaksPrivate = true }},
 	{"jwks-wrong-alg", "the JWKS holds only an EC key, which cannot verify the declared RS512", func(f *Faults) { f.JWKSWrongAlg = true }},
 	{"expired-cert", "the relying party's TLS certificate has expired", func(f *Faults) { f.ExpiredCert = true }},
