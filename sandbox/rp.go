@@ -41,7 +41,7 @@ func (s *Sandbox) rpRoutes() http.Handler {
 	}
 	mux.Handle("POST "+logoutPath, s.wrap(Logout, http.HandlerFunc(s.logout)))
 	mux.Handle("GET "+jwksPath, s.wrap(JWKS, http.HandlerFunc(s.jwks)))
-	mux.HandleFunc("GET "+loginPath, s.signInStart)
+	mux.Handle("GET "+loginPath, s.wrap(Login, http.HandlerFunc(s.login)))
 	mux.HandleFunc("GET "+recordPath, s.record)
 	return mux
 }

@@ -3,8 +3,6 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +20,7 @@ import (
 )
 
 // The sandbox relying party's sign-in, done the way a careful application does it: state,
-// nonce and PKCE (S256) on the way out; on the way back a private_key_jwt token exchange and
+// nonce and PKCE (S256) on the way out (sandbox/rplogin.go builds the request); on the way back a private_key_jwt token exchange and
 // the ID token validated as OIDC Core §3.1.3.7 says (CIS2's key by kid, RS256 only, iss
 // exactly, aud, exp, iat, nonce), then a session cookie. Back-channel logout ends the
 // sessions of the logout token's sid.
@@ -30,7 +28,6 @@ import (
 const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 const (
-	loginPath       = "/login"
 	sessionCookie   = "epr_session"
 	signInCookie    = "epr_signin" // binds a callback to the browser that started the sign-in
 	signInLifetime  = 10 * time.Minute
@@ -147,43 +144,20 @@ func (s *Sandbox) cis2Key(ctx context.Context, kid, alg string) (any, error) {
 	return found[0].Public, nil
 }
 
-// signInStart is the relying party's sign-in button: a fresh state, nonce and PKCE verifier,
-// kept server side, and a redirect to CIS2's authorize endpoint. A login_hint is passed on,
-// so scripts can sign a test user in without a page.
-func (s *Sandbox) signInStart(w http.ResponseWriter, r *http.Request) {
-	m, err := s.metadata(r.Context())
-	if err != nil {
-		http.Error(w, "CIS2 is unreachable: "+err.Error(), http.StatusBadGateway)
-		return
-	}
-	state, nonce, verifier := rand.Text(), rand.Text(), rand.Text()+rand.Text()
-	redirect := s.Config().RedirectURIs[0]
+// beginSignIn keeps a sign-in's state, nonce and PKCE verifier server side, and ties the
+// browser to the state with a cookie, so a callback can only finish the sign-in it started.
+func (s *Sandbox) beginSignIn(w http.ResponseWriter, p authorizeParams) {
 	s.rpMu.Lock()
-	for st, p := range s.signIns {
-		if time.Since(p.started) > signInLifetime {
+	for st, x := range s.signIns {
+		if time.Since(x.started) > signInLifetime {
 			delete(s.signIns, st)
 		}
 	}
-	s.signIns[state] = &pendingSignIn{nonce: nonce, verifier: verifier, redirectURI: redirect, started: time.Now()}
+	s.signIns[p.State] = &pendingSignIn{nonce: p.Nonce, verifier: p.CodeVerifier,
+		redirectURI: s.rp.base + redirectPath(0), started: time.Now()}
 	s.rpMu.Unlock()
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{
-		"response_type":         {"code"},
-		"client_id":             {ClientID},
-		"redirect_uri":          {redirect},
-		"scope":                 {"openid profile nationalrbacaccess"},
-		"state":                 {state},
-		"nonce":                 {nonce},
-		"code_challenge":        {base64.RawURLEncoding.EncodeToString(sum[:])},
-		"code_challenge_method": {"S256"},
-		"acr_values":            {"AAL3_ANY"},
-	}
-	if h := r.URL.Query().Get("login_hint"); h != "" {
-		q.Set("login_hint", h)
-	}
-	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: state, Path: "/", HttpOnly: true, Secure: true,
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: p.State, Path: "/", HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(signInLifetime.Seconds())})
-	http.Redirect(w, r, m.Authorize+"?"+q.Encode(), http.StatusFound)
 }
 
 // callback is the redirect URI: CIS2 sends the browser back here with a code (or an error).

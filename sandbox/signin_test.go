@@ -204,7 +204,7 @@ func TestSignInWithLoginHintAndAdminLogout(t *testing.T) {
 	admin := strings.TrimSuffix(s.Issuer(), sim.Realm) + "/_sim/"
 	var sessions []sim.Session
 	getJSON(t, s, admin+"sessions", &sessions)
-	if len(sessions) != 1 || sessions[0].Sub != "555000000003" || sessions[0].ACR != "AAL3_ANY" {
+	if len(sessions) != 1 || sessions[0].Sub != "555000000003" || sessions[0].ACR != "AAL2_OR_AAL3_ANY" {
 		t.Fatalf("sessions = %+v", sessions)
 	}
 	resp, err = s.HTTPClient().Post(admin+"logout?sid="+url.QueryEscape(sessions[0].SID), "", nil)

@@ -104,9 +104,12 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("unsupported_response_type", "Response type is not supported",
 			fmt.Sprintf("response_type is %q: CIS2 supports only the authorization code flow (code)", sanitize.Clean(q.Get("response_type"))))
 		return
-	case q.Has("response_mode") && q.Get("response_mode") != "query":
-		fail("invalid_request", "Invalid response_mode",
-			fmt.Sprintf("response_mode is %q: CIS2 withdrew form_post in release 11.01 (8 Dec 2025); only query is supported", sanitize.Clean(q.Get("response_mode"))))
+	case q.Has("response_mode") && !slices.Contains(model.CIS2.ResponseModes, q.Get("response_mode")):
+		why := model.CIS2.WithdrawnResponseModes[q.Get("response_mode")]
+		if why == "" {
+			why = "CIS2 answers with " + strings.Join(model.CIS2.ResponseModes, ", ") + " only"
+		}
+		fail("invalid_request", "Invalid response_mode", fmt.Sprintf("response_mode is %q: %s", sanitize.Clean(q.Get("response_mode")), why))
 		return
 	case !slices.Contains(req.scopes, "openid"):
 		fail("invalid_scope", "Unknown/invalid scope(s)", "scope has no openid: every CIS2 sign-in asks for openid")
