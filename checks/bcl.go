@@ -230,6 +230,11 @@ func (r *run) bogusLogoutTokens(ctx context.Context, ev map[string]string) ([]bo
 	ev["kid"] = sanitize.Clean(cis2.kid)
 	d := r.discovery(ctx)
 	issuer := d.doc.Issuer
+	if issuer == "" {
+		// No document (an unreadable --discovery): the tokens still carry the environment's
+		// issuer, so they look like CIS2's. They go to your endpoint only, never to NHS.
+		issuer = r.cfg.CIS2().Issuer
+	}
 	now := r.opts.Now()
 	aud := r.cfg.ClientID
 	if aud == "" {
