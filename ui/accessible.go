@@ -273,7 +273,7 @@ func printReview(out io.Writer, c *common) {
 			}
 		}
 		if row.nonProd != "" {
-			line += " (still " + row.nonProd + ")"
+			line += " (" + row.nonProd + ")"
 		}
 		fmt.Fprintln(out, line)
 	}

@@ -276,7 +276,7 @@ func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
 			t.Fatalf("selected row not shown in full (%s):\n%s", want, v)
 		}
 	}
-	h.wantView("! production still points at a non-production host (epr.acme-int.co.uk)")
+	h.wantView("! production still points at epr.acme-int.co.uk, the host of your INT")
 
 	// Fixed: no marker, and with nothing else wrong the headline says so.
 	h.r.c.cfg.RedirectURIs = []string{"https://epr.acme-health.co.uk" + long}
