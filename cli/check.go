@@ -36,7 +36,8 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 		Long: "check validates every field of the configuration (URI format, security pattern,\n" +
 			"algorithms), then checks the live endpoints it names, concurrently: each URI resolves\n" +
 			"(publicly, for the ones CIS2 calls), serves valid TLS and answers HTTP; the back-channel\n" +
-			"logout endpoint rejects a bogus logout token with 400; the JWKS is public-only, lints\n" +
+			"logout endpoint rejects a bogus logout token with 400 (401/403, typical of an IP\n" +
+			"allowlist for CIS2's addresses, is inconclusive: a warning); the JWKS is public-only, lints\n" +
 			"clean and can verify the declared alg; with --key, a client assertion signed as CIS2\n" +
 			"expects verifies against the published JWKS; the declared algs are ones CIS2 advertises.\n" +
 			"Nothing is sent to NHS unless you pass --discovery or --probe-token-endpoint.\n\n" +
@@ -51,7 +52,7 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 			"  cis2-golive check --config prod.yaml --key private.pem\n" +
 			"  cis2-golive check --config prod.yaml --offline\n" +
 			"  cis2-golive check --config prod.yaml --format json > results.json",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
 				return usageError(fmt.Errorf("--config is required: pass the configuration file to check"))
@@ -67,7 +68,7 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
-	f.StringVar(&opts.INTPath, "int", "", "the INT configuration production replicates (YAML, JSON or a Connection Manager export)")
+	f.StringVar(&opts.INTPath, "int", "", "the INT configuration in `FILE` (YAML, JSON or a Connection Manager export) that production replicates")
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
 	opts.bind(f, "check the file only; contact no endpoint")
 	return cmd

@@ -78,7 +78,7 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"configuration or results, or files already present.",
 		Example: "  cis2-golive check --config prod.yaml --int int-export.json --format json > results.json\n" +
 			"  cis2-golive submission --config prod.yaml --int int-export.json --checks results.json -o submission/",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
 				return usageError(errors.New("--config is required: pass the production configuration file"))
@@ -87,8 +87,8 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "production configuration file")
-	cmd.Flags().StringVar(&opts.INTPath, "int", "", "the INT configuration production replicates (YAML, JSON or a Connection Manager export)")
-	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "results of `cis2-golive check --format json` to attach as evidence")
+	cmd.Flags().StringVar(&opts.INTPath, "int", "", "the INT configuration in `FILE` (YAML, JSON or a Connection Manager export) that production replicates")
+	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "attach the check results in `FILE` (from cis2-golive check --format json) as evidence")
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the two files into")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing files")
 	cmd.Flags().BoolVar(&opts.AllowFailures, "allow-failures", false, "write, marked not ready (exit 1), even when checks failed or the configuration is not for production")

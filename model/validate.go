@@ -110,6 +110,10 @@ func Validate(c *Config) []Finding {
 			Message: "CIS2 does not advertise " + alg + " for signed userinfo; it supports " + strings.Join(CIS2.UserinfoSigningAlgs, ", "),
 			Fix:     "use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ") + " (RS256 is CIS2's default), or leave it empty for unsigned userinfo"})
 	}
+	// The login page is only ever opened by a browser, like a redirect URI.
+	if c.LoginURL != "" {
+		add(ValidateURI("login_url", c.LoginURL, RedirectURI, env)...)
+	}
 	return fs
 }
 
