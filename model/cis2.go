@@ -80,7 +80,9 @@ var CIS2 = struct {
 	// NonProductionLabels name a supplier's non-production hosts: a host label (the TLD
 	// aside) equal to one, or ending in "-" and one (epr.int.acme.co.uk, epr.acme-int.co.uk).
 	NonProductionLabels []string
-	// TestHostSuffixes fail in production: nobody outside the supplier can reach them.
+	// TestHostSuffixes fail in production: nobody outside the supplier can reach them. .test,
+	// .example, .invalid and .localhost are reserved and never resolve on the internet
+	// (RFC 2606 §2, RFC 6761 §6).
 	TestHostSuffixes []string
 	// ExampleHostPrefixes warn in production: documentation placeholders left in by mistake.
 	ExampleHostPrefixes []string
@@ -124,7 +126,7 @@ var CIS2 = struct {
 	// guidance), nhsdev and nhsdep in Connection Manager's host names (NHSDigital/cis2-connman-cli).
 	NonProductionHosts:  []string{"nhsint", "nhsdev", "nhsdep", "auth-ptl"},
 	NonProductionLabels: []string{"int", "integration", "uat", "dev", "test", "qa", "staging", "stage", "preprod"},
-	TestHostSuffixes:    []string{".local", ".test", ".invalid", ".localhost", ".internal", ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev"},
+	TestHostSuffixes:    []string{".local", ".test", ".example", ".invalid", ".localhost", ".internal", ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev"},
 	ExampleHostPrefixes: []string{"example."},
 	ClientIDPattern:     `^[0-9]+\.apps\.(national|supplier)$`,
 	Scopes: []string{"openid", "profile", "email", "nhsperson", "associatedorgs", "nationalrbacaccess",
