@@ -35,7 +35,7 @@ func TestReferenceRegistration(t *testing.T) {
 	}
 	for name, cfg := range map[string]*model.Config{"private_key_jwt": pkjwt, "client_secret_basic": secret} {
 		t.Run(name, func(t *testing.T) {
-			declared := declaredMembers(t, NewSubmission(cfg, nil, "offline rules", time.Now(), "test").ClientMetadata)
+			declared := declaredMembers(t, NewSubmission(cfg, nil, "offline rules", Verdict{}, time.Now(), "test").ClientMetadata)
 			status, registered := call(t, http.MethodPost, endpoint, "", declared)
 			if status != http.StatusCreated {
 				t.Fatalf("registration refused: HTTP %d %v", status, registered)
@@ -65,11 +65,11 @@ func TestReferenceRegistration(t *testing.T) {
 
 	// Why client_metadata exists: the Connection Manager object, registered as is, loses the
 	// signing alg (and an unsigned userinfo written "" is refused outright).
-	cm := declaredMembers(t, NewSubmission(exampleConfig(t), nil, "offline rules", time.Now(), "test").Client)
+	cm := declaredMembers(t, NewSubmission(exampleConfig(t), nil, "offline rules", Verdict{}, time.Now(), "test").Client)
 	if status, got := call(t, http.MethodPost, endpoint, "", cm); status != http.StatusCreated || got["token_endpoint_auth_signing_alg"] == "RS512" {
 		t.Errorf("the Connection Manager object registered as HTTP %d with alg %v: is client_metadata still needed?", status, got["token_endpoint_auth_signing_alg"])
 	}
-	empty := declaredMembers(t, NewSubmission(secret, nil, "offline rules", time.Now(), "test").ClientMetadata)
+	empty := declaredMembers(t, NewSubmission(secret, nil, "offline rules", Verdict{}, time.Now(), "test").ClientMetadata)
 	empty["userinfo_signed_response_alg"] = ""
 	if status, _ := call(t, http.MethodPost, endpoint, "", empty); status != http.StatusBadRequest {
 		t.Errorf(`userinfo_signed_response_alg "" registered (HTTP %d): the provider no longer refuses empty members`, status)
