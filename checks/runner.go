@@ -81,6 +81,9 @@ type Options struct {
 	Resolver Resolver
 	// Now is the clock for certificate expiry and token lifetimes (nil: time.Now).
 	Now func() time.Time
+	// LoginURL, when set, is the page the login probe starts from instead of the
+	// configuration's login_url.
+	LoginURL string
 }
 
 func (o Options) withDefaults() Options {
