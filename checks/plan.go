@@ -41,13 +41,15 @@ type endpoint struct {
 // are bounded and reused across the run), one resolution and one TLS handshake per host, one
 // JWKS fetch, one discovery document and one key load.
 type run struct {
-	cfg      *model.Config
-	opts     Options
-	dialer   *dialer
-	client   *http.Client
-	tls      *handshakes
-	jwksOnce shared[jwksFetch]
-	discOnce shared[discovery]
+	cfg         *model.Config
+	opts        Options
+	dialer      *dialer
+	client      *http.Client
+	tls         *handshakes
+	jwksOnce    shared[jwksFetch]
+	inspectOnce shared[*keys.Inspection]
+	discOnce    shared[discovery]
+	signOnce    shared[signedAssertion]
 	// key loads Options.KeyPath once. The key stays in memory for the run only.
 	key func() (crypto.Signer, error)
 }

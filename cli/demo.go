@@ -29,8 +29,12 @@ type DemoOptions struct {
 func newCmdDemo(ios *IOStreams, build BuildInfo) *cobra.Command {
 	opts := &DemoOptions{IO: ios, Version: build.Version}
 	var faultHelp strings.Builder
+	width := 0
 	for _, f := range sandbox.FaultNames() {
-		fmt.Fprintf(&faultHelp, "  %-16s %s\n", f[0], f[1])
+		width = max(width, len(f[0]))
+	}
+	for _, f := range sandbox.FaultNames() {
+		fmt.Fprintf(&faultHelp, "  %-*s %s\n", width, f[0], f[1])
 	}
 	cmd := &cobra.Command{
 		Use:   "demo",

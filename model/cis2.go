@@ -74,7 +74,9 @@ var CIS2 = struct {
 	Environments map[Environment]CIS2Environment
 	// NonProductionHosts are host fragments that mean "not production CIS2 / not a live host".
 	NonProductionHosts []string
-	// TestHostSuffixes fail in production: nobody outside the supplier can reach them.
+	// TestHostSuffixes fail in production: nobody outside the supplier can reach them. .test,
+	// .example, .invalid and .localhost are reserved and never resolve on the internet
+	// (RFC 2606 §2, RFC 6761 §6).
 	TestHostSuffixes []string
 	// ExampleHostPrefixes warn in production: documentation placeholders left in by mistake.
 	ExampleHostPrefixes []string
@@ -104,7 +106,7 @@ var CIS2 = struct {
 		Production:  cis2Env(Production, "am.nhsidentity.spineservices.nhs.uk"),
 	},
 	NonProductionHosts:  []string{"nhsint", "nhsdev", "nhsdep", "auth-ptl", "-int.", ".int.", "staging", "uat."},
-	TestHostSuffixes:    []string{".local", ".test", ".invalid", ".localhost", ".internal", ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev"},
+	TestHostSuffixes:    []string{".local", ".test", ".example", ".invalid", ".localhost", ".internal", ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev"},
 	ExampleHostPrefixes: []string{"example."},
 	ClientIDPattern:     `^[0-9]+\.apps\.(national|supplier)$`,
 	Scopes: []string{"openid", "profile", "email", "nhsperson", "associatedorgs", "nationalrbacaccess",

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -357,14 +356,4 @@ func NonProductionHost(raw string) string {
 		}
 	}
 	return ""
-}
-
-// LooksLikeConnectionManagerExport reports whether a file is a Connection Manager JSON export
-// rather than a cis2-golive file; it uses the same marker keys as the loader.
-func LooksLikeConnectionManagerExport(data []byte) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
-		return false
-	}
-	return slices.ContainsFunc(cmMarkers, func(k string) bool { _, ok := top[k]; return ok })
 }

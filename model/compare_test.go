@@ -186,15 +186,20 @@ func TestCompareSecondProdHostForTestedPath(t *testing.T) {
 	}
 }
 
-func TestLooksLikeConnectionManagerExport(t *testing.T) {
+// Load says whether it read a Connection Manager export, so compare need not read the file again.
+func TestParseSaysWhenItReadAConnectionManagerExport(t *testing.T) {
 	for data, want := range map[string]bool{
 		`{"client_config": {"redirect_uris": []}, "hash": "x"}`: true,
 		`{"redirect_uris": [], "client_name": "a"}`:             true,
 		`{"redirect_uris": [], "environment": "integration"}`:   false,
 		"environment: integration\n":                            false,
 	} {
-		if got := LooksLikeConnectionManagerExport([]byte(data)); got != want {
-			t.Errorf("%s: got %v, want %v", data, got, want)
+		c, _, err := Parse("f", []byte(data))
+		if err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		if c.FromConnectionManager != want {
+			t.Errorf("%s: FromConnectionManager = %v, want %v", data, c.FromConnectionManager, want)
 		}
 	}
 }

@@ -70,6 +70,8 @@ func TestRules(t *testing.T) {
 		{"ngrok", func(c *Config) { c.RedirectURIs[0] = "https://abc123.ngrok-free.app/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
 		{".local host", func(c *Config) { c.RedirectURIs[0] = "https://epr.local/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
 		{".test host", func(c *Config) { c.RedirectURIs[0] = "https://epr.test/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
+		{".example host", func(c *Config) { c.BackchannelLogoutURI = "https://rp.example/logout" }, "uri.host.test", "backchannel_logout_uri", Fail},
+		{".example host, upper case", func(c *Config) { c.JWKSURI = "https://RP.EXAMPLE/jwks.json" }, "uri.host.test", "jwks_uri", Fail},
 		{"example host", func(c *Config) { c.RedirectURIs[0] = "https://app.example.com/cb" }, "uri.host.example", "redirect_uris[0]", Warn},
 		{"duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] }, "uri.duplicate", "redirect_uris[1]", Fail},
 		{"trailing-slash near duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] + "/" }, "uri.near-duplicate", "redirect_uris[1]", Warn},

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -93,25 +95,38 @@ type logoutClaims struct {
 }
 
 // validateLogoutToken applies the relying party's side of BCL §2.6: signature by CIS2's key
-// (chosen by kid), iss, aud = client_id, iat, exp, the logout event, sub or sid, no nonce.
+// (chosen by kid, RS256 only), iss, aud = client_id, iat, exp, the logout event, sub or sid, no
+// nonce. The bcl-* faults each open one hole in it.
 func (s *Sandbox) validateLogoutToken(raw string) error {
 	if raw == "" {
 		return errors.New("logout_token is missing")
 	}
-	var c logoutClaims
-	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid != s.opKID {
-			return nil, fmt.Errorf("kid %q is not in CIS2's JWKS", kid)
-		}
-		return &s.opKey.PublicKey, nil
-	},
-		jwt.WithValidMethods([]string{"RS256"}),
+	f := s.opts.Faults
+	methods := []string{"RS256"}
+	if f.BCLAcceptsAlgNone {
+		methods = append(methods, jwt.SigningMethodNone.Alg())
+	}
+	if f.BCLKeyConfusion {
+		methods = append(methods, jwt.SigningMethodHS256.Alg())
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(methods),
 		jwt.WithIssuer(s.Issuer()),
 		jwt.WithAudience(ClientID),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
-	)
+	}
+	var c logoutClaims
+	var err error
+	if f.BCLSkipsSignature {
+		// The bug under test: decode, check the claims, never the signature.
+		if _, _, err = jwt.NewParser().ParseUnverified(raw, &c); err == nil {
+			err = jwt.NewValidator(opts...).Validate(&c)
+		}
+	} else {
+		_, err = jwt.ParseWithClaims(raw, &c, s.logoutKey, opts...)
+	}
 	switch {
 	case err != nil:
 		return fmt.Errorf("logout token is not valid: %w", err)
@@ -130,6 +145,25 @@ func (s *Sandbox) validateLogoutToken(raw string) error {
 		return errors.New("logout token has no " + backchannelLogoutEvent + " event object")
 	}
 	return nil
+}
+
+// logoutKey is the key a logout token is verified with: CIS2's, by kid. Under the alg-none and
+// key-confusion faults it is whatever the token's own alg asks for, which is the bug.
+func (s *Sandbox) logoutKey(t *jwt.Token) (any, error) {
+	switch t.Method {
+	case jwt.SigningMethodNone:
+		return jwt.UnsafeAllowNoneSignatureType, nil
+	case jwt.SigningMethodHS256:
+		der, err := x509.MarshalPKIXPublicKey(&s.opKey.PublicKey)
+		if err != nil {
+			return nil, err
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	}
+	if kid, _ := t.Header["kid"].(string); kid != s.opKID {
+		return nil, fmt.Errorf("kid %q is not in CIS2's JWKS", kid)
+	}
+	return &s.opKey.PublicKey, nil
 }
 
 // LogoutToken returns a logout token signed by fake CIS2 that the relying party accepts. edit,
