@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/sandbox"
@@ -114,7 +115,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	}
 	list := checks.Plan(cfg, copts)
 	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
-	return finishCheck(ctx, opts.IO, format, files.Config, results)
+	return finishCheck(ctx, opts.IO, format, files.Config, cfg, nil, results, golive.Done)
 }
 
 // DemoCheckOptions point the live checks at a sandbox: its resolver (fake names to 127.0.0.1,

@@ -95,6 +95,8 @@ func TestCompareINTProd(t *testing.T) {
 			in.RedirectURIs = []string{"https://epr.acme.test/auth/cis2/callback"}
 			prod.RedirectURIs = []string{"https://epr.acme.test/auth/cis2/callback"}
 		}, CompareOptions{}, "redirect_uris[0]", "non-production-host", "acme.test"},
+		{"prod logout identical to INT", func(in, prod *Config) { prod.BackchannelLogoutURI = in.BackchannelLogoutURI },
+			CompareOptions{}, "backchannel_logout_uri", "non-production-host", "the host of your INT configuration's"},
 		{"prod jwks on ngrok", func(in, prod *Config) { prod.JWKSURI = "https://abc.ngrok.io/.well-known/jwks.json" },
 			CompareOptions{}, "jwks_uri", "non-production-host", "ngrok"},
 		{"prod file not production", func(in, prod *Config) { prod.Environment = Integration },

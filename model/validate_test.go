@@ -94,6 +94,10 @@ func TestRules(t *testing.T) {
 			c.TokenEndpointAuthMethod, c.JWKSURI = ClientSecretBasic, ""
 		}, "token_endpoint_auth_signing_alg.unexpected", "token_endpoint_auth_signing_alg", Fail},
 		{"userinfo alg", func(c *Config) { c.UserinfoSignedResponseAlg = "none" }, "userinfo_signed_response_alg", "userinfo_signed_response_alg", Fail},
+		{"userinfo alg CIS2 does not advertise", func(c *Config) { c.UserinfoSignedResponseAlg = "RS512" }, "userinfo_signed_response_alg", "userinfo_signed_response_alg", Warn},
+		{"jwks on an INT-named host", func(c *Config) { c.JWKSURI = "https://epr.acme-int.co.uk/jwks.json" }, RuleNonProduction, "jwks_uri", Warn},
+		{"logout on a UAT host", func(c *Config) { c.BackchannelLogoutURI = "https://epr.uat.acme-health.co.uk/bcl" }, RuleNonProduction, "backchannel_logout_uri", Warn},
+		{"redirect on CIS2's INT domain", func(c *Config) { c.RedirectURIs[0] = "https://rp.nhsint.auth-ptl.example-rp.uk/cb" }, RuleNonProduction, "redirect_uris[0]", Warn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
