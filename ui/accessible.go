@@ -133,17 +133,14 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		despite = shorts(bs)
 		if !anyway {
 			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
-			return &Result{Config: cfg.Clone(), Unresolved: despite}, nil
+			return &Result{Config: cfg.Clone(), Unresolved: despite, Checklist: cl}, nil
 		}
 	}
 	msg := writeOutputs(c.opts, cfg.Clone(), c.results, cl, despite)().(outputsWrittenMsg)
 	if msg.err != nil {
 		return nil, msg.err
 	}
-	if !cl.EarliestGoLive.IsZero() {
-		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
-	}
-	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite}, nil
+	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite, Checklist: cl, KeyFiles: c.createdKey}, nil
 }
 
 // askFunc asks one group of accessible questions.
@@ -228,6 +225,7 @@ func askSigningKey(c *common, ask askFunc, out io.Writer) error {
 		msg := createKey(dir, c.cfg.TokenEndpointAuthSigningAlg)().(keyCreatedMsg)
 		if msg.err == nil {
 			c.keyPath = msg.key.files.KeyPath
+			c.createdKey = &msg.key.files
 			fmt.Fprintln(out, msg.key.view(c.styles, c.cfg.JWKSURI))
 			return nil
 		}

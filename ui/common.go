@@ -6,6 +6,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -24,7 +25,8 @@ type common struct {
 	submittedOn string
 	results     []checks.Result // the last complete check run, for the checklist
 	written     []string
-	despite     []string // blockers the user chose to write the files anyway over
+	despite     []string    // blockers the user chose to write the files anyway over
+	createdKey  *keys.Files // the key pair made by "I don't have a key yet"
 }
 
 // screen is one step of the wizard.

@@ -101,6 +101,7 @@ func (s *pkj) update(msg tea.Msg) tea.Cmd {
 		}
 		s.created = &msg.key
 		s.c.keyPath = msg.key.files.KeyPath
+		s.c.createdKey = &msg.key.files
 		s.choice = keyHave
 		return nil
 	case tea.KeyPressMsg:
