@@ -133,14 +133,14 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		despite = shorts(bs)
 		if !anyway {
 			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
-			return &Result{Config: cfg.Clone(), Unresolved: despite, Checklist: cl}, nil
+			return &Result{Config: cfg.Used(), Unresolved: despite, Checklist: cl}, nil
 		}
 	}
 	msg := writeOutputs(c.opts, cfg.Clone(), c.results, cl, despite)().(outputsWrittenMsg)
 	if msg.err != nil {
 		return nil, msg.err
 	}
-	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite, Checklist: cl, KeyFiles: c.createdKey}, nil
+	return &Result{Config: cfg.Used(), Written: msg.paths, Unresolved: despite, Checklist: cl, KeyFiles: c.createdKey}, nil
 }
 
 // askFunc asks one group of accessible questions.
@@ -180,8 +180,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 					huh.NewOption("Client secret", model.ClientSecretBasic)).Value(&cfg.TokenEndpointAuthMethod))
 		}},
 		{statePKJ, func() error {
-			if !cfg.UsesPrivateKeyJWT() {
-				cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg = "", ""
+			if !cfg.UsesPrivateKeyJWT() { // its answers stay in the draft, unused
 				return nil
 			}
 			if cfg.TokenEndpointAuthSigningAlg == "" {
@@ -275,7 +274,8 @@ func printReview(out io.Writer, c *common) {
 		}
 		fmt.Fprintln(out, line)
 	}
-	findings := model.Validate(c.cfg)
+	used := c.cfg.Used()
+	findings := model.Validate(&used)
 	if len(findings) == 0 {
 		fmt.Fprintln(out, "No problems found offline.")
 		return

@@ -67,7 +67,8 @@ func (s *checklist) enter() tea.Cmd {
 
 func (s *checklist) build() report.Checklist {
 	submitted, _ := time.Parse(report.DateLayout, s.c.submittedOn)
-	return report.NewChecklist(s.c.cfg, s.c.results, s.c.ticks, submitted)
+	used := s.c.cfg.Used()
+	return report.NewChecklist(&used, s.c.results, s.c.ticks, submitted)
 }
 
 func (s *checklist) update(msg tea.Msg) tea.Cmd {
@@ -185,6 +186,7 @@ func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl r
 	if dir == "" {
 		dir = "."
 	}
+	cfg = cfg.Used()
 	return func() tea.Msg {
 		if err := model.FindSecret(&cfg); err != nil {
 			return outputsWrittenMsg{err: err}

@@ -99,8 +99,9 @@ func fromINT(in model.Config) model.Config {
 	return c
 }
 
-// Config returns the answers so far.
-func (m *Root) Config() model.Config { return m.c.cfg.Clone() }
+// Config returns the configuration so far, as its security pattern uses it (the draft keeps
+// the answers to the other pattern too).
+func (m *Root) Config() model.Config { return m.c.cfg.Used() }
 
 // Finished reports whether the user reached the end (not cancelled).
 func (m *Root) Finished() bool { return m.finished }

@@ -97,9 +97,10 @@ func (r *Result) Ready() bool { return len(r.Unresolved) == 0 && len(r.Written) 
 // Each call builds fresh checks (a live Plan caches its JWKS fetch and DNS answers per
 // plan), so a re-run really contacts the endpoints again.
 func (o *Options) plan(cfg *model.Config, keyPath string) []checks.Check {
-	list := offlinePlan(cfg)
+	used := cfg.Used()
+	list := offlinePlan(&used)
 	if o.Plan != nil {
-		list = append(list, o.Plan(cfg, keyPath)...)
+		list = append(list, o.Plan(&used, keyPath)...)
 	}
 	return list
 }
