@@ -68,10 +68,10 @@ func TestAccessiblePatternSwitchKeepsJWKSAndAlg(t *testing.T) {
 	answers := strings.Join([]string{
 		"", "", "", "", // organisation, product, contact, client id
 		"", "", "", "", // two redirect URIs kept, no third, logout kept
-		"2",          // security: client secret
-		"",           // userinfo kept
-		"5", "1",     // review: change the security pattern, private key JWT
-		"", "", "",   // JWKS URI, algorithm and key choice: kept
+		"2",      // security: client secret
+		"",       // userinfo kept
+		"5", "1", // review: change the security pattern, private key JWT
+		"", "", "", // JWKS URI, algorithm and key choice: kept
 		"",           // no key file
 		"",           // review: run the checks
 		"", "0", "y", // not submitted, no ticks, write anyway
