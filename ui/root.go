@@ -353,7 +353,7 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return tea.Quit, true
 	case key.Matches(msg, m.keys.Back) && !m.screens[m.state].capturesEsc():
 		return backMsgCmd, true
-	case key.Matches(msg, m.keys.Forward) && !m.lastStep():
+	case key.Matches(msg, m.keys.Forward):
 		if err := m.screens[m.state].leave(); err != nil {
 			m.status = err.Error()
 			return nil, true

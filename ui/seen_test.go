@@ -3,11 +3,13 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -96,4 +98,95 @@ func (h *harness) jump(s state) {
 	h.t.Helper()
 	h.send(gotoMsg{to: s})
 	h.r.hasReturn = false
+}
+
+// TestRedirectInputSaysWhatIsWrong: two URIs glued by a paste are not "looks right", and a
+// wildcard host is told it is a wildcard, not a generic DNS problem.
+func TestRedirectInputSaysWhatIsWrong(t *testing.T) {
+	h := newHarness(t, Options{})
+	walkToRedirects(h)
+	h.paste("https://epr.acme-health.co.uk/callbackhttps://admin.acme-health.co.uk/callback")
+	h.wantView("two URIs run together (….uk/callbackhttps://…)", "put each URI on its own line")
+	if strings.Contains(h.view(), "looks right") {
+		t.Fatalf("glued URIs look right:\n%s", h.view())
+	}
+	h.keys("ctrl+u")
+	h.typ("https://*.acme-health.co.uk/cb")
+	h.wantView("wildcards are not allowed; CIS2 matches each URI exactly")
+	if strings.Contains(h.view(), "not a valid DNS name") {
+		t.Fatalf("a wildcard gets the generic DNS message:\n%s", h.view())
+	}
+}
+
+// TestScrolledRedirectListSaysWhatIsHidden: a list longer than the screen says how many URIs
+// are above and below what it shows.
+func TestScrolledRedirectListSaysWhatIsHidden(t *testing.T) {
+	h := newHarness(t, Options{})
+	walkToRedirects(h)
+	var uris []string
+	for i := range 20 {
+		uris = append(uris, fmt.Sprintf("https://epr%d.acme-health.co.uk/cb", i))
+	}
+	h.paste(strings.Join(uris, "\n"))
+	h.wantView("more above", "20 ✓ https://epr19")
+	for range 20 {
+		h.keys("up")
+	}
+	h.wantView("1 ✓ https://epr0", "more below")
+	if strings.Contains(h.view(), "more above") {
+		t.Fatalf("at the top, still 'more above':\n%s", h.view())
+	}
+	fits(t, h.view(), 80, 24)
+}
+
+// TestFooterSaysWhatKeysDo: editing a URI, enter saves it (not "add"); the last step offers
+// no "next step", and pgdn there says why once, until the next key.
+func TestFooterSaysWhatKeysDo(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateRedirects)
+	h.keys("up", "e")
+	h.wantView("Edit URI 2", "enter save")
+	if strings.Contains(h.view(), "enter add") {
+		t.Fatalf("editing, the footer offers add:\n%s", h.view())
+	}
+	h.jump(stateChecklist)
+	if strings.Contains(h.view(), "pgdn") {
+		t.Fatalf("the last step offers pgdn:\n%s", h.view())
+	}
+	h.keys("pgdown")
+	h.wantView("this is the last step")
+	h.keys("down")
+	if strings.Contains(h.view(), "this is the last step") {
+		t.Fatalf("the message stayed after the next key:\n%s", h.view())
+	}
+}
+
+// TestStatusAlignsWithTheBody: pgdn on an empty form says what is missing under the body's
+// indent, marked, not at the left edge.
+func TestStatusAlignsWithTheBody(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.keys("enter", "pgdown")
+	lines := strings.Split(h.view(), "\n")
+	if got := lines[len(lines)-2]; got != "  ✗ enter the organisation" {
+		t.Fatalf("status line %q", got)
+	}
+}
+
+// TestFooterIsReadableOnAProjector: the footer's text is drawn in full-strength colours, not
+// bubbles' dim greys (ANSI 237-245).
+func TestFooterIsReadableOnAProjector(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateOrg)
+	var buf bytes.Buffer
+	w := &colorprofile.Writer{Forward: &buf, Profile: colorprofile.ANSI256}
+	if _, err := w.WriteString(h.r.View().Content); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	footer := lines[len(lines)-1]
+	for n := 232; n <= 245; n++ {
+		if strings.Contains(footer, fmt.Sprintf("38;5;%dm", n)) {
+			t.Fatalf("the footer uses grey %d: %q", n, footer)
+		}
+	}
 }
