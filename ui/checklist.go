@@ -138,7 +138,7 @@ func (s *checklist) answerConfirm(msg tea.KeyPressMsg, cl report.Checklist) tea.
 func (s *checklist) write(cl report.Checklist, despite []blocker) tea.Cmd {
 	s.writing = true
 	s.c.despite = shorts(despite)
-	return writeOutputs(s.c.opts, s.c.cfg.Clone(), s.c.results, cl, s.c.despite)
+	return writeOutputs(s.c.opts, s.c.cfg.Clone(), withoutKeyPath(s.c.results, s.c.keyPath), cl, s.c.despite)
 }
 
 func (s *checklist) toggle(cl report.Checklist) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -187,6 +189,39 @@ func TestFooterIsReadableOnAProjector(t *testing.T) {
 	for n := 232; n <= 245; n++ {
 		if strings.Contains(footer, fmt.Sprintf("38;5;%dm", n)) {
 			t.Fatalf("the footer uses grey %d: %q", n, footer)
+		}
+	}
+}
+
+// TestKeyPathNeverReachesTheSubmission: a check result naming the local key file (as a key
+// that cannot be loaded does) is written with the path replaced, in every file.
+func TestKeyPathNeverReachesTheSubmission(t *testing.T) {
+	out := t.TempDir()
+	keyPath := filepath.Join(t.TempDir(), "secret-place", "signing.pem")
+	plan := func(*model.Config, string) []checks.Check {
+		r := checks.Result{ID: checks.IDAssertion, Target: "jwks_uri", Status: model.Fail,
+			Message: "could not load --key: read key " + keyPath + ": permission denied", Fix: "chmod 600 " + keyPath,
+			Evidence: map[string]string{"key": keyPath}}
+		return []checks.Check{{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }}}
+	}
+	h := newHarness(t, Options{Config: filled(), OutDir: out, KeyPath: keyPath, Plan: plan})
+	h.jump(stateChecks)
+	h.keys("enter")
+	h.wantState(stateChecklist)
+	for range 12 {
+		h.keys("down")
+	}
+	h.keys("enter", "y") // write anyway
+	if !h.r.Finished() {
+		t.Fatalf("not written:\n%s", h.view())
+	}
+	for _, p := range h.r.c.written {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "secret-place") {
+			t.Errorf("%s names the local key file:\n%s", filepath.Base(p), data)
 		}
 	}
 }
