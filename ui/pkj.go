@@ -79,8 +79,8 @@ func (s *pkj) enter() tea.Cmd {
 // keyFileInput asks for the private key file by path.
 func keyFileInput(v *string) *huh.Input {
 	return huh.NewInput().Title("Private key file (optional)").
-		Description("Path only: the live checks sign a test assertion with it and verify it\n"+
-			"against your JWKS. The key is read there and never stored or shown.\n"+
+		Description("Path only: the live checks sign a test assertion with it and verify it\n" +
+			"against your JWKS. The key is read there and never stored or shown.\n" +
 			"Leave it empty to skip that check.").
 		Placeholder("e.g. ./keys/private.pem").
 		Value(v).Validate(keyPathCheck)
@@ -89,8 +89,8 @@ func keyFileInput(v *string) *huh.Input {
 // keyDirInput asks where to create a new key pair.
 func keyDirInput(v *string) *huh.Input {
 	return huh.NewInput().Title("Create the key pair in this directory").
-		Description("A 2048-bit RSA key for the algorithm above, made on this machine:\n"+
-			"the private key (mode 0600) and jwks.json, its public half.\n"+
+		Description("A 2048-bit RSA key for the algorithm above, made on this machine:\n" +
+			"the private key (mode 0600) and jwks.json, its public half.\n" +
 			"Existing files are never overwritten.").
 		Placeholder("e.g. ./keys").
 		Value(v).Validate(required("a directory"))
