@@ -6,6 +6,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
@@ -27,6 +28,25 @@ type common struct {
 	written     []string
 	despite     []string    // blockers the user chose to write the files anyway over
 	createdKey  *keys.Files // the key pair made by "I don't have a key yet"
+}
+
+// live is how far the wizard's live checks got, for golive: not run without a live plan
+// (--offline), running until a whole run has finished.
+func (c *common) live() golive.Live {
+	switch {
+	case c.opts.Plan == nil:
+		return golive.NotRun
+	case c.results == nil:
+		return golive.Running
+	}
+	return golive.Done
+}
+
+// blockers is golive's verdict on the answers and the last complete check run: the one rule
+// the review, the checks screen, the checklist tick and the final write share.
+func (c *common) blockers() []golive.Blocker {
+	used := c.cfg.Used()
+	return golive.Blockers(&used, c.intCfg, c.results, c.live())
 }
 
 // screen is one step of the wizard.

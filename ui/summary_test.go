@@ -19,11 +19,11 @@ func TestExitSummary(t *testing.T) {
 	submitted := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	for name, res := range map[string]*Result{
 		"ready": {Config: *cfg, Written: written,
-			Checklist: report.NewChecklist(cfg, nil, map[string]bool{report.ItemConnectionAgreement: true}, time.Time{})},
+			Checklist: report.NewChecklist(cfg, report.Evidence{}, map[string]bool{report.ItemConnectionAgreement: true}, time.Time{})},
 		"submitted": {Config: *cfg, Written: written,
-			Checklist: report.NewChecklist(cfg, nil, nil, submitted)},
+			Checklist: report.NewChecklist(cfg, report.Evidence{}, nil, submitted)},
 		"written-anyway": {Config: *cfg, Written: written, Unresolved: []string{"2 checks failed"},
-			Checklist: report.NewChecklist(cfg, nil, nil, time.Time{}),
+			Checklist: report.NewChecklist(cfg, report.Evidence{}, nil, time.Time{}),
 			KeyFiles:  &keys.Files{KeyPath: "out/keys/private-key-AbCd.pem", JWKSPath: "out/keys/jwks.json"}},
 		"not-written": {Config: *cfg, Unresolved: []string{"the live checks did not run"}},
 	} {
