@@ -303,9 +303,3 @@ func (s *redirects) leave() error {
 }
 
 func (s *redirects) capturesEsc() bool { return s.editing >= 0 && s.cursor < 0 }
-
-// splitLines splits pasted text on any line ending: terminals send CR, CRLF or LF.
-func splitLines(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
-}
