@@ -77,8 +77,17 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// judgeFault records what became of a faulty sign-in.
+// judgeFault records what became of a faulty sign-in, once: the first evidence decides (an
+// application that used the sign-in's access token accepted it, whatever it did next).
 func (p *Provider) judgeFault(sid string, f Fault, accepted bool, evidence string) {
+	p.mu.Lock()
+	s := p.sessions[sid]
+	if s == nil || s.judged {
+		p.mu.Unlock()
+		return
+	}
+	s.judged = true
+	p.mu.Unlock()
 	what, rule := f.Info()
 	verdict := "refused the ID token with " + string(f)
 	ev := Event{Endpoint: Token, SID: sid, Fault: string(f), Outcome: Passed, Finding: model.Pass,
@@ -90,9 +99,7 @@ func (p *Provider) judgeFault(sid string, f Fault, accepted bool, evidence strin
 			". Fix its ID token validation: " + rule
 	}
 	p.mu.Lock()
-	if s := p.sessions[sid]; s != nil {
-		s.Verdict = verdict
-	}
+	s.Verdict = verdict
 	p.mu.Unlock()
 	p.record(ev)
 }
