@@ -158,19 +158,22 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 	for _, h := range header {
 		fmt.Fprintln(ios.ErrOut, h) // stays on the terminal when the live view ends
 	}
-	var findings int
+	var findings, warnings int
 	if ios.CanPrompt() && ios.IsStderrTTY() && ios.Getenv("ACCESSIBLE") == "" {
 		v := ui.NewSimView(p, header)
 		if err := ui.RunSim(ctx, v, ios.In, ios.ErrOut); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
-		findings = v.Findings()
+		findings, warnings = v.Findings(), v.Warnings()
 	} else {
 		fmt.Fprintln(ios.ErrOut, "Events follow, one a line (Ctrl+C stops).")
-		findings, err = simLines(ctx, p, ios.Out, served)
+		findings, warnings, err = simLines(ctx, p, ios.Out, served)
 		if err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
+	}
+	if warnings > 0 {
+		fmt.Fprintf(ios.ErrOut, "%s: worth fixing, not blocking (see the events marked warn).\n", report.Plural(warnings, "warning", "warnings"))
 	}
 	if findings > 0 {
 		fmt.Fprintf(ios.ErrOut, "%s: the application accepted a fault or failed a logout (see the events).\n", report.Plural(findings, "finding", "findings"))
@@ -180,13 +183,15 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 }
 
 // simLines prints events as plain lines (no terminal, or ACCESSIBLE) until ctx ends.
-func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan error) (int, error) {
+func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan error) (findings, warnings int, err error) {
 	ch, cancel := p.Subscribe()
 	defer cancel()
-	findings := 0
 	print := func(e sim.Event) {
-		if e.Finding == model.Fail {
+		switch e.Finding {
+		case model.Fail:
 			findings++
+		case model.Warn:
+			warnings++
 		}
 		fmt.Fprintln(out, report.SimEvent(e))
 	}
@@ -196,12 +201,12 @@ func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan
 	for {
 		select {
 		case <-ctx.Done():
-			return findings, nil
+			return findings, warnings, nil
 		case err := <-served:
-			return findings, err
+			return findings, warnings, err
 		case e, ok := <-ch:
 			if !ok {
-				return findings, nil
+				return findings, warnings, nil
 			}
 			print(e)
 		}

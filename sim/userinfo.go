@@ -94,9 +94,12 @@ func (p *Provider) judgeFault(sid string, f Fault, accepted bool, evidence strin
 		Plain: "the application refused the ID token with " + string(f) + " (" + what + "): " + evidence}
 	if accepted {
 		verdict = "ACCEPTED the ID token with " + string(f)
-		ev.Outcome, ev.Finding = Failed, model.Fail
+		ev.Outcome, ev.Finding = Failed, f.Accepting()
 		ev.Plain = "the application accepted an ID token with " + string(f) + " (" + what + "): " + evidence +
 			". Fix its ID token validation: " + rule
+		if ev.Finding == model.Warn {
+			ev.Plain += ". " + signatureNote
+		}
 	}
 	p.mu.Lock()
 	s.Verdict = verdict

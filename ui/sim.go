@@ -43,7 +43,8 @@ type SimView struct {
 	cursor   int  // the selected event
 	follow   bool // the selection stays on the newest event
 	info     bool // the lower panel shows the start-up details, not the selected event
-	findings int
+	findings int  // events where the application failed (model.Fail)
+	warnings int
 
 	mode     simMode
 	pick     int
@@ -75,6 +76,9 @@ func NewSimView(p *sim.Provider, header []string) *SimView {
 // would fail on).
 func (v *SimView) Findings() int { return v.findings }
 
+// Warnings counts the events marked warn (worth fixing, not blocking).
+func (v *SimView) Warnings() int { return v.warnings }
+
 // RunSim runs the view on the terminal behind in and out until the user quits or ctx ends.
 func RunSim(ctx context.Context, v *SimView, in io.Reader, out io.Writer, progOpts ...tea.ProgramOption) error {
 	defer v.cancel()
@@ -101,8 +105,11 @@ func (v *SimView) wait() tea.Cmd {
 
 func (v *SimView) add(e sim.Event) {
 	v.events = append(v.events, e)
-	if e.Finding == model.Fail {
+	switch e.Finding {
+	case model.Fail:
 		v.findings++
+	case model.Warn:
+		v.warnings++
 	}
 	if len(v.events) > maxSimEvents {
 		drop := len(v.events) - maxSimEvents
@@ -261,6 +268,9 @@ func (v *SimView) render() string {
 	find := st.Pass.Render("0 findings")
 	if v.findings > 0 {
 		find = st.Fail.Render(report.Plural(v.findings, "finding", "findings"))
+	}
+	if v.warnings > 0 {
+		find += " · " + st.Warn.Render(report.Plural(v.warnings, "warning", "warnings"))
 	}
 	top = append(top, cut(fmt.Sprintf("next sign-in fault: %s · %s active · %s", st.Heading.Render(next),
 		report.Plural(active, "session", "sessions"), find)))

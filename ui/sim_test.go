@@ -135,7 +135,7 @@ func TestSimViewAgainstSandbox(t *testing.T) {
 	if s := simScreen(t, v); !strings.Contains(s, "session ended") || !strings.Contains(s, "0 findings") {
 		t.Errorf("after the logout:\n%s", s)
 	}
-	p.QueueFault(sim.WrongAud)
+	p.QueueFault(sim.WrongAud) // accepting it is a failure, not a warning
 	_, cmd = v.Update(keyMsg("s"))
 	run(cmd)
 	s := simScreen(t, v)
