@@ -148,7 +148,7 @@ func (s *pkj) view() string {
 	if v := s.c.cfg.JWKSURI; v != "" {
 		fs = model.ValidateURI("jwks_uri", v, model.JWKSURI, s.c.cfg.EffectiveEnvironment())
 	}
-	v := s.form.View() + findingsView(s.c, fs)
+	v := s.form.View() + formFindingsView(s.c, s.form, fs) + noteView(s.c, "jwks_uri", s.c.cfg.JWKSURI)
 	if s.err != "" {
 		v += "\n" + st.Fail.Render("✗ "+s.err)
 	}

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // redirects edits the list of redirect URIs: add, edit, remove, paste several lines at once,
@@ -177,7 +178,14 @@ func (s *redirects) paste(content string) tea.Cmd {
 	}
 	uris := s.uris()
 	added := 0
+	var secret []string
 	for _, l := range lines {
+		// A line that looks like a secret never joins the answers (nor so the draft): say
+		// which, and why, rather than keep it marked as other failing lines are.
+		if what := model.SecretIn(l); what != "" {
+			secret = append(secret, what)
+			continue
+		}
 		if !slices.Contains(*uris, l) {
 			*uris = append(*uris, l)
 			added++
@@ -185,6 +193,10 @@ func (s *redirects) paste(content string) tea.Cmd {
 	}
 	s.note = fmt.Sprintf("pasted %d URIs", added)
 	s.err = ""
+	if len(secret) > 0 {
+		s.err = fmt.Sprintf("left out %s that looked like %s: cis2-golive never keeps a secret; paste them again without it",
+			report.Plural(len(secret), "line", "lines"), strings.Join(slices.Compact(secret), ", "))
+	}
 	return nil
 }
 
@@ -200,6 +212,10 @@ func (s *redirects) view() string {
 	first, last := listWindow(len(uris), s.cursor, max(3, s.c.height-10))
 	for i := first; i < last; i++ {
 		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
+		shown := uris[i]
+		if model.SecretIn(shown) != "" {
+			shown = "(hidden: it looks like a secret)" // never echo one
+		}
 		mark := st.Pass.Render("✓")
 		switch worst(fs) {
 		case model.Fail:
@@ -207,13 +223,17 @@ func (s *redirects) view() string {
 		case model.Warn:
 			mark = st.Warn.Render("!")
 		}
-		line := fmt.Sprintf("%d %s %s", i+1, mark, uris[i])
+		line := fmt.Sprintf("%d %s %s", i+1, mark, shown)
 		if i == s.cursor {
 			b.WriteString(st.Selected.Render("▸ ") + st.Selected.Render(line) + "\n")
 		} else {
 			b.WriteString("  " + line + "\n")
 		}
-		if (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0 {
+		field := fmt.Sprintf("redirect_uris[%d]", i)
+		switch n := s.c.leftOutNote(field, uris[i]); {
+		case n != "":
+			b.WriteString("      " + st.Warn.Render(n) + "\n")
+		case (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0:
 			b.WriteString("      " + st.Faint.Render(userNumbering(fs[0].Error())) + "\n")
 		}
 	}
