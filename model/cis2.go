@@ -102,6 +102,15 @@ var CIS2 = struct {
 	ResponseModes []string
 	// WithdrawnResponseModes say why a response_mode fails, for the ones NHS withdrew.
 	WithdrawnResponseModes map[string]string
+	// Authenticators are the ways a CIS2 user signs in, each with the assurance level it
+	// gives and the acr values it satisfies. Which authenticator satisfies which acr is read
+	// from the value names; the amr strings other than N3_SMARTCARD are unconfirmed.
+	Authenticators []Authenticator
+	// IDAssuranceClaims name the ID token claim for the identity assurance level. NHS's
+	// description says idassurancelevel; NHS's own services (eps-prescription-tracker-ui,
+	// manage-breast-screening) read id_assurance_level. Unconfirmed which CIS2 sends, so a
+	// CIS2 stand-in sends both.
+	IDAssuranceClaims []string
 }{
 	AuthMethods:              []AuthMethod{PrivateKeyJWT, ClientSecretBasic},
 	LegacyAuthMethods:        []AuthMethod{ClientSecretPost, ClientSecretJWT},
@@ -138,7 +147,26 @@ var CIS2 = struct {
 	WithdrawnResponseModes: map[string]string{
 		"form_post": "CIS2 withdrew response_mode=form_post in release 11.01 (8 December 2025): sign-in fails",
 	},
+	Authenticators: []Authenticator{
+		{"Smartcard with Identity Agent", "N3_SMARTCARD", 3, []string{"AAL3_N3_SMARTCARD", "AAL3_SMARTCARD", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"CIS2 virtual smartcard", "CIS2_SMARTCARD", 3, []string{"AAL3_CIS2_SMARTCARD", "AAL3_SMARTCARD", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"Security key or Windows Hello (FIDO2)", "FIDO2", 3, []string{"AAL3_FIDO2", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"NHS Identity app on iOS", "IOS", 3, []string{"AAL3_IOS", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
+		{"Authenticator app (TOTP)", "TOTP", 2, []string{"AAL2_TOTP", "AAL2_ANY", "AAL2_OR_AAL3_ANY"}},
+	},
+	IDAssuranceClaims: []string{"idassurancelevel", "id_assurance_level"},
 }
+
+// Authenticator is one way a CIS2 user signs in.
+type Authenticator struct {
+	Name string   // as a user would call it
+	AMR  string   // the amr value in the ID token
+	AAL  int      // authentication_assurance_level: 2 or 3
+	ACR  []string // the acr values it satisfies, the most specific first
+}
+
+// Satisfies reports whether signing in this way meets acr, one of CIS2.ACRValues.
+func (a Authenticator) Satisfies(acr string) bool { return slices.Contains(a.ACR, acr) }
 
 // Offered reports whether NHS's current pages offer the method.
 func (m AuthMethod) Offered() bool { return slices.Contains(CIS2.AuthMethods, m) }

@@ -25,15 +25,16 @@ func forged(t *testing.T, s *Sandbox, edit func(jwt.MapClaims)) map[string]strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKIXPublicKey(&s.opKey.PublicKey)
+	opKey, opKID := s.CIS2().TokenKey()
+	der, _ := x509.MarshalPKIXPublicKey(opKey)
 	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, claims())
-	hs.Header["kid"] = s.opKID
+	hs.Header["kid"] = opKID
 	hs256, err := hs.SignedString(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rs := jwt.NewWithClaims(jwt.SigningMethodRS256, claims())
-	rs.Header["kid"] = s.opKID
+	rs.Header["kid"] = opKID
 	otherKey, err := rs.SignedString(throwawayKey(t))
 	if err != nil {
 		t.Fatal(err)

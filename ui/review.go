@@ -70,11 +70,13 @@ func (c *common) comparisons() []model.Comparison {
 	if c.intCfg == nil {
 		return nil
 	}
-	return model.CompareINTProd(c.intCfg, c.cfg, model.CompareOptions{INTFromConnectionManager: c.intCfg.FromConnectionManager})
+	used := c.cfg.Used()
+	return model.CompareINTProd(c.intCfg, &used, model.CompareOptions{INTFromConnectionManager: c.intCfg.FromConnectionManager})
 }
 
 func (s *review) buildRows() []reviewRow {
-	cfg, in := s.c.cfg, s.c.intCfg
+	used := s.c.cfg.Used() // the answers to the security pattern not chosen do not count
+	cfg, in := &used, s.c.intCfg
 	findings := model.ValidateAgainstINT(cfg, in)
 	cmps := s.c.comparisons()
 	byField := map[string]*model.Comparison{}
