@@ -93,19 +93,38 @@ func blocks(r checks.Result) bool {
 // Evidence is the results a verdict is drawn from: the offline rules run afresh on cfg
 // against the INT configuration (nil for none), with the loader's notes, then every live
 // result of results. A results file's own offline results are replaced, so a file made
-// without --int, or by an older version of the rules, cannot hide a finding. With cfg nil
-// (only a results file is known) it is results as they are.
+// without --int, or by an older version of the rules, cannot hide a finding; but a finding
+// of the file's that blocks, on the value cfg still has, stays when this run does not repeat
+// it (a file made with --int, read without): a failure a results file records is never
+// dropped. With cfg nil (only a results file is known) it is results as they are.
 func Evidence(cfg, intCfg *model.Config, notes []model.Finding, results []checks.Result) []checks.Result {
 	if cfg == nil {
 		return results
 	}
 	out := checks.OfflineAgainstINT(cfg, intCfg, notes)
+	current := map[string]string{}
+	for _, fv := range cfg.Values() {
+		current[fv.Field] = fv.Value
+	}
+	rank := map[model.Severity]int{model.Warn: 1, model.Fail: 2}
+	var kept, live []checks.Result
 	for _, r := range results {
 		if !isOffline(r) {
-			out = append(out, r)
+			live = append(live, r)
+			continue
+		}
+		if v, ok := r.Evidence["value"]; !ok || v != current[r.Target] || !blocks(r) {
+			continue
+		}
+		// One result a rule and field, the worse: the file's replaces this run's milder one.
+		switch i := slices.IndexFunc(out, func(f checks.Result) bool { return f.ID == r.ID && f.Target == r.Target }); {
+		case i < 0:
+			kept = append(kept, r)
+		case rank[out[i].Status] < rank[r.Status]:
+			out[i] = r
 		}
 	}
-	return out
+	return append(append(out, kept...), live...)
 }
 
 // Blockers is the one rule for "ready to send to NHS": it returns every reason the

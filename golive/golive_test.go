@@ -97,6 +97,11 @@ func TestBlockers(t *testing.T) {
 		// edited to say pass, cannot hide the INT host.
 		{"results file says the offline rules passed", onINTHost(), intOf(prod(), "acme-int.co.uk"),
 			append(checkstest.PassingRun(onINTHost()), checks.Result{ID: "config.uri.non-production", Target: "jwks_uri", Status: model.Pass}), Done, []Kind{Failed}, "config.uri.non-production"},
+		// A failure a results file records stays, even when this run's rules do not repeat
+		// it: the file was made with --int, the submission without.
+		{"results file made with --int, read without", onINTHost(), nil,
+			append(checks.OfflineAgainstINT(onINTHost(), intOf(prod(), "acme-int.co.uk"), nil), liveOf(checkstest.PassingRun(onINTHost()))...), Done,
+			[]Kind{Failed}, "config.uri.non-production"},
 		// Results of another version of the configuration vouch for nothing they did not test.
 		{"a redirect URI added since the run", withRedirect(prod(), "https://new.acme-health.co.uk/cb"), nil, livePass, Done,
 			[]Kind{Unverified}, IDLiveChecks},
