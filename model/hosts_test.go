@@ -28,6 +28,13 @@ func TestNonProductionHost(t *testing.T) {
 		{"https://epr.acme-int.co.uk/other", in, Fail, "the host of your INT configuration's redirect_uris[0]"},
 		{"https://KEYS.acme-health.co.uk/jwks.json", in, Fail, "INT configuration's jwks_uri"},
 		{"https://epr.acme-health.co.uk/cb", in, Pass, ""},
+		// A DNS name is the same host with a trailing dot, and in its punycode form.
+		{"https://epr.acme-int.co.uk./cb", in, Fail, "INT configuration's redirect_uris[0]"},
+		{"https://keys.acme-health.co.uk.:443/jwks.json", in, Fail, "INT configuration's jwks_uri"},
+		{"https://xn--bcher-kva.acme-health.co.uk/cb", &Config{RedirectURIs: []string{"https://bücher.acme-health.co.uk/cb"}}, Fail, "INT configuration's redirect_uris[0]"},
+		{"https://Bücher.acme-health.co.uk/cb", &Config{RedirectURIs: []string{"https://xn--bcher-kva.acme-health.co.uk/cb"}}, Fail, "INT configuration's redirect_uris[0]"},
+		// An internationalised label is judged as it reads, not by its punycode.
+		{"https://xn--bcher-int-q9a.acme-health.co.uk/cb", nil, Warn, "(bücher-int)"},
 	}
 	for _, tt := range tests {
 		sev, why := NonProductionHost("jwks_uri", tt.uri, tt.in)
