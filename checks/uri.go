@@ -134,8 +134,8 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 			switch {
 			case !e.internetFacing() || r.opts.AllowPrivate:
 				notes = append(notes, msg)
-			default:
-				note(model.Warn, msg, "use a certificate from a public CA for "+host)
+			default: // as without --ca-cert: CIS2 trusts public roots only, so it would refuse it
+				note(model.Fail, msg, "use a certificate from a public CA for "+host)
 			}
 			ev["public_root"] = "no"
 		}
