@@ -104,3 +104,19 @@ func TestUserinfoAlgsOfferRS256First(t *testing.T) {
 		t.Errorf("RS512: want one warning naming the list, got %+v", fs)
 	}
 }
+
+// TestUserinfoAlgMessages: an algorithm CIS2 does not list, and a symmetric one it lists, each
+// warn saying which it is, naming the ones to use.
+func TestUserinfoAlgMessages(t *testing.T) {
+	for alg, want := range map[string]string{
+		"RS512": "CIS2 does not advertise RS512 for signed userinfo",
+		"HS256": "CIS2 advertises HS256 for signed userinfo, but it is keyed with the client secret",
+	} {
+		c := validProd()
+		c.UserinfoSignedResponseAlg = alg
+		fs := FieldFindings(c, "userinfo_signed_response_alg")
+		if len(fs) != 1 || fs[0].Severity != Warn || !strings.Contains(fs[0].Message, want) || !strings.Contains(fs[0].Message, "RS256, ES256, ES384, ES512") {
+			t.Errorf("%s: %+v, want one warning with %q", alg, fs, want)
+		}
+	}
+}
