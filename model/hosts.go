@@ -122,5 +122,5 @@ func ValidateAgainstINT(c, in *Config) []Finding {
 			fs = append(fs, *f)
 		}
 	}
-	return fs
+	return flagSecrets(c, fs)
 }

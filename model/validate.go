@@ -114,7 +114,7 @@ func Validate(c *Config) []Finding {
 	if c.LoginURL != "" {
 		add(ValidateURI("login_url", c.LoginURL, RedirectURI, env)...)
 	}
-	return fs
+	return flagSecrets(c, fs)
 }
 
 var clientIDPattern = regexp.MustCompile(CIS2.ClientIDPattern)
@@ -177,6 +177,9 @@ func validateAuth(c *Config, env Environment) []Finding {
 
 // ValidateURI checks one URI for its role in the given environment and returns every finding.
 func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
+	if f, ok := secretFinding(field, raw); ok {
+		return []Finding{f} // and nothing that would quote it
+	}
 	var fs []Finding
 	add := func(rule string, sev Severity, msg, fix string) {
 		fs = append(fs, Finding{Rule: rule, Field: field, Value: raw, Severity: sev, Message: msg, Fix: fix})
