@@ -162,7 +162,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 				keepInput("Product", &cfg.Product, required("the product name")),
 				keepInput("Contact email", &cfg.ContactEmail,
 					fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
-				keepOptional("Client id (optional)", &cfg.ClientID, nil))
+				keepOptional("Client id (optional)", &cfg.ClientID, noSecret))
 		}},
 		{stateRedirects, func() error {
 			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment())

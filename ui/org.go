@@ -28,7 +28,7 @@ func (s *org) enter() tea.Cmd {
 		huh.NewInput().Title("Contact email").Placeholder("e.g. cis2@acme-health.co.uk").Value(&cfg.ContactEmail).
 			Validate(fieldCheck(s.c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
 		huh.NewInput().Title("Client id (optional)").Description("Assigned by CIS2, e.g. 123456789012.apps.supplier").
-			Value(&cfg.ClientID),
+			Value(&cfg.ClientID).Validate(noSecret),
 	))
 	return s.form.Init()
 }

@@ -18,8 +18,18 @@ func required(what string) func(string) error {
 		if strings.TrimSpace(s) == "" {
 			return errRequired(what)
 		}
-		return nil
+		return noSecret(s)
 	}
+}
+
+// noSecret refuses an answer holding what looks like a secret, by the model's one rule
+// (model.SecretIn). The URI and email answers get it from the offline rules they are
+// checked with; this is for the free-text ones.
+func noSecret(s string) error {
+	if what := model.SecretIn(s); what != "" {
+		return fmt.Errorf("this looks like it holds %s; NHS needs only public values, and cis2-golive never writes a secret", what)
+	}
+	return nil
 }
 
 // fieldCheck validates one answer with the model's offline rules, on a copy of the answers
