@@ -99,6 +99,8 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	add(Critical, IDCIS2Algs, targetDiscovery, r.cis2Algs)
 	// The login probe: what the application's sign-in really sends (checks/login.go).
 	list = append(list, r.loginChecks()...)
+	// Clock skew, read from the Date headers of the run's own exchanges (checks/clock.go).
+	list = append(list, r.clockCheck())
 	if cfg.UsesPrivateKeyJWT() {
 		if _, ok := endpointFor(cfg, "jwks_uri"); ok && opts.ProbeTokenEndpoint {
 			needsJWKS(IDTokenProbe, "token_endpoint", r.tokenProbe) // it signs with the published kid
