@@ -55,16 +55,17 @@ func secretInDecoded(s string) string {
 		return "a password in a URI (user:password@)"
 	}
 	for _, m := range assignment.FindAllStringSubmatch(s, -1) {
-		if !IsCredentialName(m[2]) {
+		name, inURI := m[2], m[1] != ""
+		if !IsCredentialName(name) && !(inURI && slices.Contains(queryCredentials, normalName(name))) {
 			continue
 		}
 		switch m[1] {
 		case "?", "&", ";":
-			return fmt.Sprintf("a secret in a URI query (%s=)", m[2])
+			return fmt.Sprintf("a secret in a URI query (%s=)", name)
 		case "#":
-			return fmt.Sprintf("a secret in a URI fragment (%s=)", m[2])
+			return fmt.Sprintf("a secret in a URI fragment (%s=)", name)
 		}
-		return fmt.Sprintf("a credential (%s=)", m[2])
+		return fmt.Sprintf("a credential (%s=)", name)
 	}
 	for _, m := range jsonMember.FindAllStringSubmatch(s, -1) {
 		if IsCredentialName(m[1]) {
@@ -74,31 +75,34 @@ func secretInDecoded(s string) string {
 	return ""
 }
 
-// credentialWords end the names that carry a credential, compared after lower-casing and
-// dropping separators: clientSecret, client-secret and CLIENT_SECRET are all "clientsecret",
-// which ends in "secret"; api_key, apiKey and x-api-key end in "apikey".
+// credentialWords end the names that carry a credential, compared as normalName has them:
+// "clientsecret" ends in "secret"; api_key, apiKey and x-api-key end in "apikey".
 var credentialWords = []string{
 	"secret", "password", "passwd", "pwd", "passphrase", "token", "apikey", "accesskey",
 	"privatekey", "signingkey", "assertion", "credential", "credentials",
 }
 
-// credentialNames are names that are a credential only when they stand alone: ?key= and
-// ?sig= carry API keys and signatures, but monkey= and config= do not.
-var credentialNames = []string{"key", "sig", "auth", "authorization", "code"}
+// queryCredentials are URI parameters that carry a credential only when they stand alone
+// there: ?key= and ?sig= are how API keys and signatures travel in URLs, but monkey= is not,
+// and a "key" member elsewhere (a JWK's, an evidence map's) need not be one.
+var queryCredentials = []string{"key", "sig", "signature", "authorization", "code"}
 
-// IsCredentialName reports whether a parameter or key called name carries a credential
-// (client_secret, clientSecret, api-key, access_token, password, secret…).
-func IsCredentialName(name string) bool {
-	n := strings.Map(func(r rune) rune {
+// normalName is name lower-cased without separators: clientSecret, client-secret and
+// CLIENT_SECRET are all "clientsecret".
+func normalName(name string) string {
+	return strings.Map(func(r rune) rune {
 		switch r {
 		case '_', '-', '.', ' ':
 			return -1
 		}
 		return unicode.ToLower(r)
 	}, name)
-	if slices.Contains(credentialNames, n) {
-		return true
-	}
+}
+
+// IsCredentialName reports whether a parameter or key called name carries a credential
+// (client_secret, clientSecret, api-key, access_token, password, secret…).
+func IsCredentialName(name string) bool {
+	n := normalName(name)
 	for _, w := range credentialWords {
 		if strings.HasSuffix(n, w) {
 			return true

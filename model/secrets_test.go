@@ -82,6 +82,7 @@ func TestSecretInLeavesPublicValuesAlone(t *testing.T) {
 		"Resets the password for staff; see the secret-free runbook",
 		"123456789012.apps.supplier",
 		"eyJ-not-a-token",
+		`{"key": "(the private key file)", "kid": "abc", "keys": 1}`, "key=value pairs",
 		"https://app.example.nhs.uk/100%25-sure",
 	} {
 		if got := SecretIn(v); got != "" {
