@@ -42,6 +42,11 @@ var (
 )
 
 func secretInDecoded(s string) string {
+	// Every pattern below needs one of these; most values have none, and the rule runs on
+	// every result of a run of hundreds.
+	if !strings.ContainsAny(s, "=-@:") && !strings.Contains(s, "eyJ") {
+		return ""
+	}
 	switch {
 	case pemPrivate.MatchString(s):
 		return "a PEM private key"
@@ -119,6 +124,9 @@ var unescaper = strings.NewReplacer(`\u0026`, "&", `\u003d`, "=", `\u003D`, "=",
 // doubly encoded name, and bounded so a crafted value cannot make the rule slow.
 func decodings(s string) []string {
 	out := []string{s}
+	if !strings.ContainsAny(s, `%\&`) {
+		return out
+	}
 	if u := unescaper.Replace(s); u != s {
 		out = append(out, u)
 		s = u
