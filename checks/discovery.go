@@ -31,6 +31,10 @@ type discoveryDoc struct {
 	TokenAuthAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	UserinfoAlgs  []string `json:"userinfo_signing_alg_values_supported"`
 	AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
+	// The login probe's: where the browser signs in, and what it may ask for there.
+	AuthorizationEndpoint string   `json:"authorization_endpoint"`
+	Scopes                []string `json:"scopes_supported"`
+	ACRValues             []string `json:"acr_values_supported"`
 	// Unconfirmed names the fields whose values no NHS source confirms (snapshot only).
 	Unconfirmed []string `json:"x_cis2_golive_unconfirmed"`
 }
@@ -45,12 +49,23 @@ func snapshot(env model.Environment) (discoveryDoc, error) {
 	return d, json.Unmarshal(data, &d)
 }
 
-// discovery is the document the run compares against: fetched live from Options.Discovery
-// when given and reachable, else the embedded snapshot for the configuration's environment.
+// discovery is the document the run relies on: fetched live from Options.Discovery when
+// given, else the embedded snapshot for the configuration's environment. Nothing falls back
+// to another document: when the one asked for cannot be had, err says why and every check
+// that needs it skips (cis2.algs fails), so no assertion is signed for, or sent to, a token
+// endpoint nobody chose.
 type discovery struct {
-	doc     discoveryDoc
-	live    bool
-	liveErr error // why the live fetch failed, when it was asked for
+	doc  discoveryDoc
+	live bool
+	err  error
+}
+
+// unavailable is the skip of a check that needs the document when there is none.
+func (d discovery) unavailable() *Result {
+	if d.err == nil {
+		return nil
+	}
+	return &Result{Status: model.Skip, Message: "no discovery document: " + d.err.Error() + " (see cis2.algs)"}
 }
 
 // otherEnvironment names the CIS2 environment a live document belongs to when it is a known
@@ -76,8 +91,11 @@ func (d discovery) otherEnvironment(cfg *model.Config) (model.Environment, bool)
 
 // source names where the document came from, for messages.
 func (d discovery) source() string {
-	if d.live {
+	switch {
+	case d.live:
 		return "the live discovery document"
+	case d.err != nil:
+		return "no discovery document"
 	}
 	return "the embedded discovery snapshot"
 }
@@ -88,18 +106,17 @@ func (r *run) discovery(ctx context.Context) discovery {
 }
 
 func (r *run) loadDiscovery(ctx context.Context) discovery {
-	snap, err := snapshot(r.cfg.EffectiveEnvironment())
-	if err != nil {
-		snap, _ = snapshot(model.Production)
-	}
-	d := discovery{doc: snap}
 	if r.opts.Discovery == "" {
-		return d
+		env := r.cfg.EffectiveEnvironment()
+		snap, err := snapshot(env)
+		if err != nil {
+			return discovery{err: fmt.Errorf("cis2-golive has no discovery snapshot for environment %q; pass --discovery URL", sanitize.Clean(string(env)))}
+		}
+		return discovery{doc: snap}
 	}
 	live, err := r.fetchDiscovery(ctx, r.opts.Discovery)
 	if err != nil {
-		d.liveErr = err
-		return d
+		return discovery{err: fmt.Errorf("could not read --discovery %s: %w", sanitize.Clean(r.opts.Discovery), err)}
 	}
 	return discovery{doc: live, live: true}
 }
@@ -140,15 +157,16 @@ func parseDiscovery(body []byte) (discoveryDoc, error) {
 	// The endpoints are used, not only shown (the token endpoint is the assertion's aud and
 	// where token.probe posts), so they are validated and kept exactly, never cleaned: a
 	// cleaned or truncated URL would be a different URL.
-	for name, u := range map[string]string{"issuer": d.Issuer, "token_endpoint": d.TokenEndpoint, "jwks_uri": d.JWKSURI} {
-		if u == "" && name == "jwks_uri" {
+	for name, u := range map[string]string{"issuer": d.Issuer, "token_endpoint": d.TokenEndpoint, "jwks_uri": d.JWKSURI,
+		"authorization_endpoint": d.AuthorizationEndpoint} {
+		if u == "" && (name == "jwks_uri" || name == "authorization_endpoint") {
 			continue
 		}
 		if err := checkEndpointURL(u); err != nil {
 			return d, fmt.Errorf("the document's %s %w", name, err)
 		}
 	}
-	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods} {
+	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods, &d.Scopes, &d.ACRValues} {
 		for i := range *l {
 			(*l)[i] = sanitize.Clean((*l)[i])
 		}
@@ -201,6 +219,16 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	if r.opts.Discovery != "" {
 		ev["url"] = r.opts.Discovery
 	}
+	if d.err != nil {
+		// The document asked for is the one this check reports on: a --discovery that cannot be
+		// read fails here, once, and the checks that need it skip pointing here.
+		res := Result{Status: model.Fail, Message: d.err.Error() + "; nothing was compared, signed for or sent elsewhere instead", Evidence: ev,
+			Fix: "check the --discovery URL is the environment's .well-known/openid-configuration and reachable from here"}
+		if r.opts.Discovery == "" {
+			res.Status, res.Fix = model.Skip, "set environment to production or integration"
+		}
+		return res
+	}
 	res := Result{Status: model.Pass, Evidence: ev}
 	var notes []string
 	worsen := func(s model.Severity, fix string) {
@@ -208,10 +236,6 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 			res.Status = s
 			res.Fix = fix
 		}
-	}
-	if d.liveErr != nil {
-		notes = append(notes, "could not fetch the live discovery document ("+d.liveErr.Error()+"), so compared with the embedded snapshot")
-		worsen(model.Warn, "check the --discovery URL is the environment's .well-known/openid-configuration and reachable")
 	}
 	if other, ok := d.otherEnvironment(r.cfg); ok {
 		env := r.cfg.EffectiveEnvironment()
