@@ -50,7 +50,8 @@ type run struct {
 	inspectOnce shared[*keys.Inspection]
 	discOnce    shared[discovery]
 	signOnce    shared[signedAssertion]
-	// key loads Options.KeyPath once. The key stays in memory for the run only.
+	// key loads Options.KeyPath (or starts Options.SignCommand) once. The key stays in memory
+	// for the run only.
 	key func() (crypto.Signer, error)
 }
 
@@ -65,7 +66,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
 	d := newDialer(opts)
 	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
-	r.key = sync.OnceValues(func() (crypto.Signer, error) { return keys.LoadPrivateKey(opts.KeyPath) })
+	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
 
 	var list []Check
 	// add adds a check; critical ones are those CIS2 itself depends on (see Priority).
@@ -99,6 +100,8 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	add(Critical, IDCIS2Algs, targetDiscovery, r.cis2Algs)
 	// The login probe: what the application's sign-in really sends (checks/login.go).
 	list = append(list, r.loginChecks()...)
+	// Clock skew, read from the Date headers of the run's own exchanges (checks/clock.go).
+	list = append(list, r.clockCheck())
 	if cfg.UsesPrivateKeyJWT() {
 		if _, ok := endpointFor(cfg, "jwks_uri"); ok && opts.ProbeTokenEndpoint {
 			needsJWKS(IDTokenProbe, "token_endpoint", r.tokenProbe) // it signs with the published kid

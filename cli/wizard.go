@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -103,6 +107,11 @@ var errNoTerminal = errors.New("the wizard needs a terminal (stdin and stdout); 
 
 func runWizard(ctx context.Context, opts *WizardOptions) error {
 	ios := opts.IO
+	// The files are written at the very end: a directory that cannot take them is said now,
+	// not after ten minutes of answers.
+	if err := writableDir(opts.OutDir); err != nil {
+		return usageError(fmt.Errorf("-o %s: %w", opts.OutDir, err))
+	}
 	if !ios.CanPrompt() {
 		return usageError(errNoTerminal)
 	}
@@ -151,30 +160,73 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 	}
 	res, err := ui.Run(ctx, uo, ios.In, ios.ErrOut)
 	if errors.Is(err, ui.ErrCancelled) {
-		var de *ui.DraftError
-		switch {
-		case errors.As(err, &de):
-			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers could not be saved to %s (%v), so they cannot be resumed; "+
-				"use --draft FILE to save them somewhere writable.\n", de.Path, de.Err)
-		case uo.DraftPath != "":
-			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers so far are in %s; run cis2-golive again to resume.\n", uo.DraftPath)
-		}
+		fmt.Fprintln(ios.ErrOut, stoppedMessage(err, uo))
 		return &ExitError{Code: ExitCancelled}
 	}
 	if err != nil {
 		return err
 	}
-	for _, p := range res.Written {
-		fmt.Fprintln(ios.Out, p)
+	// What was written, the earliest go-live date and the next steps: the command's result,
+	// left in the terminal once the wizard's screen has closed.
+	if len(res.Written) > 0 {
+		fmt.Fprint(ios.ColorOut(), res.Summary(time.Now()))
 	}
 	// The same exit rule as `submission`: 0 only when nothing was left unresolved.
 	if !res.Ready() {
-		what := "Not written"
-		if len(res.Written) > 0 {
-			what = "Written anyway, and marked so in the submission"
+		if len(res.Written) == 0 {
+			fmt.Fprintf(ios.ErrOut, "Not written: %s. Your answers are kept in the draft; fix what failed and run cis2-golive again.\n",
+				strings.Join(res.Unresolved, "; "))
 		}
-		fmt.Fprintf(ios.ErrOut, "%s: %s.\n", what, strings.Join(res.Unresolved, "; "))
 		return failedError
 	}
 	return nil
+}
+
+// writableDir reports whether files can be written in dir, creating it if need be: by
+// trying, in dir or the nearest directory above it that exists (permissions alone do not
+// say, on a read-only mount or for root). It leaves nothing behind.
+func writableDir(dir string) error {
+	if dir == "" {
+		dir = "."
+	}
+	at := dir
+	for {
+		fi, err := os.Stat(at)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is a file, not a directory: choose a directory for the files the wizard writes", at)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot use it: %w", err)
+		}
+		up := filepath.Dir(at)
+		if up == at {
+			break
+		}
+		at = up
+	}
+	f, err := os.CreateTemp(at, ".cis2-golive-write-test-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there (%v): choose a directory you can write to", errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// stoppedMessage says what became of the answers of a wizard stopped before the end.
+func stoppedMessage(err error, uo ui.Options) string {
+	var de *ui.DraftError
+	var se *ui.StopError
+	switch {
+	case errors.As(err, &de):
+		return fmt.Sprintf("Stopped. Your answers could not be saved to %s (%v), so they cannot be resumed; "+
+			"use --draft FILE to save them somewhere writable.", de.Path, de.Err)
+	case errors.As(err, &se) && se.Saved:
+		return fmt.Sprintf("Stopped. Your answers so far are in %s; run cis2-golive again to resume.", uo.DraftPath)
+	case uo.Draft != nil:
+		return fmt.Sprintf("Stopped. Your saved draft in %s is unchanged.", uo.DraftPath)
+	}
+	return "Stopped before any answer; nothing was saved."
 }

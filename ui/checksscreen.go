@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -35,6 +36,7 @@ type checksScreen struct {
 
 	askKey bool
 	keyIn  textinput.Model
+	keyErr string // why the key file typed at the prompt cannot be used
 }
 
 // checkResultMsg is one result of one run; next keeps listening to that run.
@@ -61,7 +63,7 @@ func newChecks(c *common) *checksScreen {
 	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in}
 }
 
-func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.keyPath) }
+func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.intCfg, s.c.keyPath) }
 
 // rerun runs line i again with a check from a fresh plan: the old one would answer from its
 // plan's cached JWKS and DNS lookups, hiding a fix the user just deployed.
@@ -75,7 +77,7 @@ func (s *checksScreen) rerun(i int) tea.Cmd {
 }
 
 func (s *checksScreen) enter() tea.Cmd {
-	s.askKey = false
+	s.askKey, s.keyErr = false, ""
 	s.list = s.plan()
 	s.results = make([]checks.Result, len(s.list))
 	s.pending = make([]bool, len(s.list))
@@ -157,6 +159,16 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		s.spin, cmd = s.spin.Update(msg)
 		return cmd
+	case keyFileCheckedMsg:
+		if !s.askKey || msg.path != strings.TrimSpace(s.keyIn.Value()) {
+			return nil // answered again, or the prompt was closed
+		}
+		if msg.err != nil {
+			s.keyErr = keyFileProblem(msg.path, msg.err)
+			return nil
+		}
+		s.c.keyPath, s.keyErr = msg.path, ""
+		return s.enter()
 	case tea.PasteMsg:
 		if s.askKey {
 			var cmd tea.Cmd
@@ -208,17 +220,23 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 func (s *checksScreen) keyPrompt(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc":
-		s.askKey = false
+		s.askKey, s.keyErr = false, ""
 		return nil
 	case "enter":
 		v := strings.TrimSpace(s.keyIn.Value())
-		if keyPathCheck(v) != nil {
+		if err := keyPathCheck(v); err != nil {
 			s.keyIn.SetValue("")
+			s.keyErr = err.Error()
 			return nil
 		}
-		s.c.keyPath = v
-		return s.enter()
+		if v == "" { // no key: the assertion check is skipped
+			s.c.keyPath = ""
+			return s.enter()
+		}
+		s.keyErr = "checking the key file…"
+		return checkKeyFileCmd(v)
 	}
+	s.keyErr = ""
 	var cmd tea.Cmd
 	s.keyIn, cmd = s.keyIn.Update(msg)
 	return cmd
@@ -233,8 +251,17 @@ func (s *checksScreen) view() string {
 		head += fmt.Sprintf(" · %d running", n)
 	}
 	b.WriteString(st.Heading.Render(head) + "\n")
+	if s.running() == 0 && s.c.results != nil {
+		b.WriteString(s.verdict() + "\n")
+	}
+	for _, n := range s.c.leftOutNotes() { // wrapped here, so the lines below are counted right
+		b.WriteString(ansi.Wrap(st.Warn.Render("! "+n), s.c.width-2, " ") + "\n")
+	}
 	if s.askKey {
 		b.WriteString("Path of the private key (read by the check, never stored or shown):\n" + s.keyIn.View() + "\n")
+		if s.keyErr != "" {
+			b.WriteString(st.Fail.Render("✗ "+s.keyErr) + "\n")
+		}
 	} else if s.c.cfg.UsesPrivateKeyJWT() {
 		kp := "none: the assertion check is skipped (k to set)"
 		if s.c.keyPath != "" {
@@ -310,6 +337,22 @@ func (s *checksScreen) view() string {
 		b.WriteString("\n\n" + strings.Join(detail, "\n"))
 	}
 	return b.String()
+}
+
+// verdict is golive's answer on the finished run, on one line: what blocks sending the
+// configuration to NHS, or that nothing does.
+func (s *checksScreen) verdict() string {
+	st := s.c.styles
+	bs := s.c.blockers()
+	if len(bs) == 0 {
+		return st.Pass.Render("✓ Ready to send to NHS: nothing blocks it")
+	}
+	style := st.Warn
+	if slices.ContainsFunc(bs, func(b golive.Blocker) bool { return b.Kind == golive.Failed }) {
+		style = st.Fail
+	}
+	line := "Not ready to send to NHS: " + strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")
+	return style.Render(ansi.Truncate(clean(line), s.c.width-2, "…"))
 }
 
 // minListRows is the least the list keeps when the selected check's detail is long.

@@ -10,11 +10,21 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // ErrCancelled is returned when the user quits the wizard before the end.
 var ErrCancelled = errors.New("wizard cancelled")
+
+// StopError is a wizard stopped before the end with its draft written as far as it got, or
+// with nothing to save (Saved false: the user stopped before answering anything, so no draft
+// of this session exists). It matches ErrCancelled with errors.Is.
+type StopError struct{ Saved bool }
+
+func (e *StopError) Error() string        { return ErrCancelled.Error() }
+func (e *StopError) Is(target error) bool { return target == ErrCancelled }
 
 // DraftError is a wizard stopped before the end whose draft could not be written: the
 // answers are not saved for resuming. It matches ErrCancelled with errors.Is.
@@ -34,7 +44,8 @@ type Options struct {
 	// Config prefills the answers (--config, or the demo's sandbox config).
 	Config *model.Config
 	// INT is the integration configuration (--from-int): it prefills the answers when Config
-	// is nil and is shown beside them on the review screen.
+	// is nil, is compared with them on the review screen (model.CompareINTProd, as `compare`
+	// does), and makes a production URI on one of its hosts a failure.
 	INT *model.Config
 	// Draft is a draft found on disk; the welcome screen offers to resume it.
 	Draft *model.Draft
@@ -73,26 +84,32 @@ type Result struct {
 	// checks not run), whether the user then wrote the files anyway or not. The caller exits
 	// non-zero unless it is empty: see Ready.
 	Unresolved []string
+	// Checklist is the go-live checklist as written, with the earliest go-live date.
+	Checklist report.Checklist
+	// KeyFiles is the key pair the wizard created, if it made one.
+	KeyFiles *keys.Files
 }
 
 // Ready reports whether the files were written with nothing left unresolved: the only
 // outcome that is a success.
 func (r *Result) Ready() bool { return len(r.Unresolved) == 0 && len(r.Written) > 0 }
 
-// plan is every check the checks screen runs: the offline rules, then the live checks.
-// Each call builds fresh checks (a live Plan caches its JWKS fetch and DNS answers per
-// plan), so a re-run really contacts the endpoints again.
-func (o *Options) plan(cfg *model.Config, keyPath string) []checks.Check {
-	list := offlinePlan(cfg)
+// plan is every check the checks screen runs: the offline rules (against INT, when one was
+// imported), then the live checks, on the answers in use (cfg.Used). Each call builds fresh
+// checks (a live Plan caches its JWKS fetch and DNS answers per plan), so a re-run really
+// contacts the endpoints again.
+func (o *Options) plan(cfg, in *model.Config, keyPath string) []checks.Check {
+	used := cfg.Used()
+	list := offlinePlan(&used, in)
 	if o.Plan != nil {
-		list = append(list, o.Plan(cfg, keyPath)...)
+		list = append(list, o.Plan(&used, keyPath)...)
 	}
 	return list
 }
 
 // offlinePlan wraps the offline rules as checks, so the checks screen works with no network.
-func offlinePlan(cfg *model.Config) []checks.Check {
-	rs := checks.Offline(cfg, nil)
+func offlinePlan(cfg, in *model.Config) []checks.Check {
+	rs := checks.OfflineAgainstINT(cfg, in, nil)
 	list := make([]checks.Check, len(rs))
 	for i, r := range rs {
 		list[i] = checks.Check{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }}
