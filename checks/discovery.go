@@ -31,6 +31,8 @@ type discoveryDoc struct {
 	TokenAuthAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	UserinfoAlgs  []string `json:"userinfo_signing_alg_values_supported"`
 	AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
+	ACRValues     []string `json:"acr_values_supported"`
+	ResponseModes []string `json:"response_modes_supported"`
 	// Unconfirmed names the fields whose values no NHS source confirms (snapshot only).
 	Unconfirmed []string `json:"x_cis2_golive_unconfirmed"`
 }
@@ -101,6 +103,7 @@ func (r *run) loadDiscovery(ctx context.Context) discovery {
 		d.liveErr = err
 		return d
 	}
+	r.opts.Observe.recordDiscovery(live)
 	return discovery{doc: live, live: true}
 }
 
@@ -148,7 +151,7 @@ func parseDiscovery(body []byte) (discoveryDoc, error) {
 			return d, fmt.Errorf("the document's %s %w", name, err)
 		}
 	}
-	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods} {
+	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods, &d.ACRValues, &d.ResponseModes} {
 		for i := range *l {
 			(*l)[i] = sanitize.Clean((*l)[i])
 		}

@@ -101,6 +101,14 @@ func (t deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, err
 }
 
+// CloseIdleConnections passes http.Client.CloseIdleConnections on to the wrapped transport,
+// which would otherwise keep its idle connections until they time out.
+func (t deadlineTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 type deadlineBody struct {
 	io.ReadCloser
 	deadline time.Time

@@ -55,6 +55,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	opts = opts.withDefaults()
 	opts.Resolver = newCachingResolver(opts.Resolver)
 	r := &run{cfg: cfg, opts: opts, client: NewHTTPClient(opts)}
+	opts.Observe.track(r.client)
 	r.key = sync.OnceValues(func() (crypto.Signer, error) { return keys.LoadPrivateKey(opts.KeyPath) })
 
 	var list []Check
