@@ -82,9 +82,14 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 		res.Message = "answered 405: the endpoint does not accept POST"
 		res.Fix = "accept POST with an application/x-www-form-urlencoded logout_token"
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		res.Status = model.Fail
-		res.Message = fmt.Sprintf("answered %d: the endpoint demands authentication or a CSRF token, which CIS2 never sends", code)
-		res.Fix = "exempt the back-channel logout endpoint from session authentication and CSRF protection"
+		// NHS's own logout endpoint (NHSDigital/identity-service-api) allowlists CIS2's
+		// addresses and answers 403 to anyone else, 401 to an unknown kid: a refusal here says
+		// nothing about whether the token would be verified, so it is not a failure.
+		res.Status = model.Warn
+		res.Message = fmt.Sprintf("answered %d: inconclusive: the endpoint refused the probe before reading the token — "+
+			"typical of an IP allowlist for CIS2's addresses; run from an allowlisted host or confirm with NHS", code)
+		res.Fix = "run the check from an allowlisted host, or confirm with NHS; if it is session authentication or CSRF " +
+			"protection instead, exempt the endpoint: CIS2 sends neither"
 	case code >= 300 && code < 400:
 		res.Status = model.Fail
 		res.Message = fmt.Sprintf("answered %d, redirecting to %s: CIS2 does not follow redirects when it posts a logout token",

@@ -31,7 +31,8 @@ func TestBCL(t *testing.T) {
 		{"404", answer(404, ""), model.Fail, "nothing is served at this path"},
 		{"405", answer(405, ""), model.Fail, "does not accept POST"},
 		{"500", answer(500, ""), model.Fail, "fails on an invalid token"},
-		{"403 CSRF", answer(403, ""), model.Fail, "CSRF"},
+		{"403 allowlist", answer(403, ""), model.Warn, "inconclusive: the endpoint refused the probe before reading the token — typical of an IP allowlist for CIS2's addresses"},
+		{"401 unknown kid", answer(401, ""), model.Warn, "run from an allowlisted host or confirm with NHS"},
 		{"302 to login", http.RedirectHandler("/login", http.StatusFound), model.Fail, "does not follow redirects"},
 		{"422", answer(422, ""), model.Warn, "says to answer 400"},
 	}

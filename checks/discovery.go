@@ -31,8 +31,11 @@ type discoveryDoc struct {
 	TokenAuthAlgs []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	UserinfoAlgs  []string `json:"userinfo_signing_alg_values_supported"`
 	AuthMethods   []string `json:"token_endpoint_auth_methods_supported"`
-	ACRValues     []string `json:"acr_values_supported"`
-	ResponseModes []string `json:"response_modes_supported"`
+	// The login probe's: where the browser signs in, and what it may ask for there.
+	AuthorizationEndpoint string   `json:"authorization_endpoint"`
+	Scopes                []string `json:"scopes_supported"`
+	ACRValues             []string `json:"acr_values_supported"`
+	ResponseModes         []string `json:"response_modes_supported"`
 	// Unconfirmed names the fields whose values no NHS source confirms (snapshot only).
 	Unconfirmed []string `json:"x_cis2_golive_unconfirmed"`
 }
@@ -143,15 +146,16 @@ func parseDiscovery(body []byte) (discoveryDoc, error) {
 	// The endpoints are used, not only shown (the token endpoint is the assertion's aud and
 	// where token.probe posts), so they are validated and kept exactly, never cleaned: a
 	// cleaned or truncated URL would be a different URL.
-	for name, u := range map[string]string{"issuer": d.Issuer, "token_endpoint": d.TokenEndpoint, "jwks_uri": d.JWKSURI} {
-		if u == "" && name == "jwks_uri" {
+	for name, u := range map[string]string{"issuer": d.Issuer, "token_endpoint": d.TokenEndpoint, "jwks_uri": d.JWKSURI,
+		"authorization_endpoint": d.AuthorizationEndpoint} {
+		if u == "" && (name == "jwks_uri" || name == "authorization_endpoint") {
 			continue
 		}
 		if err := checkEndpointURL(u); err != nil {
 			return d, fmt.Errorf("the document's %s %w", name, err)
 		}
 	}
-	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods, &d.ACRValues, &d.ResponseModes} {
+	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods, &d.Scopes, &d.ACRValues, &d.ResponseModes} {
 		for i := range *l {
 			(*l)[i] = sanitize.Clean((*l)[i])
 		}

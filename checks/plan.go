@@ -83,6 +83,8 @@ func Plan(cfg *model.Config, opts Options) []Check {
 		needsJWKS(IDAssertion, "jwks_uri", r.assertionCheck)
 	}
 	add(IDCIS2Algs, targetDiscovery, r.cis2Algs)
+	// The login probe: what the application's sign-in really sends (checks/login.go).
+	list = append(list, r.loginChecks()...)
 	if cfg.UsesPrivateKeyJWT() {
 		if _, ok := endpointFor(cfg, "jwks_uri"); ok && opts.ProbeTokenEndpoint {
 			needsJWKS(IDTokenProbe, "token_endpoint", r.tokenProbe) // it signs with the published kid

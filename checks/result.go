@@ -104,5 +104,6 @@ func configuredFields(c *model.Config) []fieldValue {
 	add("jwks_uri", c.JWKSURI)
 	add("token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg)
 	add("userinfo_signed_response_alg", c.UserinfoSignedResponseAlg)
+	add("login_url", c.LoginURL)
 	return fvs
 }

@@ -66,6 +66,9 @@ type Options struct {
 	Resolver Resolver
 	// Now is the clock for certificate expiry and token lifetimes (nil: time.Now).
 	Now func() time.Time
+	// LoginURL, when set, is the page the login probe starts from instead of the
+	// configuration's login_url.
+	LoginURL string
 	// Observe, when set, records the JWKS and discovery document the run fetched (`watch`
 	// compares them with the previous run's).
 	Observe *Observed

@@ -42,7 +42,7 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 			"  cis2-golive check --config prod.yaml --offline\n" +
 			"  cis2-golive check --config prod.yaml --format json > results.json\n" +
 			"  cis2-golive check --config prod.yaml --format junit > results.xml",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
 				return usageError(fmt.Errorf("--config is required: pass the configuration file to check"))

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
+	"github.com/cis2-golive/cis2-golive/ui"
 )
 
 // ChecklistOptions are the flags of `checklist`.
@@ -41,7 +43,7 @@ func newCmdChecklist(ios *IOStreams) *cobra.Command {
 			"Exit codes: 0 written, 2 usage error or unreadable input.",
 		Example: "  cis2-golive checklist --config prod.yaml --submitted 2026-03-02 -o go-live.md\n" +
 			"  cis2-golive checklist --checks results.json --done assurance.complete --format json",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("format") && strings.EqualFold(filepath.Ext(opts.OutPath), ".json") {
 				opts.Format = "json"
@@ -62,10 +64,10 @@ func newCmdChecklist(ios *IOStreams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file, checked offline when --checks is not given")
-	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "results of `cis2-golive check --format json`")
+	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "read check results from `FILE`, the output of cis2-golive check --format json")
 	cmd.Flags().StringVar(&opts.Submitted, "submitted", "", "date the production configuration was sent to NHS (YYYY-MM-DD)")
 	cmd.Flags().StringSliceVar(&opts.Done, "done", nil, "ids of items already done (comma-separated)")
-	cmd.Flags().StringVarP(&opts.OutPath, "output", "o", "", "write to FILE instead of standard output (.json implies --format json)")
+	cmd.Flags().StringVarP(&opts.OutPath, "output", "o", "", "write to `FILE` (or into a directory) instead of standard output; .json implies --format json")
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "markdown", "output format: markdown, json or text")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace an existing output file")
 	return cmd
@@ -102,16 +104,30 @@ func runChecklist(opts *ChecklistOptions) error {
 	if opts.OutPath == "" {
 		return report.WriteChecklist(opts.IO.ColorOut(), format, cl)
 	}
-	if err := refuseOverwrite(opts.OutPath, opts.Force); err != nil {
+	out := opts.OutPath
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() { // -o DIR: the usual name, in DIR
+		out = filepath.Join(out, checklistName(format))
+	}
+	if err := refuseOverwrite(out, opts.Force); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
 	if err := report.WriteChecklist(plainWriter(&buf), format, cl); err != nil {
 		return err
 	}
-	if err := writeOutput(opts.OutPath, &buf); err != nil {
+	if err := writeOutput(out, &buf); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d of %d done)\n", opts.OutPath, cl.Done(), len(cl.Items))
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s (%d of %d done)\n", out, cl.Done(), len(cl.Items))
 	return nil
+}
+
+// checklistName is the file `-o DIR` writes: the wizard's name for the checklist, with the
+// format's extension.
+func checklistName(f report.Format) string {
+	ext := map[report.Format]string{report.JSON: ".json", report.Text: ".txt"}[f]
+	if ext == "" {
+		return ui.ChecklistFile
+	}
+	return strings.TrimSuffix(ui.ChecklistFile, filepath.Ext(ui.ChecklistFile)) + ext
 }

@@ -34,7 +34,7 @@ func newCmdCompare(ios *IOStreams) *cobra.Command {
 			"Exit codes: 0 no unexplained divergence, 1 at least one, 2 usage error or unreadable file.",
 		Example: "  cis2-golive compare --int connection-manager-export.json --prod prod.yaml\n" +
 			"  cis2-golive compare --int int.yaml --prod prod.yaml --format markdown",
-		Args: cobra.NoArgs,
+		Args: noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.INTPath == "" || opts.ProdPath == "" {
 				return usageError(errors.New("--int and --prod are both required: pass the INT configuration (or Connection Manager export) and the production one"))

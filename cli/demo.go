@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type DemoOptions struct {
 	Faults  []string
 	Format  string
 	Dir     string
+	Keep    bool // keep the temporary directory (it holds a private key) after the demo
 	Timeout time.Duration
 	Version string // the build's, recorded by the wizard in the submission
 }
@@ -44,7 +46,7 @@ func newCmdDemo(ios *IOStreams, build BuildInfo) *cobra.Command {
 		Example: "  cis2-golive demo\n" +
 			"  cis2-golive demo --fault bcl-accepts-all --fault jwks-private\n" +
 			"  cis2-golive demo --format json",
-		Args: cobra.NoArgs,
+		Args: noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := report.ParseFormat(opts.Format); err != nil {
 				return usageError(fmt.Errorf("--format: %w", err))
@@ -57,7 +59,8 @@ func newCmdDemo(ios *IOStreams, build BuildInfo) *cobra.Command {
 	}
 	cmd.Flags().StringArrayVar(&opts.Faults, "fault", nil, "break the sandbox relying party this way (repeatable; see the list above)")
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
-	cmd.Flags().StringVar(&opts.Dir, "dir", "", "write the demo configuration and key here (default: a new temporary directory)")
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "write the demo configuration and key here and keep them (default: a temporary directory, removed at the end)")
+	cmd.Flags().BoolVar(&opts.Keep, "keep", false, "keep the temporary directory and its files (a private key among them) after the demo")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on one check after this long")
 	return cmd
 }
@@ -73,6 +76,20 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 		return usageError(err)
 	}
 	defer sb.Close()
+	temporary := opts.Dir == "" && !opts.Keep
+	if opts.Dir == "" && opts.Keep {
+		defer fmt.Fprintf(opts.IO.ErrOut, "Kept the demo folder %s; it holds the demo's private key: delete it when done.\n", files.Dir)
+	}
+	if temporary {
+		// The folder holds a private key: leave none behind in the temporary directory.
+		defer func() {
+			if err := os.RemoveAll(files.Dir); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "Could not remove the demo folder %s: %v; delete it by hand.\n", files.Dir, err)
+				return
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "Removed the demo folder %s and its files (the demo key too); --keep keeps them.\n", files.Dir)
+		}()
+	}
 
 	cfg, notes, err := model.Load(files.Config)
 	if err != nil {
@@ -80,6 +97,9 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Sandbox on 127.0.0.1: relying party %s, fake CIS2 %s\n", sandbox.RPHost, sandbox.CIS2Host)
 	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s and %s\n", files.Config, files.Key)
+	if temporary {
+		fmt.Fprintln(opts.IO.ErrOut, "(a temporary folder, removed when the demo ends; --keep keeps it)")
+	}
 	if len(opts.Faults) > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "Faults: %s\n", strings.Join(opts.Faults, ", "))
 	}

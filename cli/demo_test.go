@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -30,7 +33,7 @@ func runDemoJSON(t *testing.T, args ...string) (int, report.CheckReport, string)
 // liveIDs are the live checks demo must run and pass against a healthy sandbox.
 var liveIDs = []string{checks.IDResolve, checks.IDTLS, checks.IDReachable, checks.IDBCL,
 	checks.IDJWKSFetch, checks.IDJWKSPublic, checks.IDJWKSLint, checks.IDJWKSAlgMatch,
-	checks.IDAssertion, checks.IDCIS2Algs, checks.IDTokenProbe}
+	checks.IDAssertion, checks.IDCIS2Algs, checks.IDTokenProbe, checks.IDLogin}
 
 func TestDemoAllPass(t *testing.T) {
 	code, rep, stderr := runDemoJSON(t)
@@ -74,6 +77,12 @@ func TestDemoFaults(t *testing.T) {
 		{"hang", "300ms", checks.IDReachable, "jwks_uri"},
 		{"drip", "300ms", checks.IDBCL, "backchannel_logout_uri"},
 		{"drip", "300ms", checks.IDJWKSFetch, "jwks_uri"},
+		{"login-http-redirect-uri", "", checks.IDLogin, "authorize?redirect_uri"},
+		{"login-int-client-id", "", checks.IDLogin, "authorize?client_id"},
+		{"login-no-openid", "", checks.IDLogin, "authorize?scope"},
+		{"login-form-post", "", checks.IDLogin, "authorize?response_mode"},
+		{"login-no-nonce", "", checks.IDLogin, "authorize?nonce"},
+		{"login-unknown-acr", "", checks.IDLogin, "authorize?acr_values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault+"/"+tt.id, func(t *testing.T) {
@@ -141,5 +150,40 @@ func TestDemoTextAndMarkdown(t *testing.T) {
 	code, stdout, _ = runCLI(t, "demo", "--format", "markdown", "--fault", "bcl-accepts-all", "--dir", t.TempDir())
 	if code != ExitFailed || !strings.Contains(stdout, "| ✗ FAIL | `bcl.rejects-bogus-token` |") {
 		t.Errorf("markdown demo: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestDemoRemovesItsTemporaryFolder: the temporary folder holds a private key, so it is gone
+// when the demo ends, unless --keep; a folder named with --dir is the user's and stays.
+func TestDemoRemovesItsTemporaryFolder(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	wrote := regexp.MustCompile(`Wrote (\S+)/sandbox-config.yaml`)
+	for _, tc := range []struct {
+		args []string
+		kept bool
+		says string
+	}{
+		{nil, false, "Removed the demo folder"},
+		{[]string{"--keep"}, true, "Kept the demo folder"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"demo", "--format", "json"}, tc.args...)...)
+		m := wrote.FindStringSubmatch(stderr)
+		if code != ExitOK || m == nil {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+		_, err := os.Stat(filepath.Join(m[1], "sandbox-rp-key.pem"))
+		if kept := err == nil; kept != tc.kept {
+			t.Errorf("%v: key kept %v, want %v (%v)", tc.args, kept, tc.kept, err)
+		}
+		if !strings.Contains(stderr, tc.says) {
+			t.Errorf("%v: stderr does not say %q: %s", tc.args, tc.says, stderr)
+		}
+	}
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "demo", "--format", "json", "--dir", dir); code != ExitOK {
+		t.Fatalf("--dir: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sandbox-rp-key.pem")); err != nil {
+		t.Errorf("--dir: the user's folder lost its files: %v", err)
 	}
 }

@@ -29,7 +29,7 @@ func newCmdDiff(ios *IOStreams) *cobra.Command {
 			"Exit codes: 0 compared (whatever changed), 2 usage error or unreadable file.",
 		Example: "  cis2-golive diff --old live.yaml --new next.yaml\n" +
 			"  cis2-golive diff --old live.yaml --new next.yaml --format markdown",
-		Args: cobra.NoArgs,
+		Args: noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.OldPath == "" || opts.NewPath == "" {
 				return usageError(errors.New("--old and --new are both required: pass the live configuration and the changed one"))

@@ -15,6 +15,10 @@ const (
 type ExitError struct {
 	Code int
 	Err  error
+	// Usage marks a mistake in how the command was called (an unknown flag or command, a
+	// stray argument): the message then points to --help. Other errors (a file that cannot be
+	// read or written) say their own fix and nothing about usage.
+	Usage bool
 }
 
 func (e *ExitError) Error() string {
@@ -28,6 +32,9 @@ func (e *ExitError) Unwrap() error { return e.Err }
 
 // usageError marks an error as the user's to fix (exit 2).
 func usageError(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
+
+// callError is a mistake in the command line itself (exit 2, pointing to --help).
+func callError(err error) error { return &ExitError{Code: ExitUsage, Err: err, Usage: true} }
 
 // failedError is the silent error for "the report shows failures" (exit 1).
 var failedError = &ExitError{Code: ExitFailed}

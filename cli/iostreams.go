@@ -17,6 +17,7 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdinTTY, stdoutTTY, stderrTTY bool
+	width                          int // of the terminal behind Out; 0 when unknown
 	environ                        []string
 }
 
@@ -28,7 +29,16 @@ func System() *IOStreams {
 		stdoutTTY: term.IsTerminal(os.Stdout.Fd()),
 		stderrTTY: term.IsTerminal(os.Stderr.Fd()),
 		environ:   os.Environ(),
+		width:     terminalWidth(os.Stdout),
 	}
+}
+
+func terminalWidth(f *os.File) int {
+	w, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // Test returns streams backed by buffers, with no TTY; tests can flip the TTY flags.
@@ -41,6 +51,17 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 func (s *IOStreams) SetTTY(stdin, stdout bool) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stdout
 }
+
+// TerminalWidth is the width of the terminal behind Out, or 0 when it is not a terminal.
+func (s *IOStreams) TerminalWidth() int {
+	if !s.stdoutTTY {
+		return 0
+	}
+	return s.width
+}
+
+// SetTerminalWidth sets the width TerminalWidth reports (for tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 // IsStdoutTTY reports whether standard output is a terminal.
 func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }

@@ -23,7 +23,9 @@ func newCmdKeys(ios *IOStreams) *cobra.Command {
 			"  keys new      create a key pair: a private key file and the jwks.json to publish\n" +
 			"  keys inspect  show what a PEM key, JWK or JWKS (file or https URL) holds\n" +
 			"  keys rotate   add the next key to your JWKS and print the rotation steps",
-		Args: cobra.NoArgs,
+		// Runnable, so that an unknown subcommand is an error (exit 2) rather than help.
+		Args: noArgs(""),
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newCmdKeysNew(ios), newCmdKeysInspect(ios), newCmdKeysRotate(ios))
 	return cmd
@@ -48,7 +50,7 @@ func newCmdKeysNew(ios *IOStreams) *cobra.Command {
 			"Exit codes: 0 written, 2 usage error or a file already present.",
 		Example: "  cis2-golive keys new -o keys/\n" +
 			"  cis2-golive keys new --alg RS512 --bits 3072 -o keys/",
-		Args: cobra.NoArgs,
+		Args: noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := validateAlgBits(opts.Alg, opts.Bits); err != nil {
 				return err
@@ -145,7 +147,7 @@ func newCmdKeysRotate(ios *IOStreams) *cobra.Command {
 			"Exit codes: 0 written, 2 usage error, unreadable or unsafe JWKS, or a file already present.",
 		Example: "  cis2-golive keys rotate --jwks keys/jwks.json\n" +
 			"  cis2-golive keys rotate --jwks published.json -o next/",
-		Args: cobra.NoArgs,
+		Args: noArgs("--jwks"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.JWKSPath == "" {
 				return usageError(fmt.Errorf("--jwks is required: pass the JWKS you publish today (a file; download it first if you only have the URL)"))

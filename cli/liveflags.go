@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -21,6 +22,7 @@ type LiveFlags struct {
 	AllowPrivate bool
 	Discovery    string
 	ProbeToken   bool
+	LoginURL     string
 }
 
 // bind registers the flags; offlineHelp says what --offline means for the command.
@@ -32,12 +34,18 @@ func (l *LiveFlags) bind(f *pflag.FlagSet, offlineHelp string) {
 	f.BoolVar(&l.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
 	f.StringVar(&l.Discovery, "discovery", "", "compare algorithms with this CIS2 discovery document URL, not the built-in snapshot")
 	f.BoolVar(&l.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
+	f.StringVar(&l.LoginURL, "login-url", "", "check the authorize request your application's sign-in page redirects to (overrides login_url; CIS2 is not contacted)")
 }
 
 // validate reports a flag value the user must fix (exit 2).
 func (l *LiveFlags) validate() error {
 	if l.Timeout <= 0 {
 		return usageError(fmt.Errorf("--timeout must be positive, such as 10s"))
+	}
+	if l.LoginURL != "" {
+		if u, err := url.Parse(l.LoginURL); err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return usageError(fmt.Errorf("--login-url %q is not an absolute URL: give the page that starts sign-in, such as https://app.example.nhs.uk/login", l.LoginURL))
+		}
 	}
 	// A missing key file is a typo in the command, not a finding about the configuration.
 	if l.KeyPath != "" {
@@ -56,6 +64,7 @@ func (l *LiveFlags) options() (checks.Options, error) {
 		KeyPath:            l.KeyPath,
 		Discovery:          l.Discovery,
 		ProbeTokenEndpoint: l.ProbeToken,
+		LoginURL:           l.LoginURL,
 	}
 	if l.CACertPath != "" {
 		pool, err := systemPoolWith(l.CACertPath)

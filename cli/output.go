@@ -33,7 +33,7 @@ func refuseOverwrite(path string, force bool) error {
 func loadFrom(flag, path string) (*model.Config, []model.Finding, error) {
 	cfg, notes, err := model.Load(path)
 	var le *model.LoadError
-	if errors.As(err, &le) && le.Err != nil {
+	if errors.As(err, &le) && errors.Is(le.Err, fs.ErrNotExist) {
 		le.Fix = "check the path passed to " + flag
 	}
 	return cfg, notes, err

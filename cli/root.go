@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"charm.land/fang/v2"
 	"charm.land/lipgloss/v2"
@@ -27,6 +28,10 @@ func Main(build BuildInfo) int {
 // Run executes the command line and maps the outcome to an exit code; tests call it in-process.
 func Run(ctx context.Context, args []string, ios *IOStreams, build BuildInfo) int {
 	root := NewRootCmd(ios, build)
+	if rootHelp(root, args) { // fang replaces the root's help function: see help.go
+		writeHelp(ios, root)
+		return ExitOK
+	}
 	root.SetArgs(args)
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
@@ -59,8 +64,7 @@ func errorHandler(w io.Writer, styles fang.Styles, err error) {
 		return
 	}
 	fmt.Fprintf(w, "%s %s\n", errorLabel.Render("Error:"), err.Error())
-	if !errors.As(err, &ee) {
-		// cobra's own flag and argument errors
+	if ee != nil && ee.Usage {
 		fmt.Fprintln(w, "Run with --help for usage.")
 	}
 }
@@ -75,11 +79,14 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 		Long: "cis2-golive walks you through the production configuration NHS England needs to put a\n" +
 			"CIS2 Authentication integration live, checks it offline and against your live endpoints,\n" +
 			"and writes the submission file and go-live checklist.",
-		Args: cobra.NoArgs,
+		Version: build.Version, // for the --version flag in help; fang sets the shown version
+		Args:    noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runWizard(cmd.Context(), newWizardOptions(ios, build.Version))
 		},
 	}
+	// cobra's flag errors (unknown flag, missing value) are mistakes in the command line.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return callError(err) })
 	// Groups follow the go-live path, so --help reads as the order of work.
 	root.AddGroup(
 		&cobra.Group{ID: "start", Title: "Start here"},
@@ -102,5 +109,39 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	version := newCmdVersion(ios, build)
 	version.GroupID = "more"
 	root.AddCommand(version)
+	installHelp(root, ios)
 	return root
+}
+
+// noArgs refuses positional arguments: every input is a flag. A command that reads a file
+// names the flag that takes it (`check good.yaml` → `check --config good.yaml`); any other
+// word is an unknown command.
+func noArgs(fileFlag string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		cmd.SuggestionsMinimumDistance = 2
+		switch {
+		case len(args) == 0:
+			return nil
+		case fileFlag != "" && len(args) == 1 && !strings.HasPrefix(args[0], "-"):
+			return callError(fmt.Errorf("%s takes the file as a flag: run `%s %s %s`",
+				cmd.CommandPath(), cmd.CommandPath(), fileFlag, args[0]))
+		case cmd.HasAvailableSubCommands():
+			hint := "the commands are " + strings.Join(commandNames(cmd), ", ")
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = "did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return callError(fmt.Errorf("unknown command %q for %q: %s", args[0], cmd.CommandPath(), hint))
+		}
+		return callError(fmt.Errorf("%s takes no arguments, only flags (got %q)", cmd.CommandPath(), strings.Join(args, " ")))
+	}
+}
+
+func commandNames(cmd *cobra.Command) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return names
 }

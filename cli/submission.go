@@ -49,7 +49,7 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"a secret in the configuration, or files already present.",
 		Example: "  cis2-golive check --config prod.yaml --format json > results.json\n" +
 			"  cis2-golive submission --config prod.yaml --checks results.json -o submission/",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
 				return usageError(errors.New("--config is required: pass the production configuration file"))
@@ -58,7 +58,7 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "production configuration file")
-	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "results of `cis2-golive check --format json` to attach as evidence")
+	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "attach the check results in `FILE` (from cis2-golive check --format json) as evidence")
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the two files into")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing files")
 	cmd.Flags().BoolVar(&opts.AllowFailures, "allow-failures", false, "write even when checks failed or the configuration is not for production")

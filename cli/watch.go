@@ -50,15 +50,12 @@ func newCmdWatch(ios *IOStreams, build BuildInfo) *cobra.Command {
 		Short: "Re-check a live configuration and report drift, expiry and breakage",
 		Long: "watch runs the checks of `check` against a live configuration, then compares with the\n" +
 			"previous run, kept in a state file (default: beside the configuration), and reports:\n" +
-			"  drift.jwks.kids       keys added (info) or removed (warn) since the last run; the kid the\n" +
-			"                        last passing assertion.sign-verify used removed (fail)\n" +
-			"  drift.jwks.kid-reused a kid that now names different key material (fail)\n" +
-			"  expiry.tls            each URI's certificate: under 30 days warns, under 7 days or\n" +
-			"                        expired fails; expiry.jwks-x5c the same for x5c chains in the JWKS\n" +
-			"  drift.discovery       with --discovery, CIS2 values this configuration depends on that\n" +
-			"                        changed (issuer, token endpoint, algorithms, acr values, response modes)\n" +
-			"  drift.config          with --submitted, fields that differ from what NHS has, judged as\n" +
-			"                        `diff` does (a change NHS must receive fails)\n" +
+			"  drift.jwks.kids        keys added (info) or removed (warn) since the last run; removing the kid the last passing assertion.sign-verify used fails\n" +
+			"  drift.jwks.kid-reused  a kid that now names different key material (fail)\n" +
+			"  expiry.tls             each URI's certificate: under 30 days left warns, under 7 days or expired fails\n" +
+			"  expiry.jwks-x5c        the same for the x5c certificate chains in the JWKS\n" +
+			"  drift.discovery        with --discovery: CIS2 values this configuration depends on that changed (issuer, token endpoint, algorithms, acr values, response modes)\n" +
+			"  drift.config           with --submitted: fields that differ from what NHS has, judged as `diff` does (a change NHS must receive fails)\n" +
 			"Every check that passed last time and fails now is marked as a regression.\n\n" +
 			"--once (the default) runs one round, for cron, CI or a Kubernetes CronJob. --every runs a\n" +
 			"round at once and then every interval (plus a little random jitter), never two at once,\n" +
@@ -70,7 +67,7 @@ func newCmdWatch(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"  cis2-golive watch --config prod.yaml --format junit > watch.xml\n" +
 			"  cis2-golive watch --config prod.yaml --submitted cis2-production-config.json --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n" +
 			"  cis2-golive watch --config prod.yaml --every 1h --metrics-listen 127.0.0.1:9464",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(cmd); err != nil {
 				return err
@@ -80,12 +77,12 @@ func newCmdWatch(ios *IOStreams, build BuildInfo) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file to watch (YAML, JSON, or a Connection Manager export)")
-	f.StringVar(&opts.StatePath, "state", "", "state file kept between runs (default: CONFIG's name with .watch-state.json, beside it)")
-	f.StringVar(&opts.SubmittedPath, "submitted", "", "the "+report.SubmissionJSONFile+" sent to NHS (or the configuration it was made from), for drift.config")
+	f.StringVar(&opts.StatePath, "state", "", "the state `FILE` kept between runs (default: the configuration's name with .watch-state.json, beside it)")
+	f.StringVar(&opts.SubmittedPath, "submitted", "", "the `FILE` sent to NHS ("+report.SubmissionJSONFile+", or the configuration it was made from), for drift.config")
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or junit")
 	f.BoolVar(&opts.Once, "once", false, "run one round and exit 0 or 1 (the default)")
 	f.DurationVar(&opts.Every, "every", 0, "run a round every interval, such as 1h, until stopped")
-	f.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics at http://ADDR/metrics, such as 127.0.0.1:9464 (a port alone means loopback; name 0.0.0.0 to listen on every interface); needs --every")
+	f.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics at http://`ADDR`/metrics, such as 127.0.0.1:9464 (a port alone means loopback; name 0.0.0.0 to listen on every interface); needs --every")
 	opts.bind(f, "not for watch: it re-checks the live endpoints (use `check --offline`)")
 	return cmd
 }

@@ -76,8 +76,7 @@ func newWatchRig(t *testing.T) *watchRig {
 	}
 	rig.sb = sb
 	rig.state = filepath.Join(dir, "state.json")
-	rig.live = checks.Options{Timeout: 5 * time.Second, Resolver: sb.Resolver(), RootCAs: sb.RootCAs(),
-		AllowPrivate: true, KeyPath: rig.files.Key}
+	rig.live = DemoCheckOptions(sb, rig.files, 5*time.Second) // what `demo` checks with
 	return rig
 }
 
@@ -260,7 +259,6 @@ func TestWatchCertificateExpiryWithInjectedClock(t *testing.T) {
 
 func TestWatchConfigAndDiscoveryDrift(t *testing.T) {
 	rig := newWatchRig(t)
-	rig.live.Discovery = rig.sb.DiscoveryURL()
 	submitted := writeFile(t, "submitted.yaml", "") // replaced below with the sandbox's own config
 	cfg, _, err := cmodel.Load(rig.files.Config)
 	if err != nil {

@@ -43,7 +43,7 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 		Example: "  cis2-golive wizard\n" +
 			"  cis2-golive wizard --from-int int-config.json\n" +
 			"  cis2-golive wizard --config prod.yaml --accessible",
-		Args: cobra.NoArgs,
+		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(); err != nil {
 				return err

@@ -38,6 +38,8 @@ type CIS2Environment struct {
 	Issuer        string
 	TokenEndpoint string
 	JWKSURI       string
+	// AuthorizeEndpoint is where the application sends the browser to sign in.
+	AuthorizeEndpoint string
 }
 
 const healthcareRealm = "/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare"
@@ -51,6 +53,8 @@ func cis2Env(name Environment, host string) CIS2Environment {
 		Issuer:        base,
 		TokenEndpoint: base + "/access_token",
 		JWKSURI:       base + "/connect/jwk_uri",
+		// The browser is sent here; the ":443" is CIS2's own spelling, as in the issuer.
+		AuthorizeEndpoint: base + "/authorize",
 	}
 }
 
@@ -76,6 +80,20 @@ var CIS2 = struct {
 	ExampleHostPrefixes []string
 	// ClientIDPattern is the inferred client_id format (unconfirmed): <digits>.apps.<kind>.
 	ClientIDPattern string
+	// Scopes are the scopes an authorize request may ask for. Source: NHS England, CIS2
+	// "Scopes and claims" (digital.nhs.uk/services/care-identity-service/applications-and-services/
+	// cis2-authentication/integrate/design-and-build/scopes-and-claims, read Nov 2026), plus the
+	// four more in a copy of CIS2 INT's discovery document (github.com/nervecentresoftware/CIS2-JWKS,
+	// int/config, 2023-08 to 2024-02). A live --discovery document's scopes_supported wins.
+	Scopes []string
+	// ACRValues are CIS2's acr_values_supported, from the same INT discovery copy (2023-08 to
+	// 2024-02). A live --discovery document's list wins.
+	ACRValues []string
+	// ResponseModes are the response_mode values CIS2 accepts: query only. Release 11.01 of CIS2
+	// Authentication (8 Dec 2025) withdrew form_post, though discovery may still advertise it.
+	ResponseModes []string
+	// WithdrawnResponseModes say why a response_mode fails, for the ones NHS withdrew.
+	WithdrawnResponseModes map[string]string
 }{
 	AuthMethods:              []AuthMethod{PrivateKeyJWT, ClientSecretBasic},
 	LegacyAuthMethods:        []AuthMethod{ClientSecretPost, ClientSecretJWT},
@@ -89,6 +107,15 @@ var CIS2 = struct {
 	TestHostSuffixes:    []string{".local", ".test", ".invalid", ".localhost", ".internal", ".ngrok.io", ".ngrok-free.app", ".ngrok.app", ".ngrok.dev"},
 	ExampleHostPrefixes: []string{"example."},
 	ClientIDPattern:     `^[0-9]+\.apps\.(national|supplier)$`,
+	Scopes: []string{"openid", "profile", "email", "nhsperson", "associatedorgs", "nationalrbacaccess",
+		"professionalmemberships", "organisationalmemberships", "selectedrole",
+		"changedrole", "orgaccess", "universalaccess", "odscodes"},
+	ACRValues: []string{"AAL2_OR_AAL3_ANY", "AAL3_ANY", "AAL3_CIS2_SMARTCARD", "AAL3_IOS", "AAL2_TOTP",
+		"AAL3_FIDO2", "AAL2_ANY", "AAL3_N3_SMARTCARD", "AAL3_SMARTCARD"},
+	ResponseModes: []string{"query"},
+	WithdrawnResponseModes: map[string]string{
+		"form_post": "CIS2 withdrew response_mode=form_post in release 11.01 (8 December 2025): sign-in fails",
+	},
 }
 
 // Offered reports whether NHS's current pages offer the method.

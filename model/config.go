@@ -25,13 +25,17 @@ type Config struct {
 	TokenEndpointAuthSigningAlg string `yaml:"token_endpoint_auth_signing_alg,omitempty" json:"token_endpoint_auth_signing_alg,omitempty"`
 	// UserinfoSignedResponseAlg is empty when userinfo responses are not signed.
 	UserinfoSignedResponseAlg string `yaml:"userinfo_signed_response_alg,omitempty" json:"userinfo_signed_response_alg,omitempty"`
+	// LoginURL is the application's page that starts a CIS2 sign-in (optional). It is not part
+	// of what NHS deploys: the login probe fetches it to see the authorize request the
+	// application really builds.
+	LoginURL string `yaml:"login_url,omitempty" json:"login_url,omitempty"`
 }
 
 // Fields lists the configuration's keys in file order; the loader uses it to name unknown keys.
 var Fields = []string{
 	"environment", "organisation", "product", "contact_email", "description", "client_id",
 	"redirect_uris", "backchannel_logout_uri", "token_endpoint_auth_method", "jwks_uri",
-	"token_endpoint_auth_signing_alg", "userinfo_signed_response_alg",
+	"token_endpoint_auth_signing_alg", "userinfo_signed_response_alg", "login_url",
 }
 
 // secretKeys are keys that would hold a secret. A file holding one is refused outright: the

@@ -67,6 +67,7 @@ func DiffLive(old, next *Config) []Change {
 	field("jwks_uri", old.JWKSURI, next.JWKSURI, UpdateYes, whyDeployed)
 	field("token_endpoint_auth_signing_alg", old.TokenEndpointAuthSigningAlg, next.TokenEndpointAuthSigningAlg, UpdateYes, whyDeployed)
 	field("userinfo_signed_response_alg", old.UserinfoSignedResponseAlg, next.UserinfoSignedResponseAlg, UpdateYes, whyDeployed)
+	field("login_url", old.LoginURL, next.LoginURL, UpdateNo, "not sent to NHS: only cis2-golive's login probe reads it")
 	return cs
 }
 

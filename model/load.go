@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -60,14 +62,27 @@ const (
 func Load(path string) (*Config, []Finding, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, &LoadError{Path: path, Msg: "cannot read the file: " + unwrapPathError(err), Fix: "check the file's path", Err: err}
+		return nil, nil, &LoadError{Path: path, Msg: "cannot read the file: " + unwrapPathError(err), Fix: OpenFix(path, err), Err: err}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, nil, &LoadError{Path: path, Msg: "this is a directory, not a file",
+			Fix: "pass the configuration file itself, such as " + filepath.Join(path, "cis2-golive.yaml")}
+	}
 	data, err := readBounded(f, maxConfigSize)
 	if err != nil {
-		return nil, nil, &LoadError{Path: path, Msg: err.Error(), Fix: "pass the configuration file, not another file"}
+		return nil, nil, &LoadError{Path: path, Msg: "cannot read the file: " + unwrapPathError(err), Fix: "pass the configuration file, not another file"}
 	}
 	return Parse(path, data)
+}
+
+// OpenFix is what to do about a file that cannot be opened: the fix for a missing file is not
+// the fix for one the user may not read.
+func OpenFix(path string, err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Sprintf("make the file readable by you (`ls -l %s` shows its owner and mode)", path)
+	}
+	return "check the file's path"
 }
 
 func unwrapPathError(err error) string {
@@ -84,6 +99,10 @@ func Parse(name string, data []byte) (*Config, []Finding, error) {
 	if len(trimmed) == 0 {
 		return nil, nil, &LoadError{Path: name, Msg: "the file is empty", Fix: "start from examples/production.yaml"}
 	}
+	if binary(data) {
+		return nil, nil, &LoadError{Path: name, Msg: "this is not a text file: it holds binary data",
+			Fix: "pass the configuration file (YAML or JSON); start from examples/production.yaml"}
+	}
 	if trimmed[0] == '{' {
 		return parseJSON(name, data)
 	}
@@ -93,7 +112,7 @@ func Parse(name string, data []byte) (*Config, []Finding, error) {
 func parseYAML(name string, data []byte) (*Config, []Finding, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, yamlError(name, data, err)
+		return nil, nil, yamlSyntaxError(name, data, err)
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		line := 1
@@ -149,6 +168,40 @@ var (
 	yamlLinePrefix = regexp.MustCompile(`^line \d+: `)
 )
 
+// binary reports data no text editor wrote: a NUL byte, or bytes that are not UTF-8.
+func binary(data []byte) bool {
+	return bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data)
+}
+
+// yamlSyntaxError is yamlError for a document that does not parse, on the line where it goes
+// wrong. yaml.v3 reports a parser error one line early, or at the start of the block around it
+// (an unclosed "[" on line 2 is reported at line 1), so the line is found again: the first
+// line after which the document fails with the same message.
+func yamlSyntaxError(name string, data []byte, err error) error {
+	le := yamlError(name, data, err).(*LoadError)
+	if bytes.Count(data, []byte("\n")) > 5000 { // re-parsing each prefix costs n²
+		return le
+	}
+	want := yamlLinePrefix.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+	var n yaml.Node
+	end := 0
+	for line := 1; end < len(data); line++ {
+		next := bytes.IndexByte(data[end:], '\n')
+		if next < 0 {
+			end = len(data)
+		} else {
+			end += next + 1
+		}
+		perr := yaml.Unmarshal(data[:end], &n)
+		if perr != nil && yamlLinePrefix.ReplaceAllString(strings.TrimPrefix(perr.Error(), "yaml: "), "") == want {
+			le.Line = line
+			break
+		}
+	}
+	le.Fix = yamlFix(data, le.Line, le.Msg)
+	return le
+}
+
 // yamlError turns a yaml.v3 error into a LoadError with the line and a fix that fits the
 // usual causes: tabs, duplicate keys, unclosed brackets, a list where a value belongs.
 func yamlError(name string, data []byte, err error) error {
@@ -164,9 +217,15 @@ func yamlError(name string, data []byte, err error) error {
 	if m := yamlLinePrefix.FindString(msg); m != "" {
 		msg = msg[len(m):]
 	}
+	return &LoadError{Path: name, Line: line, Msg: "invalid YAML: " + msg, Fix: yamlFix(data, line, msg)}
+}
+
+// yamlFix is the fix for the usual causes of a YAML error on line: tabs, duplicate keys,
+// unclosed brackets, a list where a value belongs.
+func yamlFix(data []byte, line int, msg string) string {
 	fix := "check indentation and quoting on that line; quote values that contain ': ' or ' #'"
 	switch {
-	case bytes.Contains(data, []byte("\n\t")) || bytes.HasPrefix(data, []byte("\t")):
+	case strings.Contains(msg, "tab") || tabIndented(data, line):
 		fix = "YAML indents with spaces only: replace the tabs with spaces"
 	case strings.Contains(msg, "already defined"):
 		fix = "keep one of the two: which one would be used is not obvious"
@@ -175,7 +234,18 @@ func yamlError(name string, data []byte, err error) error {
 	case strings.Contains(msg, "cannot unmarshal"):
 		fix = "redirect_uris is a list (one '- https://…' per line); every other key takes a single value"
 	}
-	return &LoadError{Path: name, Line: line, Msg: "invalid YAML: " + msg, Fix: fix}
+	return fix
+}
+
+// tabIndented reports whether line (1-based) is indented with a tab.
+func tabIndented(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	l := lines[line-1]
+	indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+	return bytes.IndexByte(indent, '\t') >= 0
 }
 
 // checkKey refuses secrets and unknown keys, naming the nearest known key.
@@ -409,6 +479,9 @@ func Nearest(s string, candidates []string) string {
 	}
 	return best
 }
+
+// EditDistance is the Levenshtein distance between a and b, in bytes.
+func EditDistance(a, b string) int { return editDistance(a, b) }
 
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)

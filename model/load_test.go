@@ -35,7 +35,14 @@ func TestParseErrors(t *testing.T) {
 		{"secret key", "environment: production\nclient_secret: hunter2\n", 2, "would hold a secret", "delete that line"},
 		{"yaml tab indent", "environment: production\nredirect_uris:\n\t- https://a.b/c\n", 3, "invalid YAML", "replace the tabs"},
 		{"yaml duplicate key", "environment: production\nenvironment: integration\n", 2, "already defined at line 1", "keep one"},
-		{"yaml unclosed list", "environment: production\nredirect_uris: [https://a.b/c\n", 1, "invalid YAML", "close the ["},
+		{"yaml unclosed list", "environment: production\nredirect_uris: [https://a.b/c\n", 2, "invalid YAML", "close the ["},
+		// yaml.v3 reports these a line early: the line is where the file goes wrong.
+		{"yaml unclosed list before more keys", "environment: production\nredirect_uris: [https://a.b/c\nbackchannel_logout_uri: https://a.b/l\n", 2, "invalid YAML", "close the ["},
+		{"yaml list item among keys", "environment: production\nproduct: x\n- https://a.b/c\n", 3, "invalid YAML", "indentation"},
+		{"yaml key inside a list", "environment: production\nredirect_uris:\n  - https://a.b/c\n  bad: [\n", 4, "invalid YAML", "indentation"},
+		// A tab elsewhere in the file is not the cause of this error.
+		{"yaml error beside a tab", "description: \"a\tb\"\nproduct: : x\n", 2, "invalid YAML", "quote values"},
+		{"binary", "\x7fELF\x02\x01\x01\x00\x00\n\tgarbage\xff\xfe", 0, "not a text file", "pass the configuration file"},
 		{"yaml syntax", "environment: production\nredirect_uris: [\n  - https://a\n", 2, "invalid YAML", "indentation"},
 		{"wrong type", "redirect_uris: https://a\n", 1, "invalid YAML", "is a list"},
 		{"not a mapping", "- a\n- b\n", 1, "expected a mapping", "examples/production.yaml"},

@@ -47,6 +47,7 @@ func (c *Config) Values() []FieldValue {
 		FieldValue{"jwks_uri", c.JWKSURI},
 		FieldValue{"token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg},
 		FieldValue{"userinfo_signed_response_alg", c.UserinfoSignedResponseAlg},
+		FieldValue{"login_url", c.LoginURL},
 	)
 }
 
@@ -94,5 +95,6 @@ func (c *Config) ScrubSecrets() []string {
 	}
 	clear("backchannel_logout_uri", &c.BackchannelLogoutURI)
 	clear("jwks_uri", &c.JWKSURI)
+	clear("login_url", &c.LoginURL)
 	return scrubbed
 }

@@ -101,6 +101,10 @@ func Validate(c *Config) []Finding {
 			Message: "userinfo signing algorithm is not one CIS2 supports",
 			Fix:     "use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ") + ", or leave it empty for unsigned userinfo"})
 	}
+	// The login page is only ever opened by a browser, like a redirect URI.
+	if c.LoginURL != "" {
+		add(ValidateURI("login_url", c.LoginURL, RedirectURI, env)...)
+	}
 	return fs
 }
 

@@ -48,8 +48,9 @@ func (s *Sandbox) discovery(w http.ResponseWriter, r *http.Request) {
 		"response_types_supported":              []string{"code"},
 		"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
 		"subject_types_supported":               []string{"public"},
-		"scopes_supported":                      []string{"openid", "profile", "email", "nhsperson", "associatedorgs", "nationalrbacaccess", "professionalmemberships", "organisationalmemberships", "selectedrole"},
-		"acr_values_supported":                  []string{"AAL3_ANY", "AAL2_OR_AAL3_ANY", "AAL2_ANY", "AAL1_USERPASS"},
+		"scopes_supported":                      model.CIS2.Scopes,
+		"acr_values_supported":                  model.CIS2.ACRValues,
+		"response_modes_supported":              []string{"query", "form_post"}, // as CIS2's still does, after withdrawing form_post
 		"token_endpoint_auth_methods_supported": authMethods,
 		"token_endpoint_auth_signing_alg_values_supported": model.CIS2.TokenEndpointSigningAlgs,
 		"userinfo_signing_alg_values_supported":            model.CIS2.UserinfoSigningAlgs,

@@ -35,6 +35,20 @@ type Faults struct {
 	Drip bool
 	// DripInterval is the gap between dripped bytes (default one second).
 	DripInterval time.Duration
+
+	// The login page's faults: each spoils one part of the authorize request (sandbox/rplogin.go).
+	// LoginHTTPRedirect: redirect_uri is http, as built behind a TLS-terminating proxy.
+	LoginHTTPRedirect bool
+	// LoginINTClientID: client_id is INTClientID, not the production one.
+	LoginINTClientID bool
+	// LoginNoOpenID: scope lacks openid.
+	LoginNoOpenID bool
+	// LoginFormPost: response_mode=form_post, which CIS2 withdrew.
+	LoginFormPost bool
+	// LoginNoNonce: no nonce.
+	LoginNoNonce bool
+	// LoginUnknownACR: acr_values names a value CIS2 does not offer.
+	LoginUnknownACR bool
 }
 
 // SlowDelay is what the "slow" fault name sets Delay to.
@@ -57,6 +71,12 @@ var faultNames = []faultName{
 	{"slow", fmt.Sprintf("every relying party answer is delayed %s", SlowDelay), func(f *Faults) { f.Delay = SlowDelay }},
 	{"hang", "the relying party never answers", func(f *Faults) { f.Hang = true }},
 	{"drip", "the relying party sends its answers one byte a second", func(f *Faults) { f.Drip = true }},
+	{"login-http-redirect-uri", "the login page sends an http redirect_uri (TLS-terminating proxy)", func(f *Faults) { f.LoginHTTPRedirect = true }},
+	{"login-int-client-id", "the login page sends the INT client id", func(f *Faults) { f.LoginINTClientID = true }},
+	{"login-no-openid", "the login page's scope lacks openid", func(f *Faults) { f.LoginNoOpenID = true }},
+	{"login-form-post", "the login page asks for response_mode=form_post", func(f *Faults) { f.LoginFormPost = true }},
+	{"login-no-nonce", "the login page sends no nonce", func(f *Faults) { f.LoginNoNonce = true }},
+	{"login-unknown-acr", "the login page asks for an acr value CIS2 lacks", func(f *Faults) { f.LoginUnknownACR = true }},
 }
 
 // FaultNames lists the names ParseFaults accepts, each with what it breaks.

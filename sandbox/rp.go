@@ -40,6 +40,7 @@ func (s *Sandbox) rpRoutes() http.Handler {
 	}
 	mux.Handle("POST "+logoutPath, s.wrap(Logout, s.logout))
 	mux.Handle("GET "+jwksPath, s.wrap(JWKS, s.jwks))
+	mux.Handle("GET "+loginPath, s.wrap(Login, s.login))
 	return mux
 }
 

@@ -34,11 +34,12 @@ const realm = "/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare"
 // Endpoint names one sandbox endpoint, for Options.Wrap.
 type Endpoint string
 
-// The sandbox endpoints. The first three belong to the relying party, the rest to fake CIS2.
+// The sandbox endpoints. The first four belong to the relying party, the rest to fake CIS2.
 const (
 	Redirect      Endpoint = "redirect"
 	Logout        Endpoint = "logout"
 	JWKS          Endpoint = "jwks"
+	Login         Endpoint = "login"
 	CIS2Discovery Endpoint = "cis2.discovery"
 	CIS2JWKS      Endpoint = "cis2.jwks"
 	CIS2Token     Endpoint = "cis2.token"
@@ -222,5 +223,6 @@ func (s *Sandbox) Config() model.Config {
 		JWKSURI:                     s.rp.base + jwksPath,
 		TokenEndpointAuthSigningAlg: SigningAlg,
 		UserinfoSignedResponseAlg:   "RS256",
+		LoginURL:                    s.rp.base + loginPath,
 	}
 }

@@ -1,0 +1,271 @@
+package checks
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// prodAuthorize is production CIS2's authorize endpoint. The probe only reads the redirect to
+// it: nothing here contacts CIS2.
+var prodAuthorize = model.CIS2.Environments[model.Production].AuthorizeEndpoint
+
+// goodAuthorizeQuery is the authorize request a correct relying party sends for pkjwtConfig.
+func goodAuthorizeQuery(redirect string) url.Values {
+	return url.Values{
+		"response_type":         {"code"},
+		"client_id":             {"123456789012.apps.supplier"},
+		"redirect_uri":          {redirect},
+		"scope":                 {"openid profile nhsperson"},
+		"state":                 {"state-0123456789abcdef-secret"},
+		"nonce":                 {"nonce-0123456789abcdef-secret"},
+		"code_challenge":        {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+		"code_challenge_method": {"S256"},
+		"acr_values":            {"AAL2_OR_AAL3_ANY"},
+	}
+}
+
+// loginRP is a relying party on loopback TLS whose /login redirects to endpoint with the query
+// edit leaves, and the configuration for it.
+func loginRP(t *testing.T, pki *testPKI, endpoint string, edit func(q url.Values)) (*model.Config, Options) {
+	t.Helper()
+	var redirect string
+	s := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/login" {
+			http.NotFound(w, r)
+			return
+		}
+		q := goodAuthorizeQuery(redirect)
+		if edit != nil {
+			edit(q)
+		}
+		http.Redirect(w, r, endpoint+"?"+q.Encode(), http.StatusFound)
+	}), testHost)
+	redirect = urlFor(s, "/auth/cis2/callback")
+	cfg := pkjwtConfig(redirect, urlFor(s, "/logout"), urlFor(s, "/jwks"))
+	cfg.LoginURL = urlFor(s, "/login")
+	return cfg, pki.testOptions()
+}
+
+// loginResults runs only the login probe's checks and returns their results by target.
+func loginResults(t *testing.T, cfg *model.Config, opts Options) map[string]Result {
+	t.Helper()
+	var list []Check
+	for _, c := range Plan(cfg, opts) {
+		if c.ID == IDLogin {
+			list = append(list, c)
+		}
+	}
+	if len(list) == 0 {
+		t.Fatal("no login checks in the plan")
+	}
+	out := map[string]Result{}
+	for _, r := range Run(context.Background(), list, opts, nil) {
+		out[r.Target] = r
+	}
+	return out
+}
+
+func TestLoginCorrectRequestPasses(t *testing.T) {
+	pki := newPKI(t)
+	cfg, opts := loginRP(t, pki, prodAuthorize, nil)
+	rs := loginResults(t, cfg, opts)
+	if len(rs) != 1+len(loginParams) {
+		t.Fatalf("got %d login results, want %d", len(rs), 1+len(loginParams))
+	}
+	for target, r := range rs {
+		if r.Status != model.Pass {
+			t.Errorf("%s: %s %q (fix %q)", target, r.Status, r.Message, r.Fix)
+		}
+	}
+	wantStatus(t, rs[loginTarget], model.Pass, "redirects to CIS2 production's authorize endpoint")
+	// The per-sign-in values are the browser's, not the report's.
+	for _, r := range rs {
+		for k, v := range r.Evidence {
+			if strings.Contains(v, "secret") {
+				t.Errorf("%s evidence %s = %q repeats a state or nonce value", r.Target, k, v)
+			}
+		}
+	}
+}
+
+// TestLoginFaults plants each problem the acceptance names and checks it is reported by name,
+// as a failure (so check exits 1), on the parameter's own line.
+func TestLoginFaults(t *testing.T) {
+	pki := newPKI(t)
+	tests := []struct {
+		name   string
+		edit   func(q url.Values)
+		target string
+		want   model.Severity
+		msg    string
+	}{
+		{"http redirect_uri", func(q url.Values) {
+			q.Set("redirect_uri", strings.Replace(q.Get("redirect_uri"), "https://", "http://", 1))
+		}, "authorize?redirect_uri", model.Fail, "http behind a TLS-terminating proxy"},
+		{"INT client id", func(q url.Values) { q.Set("client_id", "987654321098.apps.supplier") },
+			"authorize?client_id", model.Fail, "not the configuration's 123456789012.apps.supplier"},
+		{"missing openid", func(q url.Values) { q.Set("scope", "profile nhsperson") },
+			"authorize?scope", model.Fail, "lacks openid"},
+		{"response_mode=form_post", func(q url.Values) { q.Set("response_mode", "form_post") },
+			"authorize?response_mode", model.Fail, "withdrew response_mode=form_post in release 11.01"},
+		{"no nonce", func(q url.Values) { q.Del("nonce") },
+			"authorize?nonce", model.Fail, "no nonce"},
+		{"acr value CIS2 lacks", func(q url.Values) { q.Set("acr_values", "AAL1_USERPASS") },
+			"authorize?acr_values", model.Fail, "AAL1_USERPASS, not in CIS2's acr_values_supported"},
+		// and the rest of the rules
+		{"unknown scope", func(q url.Values) { q.Set("scope", "openid offline_access") },
+			"authorize?scope", model.Fail, "offline_access"},
+		{"no state", func(q url.Values) { q.Del("state") }, "authorize?state", model.Fail, "no state"},
+		{"short state", func(q url.Values) { q.Set("state", "abc") }, "authorize?state", model.Warn, "only 3 characters"},
+		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") },
+			"authorize?code_challenge", model.Warn, "no PKCE"},
+		{"plain PKCE", func(q url.Values) { q.Set("code_challenge_method", "plain") },
+			"authorize?code_challenge", model.Warn, "use S256"},
+		{"implicit flow", func(q url.Values) { q.Set("response_type", "id_token token") },
+			"authorize?response_type", model.Fail, "only the authorization code flow"},
+		{"fragment response mode", func(q url.Values) { q.Set("response_mode", "fragment") },
+			"authorize?response_mode", model.Fail, "accepts only query"},
+		{"query response mode", func(q url.Values) { q.Set("response_mode", "query") },
+			"authorize?response_mode", model.Pass, "response_mode=query"},
+		{"no acr_values", func(q url.Values) { q.Del("acr_values") }, "authorize?acr_values", model.Pass, "no acr_values"},
+		{"redirect_uri trailing slash", func(q url.Values) { q.Set("redirect_uri", q.Get("redirect_uri")+"/") },
+			"authorize?redirect_uri", model.Fail, "a trailing slash differs"},
+		{"redirect_uri sent twice", func(q url.Values) { q.Add("redirect_uri", "https://evil.example/cb") },
+			"authorize?redirect_uri", model.Fail, "sent 2 times"},
+		{"prompt reported", func(q url.Values) { q.Set("prompt", "login"); q.Set("max_age", "0") },
+			loginTarget, model.Pass, "asks prompt=login, max_age=0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, opts := loginRP(t, pki, prodAuthorize, tt.edit)
+			rs := loginResults(t, cfg, opts)
+			wantStatus(t, rs[tt.target], tt.want, tt.msg)
+			for target, r := range rs {
+				if target != tt.target && r.Status != model.Pass {
+					t.Errorf("%s also reported: %s %q", target, r.Status, r.Message)
+				}
+			}
+		})
+	}
+}
+
+func TestLoginEndpoint(t *testing.T) {
+	pki := newPKI(t)
+	intAuthorize := model.CIS2.Environments[model.Integration].AuthorizeEndpoint
+	tests := []struct {
+		name     string
+		endpoint string
+		want     model.Severity
+		msg      string
+	}{
+		{"production without :443", strings.Replace(prodAuthorize, ":443", "", 1), model.Pass, "production's authorize endpoint"},
+		{"INT's endpoint in production", intAuthorize, model.Fail, "CIS2 integration's authorize endpoint, but this configuration is for production"},
+		{"another identity provider", "https://login.other-idp.test/oauth2/authorize", model.Fail, "not CIS2's authorize endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, opts := loginRP(t, pki, tt.endpoint, nil)
+			rs := loginResults(t, cfg, opts)
+			wantStatus(t, rs[loginTarget], tt.want, tt.msg)
+			// The parameters are still judged: they are an authorize request all the same.
+			wantStatus(t, rs["authorize?client_id"], model.Pass, "configuration's client_id")
+		})
+	}
+}
+
+// TestLoginFollowsTheApplication follows redirects within the application's own sites (with
+// the cookies it sets, as a browser would) and stops at its limits.
+func TestLoginFollowsTheApplication(t *testing.T) {
+	pki := newPKI(t)
+	mux := http.NewServeMux()
+	var redirect string
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "pre", Value: "1", Path: "/"})
+		http.Redirect(w, r, "/auth/start", http.StatusFound)
+	})
+	mux.HandleFunc("/auth/start", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie("pre"); err != nil {
+			http.Error(w, "no session", http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, prodAuthorize+"?"+goodAuthorizeQuery(redirect).Encode(), http.StatusSeeOther)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<a href=/login>Sign in</a>")) })
+	srv := pki.server(t, mux, testHost)
+	redirect = urlFor(srv, "/auth/cis2/callback")
+	cfg := pkjwtConfig(redirect, urlFor(srv, "/logout"), urlFor(srv, "/jwks"))
+	opts := pki.testOptions()
+
+	cfg.LoginURL = urlFor(srv, "/login")
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Pass, "authorize endpoint")
+	if hops := rs[loginTarget].Evidence["hops"]; !strings.Contains(hops, "302") || !strings.Contains(hops, "303") {
+		t.Errorf("hops = %q, want both redirects", hops)
+	}
+
+	cfg.LoginURL = urlFor(srv, "/loop")
+	rs = loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Fail, "stopped after 5 redirects")
+	wantStatus(t, rs["authorize?nonce"], model.Skip, "no authorize request reached")
+
+	cfg.LoginURL = urlFor(srv, "/page")
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Fail, "answered 200 without redirecting to CIS2")
+
+	// --login-url wins over the file.
+	opts.LoginURL = urlFor(srv, "/login")
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Pass, "authorize endpoint")
+}
+
+func TestLoginRefusesADowngrade(t *testing.T) {
+	pki := newPKI(t)
+	cfg, opts := loginRP(t, pki, "http://"+testHost+"/auth/cis2/authorize", nil)
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Fail, "refused a redirect from https to http")
+}
+
+func TestLoginWithoutURLSkips(t *testing.T) {
+	cfg := pkjwtConfig("https://a.cis2-golive.test/cb", "https://a.cis2-golive.test/logout", "https://a.cis2-golive.test/jwks")
+	rs := loginResults(t, cfg, Options{})
+	if len(rs) != 1 {
+		t.Fatalf("got %d results, want one skip", len(rs))
+	}
+	wantStatus(t, rs[loginTarget], model.Skip, "--login-url")
+}
+
+func TestLoginUsesLiveDiscoveryLists(t *testing.T) {
+	pki := newPKI(t)
+	disc := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"issuer":"https://cis2.cis2-golive.test/realm","token_endpoint":"https://cis2.cis2-golive.test/realm/access_token",
+			"authorization_endpoint":"https://cis2.cis2-golive.test/realm/authorize",
+			"scopes_supported":["openid","special"],"acr_values_supported":["AAL9_TEST"]}`))
+	}), "cis2.cis2-golive.test")
+	cfg, opts := loginRP(t, pki, "https://cis2.cis2-golive.test/realm/authorize", func(q url.Values) {
+		q.Set("scope", "openid special")
+		q.Set("acr_values", "AAL9_TEST")
+	})
+	opts.Resolver = mapResolver{testHost: loopback, "cis2.cis2-golive.test": loopback}
+	u, _ := url.Parse(disc.URL)
+	opts.Discovery = "https://cis2.cis2-golive.test:" + u.Port() + "/.well-known/openid-configuration"
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Pass, "as the live discovery document gives it")
+	wantStatus(t, rs["authorize?scope"], model.Pass, "only scopes CIS2 lists")
+	wantStatus(t, rs["authorize?acr_values"], model.Pass, "each one CIS2 lists")
+}
+
+func TestModelAuthorizeEndpointsMatchSnapshots(t *testing.T) {
+	for env, e := range model.CIS2.Environments {
+		d, err := snapshot(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.AuthorizationEndpoint != e.AuthorizeEndpoint {
+			t.Errorf("%s: snapshot authorization_endpoint %q, model %q", env, d.AuthorizationEndpoint, e.AuthorizeEndpoint)
+		}
+	}
+}
