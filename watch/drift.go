@@ -147,6 +147,8 @@ func (e *evaluation) configRule() {
 	live.Environment = live.EffectiveEnvironment() // the submission records the effective one
 	submitted := e.o.Submitted.Clone()
 	submitted.Environment = submitted.EffectiveEnvironment()
+	// NHS never receives the login page, and a submission file does not record it.
+	submitted.LoginURL = live.LoginURL
 	cs := model.DiffLive(&submitted, &live)
 	res.Status = model.Pass
 	if len(cs) == 0 {

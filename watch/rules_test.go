@@ -323,6 +323,7 @@ func TestConfigDrift(t *testing.T) {
 		{"product renamed", func(c *model.Config) { c.Product = "EPR 2" }, model.Warn, "ask NHS about product"},
 		{"contact changed", func(c *model.Config) { c.ContactEmail = "b@rp.example.org" }, model.Pass, "no update needed for contact_email"},
 		{"environment left out", func(c *model.Config) { c.Environment = "" }, model.Pass, "matches"},
+		{"login page set", func(c *model.Config) { c.LoginURL = "https://rp.example.org/login" }, model.Pass, "matches"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
