@@ -44,7 +44,11 @@ type WatchOptions struct {
 }
 
 func newCmdWatch(ios *IOStreams, build BuildInfo) *cobra.Command {
-	opts := &WatchOptions{IO: ios, Version: build.Version}
+	return watchCommand(&WatchOptions{IO: ios, Version: build.Version})
+}
+
+// watchCommand builds the command with its flags bound to opts.
+func watchCommand(opts *WatchOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "watch",
 		Short: "Re-check a live configuration and report drift, expiry and breakage",
