@@ -36,6 +36,26 @@ type assertion struct {
 	claims   jwt.MapClaims
 }
 
+// signedAssertion is the run's one client assertion and what verifying it against the fetched JWKS
+// said. assertion.sign-verify reports it and token.probe sends the very same token, so when
+// CIS2 and the local verification disagree, the probe can say so and why.
+type signedAssertion struct {
+	a         assertion
+	res       *Result // why there is no assertion to verify or send (a skip or a failure)
+	verifyErr error   // nil: it verified against the fetched JWKS, selected as CIS2 would
+}
+
+// signed signs and verifies the client assertion once per run.
+func (r *run) signed(ctx context.Context) signedAssertion {
+	return r.signOnce.get(func() signedAssertion {
+		a, res := r.signAssertion(ctx)
+		if res != nil {
+			return signedAssertion{res: res}
+		}
+		return signedAssertion{a: a, verifyErr: verifyAssertion(a, r.inspection(ctx).Set, r.opts.Now)}
+	})
+}
+
 // signAssertion signs a client assertion exactly as CIS2 expects it: iss = sub = client_id,
 // aud = the token endpoint exactly as the discovery document writes it, a fresh jti, iat,
 // exp = iat + 5 min, and the kid of the published JWKS key that holds the key's public half.
@@ -53,23 +73,28 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		}
 		return assertion{}, res
 	}
-	got := r.jwks(ctx)
-	if got.set == nil {
-		return assertion{}, &Result{Status: model.Skip, Message: msgNoJWKS}
+	if skip := r.usableJWKS(ctx); skip != nil {
+		return assertion{}, skip
 	}
+	d := r.discovery(ctx)
+	if skip := d.unavailable(); skip != nil {
+		return assertion{}, skip
+	}
+	set := r.inspection(ctx).Set
 	tp, err := keys.Thumbprint(signer)
 	if err != nil {
 		return assertion{}, &Result{Status: model.Fail, Message: "unsupported key: " + err.Error(), Fix: "use an RSA key (see `cis2-golive keys new`)"}
 	}
-	published, ok := got.set.ByThumbprint(tp)
+	published, ok := set.ByThumbprint(tp)
 	ev := map[string]string{"key_thumbprint": tp}
 	if !ok {
 		return assertion{}, &Result{Status: model.Fail, Message: errKeyNotInJWKS.Error(), Evidence: ev,
 			Fix: "publish the key's public JWK at jwks_uri (see `cis2-golive keys`), or pass the private key that matches the published one"}
 	}
-	if published.RawKID() == "" {
-		return assertion{}, &Result{Status: model.Fail, Message: "the key is in the JWKS but has no kid; CIS2 picks the key by the kid in the assertion header", Evidence: ev,
-			Fix: "give the JWK a kid (its RFC 7638 thumbprint is a good one)"}
+	if published.RawKID() == "" && len(set.Keys) > 1 {
+		return assertion{}, &Result{Status: model.Fail, Evidence: ev,
+			Message: fmt.Sprintf("the key is in the JWKS but has no kid, and the JWKS holds %d keys: the assertion must name its key by kid (OIDC Core §10.1)", len(set.Keys)),
+			Fix:     "give the JWK a kid (its RFC 7638 thumbprint is a good one)"}
 	}
 	alg := r.cfg.TokenEndpointAuthSigningAlg
 	if alg == "" {
@@ -88,7 +113,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	if clientID == "" {
 		clientID = placeholderClientID
 	}
-	aud := r.discovery(ctx).doc.TokenEndpoint
+	aud := d.doc.TokenEndpoint
 	now := r.opts.Now()
 	claims := jwt.MapClaims{
 		"iss": clientID,
@@ -100,7 +125,10 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	}
 	t := jwt.NewWithClaims(method, claims)
 	// The header carries the kid as published, not its cleaned form: CIS2 matches it exactly.
-	t.Header["kid"] = published.RawKID()
+	// A key without one is the set's only key (checked above): the header then has no kid.
+	if kid := published.RawKID(); kid != "" {
+		t.Header["kid"] = kid
+	}
 	token, err := t.SignedString(signer)
 	if err != nil {
 		return assertion{}, &Result{Status: model.Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
@@ -117,23 +145,25 @@ func defaultAlg(k crypto.Signer) string {
 	return "RS256"
 }
 
-// assertionCheck is assertion.sign-verify: sign a client assertion as CIS2 expects it, then
-// verify it against the fetched JWKS by kid, as CIS2 will.
-func (r *run) assertionCheck(ctx context.Context) Result {
-	a, res := r.signAssertion(ctx)
-	if res != nil {
-		return *res
-	}
-	set := r.jwks(ctx).set
-	now := r.opts.Now
+// verifyAssertion verifies the assertion against set as a verifier of client assertions
+// does: the key is the one the header's kid names, among those of a type that can verify the
+// alg (RFC 7517 §4.5 lets keys of different types share a kid); without a kid, only a
+// one-key set says which key signed (OIDC Core §10.1).
+func verifyAssertion(a assertion, set *keys.Set, now func() time.Time) error {
 	_, err := jwt.Parse(a.token, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		ks := set.ByKID(kid)
+		kid, named := t.Header["kid"].(string)
+		if !named {
+			if len(set.Keys) != 1 {
+				return nil, fmt.Errorf("the assertion has no kid and the JWKS holds %d keys", len(set.Keys))
+			}
+			return set.Keys[0].Public, nil
+		}
+		ks := keys.Verifiers(set.ByKID(kid), []string{a.alg})
 		switch {
 		case len(ks) == 0:
-			return nil, fmt.Errorf("no key with kid %q in the JWKS", kid)
+			return nil, fmt.Errorf("no key with kid %q in the JWKS can verify %s", kid, a.alg)
 		case len(ks) > 1:
-			return nil, fmt.Errorf("%d keys share kid %q", len(ks), kid)
+			return nil, fmt.Errorf("%d keys with kid %q can verify %s", len(ks), kid, a.alg)
 		}
 		return ks[0].Public, nil
 	},
@@ -145,18 +175,32 @@ func (r *run) assertionCheck(ctx context.Context) Result {
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(now),
 	)
+	return err
+}
+
+// assertionCheck is assertion.sign-verify: sign a client assertion as CIS2 expects it, then
+// verify it against the fetched JWKS by kid, as CIS2 will.
+func (r *run) assertionCheck(ctx context.Context) Result {
+	s := r.signed(ctx)
+	if s.res != nil {
+		return *s.res
+	}
+	a := s.a
 	claims, _ := json.Marshal(a.claims)
 	ev := map[string]string{
 		"kid": sanitize.Clean(a.kid), "alg": a.alg, "aud": a.aud, "aud_source": r.discovery(ctx).source(),
 		"claims": string(claims), "lifetime_seconds": strconv.Itoa(int(assertionLifetime.Seconds())),
 	}
-	if err != nil {
+	if s.verifyErr != nil {
 		return Result{Status: model.Fail, Evidence: ev,
-			Message: "signed a client assertion but it does not verify against the fetched JWKS: " + sanitize.Clean(err.Error()),
+			Message: "signed a client assertion but it does not verify against the fetched JWKS: " + sanitize.Clean(s.verifyErr.Error()),
 			Fix:     "publish exactly one key per kid, with the public half of the key you sign with"}
 	}
 	msg := fmt.Sprintf("signed a client assertion with kid %s (%s), aud %s, and verified it against the fetched JWKS",
 		ev["kid"], a.alg, a.aud)
+	if a.kid == "" {
+		msg = fmt.Sprintf("signed a client assertion without a kid (the JWKS's only key has none) (%s), aud %s, and verified it against that key", a.alg, a.aud)
+	}
 	if a.clientID == placeholderClientID {
 		msg += "; client_id is not set, so iss and sub used the placeholder " + placeholderClientID
 	}

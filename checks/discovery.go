@@ -50,12 +50,23 @@ func snapshot(env model.Environment) (discoveryDoc, error) {
 	return d, json.Unmarshal(data, &d)
 }
 
-// discovery is the document the run compares against: fetched live from Options.Discovery
-// when given and reachable, else the embedded snapshot for the configuration's environment.
+// discovery is the document the run relies on: fetched live from Options.Discovery when
+// given, else the embedded snapshot for the configuration's environment. Nothing falls back
+// to another document: when the one asked for cannot be had, err says why and every check
+// that needs it skips (cis2.algs fails), so no assertion is signed for, or sent to, a token
+// endpoint nobody chose.
 type discovery struct {
-	doc     discoveryDoc
-	live    bool
-	liveErr error // why the live fetch failed, when it was asked for
+	doc  discoveryDoc
+	live bool
+	err  error
+}
+
+// unavailable is the skip of a check that needs the document when there is none.
+func (d discovery) unavailable() *Result {
+	if d.err == nil {
+		return nil
+	}
+	return &Result{Status: model.Skip, Message: "no discovery document: " + d.err.Error() + " (see cis2.algs)"}
 }
 
 // otherEnvironment names the CIS2 environment a live document belongs to when it is a known
@@ -81,8 +92,11 @@ func (d discovery) otherEnvironment(cfg *model.Config) (model.Environment, bool)
 
 // source names where the document came from, for messages.
 func (d discovery) source() string {
-	if d.live {
+	switch {
+	case d.live:
 		return "the live discovery document"
+	case d.err != nil:
+		return "no discovery document"
 	}
 	return "the embedded discovery snapshot"
 }
@@ -93,18 +107,17 @@ func (r *run) discovery(ctx context.Context) discovery {
 }
 
 func (r *run) loadDiscovery(ctx context.Context) discovery {
-	snap, err := snapshot(r.cfg.EffectiveEnvironment())
-	if err != nil {
-		snap, _ = snapshot(model.Production)
-	}
-	d := discovery{doc: snap}
 	if r.opts.Discovery == "" {
-		return d
+		env := r.cfg.EffectiveEnvironment()
+		snap, err := snapshot(env)
+		if err != nil {
+			return discovery{err: fmt.Errorf("cis2-golive has no discovery snapshot for environment %q; pass --discovery URL", sanitize.Clean(string(env)))}
+		}
+		return discovery{doc: snap}
 	}
 	live, err := r.fetchDiscovery(ctx, r.opts.Discovery)
 	if err != nil {
-		d.liveErr = err
-		return d
+		return discovery{err: fmt.Errorf("could not read --discovery %s: %w", sanitize.Clean(r.opts.Discovery), err)}
 	}
 	r.opts.Observe.recordDiscovery(live)
 	return discovery{doc: live, live: true}
@@ -208,6 +221,16 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	if r.opts.Discovery != "" {
 		ev["url"] = r.opts.Discovery
 	}
+	if d.err != nil {
+		// The document asked for is the one this check reports on: a --discovery that cannot be
+		// read fails here, once, and the checks that need it skip pointing here.
+		res := Result{Status: model.Fail, Message: d.err.Error() + "; nothing was compared, signed for or sent elsewhere instead", Evidence: ev,
+			Fix: "check the --discovery URL is the environment's .well-known/openid-configuration and reachable from here"}
+		if r.opts.Discovery == "" {
+			res.Status, res.Fix = model.Skip, "set environment to production or integration"
+		}
+		return res
+	}
 	res := Result{Status: model.Pass, Evidence: ev}
 	var notes []string
 	worsen := func(s model.Severity, fix string) {
@@ -215,10 +238,6 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 			res.Status = s
 			res.Fix = fix
 		}
-	}
-	if d.liveErr != nil {
-		notes = append(notes, "could not fetch the live discovery document ("+d.liveErr.Error()+"), so compared with the embedded snapshot")
-		worsen(model.Warn, "check the --discovery URL is the environment's .well-known/openid-configuration and reachable")
 	}
 	if other, ok := d.otherEnvironment(r.cfg); ok {
 		env := r.cfg.EffectiveEnvironment()

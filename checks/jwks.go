@@ -2,8 +2,10 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -24,6 +26,58 @@ func (r *run) jwks(ctx context.Context) jwksFetch {
 	return r.jwksOnce.get(func() jwksFetch { return r.fetchJWKS(ctx) })
 }
 
+// FetchedJWKS is a JWKS URI's answer: 200 and a body of at most MaxDocumentBody.
+type FetchedJWKS struct {
+	Body        []byte
+	ContentType string // as served, sanitised
+}
+
+// FetchError is why a JWKS URI gave no document: Msg says what happened, Fix what to do.
+type FetchError struct {
+	Msg, Fix string
+	Cause    string // the transport or read failure alone ("connection refused"), if any
+	Status   int    // the HTTP status, when the server answered
+	Err      error  // the transport or read error, if any
+}
+
+func (e *FetchError) Error() string { return e.Msg }
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the fetch ran out of time (the client's one timeout).
+func (e *FetchError) Timeout() bool {
+	var ne net.Error
+	return errors.Is(e.Err, context.DeadlineExceeded) || errors.As(e.Err, &ne) && ne.Timeout()
+}
+
+// FetchJWKS is the one GET of a JWKS URI, shared by jwks.fetch and `keys inspect URL` so they
+// cannot disagree: through client (NewHTTPClient: its limits and timeout), asking for a JWK
+// Set, and reading at most MaxDocumentBody. A failure is a *FetchError.
+func FetchJWKS(ctx context.Context, client *http.Client, rawURL string) (FetchedJWKS, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return FetchedJWKS{}, &FetchError{Msg: "not a URL: " + sanitize.Clean(rawURL), Fix: "give the JWKS URI as https://host/path", Err: err}
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		cause := describeErr(err)
+		return FetchedJWKS{}, &FetchError{Msg: "could not fetch the JWKS: " + cause, Cause: cause,
+			Fix: "publish the JWKS at jwks_uri over https, reachable from the internet", Err: err}
+	}
+	defer resp.Body.Close()
+	got := FetchedJWKS{ContentType: sanitize.Clean(resp.Header.Get("Content-Type"))}
+	if resp.StatusCode != http.StatusOK {
+		return got, &FetchError{Msg: fmt.Sprintf("answered HTTP %d; CIS2 needs 200 with the JWK Set", resp.StatusCode),
+			Fix: "serve the JWK Set at exactly this URL", Status: resp.StatusCode}
+	}
+	if got.Body, err = readBody(resp.Body, MaxDocumentBody); err != nil {
+		cause := describeErr(err)
+		return got, &FetchError{Msg: "could not read the JWKS: " + cause, Cause: cause,
+			Fix: "serve a JWK Set of a few keys, promptly", Status: resp.StatusCode, Err: err}
+	}
+	return got, nil
+}
+
 // fetchJWKS is jwks.fetch: the JWKS URI answers 200 with a JSON JWK Set of at most 1 MiB.
 func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	e, _ := endpointFor(r.cfg, "jwks_uri")
@@ -34,29 +88,22 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	fail := func(msg, fix string) jwksFetch {
 		return jwksFetch{res: Result{Status: model.Fail, Message: msg, Fix: fix, Evidence: ev}}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.raw, nil)
+	got, err := FetchJWKS(ctx, r.client, e.raw)
+	var fe *FetchError
+	if errors.As(err, &fe) && fe.Status != 0 {
+		ev["status"] = strconv.Itoa(fe.Status)
+		ev["content_type"] = got.ContentType
+	}
 	if err != nil {
-		return jwksFetch{res: e.unparsed()}
+		if errors.As(err, &fe) {
+			return fail(fe.Msg, fe.Fix)
+		}
+		return fail(err.Error(), "")
 	}
-	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return fail("could not fetch the JWKS: "+describeErr(err),
-			"publish the JWKS at jwks_uri over https, reachable from the internet")
-	}
-	defer resp.Body.Close()
-	ev["status"] = strconv.Itoa(resp.StatusCode)
-	ev["content_type"] = sanitize.Clean(resp.Header.Get("Content-Type"))
-	if resp.StatusCode != http.StatusOK {
-		return fail(fmt.Sprintf("answered HTTP %d; CIS2 needs 200 with the JWK Set", resp.StatusCode),
-			"serve the JWK Set at exactly this URL")
-	}
-	body, err := readBody(resp.Body, MaxDocumentBody)
-	if err != nil {
-		return fail("could not read the JWKS: "+describeErr(err), "serve a JWK Set of a few keys, promptly")
-	}
-	ev["bytes"] = strconv.Itoa(len(body))
-	set, err := keys.ParseSet(body)
+	ev["status"] = strconv.Itoa(http.StatusOK)
+	ev["content_type"] = got.ContentType
+	ev["bytes"] = strconv.Itoa(len(got.Body))
+	set, err := keys.ParseSet(got.Body)
 	if err != nil {
 		return fail("rejected the JWKS: "+sanitize.Clean(err.Error()),
 			`serve {"keys": [...]} as written by `+"`cis2-golive keys new`")
@@ -74,7 +121,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	ev["kids"] = sanitize.Join(kids, ", ")
 	res := Result{Status: model.Pass, Evidence: ev,
 		Message: fmt.Sprintf("fetched a JWK Set with %d key(s): %s", len(set.Keys), ev["kids"])}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" && mt != "application/jwk-set+json" {
+	if mt, _, _ := mime.ParseMediaType(got.ContentType); mt != "application/json" && mt != "application/jwk-set+json" {
 		res.Status = model.Warn
 		res.Message += fmt.Sprintf("; served as %q rather than application/json or application/jwk-set+json", ev["content_type"])
 		res.Fix = "serve it with Content-Type: application/jwk-set+json (or application/json)"
@@ -92,13 +139,46 @@ const msgNoJWKS = "JWKS not fetched: see jwks.fetch"
 // awaitJWKS is the Check.After of the checks that need the fetched JWKS.
 func (r *run) awaitJWKS(ctx context.Context) { r.jwks(ctx) }
 
-// withJWKS runs f on the fetched set, or skips when jwks.fetch failed.
-func (r *run) withJWKS(ctx context.Context, f func(*keys.Set) Result) Result {
-	got := r.jwks(ctx)
-	if got.set == nil {
+// msgRefused is the skip of the checks that would use the keys when jwks.public-only failed:
+// a verifier may refuse the whole set, so passing them would overstate it.
+const msgRefused = "the JWKS would be refused: see jwks.public-only"
+
+// inspection judges the fetched set once per run, by the rules `keys inspect` applies, against
+// the declared signing alg (or, when none is declared, any CIS2 accepts). nil when jwks.fetch
+// failed.
+func (r *run) inspection(ctx context.Context) *keys.Inspection {
+	return r.inspectOnce.get(func() *keys.Inspection {
+		set := r.jwks(ctx).set
+		if set == nil {
+			return nil
+		}
+		var algs []string
+		if a := r.cfg.TokenEndpointAuthSigningAlg; a != "" {
+			algs = []string{a}
+		}
+		return keys.InspectSet(set, keys.InspectOptions{Source: r.cfg.JWKSURI, Remote: true, Algs: algs})
+	})
+}
+
+// withJWKS runs f on the judged set, or skips when jwks.fetch failed.
+func (r *run) withJWKS(ctx context.Context, f func(*keys.Inspection) Result) Result {
+	ins := r.inspection(ctx)
+	if ins == nil {
 		return Result{Status: model.Skip, Message: msgNoJWKS}
 	}
-	return f(got.set)
+	return f(ins)
+}
+
+// usableJWKS is why the checks that use the set's keys cannot run (nil if they can): no set,
+// or one a verifier would refuse.
+func (r *run) usableJWKS(ctx context.Context) *Result {
+	switch ins := r.inspection(ctx); {
+	case ins == nil:
+		return &Result{Status: model.Skip, Message: msgNoJWKS}
+	case ins.Refused():
+		return &Result{Status: model.Skip, Message: msgRefused}
+	}
+	return nil
 }
 
 // problemsResult turns keys problems into one result: the worst severity, every message.
@@ -125,18 +205,19 @@ func problemsResult(ps []keys.Problem, pass string) Result {
 
 // publicOnly is jwks.public-only: no private members, no symmetric keys, RSA ≥ 2048 bits.
 func (r *run) publicOnly(ctx context.Context) Result {
-	return r.withJWKS(ctx, func(s *keys.Set) Result {
-		return problemsResult(keys.PublicOnly(s), fmt.Sprintf(
+	return r.withJWKS(ctx, func(ins *keys.Inspection) Result {
+		return problemsResult(ins.PublicOnly, fmt.Sprintf(
 			"all %d key(s) are public: no private members, no symmetric keys, RSA keys of %d bits or more",
-			len(s.Keys), keys.MinRSABits))
+			len(ins.Keys), keys.MinRSABits))
 	})
 }
 
-// lint is jwks.lint: kids present and unique, use sig, key_ops allow verify, alg fits the key.
+// lint is jwks.lint: kids tell the keys apart, a key for signatures can verify the alg,
+// alg and x5c fit the key.
 func (r *run) lint(ctx context.Context) Result {
-	return r.withJWKS(ctx, func(s *keys.Set) Result {
-		return problemsResult(keys.Lint(s), fmt.Sprintf(
-			"%d key(s), each with its own kid, usable for signatures, alg consistent with the key", len(s.Keys)))
+	return r.withJWKS(ctx, func(ins *keys.Inspection) Result {
+		return problemsResult(ins.Lint, fmt.Sprintf(
+			"%d key(s), each with its own kid, usable for signatures, alg consistent with the key", len(ins.Keys)))
 	})
 }
 
@@ -146,7 +227,11 @@ func (r *run) algMatch(ctx context.Context) Result {
 	if alg == "" {
 		return Result{Status: model.Skip, Message: "no token_endpoint_auth_signing_alg declared (see the config findings)"}
 	}
-	return r.withJWKS(ctx, func(s *keys.Set) Result {
+	if skip := r.usableJWKS(ctx); skip != nil {
+		return *skip
+	}
+	return r.withJWKS(ctx, func(ins *keys.Inspection) Result {
+		s := ins.Set
 		can, cannot := keys.SplitByAlg(s.Keys, alg)
 		ev := map[string]string{"alg": alg}
 		var yes, no []string

@@ -219,9 +219,11 @@ func TestJWKSPublicOnlyAndLint(t *testing.T) {
 		{"symmetric", setOf(map[string]any{"kty": "oct", "kid": "s", "k": "c2VjcmV0c2VjcmV0"}), IDJWKSPublic, model.Fail, "symmetric"},
 		{"RSA 1024", setOf(pubJWK(small)), IDJWKSPublic, model.Fail, "1024 bits"},
 		{"lint clean", jwksOf(t, rsaKey(t, 0), rsaKey(t, 1)), IDJWKSLint, model.Pass, "each with its own kid"},
-		{"no kid", setOf(noKid), IDJWKSLint, model.Fail, "has no kid"},
-		{"duplicate kid", setOf(pubJWK(rsaKey(t, 0)), pubJWK(rsaKey(t, 0))), IDJWKSLint, model.Fail, "more than one key"},
-		{"use enc", setOf(encUse), IDJWKSLint, model.Fail, `use "enc"`},
+		{"one key without kid warns (RFC 7517 §4.5)", setOf(noKid), IDJWKSLint, model.Warn, "has no kid"},
+		{"two keys without kid fail", setOf(noKid, noKid), IDJWKSLint, model.Fail, "cannot tell these apart"},
+		{"duplicate kid", setOf(pubJWK(rsaKey(t, 0)), pubJWK(rsaKey(t, 0))), IDJWKSLint, model.Fail, "with the same kty RSA"},
+		{"use enc on the only key", setOf(encUse), IDJWKSLint, model.Fail, `use "enc"`},
+		{"use enc beside a signing key", setOf(pubJWK(rsaKey(t, 1)), encUse), IDJWKSLint, model.Warn, `use "enc"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -375,10 +377,14 @@ func TestCIS2Algs(t *testing.T) {
 	r = runOneCheck(t, cfg, live, IDCIS2Algs, "discovery")
 	wantStatus(t, r, model.Fail, "RS512 is not in token_endpoint_auth_signing_alg_values_supported: CIS2 will not accept it")
 
+	// No fallback: a --discovery that cannot be read fails, it is not swapped for the snapshot.
 	down := opts
 	down.Discovery = "https://nowhere.cis2-golive.test/.well-known/openid-configuration"
 	r = runOneCheck(t, cfg, down, IDCIS2Algs, "discovery")
-	wantStatus(t, r, model.Warn, "could not fetch the live discovery document")
+	wantStatus(t, r, model.Fail, "could not read --discovery https://nowhere.cis2-golive.test/.well-known/openid-configuration: no such host")
+	if r.Evidence["source"] == "the embedded discovery snapshot" || strings.Contains(r.Message, "snapshot") {
+		t.Errorf("compared with the snapshot after all: %+v", r)
+	}
 }
 
 func TestTokenProbe(t *testing.T) {

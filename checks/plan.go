@@ -39,11 +39,13 @@ type endpoint struct {
 // run is the state one Plan's checks share: one HTTP client, one resolution per host, one
 // JWKS fetch, one discovery document and one key load.
 type run struct {
-	cfg      *model.Config
-	opts     Options
-	client   *http.Client
-	jwksOnce shared[jwksFetch]
-	discOnce shared[discovery]
+	cfg         *model.Config
+	opts        Options
+	client      *http.Client
+	jwksOnce    shared[jwksFetch]
+	inspectOnce shared[*keys.Inspection]
+	discOnce    shared[discovery]
+	signOnce    shared[signedAssertion]
 	// key loads Options.KeyPath once. The key stays in memory for the run only.
 	key func() (crypto.Signer, error)
 }

@@ -32,14 +32,22 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	if len(r.cfg.RedirectURIs) == 0 {
 		return Result{Status: model.Skip, Message: "needs a redirect URI for the token request (see the config findings)"}
 	}
-	if other, ok := r.discovery(ctx).otherEnvironment(r.cfg); ok {
+	// The probe goes only to the token endpoint of the document the run read: the live one
+	// asked for, or the snapshot of the configuration's own environment. Never to another.
+	d := r.discovery(ctx)
+	if skip := d.unavailable(); skip != nil {
+		skip.Message = "not sent: " + skip.Message
+		return *skip
+	}
+	if other, ok := d.otherEnvironment(r.cfg); ok {
 		return Result{Status: model.Skip, Message: fmt.Sprintf("not sent: the discovery document is CIS2 %s's, not %s's (see cis2.algs)", other, r.cfg.EffectiveEnvironment()),
 			Fix: "pass --discovery " + r.cfg.CIS2().Discovery}
 	}
-	a, res := r.signAssertion(ctx)
-	if res != nil {
-		return *res
+	s := r.signed(ctx)
+	if s.res != nil {
+		return *s.res
 	}
+	a := s.a
 	form := url.Values{
 		"grant_type":            {"authorization_code"},
 		"code":                  {"cis2-golive-probe-" + rand.Text()},
@@ -66,7 +74,27 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	if err != nil && !errors.Is(err, ErrBodyTooLarge) {
 		return Result{Status: model.Fail, Message: "the token endpoint's answer did not finish: " + describeErr(err), Evidence: ev}
 	}
-	return tokenAnswer(resp.StatusCode, body, ev)
+	return reconcile(tokenAnswer(resp.StatusCode, body, ev), s.verifyErr)
+}
+
+// reconcile says why, when CIS2's answer to the probe and assertion.sign-verify's local
+// verification of the same assertion disagree, so one run never shows two unexplained
+// opposite verdicts.
+func reconcile(res Result, verifyErr error) Result {
+	switch {
+	case res.Status == model.Fail && verifyErr == nil:
+		res.Evidence["disagrees_with"] = IDAssertion
+		res.Message += "; yet this same assertion verified against the JWKS fetched here (assertion.sign-verify), so CIS2 judges it " +
+			"with something else: a configuration not deployed yet (client_id, jwks_uri or alg), an older copy of your JWKS it still " +
+			"caches, or a JWKS fetched from another URL"
+	case res.Status == model.Pass && verifyErr != nil:
+		res.Evidence["disagrees_with"] = IDAssertion
+		res.Status = model.Warn
+		res.Message += "; but this same assertion does not verify against the JWKS fetched here (" + sanitize.Clean(verifyErr.Error()) +
+			"): CIS2 picks the key more leniently than assertion.sign-verify, and a stricter verifier, or a CIS2 change, would refuse it"
+		res.Fix = "fix what assertion.sign-verify reports, so every verifier agrees"
+	}
+	return res
 }
 
 // tokenAnswer judges the token endpoint's answer to the probe from its status and (capped)

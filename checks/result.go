@@ -55,7 +55,13 @@ func (s Summary) Failed() bool { return s.Fail > 0 }
 // Offline turns the model's offline rules into results: one per finding, and a pass for each
 // configured field that has none, so a report shows what was checked and not only what failed.
 func Offline(c *model.Config, notes []model.Finding) []Result {
-	findings := append(append([]model.Finding(nil), notes...), model.Validate(c)...)
+	return OfflineAgainstINT(c, nil, notes)
+}
+
+// OfflineAgainstINT is Offline with the INT configuration production replicates (nil for
+// none): a production URI on a host INT uses fails (model.ValidateAgainstINT).
+func OfflineAgainstINT(c, in *model.Config, notes []model.Finding) []Result {
+	findings := append(append([]model.Finding(nil), notes...), model.ValidateAgainstINT(c, in)...)
 	flagged := map[string]bool{}
 	var rs []Result
 	for _, f := range findings {
@@ -106,4 +112,10 @@ func configuredFields(c *model.Config) []fieldValue {
 	add("userinfo_signed_response_alg", c.UserinfoSignedResponseAlg)
 	add("login_url", c.LoginURL)
 	return fvs
+}
+
+// Unfinished reports whether a result stands for a check that Run ended before it finished
+// (interrupted, or out of the suite's time): its endpoint has not been tested.
+func (r Result) Unfinished() bool {
+	return r.Status == model.Skip && (r.Message == "cancelled" || strings.HasPrefix(r.Message, "not started"))
 }

@@ -36,3 +36,20 @@ func TestRunBoundsParallelism(t *testing.T) {
 		t.Fatalf("peak parallelism %d, want 2..%d", p, MaxParallel)
 	}
 }
+
+// TestCancelledResultsAreUnfinished: what Run leaves of a cancelled run reads as unfinished,
+// so no verdict counts an endpoint nobody tested as checked.
+func TestCancelledResultsAreUnfinished(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	block := make(chan struct{}) // the check never answers: only the cancellation can end it
+	t.Cleanup(func() { close(block) })
+	list := []Check{{ID: "x", Run: func(context.Context) Result { <-block; return Result{Status: model.Pass} }}}
+	rs := Run(ctx, list, Options{Timeout: 5 * time.Second}, nil)
+	if len(rs) != 1 || !rs[0].Unfinished() {
+		t.Fatalf("got %+v, want an unfinished skip", rs)
+	}
+	if (Result{Status: model.Skip, Message: "no --key: not signed"}).Unfinished() {
+		t.Error("a skip with a reason is not unfinished")
+	}
+}

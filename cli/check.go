@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
@@ -15,7 +17,10 @@ import (
 type CheckOptions struct {
 	IO         *IOStreams
 	ConfigPath string
-	Format     string
+	// INTPath is the INT configuration production replicates: a production URI on a host
+	// it uses fails.
+	INTPath string
+	Format  string
 	LiveFlags
 
 	// Live, when set, is used as the live checks' options instead of the flags above (the
@@ -31,13 +36,19 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 		Long: "check validates every field of the configuration (URI format, security pattern,\n" +
 			"algorithms), then checks the live endpoints it names, concurrently: each URI resolves\n" +
 			"(publicly, for the ones CIS2 calls), serves valid TLS and answers HTTP; the back-channel\n" +
-			"logout endpoint rejects a bogus logout token with 400; the JWKS is public-only, lints\n" +
+			"logout endpoint rejects a bogus logout token with 400 (401/403, typical of an IP\n" +
+			"allowlist for CIS2's addresses, is inconclusive: a warning); the JWKS is public-only, lints\n" +
 			"clean and can verify the declared alg; with --key, a client assertion signed as CIS2\n" +
 			"expects verifies against the published JWKS; the declared algs are ones CIS2 advertises.\n" +
 			"Nothing is sent to NHS unless you pass --discovery or --probe-token-endpoint.\n\n" +
+			"A production URI on a host named like INT, UAT or staging warns\n" +
+			"(config.uri.non-production); with --int FILE, one on a host your INT configuration\n" +
+			"uses fails. The report ends with whether the configuration is ready to send to NHS:\n" +
+			"only when nothing failed, no value is on a non-production host and the live checks ran.\n\n" +
 			"Exit codes: 0 no failure (warnings allowed), 1 at least one failure,\n" +
 			"2 usage error or unreadable/invalid configuration file, 130 interrupted.",
 		Example: "  cis2-golive check --config prod.yaml\n" +
+			"  cis2-golive check --config prod.yaml --int int-export.json\n" +
 			"  cis2-golive check --config prod.yaml --key private.pem\n" +
 			"  cis2-golive check --config prod.yaml --offline\n" +
 			"  cis2-golive check --config prod.yaml --format json > results.json\n" +
@@ -58,6 +69,7 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
+	f.StringVar(&opts.INTPath, "int", "", "the INT configuration in `FILE` (YAML, JSON or a Connection Manager export) that production replicates")
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or junit")
 	opts.bind(f, "check the file only; contact no endpoint")
 	return cmd
@@ -72,23 +84,46 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	results := checks.Offline(cfg, notes)
+	in, err := loadINT(opts.INTPath)
+	if err != nil {
+		return err
+	}
+	results := checks.OfflineAgainstINT(cfg, in, notes)
+	live := golive.NotRun
 	if !opts.Offline {
-		live, err := opts.liveOptions()
+		lo, err := opts.liveOptions()
 		if err != nil {
 			return err
 		}
-		list := checks.Plan(cfg, live)
-		results = append(results, checks.Run(ctx, list, live, progress(opts.IO, list))...)
+		list := checks.Plan(cfg, lo)
+		results = append(results, checks.Run(ctx, list, lo, progress(opts.IO, list))...)
+		live = golive.Done
 	}
-	return finishCheck(ctx, opts.IO, format, opts.ConfigPath, results)
+	return finishCheck(ctx, opts.IO, format, opts.ConfigPath, cfg, in, results, live)
 }
 
-// finishCheck prints the report and maps it to the exit code: 130 when interrupted (the report
-// then holds what finished, and the rest as "cancelled" skips, so nothing already learnt is
-// lost), 1 when a check failed, else 0.
-func finishCheck(ctx context.Context, ios *IOStreams, format report.Format, config string, results []checks.Result) error {
-	rep := report.NewCheckReport(config, results)
+// loadINT loads --int, the INT configuration production replicates; "" is none.
+func loadINT(path string) (*model.Config, error) {
+	if path == "" {
+		return nil, nil
+	}
+	in, _, err := loadFrom("--int", path)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("--int: %w", err))
+	}
+	if in.Environment == model.Production {
+		return nil, usageError(fmt.Errorf("--int %s says environment production: pass your INT configuration (or its Connection Manager export)", path))
+	}
+	return in, nil
+}
+
+// finishCheck prints the report with golive's verdict and maps it to the exit code: 130 when
+// interrupted (the report then holds what finished, and the rest as "cancelled" skips, so
+// nothing already learnt is lost), 1 when a check failed, else 0.
+func finishCheck(ctx context.Context, ios *IOStreams, format report.Format, config string, cfg, in *model.Config, results []checks.Result, live golive.Live) error {
+	bs := golive.Blockers(cfg, in, results, live)
+	rep := report.NewCheckReport(config, results, report.Verdict{Live: live == golive.Done, Blockers: golive.Rendered(bs)},
+		golive.Shorts(golive.Reasons(bs)))
 	if err := report.WriteCheckReport(ios.ColorOut(), format, rep); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

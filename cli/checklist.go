@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/ui"
@@ -34,9 +35,11 @@ func newCmdChecklist(ios *IOStreams) *cobra.Command {
 		Use:   "checklist",
 		Short: "Write the go-live checklist",
 		Long: "checklist lists the steps of NHS England's \"Put your software live\" page. The item\n" +
-			"\"configuration passes checks\" is ticked from evidence only: --checks (the output of\n" +
-			"`check --format json`, with its live checks) when nothing failed. --config alone runs\n" +
-			"the offline rules, which can show a failure but never tick it. Tick the others with\n" +
+			"\"configuration passes checks\" is ticked from evidence only, when nothing blocks sending\n" +
+			"the configuration (the rule `submission` applies): --checks (the output of\n" +
+			"`check --format json`, with its live checks) with no failure and no value on a\n" +
+			"non-production host. --config alone runs the offline rules, which can show a problem\n" +
+			"but never tick it. Tick the others with\n" +
 			"--done ID,ID (ids: " + strings.Join(report.ChecklistIDs(), ", ") + ").\n" +
 			"--submitted gives the date the configuration went to NHS; the earliest go-live date\n" +
 			"is two weeks later.\n\n" +
@@ -82,12 +85,11 @@ func runChecklist(opts *ChecklistOptions) error {
 	var cfg *model.Config
 	var results []checks.Result
 	if opts.ConfigPath != "" {
-		c, notes, err := loadFrom("--config", opts.ConfigPath)
+		c, _, err := loadFrom("--config", opts.ConfigPath)
 		if err != nil {
 			return usageError(err)
 		}
 		cfg = c
-		results = checks.Offline(cfg, notes)
 	}
 	if opts.ChecksPath != "" {
 		rep, err := report.ReadCheckReport(opts.ChecksPath)
@@ -100,7 +102,7 @@ func runChecklist(opts *ChecklistOptions) error {
 	for _, id := range opts.Done {
 		ticks[id] = true
 	}
-	cl := report.NewChecklist(cfg, results, ticks, submitted)
+	cl := report.NewChecklist(cfg, golive.ChecklistEvidence(cfg, nil, results, golive.LiveIn(results)), ticks, submitted)
 	if opts.OutPath == "" {
 		return report.WriteChecklist(opts.IO.ColorOut(), format, cl)
 	}

@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -61,7 +59,7 @@ func runCompare(opts *CompareOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	cmOpts := model.CompareOptions{INTFromConnectionManager: isConnectionManagerExport(opts.INTPath)}
+	cmOpts := model.CompareOptions{INTFromConnectionManager: in.FromConnectionManager}
 	rep := report.NewComparisonReport(opts.INTPath, opts.ProdPath, in, prod, cmOpts)
 	if err := report.WriteComparison(opts.IO.ColorOut(), format, rep); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
@@ -70,15 +68,4 @@ func runCompare(opts *CompareOptions) error {
 		return failedError
 	}
 	return nil
-}
-
-// isConnectionManagerExport re-reads the head of a file model.Load has already accepted.
-func isConnectionManagerExport(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	return err == nil && model.LooksLikeConnectionManagerExport(data)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/sandbox"
@@ -29,8 +30,12 @@ type DemoOptions struct {
 func newCmdDemo(ios *IOStreams, build BuildInfo) *cobra.Command {
 	opts := &DemoOptions{IO: ios, Version: build.Version}
 	var faultHelp strings.Builder
+	width := 0
 	for _, f := range sandbox.FaultNames() {
-		fmt.Fprintf(&faultHelp, "  %-16s %s\n", f[0], f[1])
+		width = max(width, len(f[0]))
+	}
+	for _, f := range sandbox.FaultNames() {
+		fmt.Fprintf(&faultHelp, "  %-*s %s\n", width, f[0], f[1])
 	}
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -110,7 +115,7 @@ func runDemo(ctx context.Context, opts *DemoOptions) error {
 	}
 	list := checks.Plan(cfg, copts)
 	results := append(checks.Offline(cfg, notes), checks.Run(ctx, list, copts, progress(opts.IO, list))...)
-	return finishCheck(ctx, opts.IO, format, files.Config, results)
+	return finishCheck(ctx, opts.IO, format, files.Config, cfg, nil, results, golive.Done)
 }
 
 // DemoCheckOptions point the live checks at a sandbox: its resolver (fake names to 127.0.0.1,

@@ -66,6 +66,9 @@ func TestDemoFaults(t *testing.T) {
 		target  string
 	}{
 		{"bcl-accepts-all", "", checks.IDBCL, "backchannel_logout_uri"},
+		{"bcl-accepts-alg-none", "", checks.IDBCL, "backchannel_logout_uri"},
+		{"bcl-key-confusion", "", checks.IDBCL, "backchannel_logout_uri"},
+		{"bcl-skips-signature", "", checks.IDBCL, "backchannel_logout_uri"},
 		{"jwks-private", "", checks.IDJWKSPublic, "jwks_uri"},
 		{"jwks-wrong-alg", "", checks.IDJWKSAlgMatch, "jwks_uri"},
 		{"jwks-wrong-alg", "", checks.IDAssertion, "jwks_uri"},
@@ -107,6 +110,25 @@ func TestDemoFaults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDemoBCLNamesTheAcceptedToken: the logout matrix says which kind of forged token the
+// sandbox's broken endpoint let through, and only that one.
+func TestDemoBCLNamesTheAcceptedToken(t *testing.T) {
+	for fault, want := range map[string]string{
+		"bcl-accepts-alg-none": "accepts alg none tokens",
+		"bcl-key-confusion":    "accepts HS256 tokens keyed with CIS2's public key in PEM",
+	} {
+		_, rep, _ := runDemoJSON(t, "--fault", fault)
+		i := slices.IndexFunc(rep.Results, func(r checks.Result) bool { return r.ID == checks.IDBCL })
+		if i < 0 {
+			t.Fatalf("%s: no %s result", fault, checks.IDBCL)
+		}
+		r := rep.Results[i]
+		if r.Status != model.Fail || !strings.Contains(r.Message, want) || strings.Count(r.Evidence["matrix"], "=200") != 1 {
+			t.Errorf("%s: %s %q, matrix %q; want a failure naming %q and one token accepted", fault, r.Status, r.Message, r.Evidence["matrix"], want)
+		}
 	}
 }
 

@@ -138,7 +138,7 @@ func TestKeysInspectJWKSWithPrivateMemberFailsOnFirstLine(t *testing.T) {
 	if first, _, _ := strings.Cut(stderr, "\n"); !strings.HasPrefix(first, "PRIVATE KEY MATERIAL") {
 		t.Errorf("json: stderr first line = %q", first)
 	}
-	var got inspection
+	var got inspectionJSON
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("json: %v\n%s", err, stdout)
 	}
@@ -152,6 +152,23 @@ func TestKeysInspectJWKSWithPrivateMemberFailsOnFirstLine(t *testing.T) {
 
 // QA D19: an EC key is said to be unusable for CIS2 (RS256/RS512 only), exit 1, and no line
 // ends in padding.
+// inspectionJSON is the --format json shape tests read back (keys.Inspection's JSON).
+type inspectionJSON struct {
+	Kind            string `json:"kind"`
+	PrivateMaterial bool   `json:"private_material"`
+	Failed          bool   `json:"failed"`
+	Keys            []struct {
+		KID            string   `json:"kid"`
+		Bits           int      `json:"bits"`
+		PrivateMembers []string `json:"private_members"`
+		Certificates   []struct {
+			Subject string `json:"subject"`
+		} `json:"certificates"`
+	} `json:"keys"`
+	Problems []keys.Problem `json:"problems"`
+	InJWKS   *keys.Match    `json:"in_jwks"`
+}
+
 func TestKeysInspectNonRSAKeyIsUnusableForCIS2(t *testing.T) {
 	for _, tc := range []struct{ name, pem string }{
 		{"private", ecPrivatePEM(t)},
@@ -162,7 +179,7 @@ func TestKeysInspectNonRSAKeyIsUnusableForCIS2(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, stdout, stderr := runCLI(t, "keys", "inspect", path)
-		if code != ExitFailed || !strings.Contains(flat(stdout), "[cis2-alg] CIS2 accepts only RS256 or RS512 (RSA) for client assertions") ||
+		if code != ExitFailed || !strings.Contains(flat(stdout), "[no-usable-key] CIS2 accepts only RS256 or RS512 (RSA) for client assertions") ||
 			!strings.Contains(stdout, "fix: create an RSA key: cis2-golive keys new") {
 			t.Errorf("%s: exit %d\n%s%s", tc.name, code, stdout, stderr)
 		}
@@ -170,7 +187,7 @@ func TestKeysInspectNonRSAKeyIsUnusableForCIS2(t *testing.T) {
 	}
 	// An RSA key has no such problem.
 	_, keyPath, _ := newKeyDir(t)
-	if code, stdout, _ := runCLI(t, "keys", "inspect", keyPath); code != ExitOK || strings.Contains(stdout, "cis2-alg") {
+	if code, stdout, _ := runCLI(t, "keys", "inspect", keyPath); code != ExitOK || strings.Contains(stdout, "no-usable-key") {
 		t.Errorf("RSA key: exit %d\n%s", code, stdout)
 	}
 }
@@ -270,7 +287,7 @@ func TestKeysInspectKeyAgainstJWKSWithPrivateMember(t *testing.T) {
 		}
 
 		code, stdout, stderr = runCLI(t, "keys", "inspect", keyPath, "--jwks", src, "--ca-cert", ca, "--format", "json")
-		var got inspection
+		var got inspectionJSON
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatalf("json: %v\n%s", err, stdout)
 		}

@@ -1,18 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
-	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
@@ -20,16 +19,41 @@ import (
 type SubmissionOptions struct {
 	IO         *IOStreams
 	ConfigPath string
+	// INTPath is the INT configuration production replicates: a production URI on a host it
+	// uses fails.
+	INTPath    string
 	ChecksPath string
 	OutDir     string
 	Force      bool // replace existing files
-	// AllowFailures writes despite failed checks or a non-production environment; the
-	// evidence in the files shows it. It is separate from Force: replacing yesterday's files
-	// must never silently also wave through a failing configuration.
-	AllowFailures bool
-	ToolVersion   string
+	// The overrides, one per kind of blocker (golive.Kind), each separate from Force:
+	// replacing yesterday's files must never silently also wave a problem through, and
+	// writing over one kind must not wave another through. Files written over any blocker
+	// say so in their first lines, and the command exits 1.
+	AllowFailures   bool // failed checks, or a configuration not for production
+	AllowWarnings   bool // values still on non-production hosts
+	AllowUnverified bool // no finished live checks in --checks
+	ToolVersion     string
 	// Now is the clock for generated_at; tests fix it.
 	Now func() time.Time
+}
+
+// overrides names the flag that writes over each kind of blocker.
+var overrides = map[golive.Kind]string{
+	golive.Failed:        "--allow-failures",
+	golive.NonProduction: "--allow-warnings",
+	golive.Unverified:    "--allow-unverified",
+}
+
+func (o *SubmissionOptions) allows(k golive.Kind) bool {
+	switch k {
+	case golive.Failed:
+		return o.AllowFailures
+	case golive.NonProduction:
+		return o.AllowWarnings
+	case golive.Unverified:
+		return o.AllowUnverified
+	}
+	return false
 }
 
 func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
@@ -37,18 +61,23 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "submission",
 		Short: "Write the files to send NHS England",
-		Long: "submission writes " + report.SubmissionJSONFile + " (a Connection Manager style client\n" +
-			"object plus who is sending it and the check evidence) and " + report.SubmissionMarkdownFile + "\n" +
+		Long: "submission writes " + golive.JSONFile + " (a Connection Manager style client\n" +
+			"object plus who is sending it and the check evidence) and " + golive.MarkdownFile + "\n" +
 			"(NHS's six production items in the order of the \"Put your software live\" page, ready to\n" +
 			"paste into the onboarding form or an email).\n\n" +
-			"It refuses a configuration that holds anything that looks like a secret, one that is not\n" +
-			"for production, or one that fails the offline rules or whose --checks results failed\n" +
-			"(--allow-failures writes it anyway, with the failures in its evidence). It never\n" +
-			"replaces existing files unless --force. Nothing overrides a secret.\n\n" +
-			"Exit codes: 0 written, 1 refused because checks failed, 2 usage error, unreadable input,\n" +
-			"a secret in the configuration, or files already present.",
-		Example: "  cis2-golive check --config prod.yaml --format json > results.json\n" +
-			"  cis2-golive submission --config prod.yaml --checks results.json -o submission/",
+			"It writes them only when the configuration is ready to send: for production, nothing\n" +
+			"failed (offline rules or --checks), no value on a non-production host (with --int, none\n" +
+			"on a host your INT configuration uses), and --checks holds a finished live run. Each\n" +
+			"refusal names every blocker, and the override for its kind: --allow-failures,\n" +
+			"--allow-warnings (non-production hosts), --allow-unverified (no live checks). Files\n" +
+			"written over a blocker say \"not ready\" in their first lines (JSON \"status\":\n" +
+			"\"not-ready\" with the blockers). Nothing overrides a secret. It never replaces existing\n" +
+			"files unless --force, which waves nothing through.\n\n" +
+			"Exit codes: 0 written and ready to send; 1 not ready: refused, or written anyway with an\n" +
+			"--allow-* override (stderr says which); 2 usage error, unreadable input, a secret in the\n" +
+			"configuration or results, or files already present.",
+		Example: "  cis2-golive check --config prod.yaml --int int-export.json --format json > results.json\n" +
+			"  cis2-golive submission --config prod.yaml --int int-export.json --checks results.json -o submission/",
 		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
@@ -58,10 +87,13 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "production configuration file")
+	cmd.Flags().StringVar(&opts.INTPath, "int", "", "the INT configuration in `FILE` (YAML, JSON or a Connection Manager export) that production replicates")
 	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "attach the check results in `FILE` (from cis2-golive check --format json) as evidence")
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the two files into")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing files")
-	cmd.Flags().BoolVar(&opts.AllowFailures, "allow-failures", false, "write even when checks failed or the configuration is not for production")
+	cmd.Flags().BoolVar(&opts.AllowFailures, "allow-failures", false, "write, marked not ready (exit 1), even when checks failed or the configuration is not for production")
+	cmd.Flags().BoolVar(&opts.AllowWarnings, "allow-warnings", false, "write, marked not ready (exit 1), even with values on non-production hosts")
+	cmd.Flags().BoolVar(&opts.AllowUnverified, "allow-unverified", false, "write, marked not ready (exit 1), without finished live checks in --checks")
 	return cmd
 }
 
@@ -70,93 +102,88 @@ func runSubmission(opts *SubmissionOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	// model.Load has already refused any value that looks like a secret: none is written.
-	offline := checks.Offline(cfg, notes)
-	results, source := offline, "offline rules"
-	var fromFile []checks.Result
+	// model.Load has already refused any value that looks like a secret; golive.Build checks
+	// again, and checks the results: none is ever written.
+	in, err := loadINT(opts.INTPath)
+	if err != nil {
+		return err
+	}
+	var results []checks.Result
+	source := ""
 	if opts.ChecksPath != "" {
 		rep, err := report.ReadCheckReport(opts.ChecksPath)
 		if err != nil {
 			return usageError(err)
 		}
-		if err := report.FindSecretInResults(rep.Results); err != nil {
+		if err := golive.SecretInResults(rep.Results); err != nil {
 			return usageError(fmt.Errorf("%s: %w", opts.ChecksPath, err))
 		}
-		if stale := report.StaleEvidence(cfg, rep.Results); len(stale) > 0 {
+		if stale := golive.StaleEvidence(cfg, rep.Results); len(stale) > 0 {
 			return usageError(fmt.Errorf("%s was produced from a different configuration (%s): re-run `cis2-golive check --config %s --format json`",
 				opts.ChecksPath, strings.Join(stale, "; "), opts.ConfigPath))
 		}
-		fromFile = rep.Results
 		results, source = rep.Results, "cis2-golive check results: "+filepath.Base(opts.ChecksPath)
 	}
 
-	if reasons := submissionBlockers(cfg, offline, fromFile); len(reasons) > 0 {
-		w := opts.IO.ErrOut
-		for _, r := range failures(offline, fromFile) {
-			fmt.Fprintf(w, "  ✗ %s: %s\n", report.Clean(r.Target), report.Clean(r.Message))
-			if r.Fix != "" {
-				fmt.Fprintf(w, "      fix: %s\n", report.Clean(r.Fix))
-			}
-		}
-		if !opts.AllowFailures {
-			fmt.Fprintf(w, "Not writing the submission: %s. Fix the findings above, or pass --allow-failures to write it anyway.\n", strings.Join(reasons, "; "))
+	files, blockers, err := golive.Build(golive.Submission{
+		Config: cfg, INT: in, Notes: notes, Results: results, Live: golive.LiveIn(results),
+		Source: source, Generated: opts.Now(), Version: opts.ToolVersion,
+	})
+	if err != nil {
+		return usageError(err)
+	}
+	if len(blockers) > 0 {
+		if refused := reportBlockers(opts, blockers); refused {
 			return failedError
 		}
-		fmt.Fprintf(w, "Writing the submission despite: %s (--allow-failures). The evidence in it shows this.\n", strings.Join(reasons, "; "))
 	}
-
-	files, err := report.SubmissionFiles(report.NewSubmission(cfg, results, source, opts.Now(), opts.ToolVersion))
+	paths, err := golive.Write(opts.OutDir, files, opts.Force)
+	var exists *golive.ExistsError
+	if errors.As(err, &exists) {
+		return usageError(fmt.Errorf("%s: pass --force to replace it, or -o to write elsewhere", exists))
+	}
 	if err != nil {
-		return err
+		return usageError(err)
 	}
-	// Check every file before writing any, so a refusal leaves nothing half-replaced.
-	for _, f := range files {
-		if err := refuseOverwrite(filepath.Join(opts.OutDir, f.Name), opts.Force); err != nil {
-			return err
-		}
+	for _, p := range paths {
+		fmt.Fprintln(opts.IO.Out, p)
 	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return usageError(fmt.Errorf("create %s: %w", opts.OutDir, err))
-	}
-	for _, f := range files {
-		path := filepath.Join(opts.OutDir, f.Name)
-		if err := writeOutput(path, bytes.NewBuffer(f.Data)); err != nil {
-			return err
-		}
-		fmt.Fprintln(opts.IO.Out, path)
+	if len(blockers) > 0 {
+		// The one rule for files written over blockers, as in the wizard: exit 1.
+		fmt.Fprintf(opts.IO.ErrOut, "Not ready to send: %s. The files say so in their first lines; fix these and write them again.\n",
+			strings.Join(golive.Shorts(golive.Reasons(blockers)), "; "))
+		return failedError
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "Send these to the CIS2 team; allow a minimum of 2 weeks for NHS England to deploy the configuration.")
 	return nil
 }
 
-// submissionBlockers lists why a configuration should not be submitted yet.
-func submissionBlockers(cfg *model.Config, offline, fromFile []checks.Result) []string {
-	var reasons []string
-	if cfg.EffectiveEnvironment() != model.Production {
-		reasons = append(reasons, fmt.Sprintf("the configuration is for %s, not production", cfg.Environment))
-	}
-	if checks.Summarise(offline).Failed() {
-		reasons = append(reasons, "the configuration fails the offline rules")
-	}
-	if s := checks.Summarise(fromFile); s.Failed() {
-		reasons = append(reasons, report.Plural(s.Fail, "check", "checks")+" in the results file failed")
-	}
-	return reasons
-}
-
-// failures lists the failed results of every list once: a results file usually repeats the
-// offline ones.
-func failures(lists ...[]checks.Result) []checks.Result {
-	seen := map[string]bool{}
-	var out []checks.Result
-	for _, rs := range lists {
-		for _, r := range rs {
-			key := r.ID + "\x00" + r.Target
-			if r.Status == model.Fail && !seen[key] {
-				seen[key] = true
-				out = append(out, r)
-			}
+// reportBlockers names every blocker on stderr with its fix, then says whether the overrides
+// given cover them all: refused is true when one is not covered, naming the flags it needs.
+func reportBlockers(opts *SubmissionOptions, bs []golive.Blocker) (refused bool) {
+	w := opts.IO.ErrOut
+	var need, used []string
+	for _, b := range bs {
+		mark := map[golive.Kind]string{golive.Failed: "✗", golive.NonProduction: "!", golive.Unverified: "-"}[b.Kind]
+		fmt.Fprintf(w, "  %s %s\n", mark, report.Clean(b.String()))
+		if b.Fix != "" {
+			fmt.Fprintf(w, "      fix: %s\n", report.Clean(b.Fix))
+		}
+		flag := overrides[b.Kind]
+		list := &need
+		if opts.allows(b.Kind) {
+			list = &used
+		}
+		if !slices.Contains(*list, flag) {
+			*list = append(*list, flag)
 		}
 	}
-	return out
+	reasons := strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")
+	if len(need) > 0 {
+		fmt.Fprintf(w, "Not writing the submission: %s. Fix the findings above, or pass %s to write it anyway, marked not ready.\n",
+			reasons, strings.Join(need, " "))
+		return true
+	}
+	fmt.Fprintf(w, "Writing the submission despite: %s (%s). It is marked not ready in its first lines.\n", reasons, strings.Join(used, " "))
+	return false
 }

@@ -37,10 +37,17 @@ backchannel_logout_uri: https://epr.acme-health.co.uk/auth/cis2/backchannel-logo
 token_endpoint_auth_method: client_secret_basic
 `
 
+// liveResults is a results file from `check` whose live checks passed: what a submission
+// needs to be ready to send.
+const liveResults = `{"config": "prod.yaml", "results": [
+ {"id": "bcl.rejects-bogus-token", "target": "backchannel_logout_uri", "status": "pass", "message": "answered 400"},
+ {"id": "jwks.public-only", "target": "jwks_uri", "status": "pass", "message": "all 1 key(s) are public"}]}`
+
 func TestSubmissionWritesBothFiles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "sub")
-	code, stdout, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "-o", out)
-	if code != ExitOK {
+	results := writeIn(t, t.TempDir(), "results.json", liveResults)
+	code, stdout, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "--checks", results, "-o", out)
+	if code != ExitOK || !strings.Contains(stderr, "Send these to the CIS2 team") {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	jsonPath, mdPath := filepath.Join(out, "cis2-production-config.json"), filepath.Join(out, "cis2-production-config.md")
@@ -48,13 +55,16 @@ func TestSubmissionWritesBothFiles(t *testing.T) {
 		t.Errorf("stdout = %q, want the two paths", stdout)
 	}
 	var sub struct {
-		Client struct {
+		Status   string `json:"status"`
+		Blockers []any  `json:"blockers"`
+		Client   struct {
 			RedirectURIs []string `json:"redirect_uris"`
 		} `json:"client"`
 		ToolVersion string `json:"tool_version"`
 		GeneratedAt string `json:"generated_at"`
 		Checks      struct {
 			Source  string         `json:"source"`
+			Live    bool           `json:"live"`
 			Summary map[string]int `json:"summary"`
 		} `json:"checks"`
 	}
@@ -62,66 +72,97 @@ func TestSubmissionWritesBothFiles(t *testing.T) {
 	if err := json.Unmarshal(data, &sub); err != nil {
 		t.Fatal(err)
 	}
-	if len(sub.Client.RedirectURIs) != 2 || sub.ToolVersion != "v0.0.0-test" || sub.GeneratedAt == "" ||
-		sub.Checks.Source != "offline rules" || sub.Checks.Summary["pass"] != 6 {
+	if sub.Status != "ready" || len(sub.Blockers) != 0 || len(sub.Client.RedirectURIs) != 2 || sub.ToolVersion != "v0.0.0-test" || sub.GeneratedAt == "" ||
+		sub.Checks.Source != "cis2-golive check results: results.json" || !sub.Checks.Live || sub.Checks.Summary["pass"] != 8 {
 		t.Errorf("unexpected submission: %s", data)
 	}
 	md, _ := os.ReadFile(mdPath)
-	if !strings.Contains(string(md), "3. **Security pattern used:** Private Key JWT") {
-		t.Errorf("markdown lacks the security pattern:\n%s", md)
+	for _, want := range []string{"**Status: ready to send.**", "3. **Security pattern used:** Private Key JWT", "No warnings or failures."} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
 	}
 }
 
+// TestSubmissionRefusals: each kind of blocker is refused, named, with its own override;
+// --force waves nothing through; an override writes, marked not ready, and exits 1 (the rule
+// for files written over blockers, as in the wizard).
 func TestSubmissionRefusals(t *testing.T) {
 	dir := t.TempDir()
 	failing := writeIn(t, dir, "failing.yaml", failingYAML)
 	integration := writeIn(t, dir, "int.yaml", intYAML)
+	live := writeIn(t, dir, "live.json", liveResults)
 	results := writeIn(t, dir, "results.json", `{"config":"p.yaml","results":[
-		{"id":"live.jwks.reachable","target":"jwks_uri","status":"fail","message":"JWKS returned 404","fix":"publish it"}]}`)
+		{"id":"jwks.fetch","target":"jwks_uri","status":"fail","message":"JWKS returned 404","fix":"publish it"}]}`)
 	stale := writeIn(t, dir, "stale.json", `{"config":"p.yaml","results":[
 		{"id":"config.jwks_uri","target":"jwks_uri","status":"pass","message":"well-formed","evidence":{"value":"https://old.acme-health.co.uk/jwks"}}]}`)
+	onINT := writeIn(t, dir, "prod-on-int.yaml", strings.Replace(readExample(t),
+		"jwks_uri: https://epr.acme-health.co.uk/", "jwks_uri: https://epr.acme-int.co.uk/", 1))
 
 	tests := []struct {
 		name       string
 		args       []string
 		wantCode   int
-		wantStderr string
+		wantStderr []string
+		overrides  []string // what writes it anyway
 	}{
-		{"offline failure", []string{"--config", failing}, ExitFailed, "fails the offline rules"},
-		{"not production", []string{"--config", integration}, ExitFailed, "for integration, not production"},
-		{"failed results", []string{"--config", "../examples/production.yaml", "--checks", results}, ExitFailed, "1 check in the results file failed"},
-		{"stale results", []string{"--config", "../examples/production.yaml", "--checks", stale}, ExitUsage, "different configuration"},
-		{"no config", nil, ExitUsage, "--config is required"},
+		{"offline failure", []string{"--config", failing, "--checks", live}, ExitFailed,
+			[]string{"✗ redirect_uris[0]: scheme \"http\" is not allowed", "1 check failed"}, []string{"--allow-failures"}},
+		{"not production", []string{"--config", integration, "--checks", live}, ExitFailed,
+			[]string{"for integration, not production"}, []string{"--allow-failures"}},
+		{"failed results", []string{"--config", "../examples/production.yaml", "--checks", results}, ExitFailed,
+			[]string{"✗ jwks_uri: JWKS returned 404", "1 check failed"}, []string{"--allow-failures"}},
+		{"no live checks", []string{"--config", "../examples/production.yaml"}, ExitFailed,
+			[]string{"the live checks did not run", "--checks results.json"}, []string{"--allow-unverified"}},
+		{"non-production host", []string{"--config", onINT, "--checks", live}, ExitFailed,
+			[]string{"! jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)"}, []string{"--allow-warnings"}},
+		{"INT host with --int", []string{"--config", onINT, "--int", integration, "--checks", live}, ExitFailed,
+			[]string{"✗ jwks_uri: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri"}, []string{"--allow-failures"}},
+		{"two kinds", []string{"--config", onINT}, ExitFailed,
+			[]string{"non-production host", "the live checks did not run"}, []string{"--allow-warnings", "--allow-unverified"}},
+		{"stale results", []string{"--config", "../examples/production.yaml", "--checks", stale}, ExitUsage, []string{"different configuration"}, nil},
+		{"no config", nil, ExitUsage, []string{"--config is required"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(dir, tt.name)
 			args := append([]string{"submission", "-o", out}, tt.args...)
 			code, _, stderr := execReport(t, args...)
-			if code != tt.wantCode || !strings.Contains(stderr, tt.wantStderr) {
-				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.wantCode, tt.wantStderr)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d: %s", code, tt.wantCode, stderr)
+			}
+			for _, want := range tt.wantStderr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
 			}
 			if fileExists(out) {
 				t.Errorf("a refused submission wrote %s", out)
 			}
-			if tt.wantCode == ExitFailed {
-				if !strings.Contains(stderr, "--allow-failures") {
-					t.Errorf("refusal does not say how to override: %q", stderr)
+			if tt.overrides == nil {
+				return
+			}
+			if !strings.Contains(stderr, "pass "+strings.Join(tt.overrides, " ")+" to write it anyway") {
+				t.Errorf("refusal does not name the overrides %v: %q", tt.overrides, stderr)
+			}
+			// --force only replaces files: it does not wave a blocker through; nor does one
+			// override wave another kind through.
+			for _, extra := range [][]string{{"--force"}, tt.overrides[:len(tt.overrides)-1]} {
+				if code, _, _ := execReport(t, append(args, extra...)...); code != ExitFailed || fileExists(out) {
+					t.Errorf("%v: exit %d, want 1 and nothing written", extra, code)
 				}
-				// --force only replaces files: it does not wave failed checks through.
-				if code, _, _ := execReport(t, append(args, "--force")...); code != ExitFailed || fileExists(out) {
-					t.Errorf("--force alone: exit %d, want 1 and nothing written", code)
-				}
-				// --allow-failures writes, and says what it overrode.
-				code, _, stderr := execReport(t, append(args, "--allow-failures")...)
-				if code != ExitOK || !strings.Contains(stderr, "despite") || !strings.Contains(stderr, "(--allow-failures)") ||
-					!fileExists(filepath.Join(out, "cis2-production-config.json")) {
-					t.Errorf("--allow-failures: exit %d, stderr %q", code, stderr)
-				}
-				// ...but does not replace the files it wrote.
-				if code, _, stderr := execReport(t, append(args, "--allow-failures")...); code != ExitUsage || !strings.Contains(stderr, "already exists") {
-					t.Errorf("--allow-failures again: exit %d, stderr %q; want 2, already exists", code, stderr)
-				}
+			}
+			// The overrides write, say so, and still exit 1: the files are not ready.
+			code, _, stderr = execReport(t, append(args, tt.overrides...)...)
+			md, _ := os.ReadFile(filepath.Join(out, "cis2-production-config.md"))
+			js, _ := os.ReadFile(filepath.Join(out, "cis2-production-config.json"))
+			if code != ExitFailed || !strings.Contains(stderr, "despite") || !strings.Contains(stderr, "Not ready to send") ||
+				!strings.Contains(string(md), "**Status: NOT READY.**") || !strings.Contains(string(js), `"status": "not-ready"`) {
+				t.Errorf("%v: exit %d, stderr %q\n%s", tt.overrides, code, stderr, md)
+			}
+			// ...but do not replace the files they wrote.
+			if code, _, stderr := execReport(t, append(args, tt.overrides...)...); code != ExitUsage || !strings.Contains(stderr, "already exists") {
+				t.Errorf("again: exit %d, stderr %q; want 2, already exists", code, stderr)
 			}
 		})
 	}
@@ -129,8 +170,9 @@ func TestSubmissionRefusals(t *testing.T) {
 
 func TestSubmissionOverwrite(t *testing.T) {
 	out := t.TempDir()
+	results := writeIn(t, t.TempDir(), "results.json", liveResults)
 	md := writeIn(t, out, "cis2-production-config.md", "my notes\n")
-	code, _, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "-o", out)
+	code, _, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "--checks", results, "-o", out)
 	if code != ExitUsage || !strings.Contains(stderr, "already exists") || !strings.Contains(stderr, "--force") {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming --force", code, stderr)
 	}
@@ -140,7 +182,7 @@ func TestSubmissionOverwrite(t *testing.T) {
 	if data, _ := os.ReadFile(md); string(data) != "my notes\n" {
 		t.Errorf("existing file changed: %q", data)
 	}
-	if code, _, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "-o", out, "--force"); code != ExitOK {
+	if code, _, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "--checks", results, "-o", out, "--force"); code != ExitOK {
 		t.Fatalf("--force: exit %d: %s", code, stderr)
 	}
 	if data, _ := os.ReadFile(md); !strings.Contains(string(data), "Production Redirection URIs") {

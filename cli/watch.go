@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/watch"
@@ -155,7 +156,8 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 		wopts.LoadSubmitted = func() (*model.Config, error) { return report.ReadSubmitted(opts.SubmittedPath) }
 	}
 	show := func(r watch.Round) error {
-		if err := report.WriteWatchReport(opts.IO.ColorOut(), format, report.NewWatchReport(state, r)); err != nil {
+		v, reasons := readyVerdict(r.Checked, r.Checks)
+		if err := report.WriteWatchReport(opts.IO.ColorOut(), format, report.NewWatchReport(state, r, v, reasons)); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 		return nil
@@ -173,7 +175,8 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 			}
 			return usageError(ce.Err)
 		case err != nil: // interrupted: show what finished, as check does
-			_ = report.WriteCheckReport(opts.IO.ColorOut(), format, report.NewCheckReport(opts.ConfigPath, round.Results))
+			v, reasons := readyVerdict(round.Checked, round.Results)
+			_ = report.WriteCheckReport(opts.IO.ColorOut(), format, report.NewCheckReport(opts.ConfigPath, round.Results, v, reasons))
 			return err
 		}
 		if err := show(round); err != nil {
@@ -185,6 +188,13 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 		return nil
 	}
 	return watchEvery(ctx, opts, wopts, show)
+}
+
+// readyVerdict is golive's "ready to send to NHS" on a round's own check results, the verdict
+// `check` gives on the same results; the watch rules do not enter it.
+func readyVerdict(cfg *model.Config, results []checks.Result) (report.Verdict, []string) {
+	bs := golive.Blockers(cfg, nil, results, golive.Done)
+	return report.Verdict{Live: true, Blockers: golive.Rendered(bs)}, golive.Shorts(golive.Reasons(bs))
 }
 
 // watchEvery runs rounds on the schedule until ctx ends. A file that cannot be read at the

@@ -17,18 +17,19 @@ import (
 // Problem is one finding about a JWKS: a stable rule id, the key (kid or key[i]; "" for the
 // whole set), and a message and fix that are safe to print.
 type Problem struct {
-	Rule     string
-	KID      string
-	Severity model.Severity
-	Message  string
-	Fix      string
+	Rule     string         `json:"rule"`
+	KID      string         `json:"kid,omitempty"`
+	Severity model.Severity `json:"severity"`
+	Message  string         `json:"message"`
+	Fix      string         `json:"fix"`
 }
 
-// Rule ids of PublicOnly and Lint.
+// Rule ids of PublicOnly, Lint and Usable.
 const (
 	RulePrivateMember  = "private-member"
 	RuleSymmetric      = "symmetric-key"
 	RuleRSATooSmall    = "rsa-too-small"
+	RuleRSALarge       = "rsa-large"
 	RuleNoKeys         = "no-keys"
 	RuleInvalidKey     = "invalid-key"
 	RuleUnsupportedKty = "unsupported-kty"
@@ -38,14 +39,24 @@ const (
 	RuleUse            = "use-not-sig"
 	RuleKeyOps         = "key-ops-no-verify"
 	RuleAlgMismatch    = "alg-mismatch"
+	RuleX5CMismatch    = "x5c-mismatch"
+	RuleNotASet        = "not-a-set"
+	RuleNoUsableKey    = "no-usable-key"
 )
 
 // MinRSABits is the smallest RSA key accepted for signing (NIST SP 800-131A; CIS2 signs with
 // 2048-bit keys itself).
 const MinRSABits = 2048
 
+// LargeRSABits is the largest RSA key every common verifier takes: go-jose, and the Go
+// libraries built on it, ignore larger keys. Larger ones are valid (RFC 7518 sets no
+// maximum), so they only warn.
+const LargeRSABits = 4096
+
 // PublicOnly finds what must never be in a published JWKS: private members (critical, anyone
-// who fetches the JWKS could sign as you), symmetric keys, and RSA keys under MinRSABits.
+// who fetches the JWKS could sign as you), symmetric keys, and RSA keys under MinRSABits. A
+// verifier that finds them may refuse the whole set, so checks that rely on the set skip
+// when one is found (see Inspection.Refused).
 func PublicOnly(s *Set) []Problem {
 	var ps []Problem
 	for _, k := range s.Keys {
@@ -61,18 +72,32 @@ func PublicOnly(s *Set) []Problem {
 				fmt.Sprintf("key %s is a symmetric (oct) key: it is a shared secret and has no place in a public JWKS", k.Label()),
 				"remove it; private_key_jwt uses an RSA key pair (`cis2-golive keys new`)"})
 		case k.Kty == "RSA" && k.Bits > 0 && k.Bits < MinRSABits:
-			ps = append(ps, Problem{RuleRSATooSmall, k.Label(), model.Fail,
-				fmt.Sprintf("key %s is RSA %d bits; at least %d are required", k.Label(), k.Bits, MinRSABits),
-				"generate a 2048-bit or larger key (`cis2-golive keys rotate --jwks FILE`) and retire this one"})
+			ps = append(ps, tooSmall(k))
 		}
 	}
 	return ps
 }
 
-// Lint finds what makes a key unusable or ambiguous for a verifier: the set is empty, a key
-// does not parse, has no kid or a kid shared with another key, is not for signatures, or
-// declares an alg its key type cannot do.
-func Lint(s *Set) []Problem {
+func tooSmall(k Key) Problem {
+	return Problem{RuleRSATooSmall, k.Label(), model.Fail,
+		fmt.Sprintf("key %s is RSA %d bits; at least %d are required", k.Label(), k.Bits, MinRSABits),
+		"generate a 2048-bit or larger key (`cis2-golive keys rotate --jwks FILE`) and retire this one"}
+}
+
+func tooLarge(k Key) Problem {
+	return Problem{RuleRSALarge, k.Label(), model.Warn,
+		fmt.Sprintf("key %s is RSA %d bits: valid (RFC 7518 sets no maximum), but verifiers capped at %d bits, such as go-jose, ignore it",
+			k.Label(), k.Bits, LargeRSABits),
+		"2048 to 4096 bits is enough (`cis2-golive keys new --bits 4096`); keep a larger key only if CIS2 confirms it accepts it"}
+}
+
+// Lint finds what makes a key unusable or ambiguous for a verifier of a JWS signed with one
+// of algs: the set is empty, a key does not parse or has an x5c that contradicts it, kids
+// that a verifier cannot tell apart, a key not for signatures that is the only one that
+// could verify algs, or an alg the key type cannot do. The kid rules are those of RFC 7517
+// §4.5 (kid is optional; two keys may share one if their kty differs) and OIDC Core §10.1
+// (a JWS names its key by kid when the set holds several).
+func Lint(s *Set, algs []string) []Problem {
 	var ps []Problem
 	add := func(rule string, k Key, sev model.Severity, msg, fix string) {
 		ps = append(ps, Problem{rule, k.Label(), sev, msg, fix})
@@ -81,8 +106,14 @@ func Lint(s *Set) []Problem {
 		ps = append(ps, Problem{RuleNoKeys, "", model.Fail, "the JWK Set has no keys",
 			"publish the jwks.json written by `cis2-golive keys new`"})
 	}
-	seen := map[string]int{}
+	var noKID []int
 	for _, k := range s.Keys {
+		if k.rawKID == "" {
+			noKID = append(noKID, k.Index)
+		}
+	}
+	signers := Verifiers(s.Keys, algs)
+	for i, k := range s.Keys {
 		switch {
 		case errors.Is(k.Err, jose.ErrUnsupportedKeyType):
 			add(RuleUnsupportedKty, k, model.Warn,
@@ -92,27 +123,35 @@ func Lint(s *Set) []Problem {
 			add(RuleInvalidKey, k, model.Fail, fmt.Sprintf("key %s does not parse: %v", k.Label(), k.Err),
 				"replace it with the JWK written by `cis2-golive keys new`")
 		}
-		if k.rawKID == "" {
-			add(RuleKIDMissing, k, model.Fail, fmt.Sprintf("key %s has no kid", k.Label()),
-				"give every key a kid (its RFC 7638 thumbprint is a good one): CIS2 picks the key by the kid in your assertion's header")
-		} else {
-			if k.KID != k.rawKID {
-				add(RuleKIDUnprintable, k, model.Warn, fmt.Sprintf("kid %q holds control or escape characters (shown cleaned)", k.KID),
-					"use a plain kid such as the key's RFC 7638 thumbprint")
+		if k.X5CErr != nil {
+			add(RuleX5CMismatch, k, model.Fail, fmt.Sprintf("key %s: %v (RFC 7517 §4.7: the first certificate's key must be the JWK's)", k.Label(), k.X5CErr),
+				"publish the certificate of this very key in x5c, or remove x5c, x5t and x5t#S256")
+		}
+		if k.Kty == "RSA" && k.Bits > LargeRSABits {
+			ps = append(ps, tooLarge(k))
+		}
+		ps = append(ps, kidProblems(s, i, noKID)...)
+		if k.KID != k.rawKID && k.rawKID != "" {
+			add(RuleKIDUnprintable, k, model.Warn, fmt.Sprintf("kid %q holds control or escape characters (shown cleaned)", k.KID),
+				"use a plain kid such as the key's RFC 7638 thumbprint")
+		}
+		// A key not meant for signatures is normal beside a signing key (RFC 7517 A.1 has
+		// one); it only breaks sign-in when no other key can verify the algorithm.
+		notSig := func(rule, what, fix string) {
+			sev, msg := model.Warn, fmt.Sprintf("key %s %s; verifiers do not check signatures with it", k.Label(), what)
+			if len(signers) == 0 && k.couldVerify(algs) {
+				sev = model.Fail
+				msg = fmt.Sprintf("key %s %s, and it is the only key that could verify %s: verifiers will not use it", k.Label(), what, strings.Join(algs, " or "))
+			} else {
+				fix = "nothing to do if you never sign with this key; if you do, " + fix
 			}
-			seen[k.rawKID]++
-			if seen[k.rawKID] == 2 {
-				add(RuleKIDDuplicate, k, model.Fail, fmt.Sprintf("kid %s is used by more than one key", k.Label()),
-					"give each key its own kid: a verifier cannot tell which one you signed with")
-			}
+			add(rule, k, sev, msg, fix)
 		}
 		if k.Use != "" && k.Use != "sig" {
-			add(RuleUse, k, model.Fail, fmt.Sprintf("key %s has use %q; a verifier will not check signatures with it", k.Label(), k.Use),
-				`set "use": "sig" or remove use`)
+			notSig(RuleUse, fmt.Sprintf("has use %q (RFC 7517 §4.2)", k.Use), `set "use": "sig" on the key you sign with, or remove use`)
 		}
 		if len(k.KeyOps) > 0 && !slices.Contains(k.KeyOps, "verify") {
-			add(RuleKeyOps, k, model.Fail, fmt.Sprintf("key %s has key_ops %v without \"verify\"", k.Label(), k.KeyOps),
-				`add "verify" to key_ops or remove key_ops`)
+			notSig(RuleKeyOps, fmt.Sprintf("has key_ops %v without \"verify\"", k.KeyOps), `add "verify" to key_ops of the key you sign with, or remove key_ops`)
 		}
 		if k.Alg != "" && k.Err == nil && k.Kty != "oct" {
 			if err := k.keyFits(k.Alg); err != nil {
@@ -124,12 +163,101 @@ func Lint(s *Set) []Problem {
 	return ps
 }
 
+// kidProblems applies the kid rules to key i. A missing kid warns unless two or more keys
+// lack one (a verifier cannot tell those apart); whether CIS2 itself needs a kid with a
+// single key is unconfirmed, so that case warns rather than passes. A kid shared by keys of
+// the same kty fails (verifiers disagree which to use); across ktys RFC 7517 §4.5 allows it.
+func kidProblems(s *Set, i int, noKID []int) []Problem {
+	k := s.Keys[i]
+	if k.rawKID == "" {
+		p := Problem{RuleKIDMissing, k.Label(), model.Warn, "", "give every key a kid (its RFC 7638 thumbprint is a good one)"}
+		switch {
+		case len(noKID) > 1:
+			p.Severity = model.Fail
+			p.Message = fmt.Sprintf("key %s has no kid, and neither do %d other keys: a verifier picks the key by the JWS kid (OIDC Core §10.1) and cannot tell these apart",
+				k.Label(), len(noKID)-1)
+		case len(s.Keys) == 1:
+			p.Message = fmt.Sprintf("key %s has no kid: RFC 7517 §4.5 makes kid optional and a one-key set needs none (OIDC Core §10.1), "+
+				"but CIS2 may select the key by the kid in your assertion's header (unconfirmed)", k.Label())
+		default:
+			p.Message = fmt.Sprintf("key %s has no kid: an assertion signed with it cannot name it, as OIDC Core §10.1 requires when a set holds several keys", k.Label())
+			p.Fix = "give it a kid (its RFC 7638 thumbprint is a good one), or sign only with keys that have one"
+		}
+		return []Problem{p}
+	}
+	var sameKty, otherKty []string
+	for _, prev := range s.Keys[:i] {
+		if prev.rawKID != k.rawKID {
+			continue
+		}
+		if prev.Kty == k.Kty {
+			sameKty = append(sameKty, fmt.Sprintf("key[%d]", prev.Index))
+		} else {
+			otherKty = append(otherKty, fmt.Sprintf("key[%d] (%s)", prev.Index, prev.Kty))
+		}
+	}
+	switch {
+	case len(sameKty) > 0:
+		return []Problem{{RuleKIDDuplicate, k.Label(), model.Fail,
+			fmt.Sprintf("kid %s of key[%d] is also the kid of %s, with the same kty %s: verifiers disagree which key to use", k.Label(), k.Index, strings.Join(sameKty, ", "), k.Kty),
+			"give each key its own kid (its RFC 7638 thumbprint is a good one)"}}
+	case len(otherKty) > 0:
+		return []Problem{{RuleKIDDuplicate, k.Label(), model.Warn,
+			fmt.Sprintf("kid %s of key[%d] (%s) is also the kid of %s: allowed across key types (RFC 7517 §4.5), but some verifiers take the first key with the kid",
+				k.Label(), k.Index, k.Kty, strings.Join(otherKty, ", ")),
+			"give each key its own kid (its RFC 7638 thumbprint is a good one)"}}
+	}
+	return nil
+}
+
+// couldVerify reports whether the key's type fits one of algs, whatever its use or key_ops.
+func (k Key) couldVerify(algs []string) bool {
+	if k.Public == nil {
+		return false
+	}
+	for _, alg := range algs {
+		if k.keyFits(alg) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Verifiers are the keys that can verify a JWS signed with one of algs.
+func Verifiers(keys []Key, algs []string) []Key {
+	var out []Key
+	for _, k := range keys {
+		if slices.ContainsFunc(algs, k.Supports) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Usable is the policy check of a JWKS as a whole: some key can verify one of algs (the
+// declared token endpoint signing alg, or any CIS2 accepts), so an EC-only set, which cannot
+// verify RS256 or RS512, fails.
+func Usable(s *Set, algs []string) []Problem {
+	if len(s.Keys) == 0 || len(Verifiers(s.Keys, algs)) > 0 {
+		return nil
+	}
+	_, cannot := SplitByAlg(s.Keys, algs[0])
+	var why []string
+	for _, u := range cannot {
+		why = append(why, u.Key.Label()+" ("+u.Reason+")")
+	}
+	return []Problem{{RuleNoUsableKey, "", model.Fail,
+		fmt.Sprintf("no key in the JWKS can verify %s: %s", strings.Join(algs, " or "), strings.Join(why, "; ")),
+		"publish the public key you sign client assertions with: an RSA key of 2048+ bits for RS256 or RS512 (`cis2-golive keys new`)"}}
+}
+
 // Supports reports whether the key can verify a JWS signed with alg.
 func (k Key) Supports(alg string) bool { return k.CheckAlg(alg) == nil }
 
 // CheckAlg says why the key cannot verify a JWS signed with alg (nil if it can): RS* and PS*
 // need RSA, ES256 P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519; a key limited by use,
-// key_ops or its own alg to something else does not count.
+// key_ops or its own alg to something else does not count, nor does a key whose x5c
+// certificate contradicts it (RFC 7517 §4.7: some verifiers refuse such a key).
 func (k Key) CheckAlg(alg string) error {
 	if k.Public == nil {
 		if k.Kty == "oct" {
@@ -139,6 +267,9 @@ func (k Key) CheckAlg(alg string) error {
 	}
 	if err := k.keyFits(alg); err != nil {
 		return err
+	}
+	if k.X5CErr != nil {
+		return fmt.Errorf("its %v (RFC 7517 §4.7)", k.X5CErr)
 	}
 	switch {
 	case k.Use != "" && k.Use != "sig":

@@ -60,38 +60,88 @@ func TestPublicOnlyPrivateMessageIsCriticalAndNamesMembersOnly(t *testing.T) {
 	}
 }
 
+// cis2Algs are the algorithms the rules are checked against unless a test says otherwise.
+var cis2Algs = model.CIS2.TokenEndpointSigningAlgs
+
+type ruleSev struct {
+	rule, kid string
+	sev       model.Severity
+}
+
+func problemSeverities(ps []Problem) []ruleSev {
+	var out []ruleSev
+	for _, r := range problemSet(ps) {
+		out = append(out, ruleSev{r.rule, r.kid, ""})
+	}
+	for i, p := range ps {
+		out[i].sev = p.Severity
+	}
+	return out
+}
+
 func TestLint(t *testing.T) {
 	big, _ := testRSA(t)
 	p256 := testEC(t, elliptic.P256())
 	pub := &big.PublicKey
+	sig := jwkJSON(t, pub, "s", "RS256", "sig", nil)
+	const warn, fail = model.Warn, model.Fail
 	tests := []struct {
 		name string
 		keys []json.RawMessage
-		want []ruleKID
+		want []ruleSev
 	}{
 		{"clean", []json.RawMessage{jwkJSON(t, pub, "a", "RS256", "sig", map[string]any{"key_ops": []string{"verify"}})}, nil},
-		{"empty set", nil, []ruleKID{{RuleNoKeys, ""}}},
-		{"kid missing", []json.RawMessage{jwkJSON(t, pub, "", "", "", nil)}, []ruleKID{{RuleKIDMissing, "key[0]"}}},
-		{"kid duplicate", []json.RawMessage{jwkJSON(t, pub, "a", "", "", nil), jwkJSON(t, &p256.PublicKey, "a", "", "", nil), jwkJSON(t, pub, "a", "", "", nil)},
-			[]ruleKID{{RuleKIDDuplicate, "a"}}},
-		{"use enc", []json.RawMessage{jwkJSON(t, pub, "a", "", "enc", nil)}, []ruleKID{{RuleUse, "a"}}},
-		{"key_ops sign only", []json.RawMessage{jwkJSON(t, pub, "a", "", "", map[string]any{"key_ops": []string{"sign"}})}, []ruleKID{{RuleKeyOps, "a"}}},
-		{"RSA key with ES256", []json.RawMessage{jwkJSON(t, pub, "a", "ES256", "", nil)}, []ruleKID{{RuleAlgMismatch, "a"}}},
-		{"P-256 key with ES384", []json.RawMessage{jwkJSON(t, &p256.PublicKey, "a", "ES384", "", nil)}, []ruleKID{{RuleAlgMismatch, "a"}}},
-		{"RSA key with enc alg", []json.RawMessage{jwkJSON(t, pub, "a", "RSA-OAEP", "", nil)}, []ruleKID{{RuleAlgMismatch, "a"}}},
+		{"empty set", nil, []ruleSev{{RuleNoKeys, "", fail}}},
+		// RFC 7517 §4.5: kid is optional; OIDC Core §10.1 needs it only among several keys.
+		{"one key, no kid, warns", []json.RawMessage{jwkJSON(t, pub, "", "", "", nil)}, []ruleSev{{RuleKIDMissing, "key[0]", warn}}},
+		{"one of two keys without kid warns", []json.RawMessage{sig, jwkJSON(t, &p256.PublicKey, "", "", "", nil)}, []ruleSev{{RuleKIDMissing, "key[1]", warn}}},
+		{"two keys without kid fail", []json.RawMessage{jwkJSON(t, pub, "", "", "", nil), jwkJSON(t, &p256.PublicKey, "", "", "", nil)},
+			[]ruleSev{{RuleKIDMissing, "key[0]", fail}, {RuleKIDMissing, "key[1]", fail}}},
+		// Same kid: allowed across ktys (warn), ambiguous within one (fail).
+		{"kid shared across ktys warns", []json.RawMessage{jwkJSON(t, pub, "a", "", "", nil), jwkJSON(t, &p256.PublicKey, "a", "", "", nil)},
+			[]ruleSev{{RuleKIDDuplicate, "a", warn}}},
+		{"kid shared by same kty fails", []json.RawMessage{jwkJSON(t, pub, "a", "", "", nil), jwkJSON(t, &p256.PublicKey, "a", "", "", nil), jwkJSON(t, pub, "a", "", "", nil)},
+			[]ruleSev{{RuleKIDDuplicate, "a", warn}, {RuleKIDDuplicate, "a", fail}}},
+		// A key not for signatures only matters when no other key can verify the alg.
+		{"use enc, the only RSA key, fails", []json.RawMessage{jwkJSON(t, pub, "a", "", "enc", nil)}, []ruleSev{{RuleUse, "a", fail}}},
+		{"use enc beside a signing key warns", []json.RawMessage{sig, jwkJSON(t, pub, "a", "", "enc", nil)}, []ruleSev{{RuleUse, "a", warn}}},
+		{"use enc on an EC key beside no signer warns", []json.RawMessage{jwkJSON(t, &p256.PublicKey, "a", "", "enc", nil)}, []ruleSev{{RuleUse, "a", warn}}},
+		{"key_ops sign only, the only key, fails", []json.RawMessage{jwkJSON(t, pub, "a", "", "", map[string]any{"key_ops": []string{"sign"}})}, []ruleSev{{RuleKeyOps, "a", fail}}},
+		{"key_ops encrypt beside a signing key warns", []json.RawMessage{sig, jwkJSON(t, pub, "a", "", "", map[string]any{"key_ops": []string{"encrypt"}})}, []ruleSev{{RuleKeyOps, "a", warn}}},
+		{"RSA key with ES256", []json.RawMessage{jwkJSON(t, pub, "a", "ES256", "", nil)}, []ruleSev{{RuleAlgMismatch, "a", fail}}},
+		{"P-256 key with ES384", []json.RawMessage{jwkJSON(t, &p256.PublicKey, "a", "ES384", "", nil)}, []ruleSev{{RuleAlgMismatch, "a", fail}}},
+		{"RSA key with enc alg", []json.RawMessage{jwkJSON(t, pub, "a", "RSA-OAEP", "", nil)}, []ruleSev{{RuleAlgMismatch, "a", fail}}},
 		{"PS512 on RSA is fine", []json.RawMessage{jwkJSON(t, pub, "a", "PS512", "sig", nil)}, nil},
 		{"unsupported kty warns", []json.RawMessage{json.RawMessage(`{"kty":"OKP","crv":"X25519","kid":"x","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}`)},
-			[]ruleKID{{RuleUnsupportedKty, "x"}}},
-		{"invalid key fails", []json.RawMessage{json.RawMessage(`{"kty":"RSA","kid":"bad","n":"AQAB"}`)}, []ruleKID{{RuleInvalidKey, "bad"}}},
-		{"escape in kid warns", []json.RawMessage{jwkJSON(t, pub, "a\x1b[31m", "", "", nil)}, []ruleKID{{RuleKIDUnprintable, "a"}}},
+			[]ruleSev{{RuleUnsupportedKty, "x", warn}}},
+		{"invalid key fails", []json.RawMessage{json.RawMessage(`{"kty":"RSA","kid":"bad","n":"AQAB"}`)}, []ruleSev{{RuleInvalidKey, "bad", fail}}},
+		{"escape in kid warns", []json.RawMessage{jwkJSON(t, pub, "a\x1b[31m", "", "", nil)}, []ruleSev{{RuleKIDUnprintable, "a", warn}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := problemSet(Lint(mustParse(t, setJSON(t, tt.keys...))))
+			got := problemSeverities(Lint(mustParse(t, setJSON(t, tt.keys...)), cis2Algs))
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestUsable(t *testing.T) {
+	big, _ := testRSA(t)
+	p256 := testEC(t, elliptic.P256())
+	ecOnly := mustParse(t, setJSON(t, jwkJSON(t, &p256.PublicKey, "ec", "ES256", "sig", nil)))
+	ps := Usable(ecOnly, cis2Algs)
+	if len(ps) != 1 || ps[0].Rule != RuleNoUsableKey || ps[0].Severity != model.Fail ||
+		!strings.Contains(ps[0].Message, "no key in the JWKS can verify RS256 or RS512: ec (RS256 needs an RSA key, this is EC P-256)") {
+		t.Errorf("EC-only set: %+v", ps)
+	}
+	rsaSet := mustParse(t, setJSON(t, jwkJSON(t, &big.PublicKey, "r", "RS512", "sig", nil)))
+	if ps := Usable(rsaSet, cis2Algs); ps != nil {
+		t.Errorf("RS512 key: %+v", ps)
+	}
+	if ps := Usable(rsaSet, []string{"RS256"}); len(ps) != 1 || !strings.Contains(ps[0].Message, "limited to alg RS512") {
+		t.Errorf("RS512 key for a declared RS256: %+v", ps)
 	}
 }
 

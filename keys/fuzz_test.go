@@ -59,11 +59,12 @@ func FuzzParseSet(f *testing.F) {
 			for _, v := range append([]string{k.Label(), k.KID, k.Kty, k.Alg, k.Use, k.Crv}, k.KeyOps...) {
 				printable(t, "key field", v)
 			}
-			if k.Err != nil {
-				printable(t, "key error", k.Err.Error())
+			printable(t, "key error", k.ErrorText())
+			for _, c := range k.Certs() {
+				printable(t, "certificate subject", c.Subject)
 			}
 		}
-		problems := append(PublicOnly(s), Lint(s)...)
+		problems := InspectSet(s, InspectOptions{Remote: true}).Problems
 		for _, p := range problems {
 			printable(t, "problem message", p.Message)
 			printable(t, "problem fix", p.Fix)

@@ -6,11 +6,16 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strings"
 
@@ -45,6 +50,13 @@ type Key struct {
 	// Err says why the key material could not be parsed (an unsupported kty is
 	// jose.ErrUnsupportedKeyType). Verifiers skip such keys; Lint reports them.
 	Err error
+	// Certificates is the parsed x5c chain, leaf first (nil without x5c): for reporting,
+	// such as each certificate's expiry. It is not verified against any root.
+	Certificates []*x509.Certificate
+	// X5CErr says why the certificate members (x5c, x5t, x5t#S256) do not fit the key, which
+	// is still parsed from n/e (x/y): ErrX5CMismatch when the first certificate holds another
+	// key. Some verifiers refuse such a key, others ignore x5c; CheckAlg refuses it.
+	X5CErr error
 	// JSON is the key exactly as read (or as generated), so a rewritten set can keep it
 	// byte-for-byte. It may hold private members and unsanitised strings: never print it.
 	JSON json.RawMessage
@@ -179,20 +191,12 @@ func parseKey(i int, data json.RawMessage) (Key, error) {
 	for _, name := range privateMembers {
 		delete(members, name)
 	}
-	public, err := json.Marshal(members)
+	pub, certs, x5cErr, err := parsePublic(m.Kty, members)
 	if err != nil {
-		return Key{}, fmt.Errorf("key[%d]: %w", i, err)
-	}
-	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(public); err != nil {
-		k.Err = sanitisedErr(err)
-		if m.Kty == "RSA" && errors.Is(err, jose.ErrUnsupportedKeyType) {
-			// go-jose bounds the work a key can cost by refusing large moduli.
-			k.Err = fmt.Errorf("RSA modulus is over %d bits, the largest accepted", jose.MaxRSAModulusBits)
-		}
+		k.Err = err
 		return k, nil
 	}
-	switch pub := jwk.Key.(type) {
+	switch pub := pub.(type) {
 	case *rsa.PublicKey:
 		k.Bits = pub.N.BitLen()
 	case *ecdsa.PublicKey:
@@ -200,11 +204,174 @@ func parseKey(i int, data json.RawMessage) (Key, error) {
 	case ed25519.PublicKey:
 		k.Bits = 256
 	}
-	k.Public = jwk.Key
+	k.Public, k.Certificates, k.X5CErr = pub, certs, x5cErr
 	if k.Thumbprint, err = Thumbprint(k.Public); err != nil {
 		k.Public, k.Err = nil, err
 	}
 	return k, nil
+}
+
+// certMembers tie a JWK to an X.509 certificate (RFC 7517 §4.7-4.9); x5u is a URL and never
+// fetched.
+var certMembers = []string{"x5c", "x5t", "x5t#S256"}
+
+// parsePublic parses a public JWK's key material with go-jose. When go-jose refuses the JWK,
+// it tells apart the two cases where the key itself is fine, so that neither is reported as
+// a key that is not there: an RSA modulus above go-jose's 4096-bit cap (RFC 7518 sets no
+// maximum: parsed here from n and e), and certificate members that do not fit the key
+// (x5cErr, with the key still returned).
+func parsePublic(kty string, members map[string]json.RawMessage) (pub crypto.PublicKey, certs []*x509.Certificate, x5cErr, err error) {
+	var jwk jose.JSONWebKey
+	joseErr := jwk.UnmarshalJSON(marshalMembers(members))
+	if joseErr == nil {
+		return jwk.Key, jwk.Certificates, nil, nil
+	}
+	bare := maps.Clone(members)
+	for _, name := range certMembers {
+		delete(bare, name)
+	}
+	hasCerts, keyErr := len(bare) < len(members), joseErr
+	if hasCerts {
+		if keyErr = jwk.UnmarshalJSON(marshalMembers(bare)); keyErr == nil {
+			pub = jwk.Key
+		}
+	}
+	if pub == nil {
+		if kty != "RSA" || !errors.Is(keyErr, jose.ErrUnsupportedKeyType) {
+			return nil, nil, nil, sanitisedErr(keyErr)
+		}
+		if pub, err = largeRSA(bare); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if !hasCerts {
+		return pub, nil, nil, nil
+	}
+	certs, x5cErr = checkCertMembers(pub, members)
+	if x5cErr == nil && !errors.Is(joseErr, jose.ErrUnsupportedKeyType) {
+		// go-jose found a fault our own checks do not name: report its words.
+		x5cErr = sanitisedErr(joseErr)
+	}
+	return pub, certs, x5cErr, nil
+}
+
+func marshalMembers(members map[string]json.RawMessage) []byte {
+	data, _ := json.Marshal(members) // a map of valid raw JSON always marshals
+	return data
+}
+
+// MaxRSABits is the largest RSA modulus parsed. RFC 7518 sets no maximum, and keys above
+// go-jose's 4096-bit cap are parsed from n and e; 16384 bits is OpenSSL's limit
+// (OPENSSL_RSA_MAX_MODULUS_BITS), beyond which most verifiers refuse a key anyway.
+const MaxRSABits = 16384
+
+// largeRSA builds an RSA public key from the base64url n and e members (RFC 7518 §6.3.1),
+// for a modulus over go-jose's cap; e is bounded as go-jose and crypto/rsa bound it.
+func largeRSA(members map[string]json.RawMessage) (*rsa.PublicKey, error) {
+	var m struct {
+		N string `json:"n"`
+		E string `json:"e"`
+	}
+	if err := json.Unmarshal(marshalMembers(members), &m); err != nil {
+		return nil, jsonErr(err)
+	}
+	n, errN := base64.RawURLEncoding.DecodeString(strings.TrimRight(m.N, "="))
+	e, errE := base64.RawURLEncoding.DecodeString(strings.TrimRight(m.E, "="))
+	switch {
+	case errN != nil || errE != nil || len(n) == 0 || len(e) == 0:
+		return nil, errors.New(`invalid RSA key: "n" and "e" must be base64url integers`)
+	case len(n) > MaxRSABits/8+1:
+		return nil, fmt.Errorf("RSA modulus is over %d bits, the largest accepted (OpenSSL's limit)", MaxRSABits)
+	}
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n)}
+	exp := new(big.Int).SetBytes(e)
+	if pub.N.BitLen() > MaxRSABits {
+		return nil, fmt.Errorf("RSA modulus is %d bits, over the %d accepted (OpenSSL's limit)", pub.N.BitLen(), MaxRSABits)
+	}
+	if !exp.IsInt64() || exp.Int64() < 2 || exp.Int64() > 1<<31-1 {
+		return nil, errors.New(`invalid RSA key: bad "e" value`)
+	}
+	pub.E = int(exp.Int64())
+	return pub, nil
+}
+
+// The reasons a JWK's certificate members do not fit its key (RFC 7517 §4.7-4.9).
+var (
+	// ErrX5CMismatch: the first x5c certificate holds another key than the JWK's (its n/e for
+	// RSA, x/y for EC). The error itself names the members.
+	ErrX5CMismatch = errors.New("x5c certificate does not match the key")
+	errX5CEncoding = errors.New("x5c must be an array of base64 DER certificates")
+	errX5TMismatch = errors.New("x5t or x5t#S256 is not the thumbprint of the first x5c certificate")
+)
+
+// checkCertMembers parses x5c and checks it (and x5t, x5t#S256) against the key: RFC 7517
+// §4.7 says the first certificate's key MUST match the JWK's.
+func checkCertMembers(pub crypto.PublicKey, members map[string]json.RawMessage) ([]*x509.Certificate, error) {
+	var m struct {
+		X5C    []string `json:"x5c"`
+		X5T    string   `json:"x5t"`
+		X5T256 string   `json:"x5t#S256"`
+	}
+	if err := json.Unmarshal(marshalMembers(members), &m); err != nil {
+		return nil, errX5CEncoding
+	}
+	var certs []*x509.Certificate
+	for _, c := range m.X5C {
+		der, err := base64.StdEncoding.DecodeString(c) // RFC 7517 §4.7: base64, not base64url
+		if err != nil {
+			return nil, errX5CEncoding
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, errX5CEncoding
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return nil, nil
+	}
+	if eq, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); !ok || !eq.Equal(certs[0].PublicKey) {
+		return certs, x5cMismatch{pub}
+	}
+	sha1Sum, sha256Sum := sha1.Sum(certs[0].Raw), sha256.Sum256(certs[0].Raw)
+	if !thumbprintMatches(m.X5T, sha1Sum[:]) || !thumbprintMatches(m.X5T256, sha256Sum[:]) {
+		return certs, errX5TMismatch
+	}
+	return certs, nil
+}
+
+// x5cMismatch is ErrX5CMismatch, naming the JWK members the certificate contradicts.
+type x5cMismatch struct{ pub crypto.PublicKey }
+
+func (e x5cMismatch) Error() string {
+	members := "n/e"
+	switch e.pub.(type) {
+	case *ecdsa.PublicKey:
+		members = "x/y"
+	case ed25519.PublicKey:
+		members = "x"
+	}
+	return "x5c certificate does not match " + members
+}
+
+func (e x5cMismatch) Is(target error) bool { return target == ErrX5CMismatch }
+
+// thumbprintMatches compares an x5t member (base64url; some publishers hex-encode the digest
+// first, which go-jose accepts too) with a certificate digest; an absent member matches.
+func thumbprintMatches(member string, sum []byte) bool {
+	if member == "" {
+		return true
+	}
+	got, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(member, "="))
+	if err != nil {
+		return false
+	}
+	if len(got) == 2*len(sum) {
+		if h, err := hex.DecodeString(string(got)); err == nil {
+			got = h
+		}
+	}
+	return bytes.Equal(got, sum)
 }
 
 // Thumbprint is the RFC 7638 SHA-256 thumbprint of a public key, base64url without padding.

@@ -136,13 +136,35 @@ func TestParseSetStructuralErrors(t *testing.T) {
 	}
 }
 
-func TestParseSetRejectsHugeRSAModulus(t *testing.T) {
-	n := make([]byte, jose.MaxRSAModulusBits/8+8)
-	n[0] = 0xff
-	raw := json.RawMessage(`{"kty":"RSA","kid":"huge","e":"AQAB","n":"` + b64(n) + `"}`)
-	s := mustParse(t, setJSON(t, raw))
-	if s.Keys[0].Err == nil || s.Keys[0].Public != nil || !strings.Contains(s.Keys[0].Err.Error(), "over 4096 bits") {
-		t.Errorf("want the key refused over the size limit, got %+v", s.Keys[0])
+// RFC 7518 sets no RSA maximum: a modulus over go-jose's 4096-bit cap is parsed from n and e
+// (up to MaxRSABits, OpenSSL's limit), never dropped as if the key were not there.
+func TestParseSetRSAModulusSizes(t *testing.T) {
+	modulus := func(bits int) json.RawMessage {
+		n := make([]byte, bits/8)
+		n[0], n[len(n)-1] = 0xff, 0x01
+		return json.RawMessage(`{"kty":"RSA","kid":"k","e":"AQAB","n":"` + b64(n) + `"}`)
+	}
+	for _, bits := range []int{4160, 8192, MaxRSABits} {
+		k := mustParse(t, setJSON(t, modulus(bits))).Keys[0]
+		if k.Err != nil || k.Bits != bits || k.Public == nil || k.Thumbprint == "" {
+			t.Errorf("%d bits: want it parsed, got bits %d, err %v", bits, k.Bits, k.Err)
+		}
+	}
+	k := mustParse(t, setJSON(t, modulus(MaxRSABits+8))).Keys[0]
+	if k.Err == nil || k.Public != nil || !strings.Contains(k.Err.Error(), "over the 16384 accepted (OpenSSL's limit)") {
+		t.Errorf("over MaxRSABits: want the key refused, got err %v", k.Err)
+	}
+	big := b64(append([]byte{0xff}, make([]byte, 600)...)) // 4808 bits: past go-jose's cap
+	for name, raw := range map[string]string{
+		"e of 1":            `{"kty":"RSA","e":"AQ","n":"` + big + `"}`,
+		"e over 2^31":       `{"kty":"RSA","e":"AQAAAAAA","n":"` + big + `"}`,
+		"no e":              `{"kty":"RSA","n":"` + big + `"}`,
+		"n not base64url":   `{"kty":"RSA","e":"AQAB","n":"+/` + big + `"}`,
+		"n not even a text": `{"kty":"RSA","e":"AQAB","n":7}`,
+	} {
+		if k := mustParse(t, setJSON(t, json.RawMessage(raw))).Keys[0]; k.Err == nil || k.Public != nil {
+			t.Errorf("%s: want an error, got %+v", name, k)
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -101,14 +100,29 @@ func CompareINTProd(in, prod *Config, opts CompareOptions) []Comparison {
 	}
 
 	for i := range cs {
-		if cs[i].Status != Diverges {
-			if why := NonProductionHost(cs[i].Prod); why != "" && strings.Contains(cs[i].Field, "uri") {
-				cs[i].Status, cs[i].Rule, cs[i].Message = Diverges, "non-production-host", "production "+why
+		if cs[i].Status != Diverges && strings.Contains(cs[i].Field, "uri") {
+			if why := notProductionHost(cs[i].Field, cs[i].Prod, in); why != "" {
+				cs[i].Status, cs[i].Rule, cs[i].Message = Diverges, "non-production-host", why
 				cs[i].Fix = "replace the host with your production DNS name"
 			}
 		}
 	}
 	return cs
+}
+
+// notProductionHost says why a production URI is not on a production host: the rule Validate
+// uses (NonProductionHost, here with the INT configuration), or a local or test host; "" when
+// it is on one.
+func notProductionHost(field, raw string, in *Config) string {
+	_, host := uriKey(raw)
+	if host == "" {
+		return ""
+	}
+	if isLoopbackHost(host) || hasSuffix(host, CIS2.TestHostSuffixes) {
+		return "production still points at a local or test host (" + host + ")"
+	}
+	_, why := NonProductionHost(field, raw, in)
+	return why
 }
 
 // Diverged reports whether any comparison is an unexplained divergence.
@@ -338,33 +352,4 @@ func extraProdRedirect(j int, u string, in []string, nth int) Comparison {
 	}
 	c.Message = fmt.Sprintf("%s production host for a path INT tested on %s (%s)", which, hosts, key)
 	return c
-}
-
-// NonProductionHost says why a production URI still points at INT, a test or a local host
-// ("still points at a non-production host (epr.uat.example.nhs.uk)"), or "" when it does not.
-// compare and the wizard's review share it.
-func NonProductionHost(raw string) string {
-	_, host := uriKey(raw)
-	if host == "" {
-		return ""
-	}
-	if isLoopbackHost(host) || hasSuffix(host, CIS2.TestHostSuffixes) {
-		return "still points at a local or test host (" + host + ")"
-	}
-	for _, frag := range CIS2.NonProductionHosts {
-		if strings.Contains(host, frag) {
-			return "still points at a non-production host (" + host + ")"
-		}
-	}
-	return ""
-}
-
-// LooksLikeConnectionManagerExport reports whether a file is a Connection Manager JSON export
-// rather than a cis2-golive file; it uses the same marker keys as the loader.
-func LooksLikeConnectionManagerExport(data []byte) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
-		return false
-	}
-	return slices.ContainsFunc(cmMarkers, func(k string) bool { _, ok := top[k]; return ok })
 }

@@ -95,6 +95,8 @@ func TestCompareINTProd(t *testing.T) {
 			in.RedirectURIs = []string{"https://epr.acme.test/auth/cis2/callback"}
 			prod.RedirectURIs = []string{"https://epr.acme.test/auth/cis2/callback"}
 		}, CompareOptions{}, "redirect_uris[0]", "non-production-host", "acme.test"},
+		{"prod logout identical to INT", func(in, prod *Config) { prod.BackchannelLogoutURI = in.BackchannelLogoutURI },
+			CompareOptions{}, "backchannel_logout_uri", "non-production-host", "the host of your INT configuration's"},
 		{"prod jwks on ngrok", func(in, prod *Config) { prod.JWKSURI = "https://abc.ngrok.io/.well-known/jwks.json" },
 			CompareOptions{}, "jwks_uri", "non-production-host", "ngrok"},
 		{"prod file not production", func(in, prod *Config) { prod.Environment = Integration },
@@ -186,15 +188,20 @@ func TestCompareSecondProdHostForTestedPath(t *testing.T) {
 	}
 }
 
-func TestLooksLikeConnectionManagerExport(t *testing.T) {
+// Load says whether it read a Connection Manager export, so compare need not read the file again.
+func TestParseSaysWhenItReadAConnectionManagerExport(t *testing.T) {
 	for data, want := range map[string]bool{
 		`{"client_config": {"redirect_uris": []}, "hash": "x"}`: true,
 		`{"redirect_uris": [], "client_name": "a"}`:             true,
 		`{"redirect_uris": [], "environment": "integration"}`:   false,
 		"environment: integration\n":                            false,
 	} {
-		if got := LooksLikeConnectionManagerExport([]byte(data)); got != want {
-			t.Errorf("%s: got %v, want %v", data, got, want)
+		c, _, err := Parse("f", []byte(data))
+		if err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		if c.FromConnectionManager != want {
+			t.Errorf("%s: FromConnectionManager = %v, want %v", data, c.FromConnectionManager, want)
 		}
 	}
 }

@@ -29,6 +29,11 @@ type Config struct {
 	// of what NHS deploys: the login probe fetches it to see the authorize request the
 	// application really builds.
 	LoginURL string `yaml:"login_url,omitempty" json:"login_url,omitempty"`
+
+	// FromConnectionManager is set by Load when the file was a Connection Manager export. It
+	// says where the values came from (such an export records no userinfo signing), so it is
+	// never saved.
+	FromConnectionManager bool `yaml:"-" json:"-"`
 }
 
 // Fields lists the configuration's keys in file order; the loader uses it to name unknown keys.

@@ -48,6 +48,7 @@ func FuzzParse(f *testing.F) {
 // normalise treats a nil and an empty URI list alike: YAML cannot tell them apart.
 func normalise(c *Config) Config {
 	n := *c
+	n.FromConnectionManager = false // where the values came from; saving makes it a cis2-golive file
 	if len(n.RedirectURIs) == 0 {
 		n.RedirectURIs = nil
 	}

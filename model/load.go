@@ -47,18 +47,9 @@ func (e *LoadError) Error() string {
 	return s
 }
 
-// Format says what kind of document a configuration came from.
-type Format string
-
-// The document kinds the loader reads.
-const (
-	FormatYAML              Format = "yaml"
-	FormatJSON              Format = "json"
-	FormatConnectionManager Format = "connection-manager"
-)
-
 // Load reads a configuration file: cis2-golive YAML or JSON, or a CIS2 Connection Manager
-// config export. Notes are load-time warnings (such as ignored Connection Manager keys).
+// config export (then Config.FromConnectionManager is set). Notes are load-time warnings (such
+// as ignored Connection Manager keys).
 func Load(path string) (*Config, []Finding, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -419,6 +410,7 @@ func parseConnectionManager(name string, data []byte, top map[string]json.RawMes
 		TokenEndpointAuthMethod:     cm.TokenEndpointAuthMethod,
 		JWKSURI:                     cm.JWKSURI,
 		TokenEndpointAuthSigningAlg: cm.SigningAlg,
+		FromConnectionManager:       true,
 	}
 	// Connection Manager's default security pattern is client_secret_basic.
 	if c.TokenEndpointAuthMethod == "" {

@@ -92,6 +92,7 @@ func TestLoadConnectionManagerExport(t *testing.T) {
 		TokenEndpointAuthMethod:     PrivateKeyJWT,
 		JWKSURI:                     "https://epr.int.acme-health.co.uk/.well-known/jwks.json",
 		TokenEndpointAuthSigningAlg: "RS512",
+		FromConnectionManager:       true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got %+v\nwant %+v", c, want)

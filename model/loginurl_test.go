@@ -6,11 +6,11 @@ import (
 )
 
 func TestLoginURLField(t *testing.T) {
-	c, _, err := Parse("c.yaml", []byte("environment: production\nlogin_url: http://epr.acme-health.co.uk/login?token=abc\n"))
+	_, _, err := Parse("c.yaml", []byte("environment: production\nlogin_url: http://epr.acme-health.co.uk/login?token=abc\n"))
 	if err == nil || !strings.Contains(err.Error(), "login_url holds what looks like a secret in a URI query") {
 		t.Fatalf("a secret in login_url: %v, want it refused naming the field", err)
 	}
-	c, _, err = Parse("c.yaml", []byte("environment: production\nlogin_url: http://epr.acme-health.co.uk/login\n"))
+	c, _, err := Parse("c.yaml", []byte("environment: production\nlogin_url: http://epr.acme-health.co.uk/login\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

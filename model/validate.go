@@ -96,10 +96,19 @@ func Validate(c *Config) []Finding {
 
 	add(validateAuth(c, env)...)
 
-	if alg := c.UserinfoSignedResponseAlg; alg != "" && !slices.Contains(CIS2.UserinfoSigningAlgs, alg) {
+	// A warning, not a failure: the supported list comes from a copy of CIS2 INT's discovery
+	// document, not from an NHS page (see CIS2.UserinfoSigningAlgs).
+	switch alg := c.UserinfoSignedResponseAlg; {
+	case strings.EqualFold(alg, "none"):
+		// "none" asks for an unsigned JWT (OIDC Core 16.14 warns against it), never what an
+		// RP that wants unsigned userinfo means: that is the field left out.
 		add(Finding{Rule: "userinfo_signed_response_alg", Field: "userinfo_signed_response_alg", Value: alg, Severity: Fail,
-			Message: "userinfo signing algorithm is not one CIS2 supports",
-			Fix:     "use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ") + ", or leave it empty for unsigned userinfo"})
+			Message: `"none" would ask CIS2 for unsigned JWT userinfo`,
+			Fix:     "leave userinfo_signed_response_alg out for plain (unsigned) userinfo, or use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ")})
+	case alg != "" && !slices.Contains(CIS2.UserinfoSigningAlgs, alg):
+		add(Finding{Rule: "userinfo_signed_response_alg", Field: "userinfo_signed_response_alg", Value: alg, Severity: Warn,
+			Message: "CIS2 does not advertise " + alg + " for signed userinfo; it supports " + strings.Join(CIS2.UserinfoSigningAlgs, ", "),
+			Fix:     "use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ") + " (RS256 is CIS2's default), or leave it empty for unsigned userinfo"})
 	}
 	// The login page is only ever opened by a browser, like a redirect URI.
 	if c.LoginURL != "" {
@@ -256,6 +265,10 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 			add("uri.host.test", Fail, "this looks like a test or tunnel host, not production", "use your production DNS name")
 		case hasPrefix(host, CIS2.ExampleHostPrefixes):
 			add("uri.host.example", Warn, "this looks like a placeholder host from an example", "use your production DNS name")
+		default:
+			if f := nonProductionFinding(field, raw, nil); f != nil {
+				fs = append(fs, *f)
+			}
 		}
 	}
 	if role != RedirectURI && ipErr == nil && !loopback {

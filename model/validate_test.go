@@ -70,6 +70,8 @@ func TestRules(t *testing.T) {
 		{"ngrok", func(c *Config) { c.RedirectURIs[0] = "https://abc123.ngrok-free.app/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
 		{".local host", func(c *Config) { c.RedirectURIs[0] = "https://epr.local/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
 		{".test host", func(c *Config) { c.RedirectURIs[0] = "https://epr.test/cb" }, "uri.host.test", "redirect_uris[0]", Fail},
+		{".example host", func(c *Config) { c.BackchannelLogoutURI = "https://rp.example/logout" }, "uri.host.test", "backchannel_logout_uri", Fail},
+		{".example host, upper case", func(c *Config) { c.JWKSURI = "https://RP.EXAMPLE/jwks.json" }, "uri.host.test", "jwks_uri", Fail},
 		{"example host", func(c *Config) { c.RedirectURIs[0] = "https://app.example.com/cb" }, "uri.host.example", "redirect_uris[0]", Warn},
 		{"duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] }, "uri.duplicate", "redirect_uris[1]", Fail},
 		{"trailing-slash near duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] + "/" }, "uri.near-duplicate", "redirect_uris[1]", Warn},
@@ -92,6 +94,10 @@ func TestRules(t *testing.T) {
 			c.TokenEndpointAuthMethod, c.JWKSURI = ClientSecretBasic, ""
 		}, "token_endpoint_auth_signing_alg.unexpected", "token_endpoint_auth_signing_alg", Fail},
 		{"userinfo alg", func(c *Config) { c.UserinfoSignedResponseAlg = "none" }, "userinfo_signed_response_alg", "userinfo_signed_response_alg", Fail},
+		{"userinfo alg CIS2 does not advertise", func(c *Config) { c.UserinfoSignedResponseAlg = "RS512" }, "userinfo_signed_response_alg", "userinfo_signed_response_alg", Warn},
+		{"jwks on an INT-named host", func(c *Config) { c.JWKSURI = "https://epr.acme-int.co.uk/jwks.json" }, RuleNonProduction, "jwks_uri", Warn},
+		{"logout on a UAT host", func(c *Config) { c.BackchannelLogoutURI = "https://epr.uat.acme-health.co.uk/bcl" }, RuleNonProduction, "backchannel_logout_uri", Warn},
+		{"redirect on CIS2's INT domain", func(c *Config) { c.RedirectURIs[0] = "https://rp.nhsint.auth-ptl.example-rp.uk/cb" }, RuleNonProduction, "redirect_uris[0]", Warn},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

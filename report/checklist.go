@@ -3,11 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -99,7 +97,7 @@ func baseItems() []ChecklistItem {
 			Text: "Connection Agreement signed",
 			Why:  whyLiveStep2 + "; " + pageAssure},
 		{ID: ItemConfigChecked, Section: SectionConfig, FromEvidence: true,
-			Text: "Production configuration passes cis2-golive checks (no failures)",
+			Text: "Production configuration passes cis2-golive checks (nothing blocks sending it)",
 			Why:  whyLiveStep1 + " (\"Double check all the URIs are formatted correctly\")"},
 		{ID: ItemConfigSubmitted, Section: SectionConfig,
 			Text: "Production configuration submitted to NHS England",
@@ -125,17 +123,21 @@ func baseItems() []ChecklistItem {
 	}
 }
 
-// NewChecklist builds the go-live checklist. results are check results (from `check` or the
-// wizard); when nil and cfg is set, the offline rules are run on cfg. ticks holds the items a
-// person has ticked, by id; it cannot tick an item the tool verifies. submitted is the date the
+// Evidence is the tool's verdict on the item it ticks itself ("configuration passes
+// checks"), as package golive decides it: whether it is done, and what was seen.
+type Evidence struct {
+	Done bool
+	Text string
+}
+
+// NewChecklist builds the go-live checklist. cfg (nil when unknown) names who is going live;
+// checked is golive's verdict for the item the tool ticks. ticks holds the items a person has
+// ticked, by id; it cannot tick an item the tool verifies. submitted is the date the
 // production configuration was sent to NHS (zero if not yet). It reads no clock.
-func NewChecklist(cfg *model.Config, results []checks.Result, ticks map[string]bool, submitted time.Time) Checklist {
+func NewChecklist(cfg *model.Config, checked Evidence, ticks map[string]bool, submitted time.Time) Checklist {
 	cl := Checklist{Items: baseItems()}
 	if cfg != nil {
 		cl.Organisation, cl.Product = cfg.Organisation, cfg.Product
-		if results == nil {
-			results = checks.Offline(cfg, nil)
-		}
 	}
 	if !submitted.IsZero() {
 		cl.Submitted = submitted
@@ -145,7 +147,7 @@ func NewChecklist(cfg *model.Config, results []checks.Result, ticks map[string]b
 		it := &cl.Items[i]
 		switch it.ID {
 		case ItemConfigChecked:
-			it.Done, it.Evidence = configEvidence(cfg, results)
+			it.Done, it.Evidence = checked.Done, checked.Text
 		case ItemConfigSubmitted:
 			it.Done = ticks[it.ID] || !submitted.IsZero()
 			if !submitted.IsZero() {
@@ -161,36 +163,6 @@ func NewChecklist(cfg *model.Config, results []checks.Result, ticks map[string]b
 		}
 	}
 	return cl
-}
-
-// OfflineOnlyEvidence is the evidence for "checks passed" when only the offline rules ran.
-const OfflineOnlyEvidence = "only the offline rules ran: run `cis2-golive check --config FILE --format json > results.json` and pass --checks"
-
-// configEvidence decides the "checks passed" item: done only when live results are present,
-// none failed, and (when the config is known) it targets production. The offline rules alone
-// cannot tick it: they see the file, not whether the JWKS, logout endpoint and TLS work.
-func configEvidence(cfg *model.Config, results []checks.Result) (bool, string) {
-	if len(results) == 0 {
-		return false, "no check results: run `cis2-golive check --config FILE --format json > results.json`"
-	}
-	s := checks.Summarise(results)
-	ev := SummaryLine(s)
-	if cfg != nil && cfg.EffectiveEnvironment() != model.Production {
-		return false, ev + "; but the configuration is for " + string(cfg.Environment) + ", not production"
-	}
-	if s.Failed() {
-		return false, ev
-	}
-	if !hasLiveResults(results) {
-		return false, ev + "; " + OfflineOnlyEvidence
-	}
-	return true, ev
-}
-
-// hasLiveResults reports whether any result came from a live check: every offline rule's id
-// starts with "config." (checks.Offline).
-func hasLiveResults(results []checks.Result) bool {
-	return slices.ContainsFunc(results, func(r checks.Result) bool { return !strings.HasPrefix(r.ID, "config.") })
 }
 
 // Done counts the ticked items.

@@ -30,7 +30,7 @@ func TestCheckJUnitAndFormats(t *testing.T) {
 		t.Errorf("unknown format: %v, want the list including junit", err)
 	}
 	var buf bytes.Buffer
-	rep := NewCheckReport("prod.yaml", junitSample)
+	rep := NewCheckReport("prod.yaml", junitSample, notReady, []string{"1 check failed"})
 	if err := WriteCheckReport(&buf, JUnit, rep); err != nil {
 		t.Fatal(err)
 	}

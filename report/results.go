@@ -54,19 +54,41 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q: use text, json or markdown", s)
 }
 
-// CheckReport is the outcome of `check`: the file checked and every result.
+// CheckReport is the outcome of `check`: the file checked, every result, and whether it is
+// ready to send to NHS (golive's verdict: ready only with no blocker).
 type CheckReport struct {
-	Config  string          `json:"config"`
-	Results []checks.Result `json:"results"`
-	Summary checks.Summary  `json:"summary"`
+	Config   string          `json:"config"`
+	Results  []checks.Result `json:"results"`
+	Summary  checks.Summary  `json:"summary"`
+	Ready    bool            `json:"ready"`
+	Blockers []Blocker       `json:"blockers"`
+	// reasons are the blockers summed up, for the text and Markdown verdict line.
+	reasons []string
 }
 
-// NewCheckReport builds a report and its summary.
-func NewCheckReport(config string, rs []checks.Result) CheckReport {
+// NewCheckReport builds a report and its summary; v is golive's verdict on the results, and
+// reasons its blockers summed up in a few words each (golive.Reasons).
+func NewCheckReport(config string, rs []checks.Result, v Verdict, reasons []string) CheckReport {
 	if rs == nil {
 		rs = []checks.Result{}
 	}
-	return CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs)}
+	bs := []Blocker{}
+	for _, b := range v.Blockers {
+		bs = append(bs, Blocker{Kind: Clean(b.Kind), ID: Clean(b.ID), Target: Clean(b.Target), Message: Clean(b.Message), Fix: Clean(b.Fix)})
+	}
+	return CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs), Ready: len(bs) == 0, Blockers: bs, reasons: reasons}
+}
+
+// verdictLine is the report's last line: whether the configuration is ready to send to NHS.
+func verdictLine(rep CheckReport) string {
+	if rep.Ready {
+		return "Ready to send to NHS: nothing blocks it."
+	}
+	reasons := make([]string, len(rep.reasons))
+	for i, r := range rep.reasons {
+		reasons[i] = Clean(r)
+	}
+	return "Not ready to send to NHS: " + strings.Join(reasons, "; ") + "."
 }
 
 // WriteCheckReport renders the report in the given format. Styling is applied for text only;
@@ -139,6 +161,7 @@ func checkText(w io.Writer, rep CheckReport) error {
 	resultsText(&b, rep.Results)
 	s := rep.Summary
 	fmt.Fprintf(&b, "\n%s\n", SummaryLine(s))
+	b.WriteString(Hang("", verdictLine(rep)))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -187,7 +210,7 @@ func checkMarkdown(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	s := rep.Summary
 	fmt.Fprintf(&b, "# CIS2 configuration check: %s\n\n", mdCode(rep.Config))
-	fmt.Fprintf(&b, "**%s**\n\n", SummaryLine(s))
+	fmt.Fprintf(&b, "**%s**\n\n%s\n\n", SummaryLine(s), mdCell(verdictLine(rep)))
 	resultsTable(&b, rep.Results)
 	_, err := io.WriteString(w, b.String())
 	return err

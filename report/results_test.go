@@ -13,6 +13,40 @@ import (
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
+var notReady = Verdict{Blockers: []Blocker{{Kind: "failed", ID: "config.uri.scheme", Target: "redirect_uris[0]", Message: "bad"}}}
+
+// TestCheckReportVerdict: every format ends with golive's verdict, and JSON carries it as
+// "ready" and "blockers".
+func TestCheckReportVerdict(t *testing.T) {
+	rs := []checks.Result{{ID: "config.uri.non-production", Target: "jwks_uri", Status: model.Warn, Message: "production still points at a non-production host"}}
+	v := Verdict{Blockers: []Blocker{{Kind: "non-production", ID: "config.uri.non-production", Target: "jwks_uri", Message: "production still points at a non-production host"},
+		{Kind: "unverified", ID: "live-checks", Message: "the live checks did not run"}}}
+	rep := NewCheckReport("prod.yaml", rs, v, []string{"jwks_uri: production still points at a non-production host", "the live checks did not run"})
+	want := "Not ready to send to NHS: jwks_uri: production still points at a non-production host; the live checks did not run."
+	for _, f := range []Format{Text, Markdown} {
+		var b bytes.Buffer
+		if err := WriteCheckReport(&b, f, rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(strings.Fields(ansi.Strip(b.String())), " "); !strings.Contains(got, want) {
+			t.Errorf("%s lacks the verdict %q:\n%s", f, want, b.String())
+		}
+	}
+	var j bytes.Buffer
+	_ = WriteCheckReport(&j, JSON, rep)
+	for _, want := range []string{`"ready": false`, `"kind": "non-production"`, `"id": "config.uri.non-production"`, `"target": "jwks_uri"`} {
+		if !strings.Contains(j.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, j.String())
+		}
+	}
+	ready := NewCheckReport("prod.yaml", nil, Verdict{Live: true}, nil)
+	var b bytes.Buffer
+	_ = WriteCheckReport(&b, Text, ready)
+	if !strings.Contains(b.String(), "Ready to send to NHS: nothing blocks it.") || !ready.Ready {
+		t.Errorf("ready report: %s", b.String())
+	}
+}
+
 // TestCheckTextFits80Columns: long findings wrap under their headline instead of running off
 // an 80-column terminal, and server text with escapes arrives clean.
 func TestCheckTextFits80Columns(t *testing.T) {
@@ -21,7 +55,7 @@ func TestCheckTextFits80Columns(t *testing.T) {
 		{ID: "uri.tls", Target: "jwks_uri", Status: model.Warn, Message: long, Fix: long},
 		{ID: "config.uri.scheme", Target: "redirect_uris[0]", Status: model.Fail, Message: "bad",
 			Fix: "use https", Evidence: map[string]string{"value": "http://a\x1b]0;pwned\x07.uk/cb"}},
-	})
+	}, notReady, []string{"1 check failed"})
 	var buf bytes.Buffer
 	if err := WriteCheckReport(&buf, Text, rep); err != nil {
 		t.Fatal(err)
@@ -34,7 +68,7 @@ func TestCheckTextFits80Columns(t *testing.T) {
 	}
 	// A word longer than a line (a URL, a kid with a hyphen) is never split.
 	rep = NewCheckReport("prod.yaml", []checks.Result{{ID: "assertion.sign-verify", Target: "jwks_uri", Status: model.Pass,
-		Message: "signed with kid cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek, aud https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token, verified"}})
+		Message: "signed with kid cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek, aud https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token, verified"}}, Verdict{Live: true}, nil)
 	buf.Reset()
 	_ = WriteCheckReport(&buf, Text, rep)
 	for _, word := range []string{"cfUGYoBSKORXyC2I0Q2atXk-t2DXCM14CiiWsN5Zaek,", "https://cis2.cis2-golive.demo:40031/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/access_token,"} {
@@ -57,7 +91,7 @@ func TestCheckReportCleansEveryField(t *testing.T) {
 	rep := NewCheckReport("prod.yaml"+evil, []checks.Result{{
 		ID: "uri.tls" + evil, Target: "jwks_uri" + evil, Status: model.Fail,
 		Message: "m" + evil, Fix: "f" + evil, Evidence: map[string]string{"value": "v" + evil},
-	}})
+	}}, Verdict{Blockers: []Blocker{{Kind: "failed", ID: "uri.tls" + evil, Target: "jwks_uri" + evil, Message: "m" + evil}}}, []string{"r" + evil})
 	for _, f := range []Format{Text, Markdown} {
 		var b bytes.Buffer
 		if err := WriteCheckReport(&b, f, rep); err != nil {

@@ -29,18 +29,45 @@ type ConnectionManagerClient struct {
 	Description             string   `json:"description,omitempty"`
 }
 
-// SubmissionChecks is the evidence attached to a submission: where it came from, the counts,
-// and every result that was not a pass.
+// SubmissionChecks is the evidence attached to a submission: where it came from, whether the
+// live checks ran, the counts, and every result that was not a pass.
 type SubmissionChecks struct {
 	Source   string          `json:"source"`
+	Live     bool            `json:"live"`
 	Summary  checks.Summary  `json:"summary"`
 	Findings []checks.Result `json:"findings"`
 }
 
+// The values of a submission's status.
+const (
+	StatusReady    = "ready"
+	StatusNotReady = "not-ready"
+)
+
+// Blocker is one reason a submission is not ready to send, as package golive decided it;
+// report only renders it.
+type Blocker struct {
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	Target  string `json:"target,omitempty"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// Verdict is what golive decided about a submission: whether the live checks ran, and what
+// blocks sending it (nothing, for a ready one).
+type Verdict struct {
+	Live     bool
+	Blockers []Blocker
+}
+
 // Submission is the production configuration NHS England deploys, with who is sending it and
-// the check evidence. It holds no secret: FindSecret must pass before one is built.
+// the check evidence. It holds no secret: FindSecret must pass before one is built. Status
+// and Blockers come first, so a file written over blockers says so in its first lines.
 type Submission struct {
-	Client ConnectionManagerClient `json:"client"`
+	Status   string                  `json:"status"`
+	Blockers []Blocker               `json:"blockers"`
+	Client   ConnectionManagerClient `json:"client"`
 	// UserinfoSignedResponseAlg is empty when userinfo responses are not signed.
 	UserinfoSignedResponseAlg string           `json:"userinfo_signed_response_alg"`
 	Environment               string           `json:"environment"`
@@ -54,8 +81,9 @@ type Submission struct {
 }
 
 // NewSubmission builds the submission. source says where results came from ("offline rules"
-// or a results file); generated is the caller's clock reading, so output is reproducible.
-func NewSubmission(cfg *model.Config, results []checks.Result, source string, generated time.Time, toolVersion string) Submission {
+// or a results file); v is golive's verdict on them; generated is the caller's clock
+// reading, so output is reproducible.
+func NewSubmission(cfg *model.Config, results []checks.Result, source string, v Verdict, generated time.Time, toolVersion string) Submission {
 	findings := []checks.Result{}
 	for _, r := range results {
 		if r.Status != model.Pass {
@@ -64,7 +92,16 @@ func NewSubmission(cfg *model.Config, results []checks.Result, source string, ge
 	}
 	redirects := make([]string, len(cfg.RedirectURIs))
 	copy(redirects, cfg.RedirectURIs)
+	status, blockers := StatusReady, []Blocker{}
+	for _, b := range v.Blockers {
+		blockers = append(blockers, Blocker{Kind: Clean(b.Kind), ID: Clean(b.ID), Target: Clean(b.Target), Message: Clean(b.Message), Fix: Clean(b.Fix)})
+	}
+	if len(blockers) > 0 {
+		status = StatusNotReady
+	}
 	return Submission{
+		Status:   status,
+		Blockers: blockers,
 		Client: ConnectionManagerClient{
 			RedirectURIs:            redirects,
 			BackchannelLogoutURI:    cfg.BackchannelLogoutURI,
@@ -82,7 +119,7 @@ func NewSubmission(cfg *model.Config, results []checks.Result, source string, ge
 		Contact:                   cfg.ContactEmail,
 		GeneratedAt:               generated.UTC().Format(time.RFC3339),
 		ToolVersion:               toolVersion,
-		Checks:                    SubmissionChecks{Source: source, Summary: checks.Summarise(results), Findings: findings},
+		Checks:                    SubmissionChecks{Source: source, Live: v.Live, Summary: checks.Summarise(results), Findings: findings},
 	}
 }
 
@@ -160,6 +197,7 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 		title += ": " + s.Product
 	}
 	fmt.Fprintf(&b, "# %s\n\n", mdCell(title))
+	writeStatus(&b, s)
 	b.WriteString("| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| Organisation | %s |\n", orDash(s.Organisation))
 	fmt.Fprintf(&b, "| Product (client name) | %s |\n", orDash(s.Product))
@@ -198,9 +236,13 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 
 	sum := s.Checks.Summary
 	fmt.Fprintf(&b, "\n## Check evidence\n\n**%s** (%s)\n\n", SummaryLine(sum), mdCell(s.Checks.Source))
-	if len(s.Checks.Findings) == 0 {
+	switch {
+	case len(s.Checks.Findings) == 0 && s.Checks.Live:
 		b.WriteString("No warnings or failures.\n")
-	} else {
+	case len(s.Checks.Findings) == 0:
+		// The offline rules read the file; they cannot see whether the endpoints work.
+		b.WriteString("No warnings or failures in the offline rules. The live checks did not run, so nothing has tested the endpoints.\n")
+	default:
 		b.WriteString("| Result | Check | Target | Finding |\n|---|---|---|---|\n")
 		for _, r := range s.Checks.Findings {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", Mark(r.Status), mdCodeCell(r.ID), mdCell(r.Target), mdCell(r.Message))
@@ -210,4 +252,27 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 	b.WriteString("NHS England asks for a minimum of 2 weeks after submission to deploy the configuration and resolve any issues.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeStatus is the submission's verdict, under its title: a file written over blockers
+// says so before anything else, naming each.
+func writeStatus(b *strings.Builder, s Submission) {
+	if s.Status == StatusReady {
+		b.WriteString("**Status: ready to send.** cis2-golive found nothing that blocks it: no failed check, no value on a non-production host, and the live checks ran.")
+		if n := s.Checks.Summary.Warn; n > 0 {
+			fmt.Fprintf(b, " %s under Check evidence.", Plural(n, "warning is", "warnings are")+" worth a look")
+		}
+		b.WriteString("\n\n")
+		return
+	}
+	fmt.Fprintf(b, "> **Status: NOT READY.** This file was written anyway, over %s that cis2-golive says must be resolved first:\n>\n",
+		Plural(len(s.Blockers), "blocker", "blockers"))
+	for _, x := range s.Blockers {
+		line := mdCell(x.Message)
+		if x.Target != "" {
+			line = mdCode(x.Target) + ": " + line
+		}
+		fmt.Fprintf(b, "> - %s\n", line)
+	}
+	b.WriteString("\n")
 }

@@ -22,14 +22,20 @@ func TestSubmissionGolden(t *testing.T) {
 		TokenEndpointAuthMethod: model.ClientSecretBasic, UserinfoSignedResponseAlg: "RS256",
 		ClientID: "123456789012.apps.supplier",
 	}
+	notReady := Verdict{Blockers: []Blocker{
+		{Kind: "non-production", ID: "config.uri.non-production", Target: "backchannel_logout_uri",
+			Message: "production still points at a non-production host (rota.uat.bravo.co.uk)", Fix: "replace the host"},
+		{Kind: "unverified", ID: "live-checks", Message: "the live checks did not run: nothing has tested the endpoints"},
+	}}
 	for _, tc := range []struct {
 		name string
 		cfg  *model.Config
-	}{{"submission-pkjwt", exampleConfig(t)}, {"submission-secret", secretCfg}} {
+		v    Verdict
+	}{{"submission-pkjwt", exampleConfig(t), Verdict{Live: true}}, {"submission-secret", secretCfg, notReady}} {
 		rs := checks.Offline(tc.cfg, nil)
 		rs = append(rs, checks.Result{ID: "live.jwks", Target: tc.cfg.JWKSURI, Status: model.Warn,
 			Message: "served with \x1b[31mCache-Control: no-cache\x1b[0m", Fix: "cache for an hour"})
-		s := NewSubmission(tc.cfg, rs, "offline rules", generated, "v1.2.3")
+		s := NewSubmission(tc.cfg, rs, "cis2-golive check results: results.json", tc.v, generated, "v1.2.3")
 		var j, md bytes.Buffer
 		if err := WriteSubmissionJSON(&j, s); err != nil {
 			t.Fatal(err)
@@ -48,7 +54,7 @@ func TestSubmissionGolden(t *testing.T) {
 // The Markdown lists NHS's six items in the order of the "Put your software live" page.
 func TestSubmissionMarkdownOrder(t *testing.T) {
 	var md bytes.Buffer
-	if err := WriteSubmissionMarkdown(&md, NewSubmission(exampleConfig(t), nil, "offline rules", generated, "dev")); err != nil {
+	if err := WriteSubmissionMarkdown(&md, NewSubmission(exampleConfig(t), nil, "offline rules", Verdict{}, generated, "dev")); err != nil {
 		t.Fatal(err)
 	}
 	last := -1
@@ -64,7 +70,7 @@ func TestSubmissionMarkdownOrder(t *testing.T) {
 
 func TestSubmissionJSONIsConnectionManagerShape(t *testing.T) {
 	var j bytes.Buffer
-	if err := WriteSubmissionJSON(&j, NewSubmission(exampleConfig(t), nil, "offline rules", generated, "dev")); err != nil {
+	if err := WriteSubmissionJSON(&j, NewSubmission(exampleConfig(t), nil, "offline rules", Verdict{}, generated, "dev")); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -129,23 +135,37 @@ func TestFindSecret(t *testing.T) {
 			}
 		})
 	}
-	bad := []checks.Result{{ID: "live.jwks", Evidence: map[string]string{"body": `{"keys":[{"d":"x"}]}`}}}
-	if err := FindSecretInResults(bad); err == nil {
-		t.Errorf("a private JWK in results evidence must be refused")
-	}
 }
 
-func TestStaleEvidence(t *testing.T) {
-	cfg := exampleConfig(t)
-	rs := checks.Offline(cfg, nil)
-	if s := StaleEvidence(cfg, rs); len(s) != 0 {
-		t.Errorf("fresh results reported stale: %v", s)
+// TestSubmissionSaysNotReadyFirst: a submission written over blockers says so in its first
+// lines, in JSON ("status" and "blockers" before anything else) and in Markdown (under the
+// title, naming each); "No warnings or failures" only when the live checks ran.
+func TestSubmissionSaysNotReadyFirst(t *testing.T) {
+	v := Verdict{Blockers: []Blocker{{Kind: "non-production", ID: "config.uri.non-production", Target: "jwks_uri",
+		Message: "production still points at a non-production host (epr.acme-int.co.uk)"}}}
+	s := NewSubmission(exampleConfig(t), nil, "offline rules", v, generated, "dev")
+	var j, md bytes.Buffer
+	_ = WriteSubmissionJSON(&j, s)
+	_ = WriteSubmissionMarkdown(&md, s)
+	if lines := strings.Split(j.String(), "\n"); lines[1] != `  "status": "not-ready",` || lines[2] != `  "blockers": [` {
+		t.Errorf("JSON does not open with the status and blockers:\n%s", j.String())
 	}
-	changed := *cfg
-	changed.JWKSURI = "https://keys.acme-health.co.uk/jwks.json"
-	changed.RedirectURIs = changed.RedirectURIs[:1]
-	s := StaleEvidence(&changed, rs)
-	if len(s) != 2 || !strings.Contains(strings.Join(s, "\n"), "jwks_uri") || !strings.Contains(strings.Join(s, "\n"), "redirect_uris[1]") {
-		t.Errorf("StaleEvidence = %v, want jwks_uri and redirect_uris[1]", s)
+	head := strings.Join(strings.Split(md.String(), "\n")[:6], "\n")
+	for _, want := range []string{"**Status: NOT READY.**", "written anyway", "`jwks_uri`: production still points at a non-production host (epr.acme-int.co.uk)"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("Markdown's first lines lack %q:\n%s", want, head)
+		}
+	}
+	if strings.Contains(md.String(), "No warnings or failures.") {
+		t.Errorf("offline rules alone must not read \"No warnings or failures.\":\n%s", md.String())
+	}
+	ready := NewSubmission(exampleConfig(t), nil, "cis2-golive check results: r.json", Verdict{Live: true}, generated, "dev")
+	md.Reset()
+	j.Reset()
+	_ = WriteSubmissionMarkdown(&md, ready)
+	_ = WriteSubmissionJSON(&j, ready)
+	if !strings.Contains(md.String(), "**Status: ready to send.**") || !strings.Contains(md.String(), "No warnings or failures.") ||
+		!strings.Contains(j.String(), `"status": "ready"`) || !strings.Contains(j.String(), `"blockers": []`) {
+		t.Errorf("ready submission:\n%s\n%s", md.String(), j.String())
 	}
 }

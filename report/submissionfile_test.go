@@ -16,7 +16,7 @@ func TestReadSubmittedRoundTrip(t *testing.T) {
 	cfg := exampleConfig(t)
 	cfg.LoginURL = "" // not part of a submission
 	var buf bytes.Buffer
-	if err := WriteSubmissionJSON(&buf, NewSubmission(cfg, nil, "offline rules", time.Now(), "test")); err != nil {
+	if err := WriteSubmissionJSON(&buf, NewSubmission(cfg, nil, "offline rules", Verdict{Live: true}, time.Now(), "test")); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -21,9 +21,10 @@ type WatchReport struct {
 	Changes     []watch.Change `json:"changes"`
 }
 
-// NewWatchReport builds the report of a round.
-func NewWatchReport(state string, r watch.Round) WatchReport {
-	rep := WatchReport{CheckReport: NewCheckReport(r.Config, r.Results), State: state,
+// NewWatchReport builds the report of a round; v and reasons are golive's verdict on the
+// round's own check results (watch.Round.Checks), exactly as `check` would give it.
+func NewWatchReport(state string, r watch.Round, v Verdict, reasons []string) WatchReport {
+	rep := WatchReport{CheckReport: NewCheckReport(r.Config, r.Results, v, reasons), State: state,
 		RunAt: r.Started.UTC(), DurationMS: r.Duration.Milliseconds(), Regressions: r.Regressions(), Changes: r.Changes}
 	if rep.Changes == nil {
 		rep.Changes = []watch.Change{}
@@ -84,6 +85,7 @@ func watchText(w io.Writer, rep WatchReport) error {
 	resultsText(&b, rep.Results)
 	fmt.Fprintf(&b, "\n%s · %s · %s\n", SummaryLine(rep.Summary),
 		Plural(len(rep.Changes), "change", "changes"), Plural(rep.Regressions, "regression", "regressions"))
+	b.WriteString(Hang("", verdictLine(rep.CheckReport)))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -99,7 +101,7 @@ func watchMarkdown(w io.Writer, rep WatchReport) error {
 	}
 	fmt.Fprintf(&b, "**%s: %s · %s · %s**\n\n", verdict, SummaryLine(rep.Summary),
 		Plural(len(rep.Changes), "change", "changes"), Plural(rep.Regressions, "regression", "regressions"))
-	fmt.Fprintf(&b, "Run at %s; %s.\n\n", rep.RunAt.Format(time.RFC3339), rep.sinceText())
+	fmt.Fprintf(&b, "Run at %s; %s.\n\n%s\n\n", rep.RunAt.Format(time.RFC3339), rep.sinceText(), mdCell(verdictLine(rep.CheckReport)))
 	if len(rep.Changes) > 0 {
 		b.WriteString("## Changes since the last run\n\n| Result | Change | Check | Target | Was | Now | Detail |\n|---|---|---|---|---|---|---|\n")
 		for _, c := range rep.Changes {

@@ -37,7 +37,7 @@ func sampleRound() watch.Round {
 // The JUnit XML parses, counts like the summary, and carries each result's story.
 func TestWatchJUnit(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteWatchReport(&buf, JUnit, NewWatchReport("prod.watch-state.json", sampleRound())); err != nil {
+	if err := WriteWatchReport(&buf, JUnit, NewWatchReport("prod.watch-state.json", sampleRound(), notReady, []string{"1 check failed"})); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -104,14 +104,14 @@ func TestWatchJUnit(t *testing.T) {
 // JSON is the check report's shape plus the watch's fields.
 func TestWatchJSONShape(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteWatchReport(&buf, JSON, NewWatchReport("prod.watch-state.json", sampleRound())); err != nil {
+	if err := WriteWatchReport(&buf, JSON, NewWatchReport("prod.watch-state.json", sampleRound(), notReady, []string{"1 check failed"})); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"config", "results", "summary", "changes", "state", "run_at", "previous_run", "regressions", "duration_ms"} {
+	for _, k := range []string{"config", "results", "summary", "ready", "blockers", "changes", "state", "run_at", "previous_run", "regressions", "duration_ms"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("JSON lacks %q:\n%s", k, buf.String())
 		}
@@ -125,7 +125,7 @@ func TestWatchJSONShape(t *testing.T) {
 	r := sampleRound()
 	r.Previous, r.Changes = time.Time{}, nil
 	buf.Reset()
-	WriteWatchReport(&buf, JSON, NewWatchReport("s", r))
+	WriteWatchReport(&buf, JSON, NewWatchReport("s", r, Verdict{Live: true}, nil))
 	if !strings.Contains(buf.String(), `"previous_run": null`) || !strings.Contains(buf.String(), `"changes": []`) {
 		t.Errorf("first run JSON:\n%s", buf.String())
 	}
@@ -133,7 +133,7 @@ func TestWatchJSONShape(t *testing.T) {
 
 func TestWatchTextAndMarkdown(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteWatchReport(&buf, Text, NewWatchReport("s", sampleRound())); err != nil {
+	if err := WriteWatchReport(&buf, Text, NewWatchReport("s", sampleRound(), notReady, []string{"1 check failed"})); err != nil {
 		t.Fatal(err)
 	}
 	out := ansi.Strip(buf.String())
@@ -144,7 +144,7 @@ func TestWatchTextAndMarkdown(t *testing.T) {
 	}
 	for _, want := range []string{"cis2-golive watch prod.yaml  2026-03-02T09:00:00Z", "compared with the run of 2026-03-02T08:00:00Z",
 		"2 changes since the last run", "✗ FAIL  regression  jwks_uri", "regression: was pass on",
-		"1 passed · 1 warning · 1 failed · 1 skipped · 2 changes · 1 regression"} {
+		"1 passed · 1 warning · 1 failed · 1 skipped · 2 changes · 1 regression", "Not ready to send to NHS: 1 check failed."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)
 		}
@@ -154,13 +154,13 @@ func TestWatchTextAndMarkdown(t *testing.T) {
 	}
 
 	buf.Reset()
-	if err := WriteWatchReport(&buf, Markdown, NewWatchReport("s", sampleRound())); err != nil {
+	if err := WriteWatchReport(&buf, Markdown, NewWatchReport("s", sampleRound(), notReady, []string{"1 check failed"})); err != nil {
 		t.Fatal(err)
 	}
 	md := buf.String()
 	for _, want := range []string{"# CIS2 watch: `prod.yaml`", "**✗ failing: 1 passed", "## Changes since the last run",
 		"| ✓ pass | added | `drift.jwks.kids` | jwks_uri |  | `kid b\\|c` | published kid b\\|c |", "## Results",
-		"**regression** (was pass on 2026-03-02T08:00:00Z): not in the JWKS"} {
+		"**regression** (was pass on 2026-03-02T08:00:00Z): not in the JWKS", "Not ready to send to NHS: 1 check failed."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/cis2-golive/cis2-golive/sim"
 )
 
 func TestTokenEndpointAcceptsGoodAssertion(t *testing.T) {
 	s := start(t, Options{})
 	code, h, body := postForm(t, s, s.TokenEndpoint(), tokenRequest(goodAssertion(s).sign(t)))
 	if code != 400 || body["error"] != "invalid_grant" || h.Get("Cache-Control") != "no-store" {
-		t.Fatalf("good assertion + dummy code: %d %v (last refusal %q); want 400 invalid_grant", code, body, s.lastError)
+		t.Fatalf("good assertion + dummy code: %d %v (last refusal %q); want 400 invalid_grant", code, body, lastRefusal(s))
 	}
 }
 
@@ -63,9 +65,7 @@ func TestTokenEndpointRejectsBadClients(t *testing.T) {
 			if code != 400 || body["error"] != "invalid_client" || body["error_description"] != "JWT is not valid" {
 				t.Errorf("got %d %v, want 400 invalid_client / JWT is not valid", code, body)
 			}
-			s.mu.Lock()
-			why := s.lastError
-			s.mu.Unlock()
+			why := lastRefusal(s)
 			if !strings.Contains(why, c.why) {
 				t.Errorf("refused because %q, want a reason mentioning %q", why, c.why)
 			}
@@ -80,4 +80,15 @@ func TestTokenEndpointGrantType(t *testing.T) {
 	if code, _, body := postForm(t, s, s.TokenEndpoint(), form); code != 400 || body["error"] != "unsupported_grant_type" {
 		t.Errorf("client_credentials: %d %v", code, body)
 	}
+}
+
+// lastRefusal is why fake CIS2's token endpoint last refused a request, in its events.
+func lastRefusal(s *Sandbox) string {
+	evs := s.CIS2().Events(0)
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Endpoint == sim.Token && evs[i].Outcome == sim.Refused {
+			return evs[i].Plain
+		}
+	}
+	return ""
 }

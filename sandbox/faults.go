@@ -14,6 +14,19 @@ type Faults struct {
 	// BCLAcceptsAll: the back-channel logout endpoint answers 200 to any token, even one it
 	// cannot have verified.
 	BCLAcceptsAll bool
+	// BCLKeepsSession: the back-channel logout endpoint validates the token and answers 200,
+	// but the session lives on.
+	BCLKeepsSession bool
+	// IDTokenUnchecked: the callback reads the ID token's claims without validating them.
+	IDTokenUnchecked bool
+	// BCLAcceptsAlgNone: the logout endpoint checks every claim but takes an unsigned
+	// (alg none) token as valid: the verifier lets the token choose its algorithm.
+	BCLAcceptsAlgNone bool
+	// BCLKeyConfusion: the logout endpoint also accepts HS256, keyed with CIS2's public key in
+	// PEM, as a verifier that hands "the key" to whatever algorithm the token names does.
+	BCLKeyConfusion bool
+	// BCLSkipsSignature: the logout endpoint checks the claims but not the signature.
+	BCLSkipsSignature bool
 	// JWKSLeaksPrivate: the JWKS publishes the private key members (d, p, q, dp, dq, qi).
 	JWKSLeaksPrivate bool
 	// JWKSWrongAlg: the JWKS holds only an EC P-256 key (alg ES256), which cannot verify the
@@ -61,22 +74,27 @@ type faultName struct {
 
 // faultNames maps each --fault name to what it switches on, with a one-line description.
 var faultNames = []faultName{
-	{"bcl-accepts-all", "back-channel logout answers 200 to a token it cannot have verified", func(f *Faults) { f.BCLAcceptsAll = true }},
+	{"bcl-accepts-all", "logout answers 200 to tokens it cannot have verified", func(f *Faults) { f.BCLAcceptsAll = true }},
+	{"bcl-keeps-session", "logout answers 200 but the session lives on", func(f *Faults) { f.BCLKeepsSession = true }},
+	{"id-token-unchecked", "sign-in trusts the ID token without validating it", func(f *Faults) { f.IDTokenUnchecked = true }},
+	{"bcl-accepts-alg-none", "logout accepts unsigned (alg none) tokens", func(f *Faults) { f.BCLAcceptsAlgNone = true }},
+	{"bcl-key-confusion", "logout accepts HS256 keyed with CIS2's public key", func(f *Faults) { f.BCLKeyConfusion = true }},
+	{"bcl-skips-signature", "logout checks the claims, not the signature", func(f *Faults) { f.BCLSkipsSignature = true }},
 	{"jwks-private", "the JWKS leaks the private key (d, p, q…)", func(f *Faults) { f.JWKSLeaksPrivate = true }},
-	{"jwks-wrong-alg", "the JWKS holds only an EC key, which cannot verify the declared RS512", func(f *Faults) { f.JWKSWrongAlg = true }},
-	{"expired-cert", "the relying party's TLS certificate has expired", func(f *Faults) { f.ExpiredCert = true }},
-	{"wrong-host", "the relying party's TLS certificate names another host", func(f *Faults) { f.WrongHost = true }},
-	{"self-signed", "the relying party's TLS certificate is self-signed", func(f *Faults) { f.SelfSigned = true }},
-	{"old-tls", "the relying party speaks only TLS 1.0", func(f *Faults) { f.OldTLS = true }},
-	{"slow", fmt.Sprintf("every relying party answer is delayed %s", SlowDelay), func(f *Faults) { f.Delay = SlowDelay }},
-	{"hang", "the relying party never answers", func(f *Faults) { f.Hang = true }},
-	{"drip", "the relying party sends its answers one byte a second", func(f *Faults) { f.Drip = true }},
-	{"login-http-redirect-uri", "the login page sends an http redirect_uri (TLS-terminating proxy)", func(f *Faults) { f.LoginHTTPRedirect = true }},
-	{"login-int-client-id", "the login page sends the INT client id", func(f *Faults) { f.LoginINTClientID = true }},
-	{"login-no-openid", "the login page's scope lacks openid", func(f *Faults) { f.LoginNoOpenID = true }},
-	{"login-form-post", "the login page asks for response_mode=form_post", func(f *Faults) { f.LoginFormPost = true }},
-	{"login-no-nonce", "the login page sends no nonce", func(f *Faults) { f.LoginNoNonce = true }},
-	{"login-unknown-acr", "the login page asks for an acr value CIS2 lacks", func(f *Faults) { f.LoginUnknownACR = true }},
+	{"jwks-wrong-alg", "the JWKS holds only an EC key: no RS512", func(f *Faults) { f.JWKSWrongAlg = true }},
+	{"expired-cert", "the TLS certificate has expired", func(f *Faults) { f.ExpiredCert = true }},
+	{"wrong-host", "the TLS certificate names another host", func(f *Faults) { f.WrongHost = true }},
+	{"self-signed", "the TLS certificate is self-signed", func(f *Faults) { f.SelfSigned = true }},
+	{"old-tls", "only TLS 1.0", func(f *Faults) { f.OldTLS = true }},
+	{"slow", fmt.Sprintf("every answer is delayed %s", SlowDelay), func(f *Faults) { f.Delay = SlowDelay }},
+	{"hang", "never answers", func(f *Faults) { f.Hang = true }},
+	{"drip", "answers one byte a second", func(f *Faults) { f.Drip = true }},
+	{"login-http-redirect-uri", "login sends an http redirect_uri (TLS proxy)", func(f *Faults) { f.LoginHTTPRedirect = true }},
+	{"login-int-client-id", "login sends the INT client id", func(f *Faults) { f.LoginINTClientID = true }},
+	{"login-no-openid", "login's scope lacks openid", func(f *Faults) { f.LoginNoOpenID = true }},
+	{"login-form-post", "login asks for response_mode=form_post", func(f *Faults) { f.LoginFormPost = true }},
+	{"login-no-nonce", "login sends no nonce", func(f *Faults) { f.LoginNoNonce = true }},
+	{"login-unknown-acr", "login asks for an acr value CIS2 lacks", func(f *Faults) { f.LoginUnknownACR = true }},
 }
 
 // FaultNames lists the names ParseFaults accepts, each with what it breaks.

@@ -4,9 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,30 +15,18 @@ import (
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
-// generateKeys makes the relying party's and fake CIS2's signing keys, fresh for every sandbox.
+// generateKeys makes the relying party's signing keys, fresh for every sandbox (fake CIS2
+// makes its own).
 func (s *Sandbox) generateKeys() error {
 	var err error
 	if s.rpKey, err = keys.Generate(2048); err != nil {
 		return fmt.Errorf("generate relying party key: %w", err)
 	}
-	if s.opKey, err = keys.Generate(2048); err != nil {
-		return fmt.Errorf("generate CIS2 key: %w", err)
-	}
 	if s.ecKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 		return fmt.Errorf("generate EC key: %w", err)
 	}
-	if s.rpKID, err = keys.Thumbprint(s.rpKey); err != nil {
-		return err
-	}
-	// CIS2's kids look like base64 SHA-1 with "/", "+" and "=" in them; copying that style keeps
-	// every consumer honest about treating a kid as an opaque string.
-	der, err := x509.MarshalPKIXPublicKey(&s.opKey.PublicKey)
-	if err != nil {
-		return fmt.Errorf("encode CIS2 key: %w", err)
-	}
-	sum := sha1.Sum(der)
-	s.opKID = base64.StdEncoding.EncodeToString(sum[:])
-	return nil
+	s.rpKID, err = keys.Thumbprint(s.rpKey)
+	return err
 }
 
 // rpJWKS is the relying party's published key set, as the faults shape it.
@@ -62,12 +47,6 @@ func (s *Sandbox) rpJWKS() ([]byte, error) {
 		return nil, err
 	}
 	return keys.MarshalSet([]keys.Key{key})
-}
-
-// opJWKS is fake CIS2's published key set.
-func (s *Sandbox) opJWKS() ([]byte, error) {
-	key := jose.JSONWebKey{Key: &s.opKey.PublicKey, KeyID: s.opKID, Algorithm: "RS256", Use: "sig"}
-	return json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key}})
 }
 
 // KeyFile is the name WriteKey gives the relying party's private key.

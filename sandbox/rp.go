@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"context"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,18 +39,13 @@ const leeway = 30 * time.Second
 func (s *Sandbox) rpRoutes() http.Handler {
 	mux := http.NewServeMux()
 	for i := range s.opts.RedirectURIs {
-		mux.Handle("GET "+redirectPath(i), s.wrap(Redirect, s.redirect))
+		mux.Handle("GET "+redirectPath(i), s.wrap(Redirect, http.HandlerFunc(s.callback)))
 	}
-	mux.Handle("POST "+logoutPath, s.wrap(Logout, s.logout))
-	mux.Handle("GET "+jwksPath, s.wrap(JWKS, s.jwks))
-	mux.Handle("GET "+loginPath, s.wrap(Login, s.login))
+	mux.Handle("POST "+logoutPath, s.wrap(Logout, http.HandlerFunc(s.logout)))
+	mux.Handle("GET "+jwksPath, s.wrap(JWKS, http.HandlerFunc(s.jwks)))
+	mux.Handle("GET "+loginPath, s.wrap(Login, http.HandlerFunc(s.login)))
+	mux.HandleFunc("GET "+recordPath, s.record)
 	return mux
-}
-
-// redirect stands in for the page CIS2 sends the browser back to.
-func (s *Sandbox) redirect(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintln(w, "<!doctype html><title>Sandbox EPR</title><p>Signed in (cis2-golive sandbox).")
 }
 
 func (s *Sandbox) jwks(w http.ResponseWriter, r *http.Request) {
@@ -71,8 +69,9 @@ func (s *Sandbox) logout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	err := r.ParseForm()
+	var c logoutClaims
 	if err == nil {
-		err = s.validateLogoutToken(r.PostForm.Get("logout_token"))
+		c, err = s.validateLogoutToken(r.PostForm.Get("logout_token"))
 	}
 	if err != nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -80,7 +79,10 @@ func (s *Sandbox) logout(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request", "error_description": err.Error()})
 		return
 	}
-	// A real relying party ends the session for sub/sid here; logging out twice is still 200.
+	// Logging out a session already gone is still 200 (BCL 1.0 §2.8).
+	if !s.opts.Faults.BCLKeepsSession {
+		s.endSessions(c.Subject, c.SID)
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -93,43 +95,76 @@ type logoutClaims struct {
 }
 
 // validateLogoutToken applies the relying party's side of BCL §2.6: signature by CIS2's key
-// (chosen by kid), iss, aud = client_id, iat, exp, the logout event, sub or sid, no nonce.
-func (s *Sandbox) validateLogoutToken(raw string) error {
-	if raw == "" {
-		return errors.New("logout_token is missing")
-	}
+// (chosen by kid, RS256 only), iss, aud = client_id, iat, exp, the logout event, sub or sid, no
+// nonce. The bcl-* faults each open one hole in it.
+func (s *Sandbox) validateLogoutToken(raw string) (logoutClaims, error) {
 	var c logoutClaims
-	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
-		if kid, _ := t.Header["kid"].(string); kid != s.opKID {
-			return nil, fmt.Errorf("kid %q is not in CIS2's JWKS", kid)
-		}
-		return &s.opKey.PublicKey, nil
-	},
-		jwt.WithValidMethods([]string{"RS256"}),
+	if raw == "" {
+		return c, errors.New("logout_token is missing")
+	}
+	f := s.opts.Faults
+	methods := []string{"RS256"}
+	if f.BCLAcceptsAlgNone {
+		methods = append(methods, jwt.SigningMethodNone.Alg())
+	}
+	if f.BCLKeyConfusion {
+		methods = append(methods, jwt.SigningMethodHS256.Alg())
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(methods),
 		jwt.WithIssuer(s.Issuer()),
 		jwt.WithAudience(ClientID),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
-	)
+	}
+	var err error
+	if f.BCLSkipsSignature {
+		// The bug under test: decode, check the claims, never the signature.
+		if _, _, err = jwt.NewParser().ParseUnverified(raw, &c); err == nil {
+			err = jwt.NewValidator(opts...).Validate(&c)
+		}
+	} else {
+		_, err = jwt.ParseWithClaims(raw, &c, s.logoutKey, opts...)
+	}
 	switch {
 	case err != nil:
-		return fmt.Errorf("logout token is not valid: %w", err)
+		return c, fmt.Errorf("logout token is not valid: %w", err)
 	case c.IssuedAt == nil:
-		return errors.New("logout token has no iat")
+		return c, errors.New("logout token has no iat")
 	case c.ID == "":
-		return errors.New("logout token has no jti")
+		return c, errors.New("logout token has no jti")
 	case c.Subject == "" && c.SID == "":
-		return errors.New("logout token names neither sub nor sid")
+		return c, errors.New("logout token names neither sub nor sid")
 	case len(c.Nonce) > 0:
-		return errors.New("logout token carries a nonce, which is forbidden")
+		return c, errors.New("logout token carries a nonce, which is forbidden")
 	}
 	ev, ok := c.Events[backchannelLogoutEvent]
 	var obj map[string]any
 	if !ok || json.Unmarshal(ev, &obj) != nil || obj == nil {
-		return errors.New("logout token has no " + backchannelLogoutEvent + " event object")
+		return c, errors.New("logout token has no " + backchannelLogoutEvent + " event object")
 	}
-	return nil
+	return c, nil
+}
+
+// logoutKey is the key a logout token is verified with: CIS2's, by kid. Under the alg-none and
+// key-confusion faults it is whatever the token's own alg asks for, which is the bug.
+func (s *Sandbox) logoutKey(t *jwt.Token) (any, error) {
+	switch t.Method {
+	case jwt.SigningMethodNone:
+		return jwt.UnsafeAllowNoneSignatureType, nil
+	case jwt.SigningMethodHS256:
+		pub, _ := s.op.TokenKey()
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			return nil, err
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	}
+	kid, _ := t.Header["kid"].(string)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.cis2Key(ctx, kid, t.Method.Alg())
 }
 
 // LogoutToken returns a logout token signed by fake CIS2 that the relying party accepts. edit,
@@ -149,8 +184,5 @@ func (s *Sandbox) LogoutToken(edit func(jwt.MapClaims)) (string, error) {
 	if edit != nil {
 		edit(claims)
 	}
-	t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	t.Header["kid"] = s.opKID
-	t.Header["typ"] = "logout+jwt"
-	return t.SignedString(s.opKey)
+	return s.op.SignToken(claims, "")
 }

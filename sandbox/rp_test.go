@@ -33,6 +33,7 @@ func TestLogoutAcceptsValidToken(t *testing.T) {
 func TestLogoutRejectsInvalidTokens(t *testing.T) {
 	s := start(t, Options{})
 	other := throwawayKey(t)
+	_, opKID := s.CIS2().TokenKey()
 	sign := func(method jwt.SigningMethod, kid string, key any) string {
 		tok := jwt.NewWithClaims(method, jwt.MapClaims{
 			"iss": s.Issuer(), "aud": ClientID, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix(),
@@ -55,10 +56,10 @@ func TestLogoutRejectsInvalidTokens(t *testing.T) {
 	cases := map[string]string{
 		"missing":            "",
 		"not a JWT":          "bogus",
-		"throwaway key":      sign(jwt.SigningMethodRS256, s.opKID, other),
-		"unknown kid":        sign(jwt.SigningMethodRS256, "nope", s.opKey),
-		"HMAC":               sign(jwt.SigningMethodHS256, s.opKID, []byte("secret-secret-secret-secret-1234")),
-		"none":               sign(jwt.SigningMethodNone, s.opKID, jwt.UnsafeAllowNoneSignatureType),
+		"throwaway key":      sign(jwt.SigningMethodRS256, opKID, other),
+		"unknown kid":        signedAs(t, s, "nope"),
+		"HMAC":               sign(jwt.SigningMethodHS256, opKID, []byte("secret-secret-secret-secret-1234")),
+		"none":               sign(jwt.SigningMethodNone, opKID, jwt.UnsafeAllowNoneSignatureType),
 		"wrong iss":          edited(func(c jwt.MapClaims) { c["iss"] = strings.Replace(s.Issuer(), ":", ":443", 1) }),
 		"wrong aud":          edited(func(c jwt.MapClaims) { c["aud"] = "999999999999.apps.national" }),
 		"expired":            edited(func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Hour).Unix() }),
@@ -88,4 +89,17 @@ func TestLogoutRefusesGET(t *testing.T) {
 	if code, _, _ := get(t, s, s.Config().BackchannelLogoutURI); code != 405 {
 		t.Errorf("GET logout = %d, want 405", code)
 	}
+}
+
+// signedAs is a valid logout token signed with CIS2's key under another kid.
+func signedAs(t *testing.T, s *Sandbox, kid string) string {
+	t.Helper()
+	tok, err := s.CIS2().SignToken(jwt.MapClaims{
+		"iss": s.Issuer(), "aud": ClientID, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix(),
+		"jti": "x", "sub": "u", "events": map[string]any{backchannelLogoutEvent: map[string]any{}},
+	}, kid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

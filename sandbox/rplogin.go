@@ -72,8 +72,16 @@ func (s *Sandbox) authorizeURL(p authorizeParams) string {
 	return s.Issuer() + "/authorize?" + q.Encode()
 }
 
-// login starts a sign-in: a redirect to fake CIS2's authorize endpoint.
+// login starts a sign-in: a redirect to fake CIS2's authorize endpoint. The values are kept
+// for the callback (sandbox/rpsession.go), and a login_hint is passed on so scripts can sign
+// a test user in without CIS2's page.
 func (s *Sandbox) login(w http.ResponseWriter, r *http.Request) {
+	p := newAuthorizeParams()
+	s.beginSignIn(w, p)
+	u := s.authorizeURL(p)
+	if h := r.URL.Query().Get("login_hint"); h != "" {
+		u += "&" + url.Values{"login_hint": {h}}.Encode()
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, s.authorizeURL(newAuthorizeParams()), http.StatusFound)
+	http.Redirect(w, r, u, http.StatusFound)
 }

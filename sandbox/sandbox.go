@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/sim"
 )
 
 // ClientID is the client id CIS2 "issued" to the sandbox relying party.
@@ -28,13 +29,11 @@ const ClientID = "123456789012.apps.supplier"
 // SigningAlg is the token endpoint signing algorithm the sandbox relying party declares.
 const SigningAlg = "RS512"
 
-// realm is CIS2's path prefix; the fake CIS2 mirrors it so URLs look like the real ones.
-const realm = "/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare"
-
 // Endpoint names one sandbox endpoint, for Options.Wrap.
 type Endpoint string
 
-// The sandbox endpoints. The first four belong to the relying party, the rest to fake CIS2.
+// The sandbox endpoints. The first four belong to the relying party, the rest to fake CIS2
+// (whose other endpoints are "cis2." and the sim endpoint's name).
 const (
 	Redirect      Endpoint = "redirect"
 	Logout        Endpoint = "logout"
@@ -63,23 +62,21 @@ type Sandbox struct {
 	ca   *authority
 	rp   *server
 	cis2 *server
+	op   *sim.Provider // fake CIS2
 
 	rpKey   *rsa.PrivateKey   // signs the relying party's client assertions
 	rpKID   string            // RFC 7638 thumbprint of rpKey, as real relying parties use
 	ecKey   *ecdsa.PrivateKey // the only key published under the jwks-wrong-alg fault
-	opKey   *rsa.PrivateKey   // fake CIS2's signing key (logout tokens)
-	opKID   string            // opaque, CIS2-style kid with / + = in it
 	client  *http.Client
 	done    chan struct{}
 	closing sync.Once
 
-	mu        sync.Mutex
-	seenJTI   map[string]time.Time // client assertion ids already used, until they expire
-	lastError string               // why the token endpoint last refused a client, for tests
+	rpState // the relying party's sign-ins and sessions
 }
 
 type server struct {
 	srv  *http.Server
+	ln   net.Listener
 	addr netip.AddrPort // where it listens: always 127.0.0.1
 	base string         // https://host:port, the origin every URL of this server starts with
 }
@@ -89,7 +86,7 @@ func Start(opts Options) (*Sandbox, error) {
 	if opts.RedirectURIs <= 0 {
 		opts.RedirectURIs = 1
 	}
-	s := &Sandbox{opts: opts, done: make(chan struct{}), seenJTI: map[string]time.Time{}}
+	s := &Sandbox{opts: opts, done: make(chan struct{}), rpState: newRPState()}
 	if err := s.generateKeys(); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
@@ -123,38 +120,50 @@ func Start(opts Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
-	opTLS := &tls.Config{Certificates: []tls.Certificate{opCert}, MinVersion: tls.VersionTLS12}
-	if s.cis2, err = s.serve(CIS2Host, opTLS, s.cis2Routes()); err != nil {
+	// Both listeners first: fake CIS2's registration names the relying party's URLs, and the
+	// relying party needs fake CIS2's issuer, port included.
+	if s.cis2, err = listen(CIS2Host); err != nil {
 		return nil, fmt.Errorf("start sandbox: %w", err)
 	}
+	if s.rp, err = listen(RPHost); err != nil {
+		s.cis2.ln.Close()
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	if s.op, err = s.startCIS2(); err != nil {
+		s.cis2.ln.Close()
+		s.rp.ln.Close()
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	s.cis2.serve(&tls.Config{Certificates: []tls.Certificate{opCert}, MinVersion: tls.VersionTLS12}, s.op)
 	rpTLS := &tls.Config{Certificates: []tls.Certificate{rpCert}, MinVersion: tls.VersionTLS12}
 	if opts.Faults.OldTLS {
 		rpTLS.MinVersion, rpTLS.MaxVersion = tls.VersionTLS10, tls.VersionTLS10
 	}
-	if s.rp, err = s.serve(RPHost, rpTLS, s.misbehave(s.rpRoutes())); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("start sandbox: %w", err)
-	}
+	s.rp.serve(rpTLS, s.misbehave(s.rpRoutes()))
 	return s, nil
 }
 
-// serve starts an HTTPS server on a random 127.0.0.1 port: never any other address, so
-// nothing outside this machine can reach the sandbox.
-func (s *Sandbox) serve(host string, tlsConfig *tls.Config, h http.Handler) (*server, error) {
+// listen opens a random 127.0.0.1 port: never any other address, so nothing outside this
+// machine can reach the sandbox.
+func listen(host string) (*server, error) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for %s: %w", host, err)
 	}
 	addr := ln.Addr().(*net.TCPAddr).AddrPort()
-	srv := &http.Server{
+	return &server{ln: ln, addr: addr, base: "https://" + net.JoinHostPort(host, strconv.Itoa(int(addr.Port())))}, nil
+}
+
+// serve starts answering HTTPS on the server's listener.
+func (sv *server) serve(tlsConfig *tls.Config, h http.Handler) {
+	sv.srv = &http.Server{
 		Handler:           h,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Checks deliberately fail handshakes (bad certificates); that is not worth a log line.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	go srv.ServeTLS(ln, "", "")
-	return &server{srv: srv, addr: addr, base: "https://" + net.JoinHostPort(host, strconv.Itoa(int(addr.Port())))}, nil
+	go sv.srv.ServeTLS(sv.ln, "", "")
 }
 
 // Close stops both servers and releases every request still held by a fault.
@@ -162,16 +171,19 @@ func (s *Sandbox) Close() {
 	s.closing.Do(func() {
 		close(s.done)
 		for _, sv := range []*server{s.rp, s.cis2} {
-			if sv != nil {
+			if sv != nil && sv.srv != nil {
 				sv.srv.Close()
 			}
+		}
+		if s.op != nil {
+			s.op.Close()
 		}
 		s.client.CloseIdleConnections()
 	})
 }
 
 // wrap applies Options.Wrap to an endpoint's handler.
-func (s *Sandbox) wrap(e Endpoint, h http.HandlerFunc) http.Handler {
+func (s *Sandbox) wrap(e Endpoint, h http.Handler) http.Handler {
 	if s.opts.Wrap != nil {
 		return s.opts.Wrap(e, h)
 	}
@@ -191,7 +203,7 @@ func (s *Sandbox) CAPEM() []byte { return append([]byte(nil), s.ca.pem...) }
 func (s *Sandbox) HTTPClient() *http.Client { return s.client }
 
 // Issuer is fake CIS2's issuer: its base URL exactly, as its discovery document writes it.
-func (s *Sandbox) Issuer() string { return s.cis2.base + realm }
+func (s *Sandbox) Issuer() string { return s.cis2.base + sim.Realm }
 
 // DiscoveryURL is fake CIS2's discovery document URL.
 func (s *Sandbox) DiscoveryURL() string { return s.Issuer() + "/.well-known/openid-configuration" }

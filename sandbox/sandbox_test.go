@@ -154,7 +154,7 @@ func TestDiscoveryDocument(t *testing.T) {
 		t.Errorf("algorithm lists: %+v", doc)
 	}
 	code, _, body = get(t, s, doc.JWKSURI)
-	if code != 200 || !strings.Contains(string(body), s.opKID) {
+	if _, kid := s.CIS2().TokenKey(); code != 200 || !strings.Contains(string(body), kid) {
 		t.Errorf("CIS2 JWKS: %d %s", code, body)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
@@ -125,18 +126,19 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	}
 	cl := (&checklist{c: c}).build()
 	var despite []string
-	if bs := writeBlockers(cfg, c.results, opts.Plan != nil); len(bs) > 0 {
+	if rs := golive.Reasons(c.blockers()); len(rs) > 0 {
 		anyway := false // the default is no
-		if err := ask(huh.NewConfirm().Title(writeAnywayQuestion(bs)).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
+		if err := ask(huh.NewConfirm().Title(writeAnywayQuestion(rs)).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
 			return nil, accessibleErr(err)
 		}
-		despite = shorts(bs)
+		despite = golive.Shorts(rs)
 		if !anyway {
 			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
 			return &Result{Config: cfg.Clone(), Unresolved: despite}, nil
 		}
 	}
-	msg := writeOutputs(c.opts, cfg.Clone(), c.results, cl, despite)().(outputsWrittenMsg)
+	c.despite = despite
+	msg := writeOutputs(c, cl)().(outputsWrittenMsg)
 	if msg.err != nil {
 		return nil, msg.err
 	}
@@ -273,7 +275,7 @@ func printReview(out io.Writer, c *common) {
 			}
 		}
 		if row.nonProd != "" {
-			line += " (still " + row.nonProd + ")"
+			line += " (" + row.nonProd + ")"
 		}
 		fmt.Fprintln(out, line)
 	}

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
@@ -30,14 +28,14 @@ type checklist struct {
 	err     string
 	writing bool
 	// confirm holds the reasons not to write while the "write anyway?" question is open.
-	confirm []blocker
+	confirm []golive.Reason
 }
 
-// ChecklistFile is the go-live checklist the wizard writes beside the submission.
-const ChecklistFile = "cis2-golive-checklist.md"
-
-// ConfigFile is the answers, as a configuration `check --config` reads.
-const ConfigFile = "cis2-golive.yaml"
+// The files the wizard writes besides the submission (golive names them all).
+const (
+	ChecklistFile = golive.ChecklistFile
+	ConfigFile    = golive.ConfigFile
+)
 
 // outputsWrittenMsg reports the files a write produced.
 type outputsWrittenMsg struct {
@@ -67,7 +65,7 @@ func (s *checklist) enter() tea.Cmd {
 
 func (s *checklist) build() report.Checklist {
 	submitted, _ := time.Parse(report.DateLayout, s.c.submittedOn)
-	return report.NewChecklist(s.c.cfg, s.c.results, s.c.ticks, submitted)
+	return report.NewChecklist(s.c.cfg, golive.ChecklistEvidence(s.c.cfg, s.c.intCfg, s.c.results, s.c.live()), s.c.ticks, submitted)
 }
 
 func (s *checklist) update(msg tea.Msg) tea.Cmd {
@@ -107,8 +105,8 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 				return s.date.Focus()
 			case !s.writing:
 				s.err = ""
-				if bs := writeBlockers(s.c.cfg, s.c.results, s.c.opts.Plan != nil); len(bs) > 0 {
-					s.confirm = bs // ask first; the default is no
+				if rs := golive.Reasons(s.c.blockers()); len(rs) > 0 {
+					s.confirm = rs // ask first; the default is no
 					return nil
 				}
 				return s.write(cl, nil)
@@ -134,10 +132,10 @@ func (s *checklist) answerConfirm(msg tea.KeyPressMsg, cl report.Checklist) tea.
 }
 
 // write starts writing the outputs; despite is what the user chose to write them anyway over.
-func (s *checklist) write(cl report.Checklist, despite []blocker) tea.Cmd {
+func (s *checklist) write(cl report.Checklist, despite []golive.Reason) tea.Cmd {
 	s.writing = true
-	s.c.despite = shorts(despite)
-	return writeOutputs(s.c.opts, s.c.cfg.Clone(), s.c.results, cl, s.c.despite)
+	s.c.despite = golive.Shorts(despite)
+	return writeOutputs(s.c, cl)
 }
 
 func (s *checklist) toggle(cl report.Checklist) {
@@ -175,52 +173,47 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// writeOutputs writes the submission (JSON and Markdown, via package report), the checklist
-// and the answers as a configuration file. The user chose "write", so existing files from an
-// earlier run are replaced (atomically); the paths are printed. despite (what the user wrote
-// the files anyway over) is recorded in the submission's check source, so NHS sees it too.
-func writeOutputs(opts *Options, cfg model.Config, results []checks.Result, cl report.Checklist, despite []string) tea.Cmd {
-	now := opts.now()
-	dir := opts.OutDir
-	if dir == "" {
-		dir = "."
+// writeOutputs writes what golive builds: the submission (JSON and Markdown, carrying the
+// verdict in their first lines, so NHS sees what it was written over), the checklist and the
+// answers as a configuration file. The user chose "write", so existing files from an earlier
+// run are replaced (atomically). It copies what it needs: the command runs after Update.
+func writeOutputs(c *common, cl report.Checklist) tea.Cmd {
+	cfg := c.cfg.Clone()
+	var in *model.Config
+	if c.intCfg != nil {
+		v := c.intCfg.Clone()
+		in = &v
 	}
+	sub := golive.Submission{
+		Config: &cfg, INT: in, Results: slices.Clone(c.results), Live: c.live(),
+		Source: "cis2-golive wizard live checks", Generated: c.opts.now(), Version: c.opts.Version, Checklist: &cl,
+	}
+	dir := c.opts.OutDir
 	return func() tea.Msg {
-		if err := model.FindSecret(&cfg); err != nil {
-			return outputsWrittenMsg{err: err}
-		}
-		source := "cis2-golive wizard live checks"
-		if results == nil {
-			results, source = checks.Offline(&cfg, nil), "offline rules"
-		}
-		if len(despite) > 0 {
-			source += "; written anyway: " + strings.Join(despite, "; ")
-		}
-		files, err := report.SubmissionFiles(report.NewSubmission(&cfg, results, source, now, opts.Version))
+		files, _, err := golive.Build(sub)
 		if err != nil {
 			return outputsWrittenMsg{err: err}
 		}
-		var ck bytes.Buffer
-		if err := report.WriteChecklist(&ck, report.Markdown, cl); err != nil {
-			return outputsWrittenMsg{err: err}
-		}
-		cfgData, err := model.Marshal(ConfigFile, &cfg)
-		if err != nil {
-			return outputsWrittenMsg{err: err}
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return outputsWrittenMsg{err: fmt.Errorf("create %s: %w", dir, err)}
-		}
-		var paths []string
-		for _, f := range append(files, report.File{Name: ChecklistFile, Data: ck.Bytes()}, report.File{Name: ConfigFile, Data: cfgData}) {
-			p := filepath.Join(dir, f.Name)
-			if err := model.WriteFileAtomic(p, f.Data, 0o644); err != nil {
-				return outputsWrittenMsg{err: err}
-			}
-			paths = append(paths, p)
-		}
-		return outputsWrittenMsg{paths: paths}
+		paths, err := golive.Write(dir, files, true)
+		return outputsWrittenMsg{paths: paths, err: err}
 	}
+}
+
+// writeAnywayQuestion asks plainly, one sentence per reason: "2 checks failed: NHS would
+// deploy a configuration that does not work. Write the files anyway?"
+func writeAnywayQuestion(rs []golive.Reason) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(capitalise(r.Short) + ": " + r.Why + ". ")
+	}
+	return b.String() + "Write the files anyway?"
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (s *checklist) view() string {

@@ -6,6 +6,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -25,6 +26,24 @@ type common struct {
 	results     []checks.Result // the last complete check run, for the checklist
 	written     []string
 	despite     []string // blockers the user chose to write the files anyway over
+}
+
+// live is how far the wizard's live checks got, for golive: not run without a live plan
+// (--offline), running until a whole run has finished.
+func (c *common) live() golive.Live {
+	switch {
+	case c.opts.Plan == nil:
+		return golive.NotRun
+	case c.results == nil:
+		return golive.Running
+	}
+	return golive.Done
+}
+
+// blockers is golive's verdict on the answers and the last complete check run: the one rule
+// the review, the checks screen, the checklist tick and the final write share.
+func (c *common) blockers() []golive.Blocker {
+	return golive.Blockers(c.cfg, c.intCfg, c.results, c.live())
 }
 
 // screen is one step of the wizard.

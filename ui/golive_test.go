@@ -66,7 +66,7 @@ func TestWriteAskedWhenChecksFailed(t *testing.T) {
 		t.Fatalf("despite %q", h.r.c.despite)
 	}
 	js, err := os.ReadFile(filepath.Join(out, report.SubmissionJSONFile))
-	if err != nil || !strings.Contains(string(js), "written anyway: 2 checks failed") {
+	if err != nil || !strings.Contains(string(js), `"status": "not-ready"`) || !strings.Contains(string(js), `"id": "live.checka"`) {
 		t.Fatalf("submission not marked: %v\n%s", err, js)
 	}
 	res := &Result{Written: h.r.c.written, Unresolved: h.r.c.despite}
@@ -276,7 +276,7 @@ func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
 			t.Fatalf("selected row not shown in full (%s):\n%s", want, v)
 		}
 	}
-	h.wantView("! production still points at a non-production host (epr.acme-int.co.uk)")
+	h.wantView("! production still points at epr.acme-int.co.uk, the host of your INT")
 
 	// Fixed: no marker, and with nothing else wrong the headline says so.
 	h.r.c.cfg.RedirectURIs = []string{"https://epr.acme-health.co.uk" + long}

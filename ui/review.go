@@ -85,7 +85,7 @@ func (s *review) buildRows() []reviewRow {
 	if cfg.EffectiveEnvironment() == model.Production {
 		for i := range rows {
 			if rows[i].edit == stateRedirects || rows[i].edit == stateLogout || rows[i].label == "JWKS URI" {
-				rows[i].nonProd = model.NonProductionHost(rows[i].prod)
+				_, rows[i].nonProd = model.NonProductionHost("", rows[i].prod, in)
 			}
 		}
 	}
@@ -275,7 +275,7 @@ func (s *review) detail() []string {
 		field("INT", r.int)
 	}
 	if r.nonProd != "" {
-		out = append(out, st.Warn.Render("! production "+r.nonProd))
+		out = append(out, st.Warn.Render("! "+r.nonProd))
 	}
 	return append(out, "")
 }

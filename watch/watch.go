@@ -45,6 +45,11 @@ type Round struct {
 	Previous time.Time
 	Results  []checks.Result
 	Changes  []Change
+	// Checked is the configuration the round read (nil when it could not), and Checks the
+	// results of `check` itself, offline and live: the first len(Checks) of Results, and what
+	// golive's "ready to send to NHS" verdict is drawn from, as for `check`.
+	Checked *model.Config
+	Checks  []checks.Result
 }
 
 // Failed reports whether any result of the round failed.
@@ -83,6 +88,7 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 	if err != nil {
 		return round, &ConfigError{err}
 	}
+	round.Checked = cfg
 	var submitted *model.Config
 	if opts.LoadSubmitted != nil {
 		if submitted, err = opts.LoadSubmitted(); err != nil {
@@ -112,6 +118,7 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 	results = append(results, checks.Run(ctx, list, live, emit)...)
 	seen.Release()
 	round.Duration = time.Since(clock)
+	round.Checks = results
 	if err := ctx.Err(); err != nil {
 		round.Results = results
 		return round, err
@@ -122,7 +129,7 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 		DiscoveryURL: live.Discovery, Discovery: seen.Discovery(),
 		Submitted: submitted, SubmittedPath: opts.SubmittedPath, Now: started,
 	})
-	round.Results = append(results, rules...)
+	round.Results = append(results[:len(results):len(results)], rules...)
 	round.Changes = append(markRegressions(prev, round.Results), changes...)
 
 	next.ToolVersion, next.Config, next.DurationMS = opts.ToolVersion, opts.ConfigPath, round.Duration.Milliseconds()

@@ -1,0 +1,224 @@
+// Package golive decides whether a configuration is ready to send to NHS England, and writes
+// the files a submission is made of. It is the one home of that rule: `check`, `submission`,
+// `checklist` and both front-ends of the wizard (checks screen, review, checklist tick, final
+// write) ask it, and none keeps a rule of its own. It sits above model, checks and report.
+package golive
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
+)
+
+// Kind is what sort of reason a blocker is. Each kind has its own override (the CLI's
+// --allow-failures, --allow-warnings, --offline), so writing over one never also waves
+// another through.
+type Kind string
+
+// The kinds of blocker.
+const (
+	// Failed: a rule or a live check failed, or the configuration is not for production.
+	Failed Kind = "failed"
+	// NonProduction: a production value still on a non-production host. It is a warning
+	// (a production host may be named so by chance) that still blocks: NHS would deploy it.
+	NonProduction Kind = "non-production"
+	// Unverified: the live checks did not run or did not finish, so nothing has tested the
+	// endpoints. The offline rules read the file; they cannot see a JWKS or a logout endpoint.
+	Unverified Kind = "unverified"
+)
+
+// Blocker is one reason a configuration is not ready to send to NHS.
+type Blocker struct {
+	Kind Kind
+	// ID is the result's id (config.uri.non-production, bcl.rejects-bogus-token…), or
+	// IDEnvironment / IDLiveChecks.
+	ID string
+	// Target is the field the blocker is about, when it is about one.
+	Target  string
+	Message string
+	Fix     string
+}
+
+// The ids of blockers that are not a check result.
+const (
+	IDEnvironment = "environment"
+	IDLiveChecks  = "live-checks"
+)
+
+// String is the blocker on one line: "jwks_uri: production still points at …".
+func (b Blocker) String() string {
+	if b.Target == "" {
+		return b.Message
+	}
+	return b.Target + ": " + b.Message
+}
+
+// Live is how far the live checks got.
+type Live int
+
+// How far the live checks got.
+const (
+	// NotRun: only the offline rules ran (--offline, or a results file without live checks).
+	NotRun Live = iota
+	// Running: the live checks started and have not all finished.
+	Running
+	// Done: the live checks ran to the end (each result may still be a failure).
+	Done
+)
+
+// LiveIn says whether results hold live checks: every offline rule's id starts with
+// "config." (checks.Offline), every live check's does not.
+func LiveIn(results []checks.Result) Live {
+	if slices.ContainsFunc(results, func(r checks.Result) bool { return !isOffline(r) }) {
+		return Done
+	}
+	return NotRun
+}
+
+func isOffline(r checks.Result) bool { return strings.HasPrefix(r.ID, "config.") }
+
+// blockingWarnings are the warnings that still block sending: values NHS would deploy that
+// point somewhere other than production. Other warnings are worth a look but do not block.
+var blockingWarnings = []string{"config." + model.RuleNonProduction}
+
+// Evidence is the results a verdict is drawn from: the offline rules run afresh on cfg
+// against the INT configuration (nil for none), with the loader's notes, then every live
+// result of results. A results file's own offline results are replaced, so a file made
+// without --int, or by an older version of the rules, cannot hide a finding. With cfg nil
+// (only a results file is known) it is results as they are.
+func Evidence(cfg, intCfg *model.Config, notes []model.Finding, results []checks.Result) []checks.Result {
+	if cfg == nil {
+		return results
+	}
+	out := checks.OfflineAgainstINT(cfg, intCfg, notes)
+	for _, r := range results {
+		if !isOffline(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Blockers is the one rule for "ready to send to NHS": it returns every reason the
+// configuration is not, and none when it is. cfg may be nil when only a results file is
+// known; intCfg is the INT configuration production replicates (nil for none); results are
+// the check results so far (offline and live, from this run or a results file); live is how
+// far the live checks got. A configuration is ready only when it is for production, no rule
+// or check failed, no value is on a non-production host, and the live checks ran to the end.
+func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []Blocker {
+	var bs []Blocker
+	if cfg != nil {
+		if env := cfg.EffectiveEnvironment(); env != model.Production {
+			bs = append(bs, Blocker{Kind: Failed, ID: IDEnvironment, Target: "environment",
+				Message: fmt.Sprintf("the configuration is for %s, not production", env),
+				Fix:     "set `environment: production` in the production configuration"})
+		}
+	}
+	unfinished := 0
+	for _, r := range Evidence(cfg, intCfg, nil, results) {
+		switch {
+		case r.Status == model.Fail:
+			bs = append(bs, fromResult(Failed, r))
+		case r.Status == model.Warn && slices.Contains(blockingWarnings, r.ID):
+			bs = append(bs, fromResult(NonProduction, r))
+		case r.Unfinished():
+			unfinished++
+		}
+	}
+	switch {
+	case live == NotRun:
+		bs = append(bs, Blocker{Kind: Unverified, ID: IDLiveChecks,
+			Message: "the live checks did not run: nothing has tested the endpoints",
+			Fix:     "run them: `cis2-golive check --config FILE --format json > results.json` (without --offline), and pass --checks results.json"})
+	case live == Running:
+		bs = append(bs, Blocker{Kind: Unverified, ID: IDLiveChecks,
+			Message: "the live checks have not finished", Fix: "wait for them to finish"})
+	case unfinished > 0:
+		bs = append(bs, Blocker{Kind: Unverified, ID: IDLiveChecks,
+			Message: report.Plural(unfinished, "live check", "live checks") + " did not finish (interrupted, or out of time)",
+			Fix:     "run the live checks again to the end"})
+	}
+	return bs
+}
+
+func fromResult(k Kind, r checks.Result) Blocker {
+	return Blocker{Kind: k, ID: r.ID, Target: r.Target, Message: r.Message, Fix: r.Fix}
+}
+
+// Reason is the blockers of one sort, in a sentence: short for a list ("2 checks failed"),
+// why for a question ("NHS would deploy a configuration that does not work").
+type Reason struct {
+	Kind       Kind
+	Short, Why string
+}
+
+// Reasons sums blockers up, one reason per sort, worst first: the environment, failures,
+// non-production hosts, then unverified endpoints.
+func Reasons(bs []Blocker) []Reason {
+	var out []Reason
+	count := func(f func(Blocker) bool) (n int, first Blocker) {
+		for _, b := range bs {
+			if f(b) {
+				if n == 0 {
+					first = b
+				}
+				n++
+			}
+		}
+		return n, first
+	}
+	if n, b := count(func(b Blocker) bool { return b.ID == IDEnvironment }); n > 0 {
+		out = append(out, Reason{Failed, b.Message, "NHS would deploy settings meant for another environment"})
+	}
+	if n, _ := count(func(b Blocker) bool { return b.Kind == Failed && b.ID != IDEnvironment }); n > 0 {
+		out = append(out, Reason{Failed, report.Plural(n, "check failed", "checks failed"), "NHS would deploy a configuration that does not work"})
+	}
+	if n, b := count(func(b Blocker) bool { return b.Kind == NonProduction }); n > 0 {
+		short := b.String()
+		if n > 1 {
+			short = report.Plural(n, "value is", "values are") + " still on non-production hosts"
+		}
+		out = append(out, Reason{NonProduction, short, "CIS2 production would send your users' sign-ins, logouts or key fetches to a service that is not production"})
+	}
+	if n, b := count(func(b Blocker) bool { return b.Kind == Unverified }); n > 0 {
+		short, _, _ := strings.Cut(b.Message, ":")
+		out = append(out, Reason{Unverified, short, "nothing has tested your endpoints"})
+	}
+	return out
+}
+
+// Shorts lists the reasons' short forms.
+func Shorts(rs []Reason) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Short
+	}
+	return out
+}
+
+// Rendered is the blockers in report's shape, for a submission or a check report.
+func Rendered(bs []Blocker) []report.Blocker {
+	out := make([]report.Blocker, len(bs))
+	for i, b := range bs {
+		out[i] = report.Blocker{Kind: string(b.Kind), ID: b.ID, Target: b.Target, Message: b.Message, Fix: b.Fix}
+	}
+	return out
+}
+
+// ChecklistEvidence is the verdict for the checklist item the tool ticks itself: done only
+// when nothing blocks sending. It says what was seen and, when not done, why.
+func ChecklistEvidence(cfg, intCfg *model.Config, results []checks.Result, live Live) report.Evidence {
+	if cfg == nil && len(results) == 0 {
+		return report.Evidence{Text: "no check results: run `cis2-golive check --config FILE --format json > results.json`"}
+	}
+	bs := Blockers(cfg, intCfg, results, live)
+	text := report.SummaryLine(checks.Summarise(Evidence(cfg, intCfg, nil, results)))
+	if len(bs) > 0 {
+		text += "; not ready: " + strings.Join(Shorts(Reasons(bs)), "; ")
+	}
+	return report.Evidence{Done: len(bs) == 0, Text: text}
+}

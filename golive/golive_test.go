@@ -1,0 +1,300 @@
+package golive
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
+)
+
+// prod is a production configuration every offline rule passes (examples/production.yaml).
+func prod() *model.Config {
+	return &model.Config{
+		Environment: model.Production, Organisation: "Acme Health Ltd", Product: "Acme EPR",
+		ContactEmail:                "cis2-golive@acme-health.co.uk",
+		RedirectURIs:                []string{"https://epr.acme-health.co.uk/auth/cis2/callback", "https://admin.acme-health.co.uk/auth/cis2/callback"},
+		BackchannelLogoutURI:        "https://epr.acme-health.co.uk/auth/cis2/backchannel-logout",
+		TokenEndpointAuthMethod:     model.PrivateKeyJWT,
+		JWKSURI:                     "https://epr.acme-health.co.uk/.well-known/jwks.json",
+		TokenEndpointAuthSigningAlg: "RS512",
+	}
+}
+
+// intOf is cfg as INT had it: every URI on the INT domain.
+func intOf(cfg *model.Config, domain string) *model.Config {
+	in := cfg.Clone()
+	in.Environment = model.Integration
+	swap := func(u string) string { return strings.Replace(u, "acme-health.co.uk", domain, 1) }
+	for i := range in.RedirectURIs {
+		in.RedirectURIs[i] = swap(in.RedirectURIs[i])
+	}
+	in.BackchannelLogoutURI, in.JWKSURI = swap(in.BackchannelLogoutURI), swap(in.JWKSURI)
+	return &in
+}
+
+var livePass = []checks.Result{
+	{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Pass, Message: "answered 400"},
+	{ID: checks.IDJWKSFetch, Target: "jwks_uri", Status: model.Pass, Message: "fetched"},
+}
+
+func kinds(bs []Blocker) []Kind {
+	var out []Kind
+	for _, b := range bs {
+		out = append(out, b.Kind)
+	}
+	return out
+}
+
+func TestBlockers(t *testing.T) {
+	onINTHost := func() *model.Config {
+		c := prod()
+		c.JWKSURI = "https://epr.acme-int.co.uk/.well-known/jwks.json"
+		return c
+	}
+	integration := prod()
+	integration.Environment = model.Integration
+	tests := []struct {
+		name    string
+		cfg     *model.Config
+		in      *model.Config
+		results []checks.Result
+		live    Live
+		want    []Kind
+		id      string // the id of the first blocker, when there is one
+	}{
+		{"ready", prod(), nil, livePass, Done, nil, ""},
+		{"a warning that does not block", prod(), nil,
+			append(slices.Clone(livePass), checks.Result{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Warn, Message: "inconclusive"}), Done, nil, ""},
+		{"offline rules only", prod(), nil, nil, NotRun, []Kind{Unverified}, IDLiveChecks},
+		{"live checks still running", prod(), nil, nil, Running, []Kind{Unverified}, IDLiveChecks},
+		{"a live check failed", prod(), nil,
+			append(slices.Clone(livePass), checks.Result{ID: checks.IDJWKSPublic, Target: "jwks_uri", Status: model.Fail, Message: "private key", Fix: "remove it"}), Done, []Kind{Failed}, checks.IDJWKSPublic},
+		{"interrupted", prod(), nil,
+			append(slices.Clone(livePass), checks.Result{ID: checks.IDTLS, Target: "jwks_uri", Status: model.Skip, Message: "cancelled"}), Done, []Kind{Unverified}, IDLiveChecks},
+		{"JWKS on an INT-named host", onINTHost(), nil, livePass, Done, []Kind{NonProduction}, "config.uri.non-production"},
+		{"JWKS on INT's own host", onINTHost(), intOf(prod(), "acme-int.co.uk"), livePass, Done, []Kind{Failed}, "config.uri.non-production"},
+		{"not for production", integration, nil, livePass, Done, []Kind{Failed}, IDEnvironment},
+		// A results file's offline results are replaced: a file made without --int, or
+		// edited to say pass, cannot hide the INT host.
+		{"results file says the offline rules passed", onINTHost(), intOf(prod(), "acme-int.co.uk"),
+			append(slices.Clone(livePass), checks.Result{ID: "config.uri.non-production", Target: "jwks_uri", Status: model.Pass}), Done, []Kind{Failed}, "config.uri.non-production"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bs := Blockers(tt.cfg, tt.in, tt.results, tt.live)
+			if !slices.Equal(kinds(bs), tt.want) {
+				t.Fatalf("blockers %+v, want kinds %v", bs, tt.want)
+			}
+			if len(bs) > 0 && (bs[0].ID != tt.id || bs[0].Message == "" || bs[0].Fix == "") {
+				t.Errorf("first blocker %+v, want id %s with a message and a fix", bs[0], tt.id)
+			}
+		})
+	}
+}
+
+func TestReasons(t *testing.T) {
+	integration := prod()
+	integration.Environment = model.Integration
+	integration.RedirectURIs[0] = "http://epr.acme-health.co.uk/cb" // fine in integration
+	integration.JWKSURI = "https://keys.uat.acme-health.co.uk/jwks.json"
+	fails := []checks.Result{
+		{ID: checks.IDJWKSPublic, Target: "jwks_uri", Status: model.Fail},
+		{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Fail},
+	}
+	rs := Reasons(Blockers(integration, nil, fails, NotRun))
+	got := Shorts(rs)
+	want := []string{"the configuration is for integration, not production", "2 checks failed", "the live checks did not run"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Reasons = %q, want %q", got, want)
+	}
+	for _, r := range rs {
+		if r.Why == "" {
+			t.Errorf("%q has no why", r.Short)
+		}
+	}
+	// One value on a non-production host is named; several are counted.
+	c := prod()
+	c.JWKSURI = "https://epr.acme-int.co.uk/jwks.json"
+	if got := Shorts(Reasons(Blockers(c, nil, livePass, Done))); len(got) != 1 || !strings.HasPrefix(got[0], "jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)") {
+		t.Errorf("one host: %q", got)
+	}
+	c.BackchannelLogoutURI = "https://epr.acme-int.co.uk/bcl"
+	if got := Shorts(Reasons(Blockers(c, nil, livePass, Done))); !slices.Equal(got, []string{"2 values are still on non-production hosts"}) {
+		t.Errorf("two hosts: %q", got)
+	}
+}
+
+func TestLiveIn(t *testing.T) {
+	if LiveIn(checks.Offline(prod(), nil)) != NotRun || LiveIn(nil) != NotRun || LiveIn(livePass) != Done {
+		t.Error("LiveIn misreads which results are live")
+	}
+}
+
+// TestChecklistEvidence: the checklist's own item is ticked by the same rule as the
+// submission, never by the offline rules alone or a person.
+func TestChecklistEvidence(t *testing.T) {
+	offlineOnly := checks.Offline(prod(), nil)
+	withLive := append(slices.Clone(offlineOnly), livePass...)
+	liveFail := append(slices.Clone(offlineOnly), checks.Result{ID: checks.IDBCL, Status: model.Fail})
+	integration := &model.Config{Environment: model.Integration}
+	tests := []struct {
+		name    string
+		cfg     *model.Config
+		results []checks.Result
+		want    bool
+		evid    string
+	}{
+		{"no evidence", nil, nil, false, "no check results"},
+		{"a results file alone, passing", nil, withLive, true, "8 passed · 0 warnings · 0 failed"},
+		{"a results file of offline rules only", nil, offlineOnly, false, "6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
+		{"the config alone", prod(), nil, false, "6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
+		{"the config with live results", prod(), withLive, true, "8 passed"},
+		{"a live check failed", nil, liveFail, false, "1 failed"},
+		{"the offline rules run on the config", &model.Config{Environment: model.Production, RedirectURIs: []string{"http://localhost/cb"}}, livePass, false, "checks failed"},
+		{"an integration config never counts", integration, withLive, false, "not production"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := ChecklistEvidence(tt.cfg, nil, tt.results, LiveIn(tt.results))
+			if ev.Done != tt.want || !strings.Contains(ev.Text, tt.evid) {
+				t.Errorf("got %+v, want done=%v evidence containing %q", ev, tt.want, tt.evid)
+			}
+			it := report.NewChecklist(tt.cfg, ev, map[string]bool{report.ItemConfigChecked: true}, time.Time{})
+			for _, item := range it.Items {
+				if item.ID == report.ItemConfigChecked && item.Done != tt.want {
+					t.Errorf("a tick by hand changed the verdict: %+v", item)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretInResults(t *testing.T) {
+	bad := []checks.Result{{ID: "jwks.fetch", Target: "jwks_uri", Evidence: map[string]string{"body": `{"keys":[{"d":"c2VjcmV0"}]}`}}}
+	err := SecretInResults(bad)
+	if err == nil || !strings.Contains(err.Error(), "jwks.fetch") || strings.Contains(err.Error(), "c2VjcmV0") {
+		t.Errorf("got %v, want a refusal naming the result, not the value", err)
+	}
+	if err := SecretInResults(livePass); err != nil {
+		t.Errorf("clean results refused: %v", err)
+	}
+}
+
+func TestStaleEvidence(t *testing.T) {
+	cfg := prod()
+	rs := checks.Offline(cfg, nil)
+	if s := StaleEvidence(cfg, rs); len(s) != 0 {
+		t.Errorf("fresh results reported stale: %v", s)
+	}
+	changed := cfg.Clone()
+	changed.JWKSURI = "https://keys.acme-health.co.uk/jwks.json"
+	changed.RedirectURIs = changed.RedirectURIs[:1]
+	s := StaleEvidence(&changed, rs)
+	if len(s) != 2 || !strings.Contains(strings.Join(s, "\n"), "jwks_uri") || !strings.Contains(strings.Join(s, "\n"), "redirect_uris[1]") {
+		t.Errorf("StaleEvidence = %v, want jwks_uri and redirect_uris[1]", s)
+	}
+}
+
+var generated = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// TestBuildCarriesTheVerdict: the files say what Blockers says, and the evidence is the
+// offline rules run afresh against INT plus the live results.
+func TestBuildCarriesTheVerdict(t *testing.T) {
+	c := prod()
+	c.JWKSURI = "https://epr.acme-int.co.uk/.well-known/jwks.json"
+	files, bs, err := Build(Submission{Config: c, INT: intOf(prod(), "acme-int.co.uk"), Results: livePass, Live: Done,
+		Source: "cis2-golive check results: r.json", Generated: generated, Version: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || files[0].Name != JSONFile || files[1].Name != MarkdownFile {
+		t.Fatalf("files %v", files)
+	}
+	if len(bs) != 1 || bs[0].Kind != Failed || bs[0].Target != "jwks_uri" {
+		t.Fatalf("blockers %+v", bs)
+	}
+	var sub struct {
+		Status   string           `json:"status"`
+		Blockers []report.Blocker `json:"blockers"`
+		Checks   struct {
+			Live     bool            `json:"live"`
+			Findings []checks.Result `json:"findings"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(files[0].Data, &sub); err != nil {
+		t.Fatal(err)
+	}
+	if sub.Status != report.StatusNotReady || len(sub.Blockers) != 1 || sub.Blockers[0].ID != "config.uri.non-production" ||
+		!sub.Checks.Live || len(sub.Checks.Findings) != 1 || sub.Checks.Findings[0].Status != model.Fail {
+		t.Errorf("submission JSON: %s", files[0].Data)
+	}
+	if !strings.Contains(string(files[1].Data), "**Status: NOT READY.**") {
+		t.Errorf("Markdown does not say it is not ready:\n%s", files[1].Data)
+	}
+
+	// The wizard's set: the checklist and the answers too.
+	cl := report.NewChecklist(prod(), ChecklistEvidence(prod(), nil, livePass, Done), nil, time.Time{})
+	files, bs, err = Build(Submission{Config: prod(), Results: livePass, Live: Done, Generated: generated, Version: "dev", Checklist: &cl})
+	if err != nil || len(bs) != 0 {
+		t.Fatalf("ready build: %v %+v", err, bs)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name)
+	}
+	if !slices.Equal(names, []string{JSONFile, MarkdownFile, ChecklistFile, ConfigFile}) {
+		t.Errorf("wizard files %v", names)
+	}
+	if !strings.Contains(string(files[0].Data), `"status": "ready"`) {
+		t.Errorf("ready JSON: %s", files[0].Data)
+	}
+}
+
+// TestBuildRefusesSecrets: no override, and no path through Build, writes a secret.
+func TestBuildRefusesSecrets(t *testing.T) {
+	c := prod()
+	c.BackchannelLogoutURI = "https://epr.acme-health.co.uk/bcl?client_secret=abc"
+	if _, _, err := Build(Submission{Config: c, Live: Done}); err == nil || strings.Contains(err.Error(), "abc") ||
+		!strings.Contains(err.Error(), "backchannel_logout_uri") {
+		t.Errorf("secret in the config: %v", err)
+	}
+	bad := []checks.Result{{ID: "jwks.fetch", Evidence: map[string]string{"body": "-----BEGIN PRIVATE KEY-----"}}}
+	if _, _, err := Build(Submission{Config: prod(), Results: bad, Live: Done}); err == nil {
+		t.Error("secret in the results: written")
+	}
+}
+
+func TestWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	files := []report.File{{Name: "a.json", Data: []byte("new")}, {Name: "b.md", Data: []byte("new")}}
+	paths, err := Write(dir, files, false)
+	if err != nil || len(paths) != 2 {
+		t.Fatalf("first write: %v %v", paths, err)
+	}
+	if err := os.WriteFile(paths[1], []byte("my notes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files[0].Data = []byte("newer")
+	_, err = Write(dir, files, false)
+	var exists *ExistsError
+	if !errors.As(err, &exists) || exists.Path != paths[0] {
+		t.Fatalf("second write: %v, want ExistsError for %s", err, paths[0])
+	}
+	if data, _ := os.ReadFile(paths[0]); string(data) != "new" {
+		t.Errorf("a refused write changed %s: %q", paths[0], data)
+	}
+	if _, err := Write(dir, files, true); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(paths[0]); string(data) != "newer" {
+		t.Errorf("replace: %q", data)
+	}
+}

@@ -1,0 +1,126 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// RuleNonProduction is the rule (and, as config.uri.non-production, the result id) for a
+// production URI on a host that is not production. Its id is stable: golive and CI scripts
+// match on it.
+const RuleNonProduction = "uri.non-production"
+
+// nonProductionName says why host looks like a non-production one (CIS2's INT, DEP or dev
+// domains, or named like a supplier's INT, UAT or staging host), or "" when it does not.
+func nonProductionName(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, frag := range CIS2.NonProductionHosts {
+		if strings.Contains(h, frag) {
+			return "a CIS2 non-production domain (" + frag + ")"
+		}
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) > 1 {
+		labels = labels[:len(labels)-1] // a TLD (.dev) says nothing about the environment
+	}
+	for _, l := range labels {
+		for _, name := range CIS2.NonProductionLabels {
+			if l == name || strings.HasSuffix(l, "-"+name) {
+				return "named like a non-production host (" + l + ")"
+			}
+		}
+	}
+	return ""
+}
+
+// intHostField names a URI field of the INT configuration on host, the same field as the
+// production value's when it is there, or "" when INT uses no URI on host.
+func intHostField(host, field string, in *Config) string {
+	if in == nil || host == "" {
+		return ""
+	}
+	var found []string
+	for _, fv := range in.uriValues() {
+		if _, h := uriKey(fv.Value); h != "" && h == strings.ToLower(host) {
+			found = append(found, fv.Field)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return ""
+	case slices.Contains(found, field):
+		return field
+	}
+	return found[0]
+}
+
+// uriValues lists the configuration's URIs with their field names, in file order.
+func (c *Config) uriValues() []FieldValue {
+	var out []FieldValue
+	for i, u := range c.RedirectURIs {
+		out = append(out, FieldValue{fmt.Sprintf("redirect_uris[%d]", i), u})
+	}
+	if c.BackchannelLogoutURI != "" {
+		out = append(out, FieldValue{"backchannel_logout_uri", c.BackchannelLogoutURI})
+	}
+	if c.JWKSURI != "" {
+		out = append(out, FieldValue{"jwks_uri", c.JWKSURI})
+	}
+	return out
+}
+
+// NonProductionHost judges the host of one URI (field's value) of a production configuration: the one rule
+// for "is this a production host", which Validate, compare and the wizard's review share.
+// With in (the INT configuration) set, a host INT uses fails: production CIS2 would send
+// your users' codes, logouts or key fetches to your INT service. A host named like INT,
+// UAT, staging or a CIS2 non-production domain warns (a supplier's production host may be
+// named so by chance). It returns Pass and "" for a production-looking host. Local and test
+// hosts are ValidateURI's (uri.host.local, uri.host.test).
+func NonProductionHost(field, raw string, in *Config) (Severity, string) {
+	_, host := uriKey(raw)
+	if host == "" {
+		return Pass, ""
+	}
+	if f := intHostField(host, field, in); f != "" {
+		return Fail, fmt.Sprintf("production still points at %s, the host of your INT configuration's %s", host, f)
+	}
+	if why := nonProductionName(host); why != "" {
+		return Warn, fmt.Sprintf("production still points at a non-production host (%s): %s", host, why)
+	}
+	return Pass, ""
+}
+
+// nonProductionFinding is NonProductionHost as a finding on field, or nil.
+func nonProductionFinding(field, raw string, in *Config) *Finding {
+	sev, why := NonProductionHost(field, raw, in)
+	if why == "" {
+		return nil
+	}
+	return &Finding{Rule: RuleNonProduction, Field: field, Value: raw, Severity: sev, Message: why,
+		Fix: "replace the host with your production DNS name; only the host changes between INT and production"}
+}
+
+// ValidateAgainstINT is Validate with the INT configuration the production one replicates:
+// a production URI on a host INT uses fails (rule uri.non-production) instead of, at most,
+// warning. With in nil it is Validate.
+func ValidateAgainstINT(c, in *Config) []Finding {
+	fs := Validate(c)
+	if in == nil || c.EffectiveEnvironment() != Production {
+		return fs
+	}
+	for _, fv := range c.uriValues() {
+		f := nonProductionFinding(fv.Field, fv.Value, in)
+		if f == nil || f.Severity != Fail {
+			continue
+		}
+		// One finding per field and rule: the INT host fail replaces the naming warning.
+		i := slices.IndexFunc(fs, func(g Finding) bool { return g.Rule == RuleNonProduction && g.Field == fv.Field })
+		if i >= 0 {
+			fs[i] = *f
+		} else {
+			fs = append(fs, *f)
+		}
+	}
+	return fs
+}

@@ -1,0 +1,96 @@
+package model
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestNonProductionHost(t *testing.T) {
+	in := &Config{Environment: Integration, JWKSURI: "https://keys.acme-health.co.uk/int/jwks.json",
+		RedirectURIs: []string{"https://epr.acme-int.co.uk/cb"}}
+	tests := []struct {
+		uri  string
+		in   *Config
+		want Severity
+		msg  string
+	}{
+		{"https://epr.acme-health.co.uk/cb", nil, Pass, ""},
+		{"https://epr.acme.dev/cb", nil, Pass, ""},            // .dev is a TLD, not an environment
+		{"https://equat.acme-health.co.uk/cb", nil, Pass, ""}, // "uat" inside a word
+		{"https://epr.acme-int.co.uk/cb", nil, Warn, "named like a non-production host (acme-int)"},
+		{"https://int.acme-health.co.uk/cb", nil, Warn, "(int)"},
+		{"https://epr.uat.acme-health.co.uk/cb", nil, Warn, "(uat)"},
+		{"https://staging.acme-health.co.uk/cb", nil, Warn, "(staging)"},
+		{"https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/x", nil, Warn, "CIS2 non-production domain (nhsint)"},
+		{"https://am.nhsdep.auth-ptl.cis2.spineservices.nhs.uk/x", nil, Warn, "nhsdep"},
+		// With INT loaded, a host INT uses fails, named or not.
+		{"https://epr.acme-int.co.uk/other", in, Fail, "the host of your INT configuration's redirect_uris[0]"},
+		{"https://KEYS.acme-health.co.uk/jwks.json", in, Fail, "INT configuration's jwks_uri"},
+		{"https://epr.acme-health.co.uk/cb", in, Pass, ""},
+	}
+	for _, tt := range tests {
+		sev, why := NonProductionHost("jwks_uri", tt.uri, tt.in)
+		if sev != tt.want || !strings.Contains(why, tt.msg) || (tt.msg == "") != (why == "") {
+			t.Errorf("NonProductionHost(%s) = %s %q, want %s %q", tt.uri, sev, why, tt.want, tt.msg)
+		}
+	}
+}
+
+// TestValidateAgainstINT: the INT-named JWKS host warns from Validate alone and fails, once,
+// when the INT configuration uses that host.
+func TestValidateAgainstINT(t *testing.T) {
+	prod := validProd()
+	prod.JWKSURI = "https://epr.acme-int.co.uk/.well-known/jwks.json"
+	in := &Config{Environment: Integration, JWKSURI: "https://epr.acme-int.co.uk/.well-known/jwks.json"}
+	find := func(fs []Finding) []Finding {
+		var out []Finding
+		for _, f := range fs {
+			if f.Rule == RuleNonProduction {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	if got := find(Validate(prod)); len(got) != 1 || got[0].Severity != Warn || got[0].Field != "jwks_uri" {
+		t.Fatalf("Validate: want one warning on jwks_uri, got %+v", got)
+	}
+	got := find(ValidateAgainstINT(prod, in))
+	if len(got) != 1 || got[0].Severity != Fail || got[0].Field != "jwks_uri" || got[0].Value != prod.JWKSURI || got[0].Fix == "" {
+		t.Fatalf("ValidateAgainstINT: want one failure on jwks_uri, got %+v", got)
+	}
+	// A production-looking host INT also uses fails too: no naming needed.
+	prod = validProd()
+	in = &Config{Environment: Integration, BackchannelLogoutURI: prod.BackchannelLogoutURI}
+	if got := find(ValidateAgainstINT(prod, in)); len(got) != 3 || !slices.ContainsFunc(got, func(f Finding) bool {
+		return f.Field == "backchannel_logout_uri" && f.Severity == Fail
+	}) {
+		// epr.acme-health.co.uk carries redirect_uris[0], the logout URI and the JWKS URI.
+		t.Errorf("want the three URIs on INT's logout host to fail, got %+v", got)
+	}
+	if fs := ValidateAgainstINT(validProd(), nil); len(fs) != 0 {
+		t.Errorf("no INT: want Validate's findings (none), got %+v", fs)
+	}
+}
+
+func TestWithdrawnByNHS(t *testing.T) {
+	w, ok := WithdrawnByNHS("response_mode", "form_post")
+	if !ok || w.Release != "11.01" || w.Date != "2025-12-08" || !strings.Contains(w.Note, "form_post") {
+		t.Errorf("form_post: %+v %v", w, ok)
+	}
+	if _, ok := WithdrawnByNHS("response_mode", "query"); ok {
+		t.Error("query is not withdrawn")
+	}
+}
+
+func TestUserinfoAlgsOfferRS256First(t *testing.T) {
+	if got := CIS2.UserinfoSigningAlgs; !slices.Equal(got, []string{"RS256", "ES256", "ES384", "ES512"}) {
+		t.Errorf("UserinfoSigningAlgs = %v", got)
+	}
+	c := validProd()
+	c.UserinfoSignedResponseAlg = "RS512"
+	fs := Validate(c)
+	if len(fs) != 1 || fs[0].Severity != Warn || !strings.Contains(fs[0].Message, "RS256, ES256, ES384, ES512") {
+		t.Errorf("RS512: want one warning naming the list, got %+v", fs)
+	}
+}

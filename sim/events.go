@@ -1,0 +1,119 @@
+package sim
+
+import (
+	"sync"
+	"time"
+
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/sanitize"
+)
+
+// Event is one step the provider took: a request the application (or its browser) made and
+// what the provider decided, or a call the provider made to the application and what it
+// answered. CIS2 is what CIS2 itself would say (its error code and text); Plain says why in
+// plain words. An event holds claims and never a token, code, assertion or secret, so the
+// event stream can be shown, logged and served as it is.
+type Event struct {
+	Seq      int            `json:"seq"`
+	Time     time.Time      `json:"time"`
+	Endpoint Endpoint       `json:"endpoint"`
+	Method   string         `json:"method,omitempty"`
+	Path     string         `json:"path,omitempty"` // without the query string
+	Status   int            `json:"status,omitempty"`
+	Outcome  Outcome        `json:"outcome"`
+	CIS2     string         `json:"cis2,omitempty"`
+	Plain    string         `json:"plain"`
+	SID      string         `json:"sid,omitempty"`
+	Fault    string         `json:"fault,omitempty"`
+	Claims   map[string]any `json:"claims,omitempty"`
+	// Finding is set when the application did something a go-live would fail on: accepted
+	// a faulty ID token or a bad logout token, kept a session a logout ended.
+	Finding model.Severity `json:"finding,omitempty"`
+}
+
+// Outcome is what the provider decided, or what the application's answer meant.
+type Outcome string
+
+// The outcomes.
+const (
+	OK      Outcome = "ok"      // served as asked
+	Refused Outcome = "refused" // the provider refused the application's request, as CIS2 would
+	Sent    Outcome = "sent"    // the provider called the application
+	Passed  Outcome = "passed"  // the application behaved as it must
+	Failed  Outcome = "failed"  // the application did not (see Finding)
+	Info    Outcome = "info"
+)
+
+// maxEvents bounds the history kept in memory; a development session makes a few hundred.
+const maxEvents = 5000
+
+// eventLog keeps recent events and fans new ones out to subscribers.
+type eventLog struct {
+	mu     sync.Mutex
+	events []Event
+	next   int
+	subs   map[chan Event]struct{}
+}
+
+func newEventLog() *eventLog { return &eventLog{subs: map[chan Event]struct{}{}} }
+
+// add stamps and stores e, then offers it to every subscriber; a subscriber too slow to keep
+// up misses events rather than stalling the provider (the history still has them).
+func (l *eventLog) add(e Event) Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.next++
+	e.Seq = l.next
+	e.Plain = sanitize.CleanN(e.Plain, 600)
+	e.CIS2 = sanitize.Clean(e.CIS2)
+	l.events = append(l.events, e)
+	if len(l.events) > maxEvents {
+		l.events = append([]Event(nil), l.events[len(l.events)-maxEvents/2:]...)
+	}
+	for ch := range l.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+	return e
+}
+
+func (l *eventLog) since(seq int) []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Event
+	for _, e := range l.events {
+		if e.Seq > seq {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (l *eventLog) subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 256)
+	l.mu.Lock()
+	l.subs[ch] = struct{}{}
+	l.mu.Unlock()
+	return ch, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if _, ok := l.subs[ch]; ok {
+			delete(l.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+// record adds an event stamped with the provider's clock.
+func (p *Provider) record(e Event) Event {
+	e.Time = p.now()
+	return p.events.add(e)
+}
+
+// Events returns the events after seq (0: all kept).
+func (p *Provider) Events(seq int) []Event { return p.events.since(seq) }
+
+// Subscribe streams new events until cancel is called.
+func (p *Provider) Subscribe() (events <-chan Event, cancel func()) { return p.events.subscribe() }
