@@ -122,14 +122,19 @@ func (e *evaluation) jwksRules() {
 		}
 		return
 	}
-	now := keySetOf(cur, e.o.Now)
+	now := keySetOf(cur, e.o.Config.JWKSURI, e.o.Now)
 	var before *KeySet
 	if e.prev != nil {
 		before = e.prev.JWKS
 	}
 	e.next.JWKS = now
+	if before != nil && before.URL != now.URL {
+		// Another JWKS altogether: comparing its keys with the old one's would call every key
+		// removed. drift.config says whether NHS must hear of the new jwks_uri.
+		before, e.next.Retired = nil, nil
+	}
 	if before == nil {
-		msg := fmt.Sprintf("no earlier JWKS to compare with: recorded %d key(s) (%s) as the baseline", len(now.Keys), kidList(now.Keys))
+		msg := fmt.Sprintf("no earlier JWKS at this jwks_uri to compare with: recorded %d key(s) (%s) as the baseline", len(now.Keys), kidList(now.Keys))
 		e.add(checks.Result{ID: IDKids, Target: target, Status: model.Skip, Message: msg})
 		e.add(checks.Result{ID: IDKidReused, Target: target, Status: model.Skip, Message: msg})
 		return
@@ -205,8 +210,8 @@ func (e *evaluation) updateSigningKID() {
 }
 
 // keySetOf is a JWK Set as the state keeps it.
-func keySetOf(s *keys.Set, now time.Time) *KeySet {
-	ks := &KeySet{SeenAt: now, Keys: make([]Key, 0, len(s.Keys))}
+func keySetOf(s *keys.Set, url string, now time.Time) *KeySet {
+	ks := &KeySet{URL: url, SeenAt: now, Keys: make([]Key, 0, len(s.Keys))}
 	for _, k := range s.Keys {
 		ks.Keys = append(ks.Keys, Key{KID: k.RawKID(), Thumbprint: k.Thumbprint, Kty: k.Kty})
 	}

@@ -119,6 +119,13 @@ func TestJWKSDriftAddedRemovedReused(t *testing.T) {
 	if r := byID(rules)[IDKidReused+" jwks_uri"]; r.Status != model.Fail || !strings.Contains(r.Message, "kid c") {
 		t.Errorf("a retired kid back with new material: %s %q, want a failure naming kid c", r.Status, r.Message)
 	}
+	// Another jwks_uri is another baseline, not every key removed.
+	moved := pkjConfig()
+	moved.JWKSURI = "https://rp.example.org/v2/jwks.json"
+	rules, changes, _ = Evaluate(next, Observation{Config: moved, JWKS: set(t, jwk(t, d, "d")), Now: t0.Add(2 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Skip || !strings.Contains(r.Message, "baseline") || len(changes) != 0 {
+		t.Errorf("moved jwks_uri: %s %q, changes %v; want a new baseline", r.Status, r.Message, changes)
+	}
 	// The same set again: nothing changed.
 	rules, changes, _ = Evaluate(next, Observation{Config: cfg, JWKS: set(t, jwk(t, a, "a"), jwk(t, b2, "b"), jwk(t, d, "d")), Now: t0.Add(2 * time.Hour)})
 	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Pass || len(changes) != 0 {

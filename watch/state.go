@@ -59,8 +59,9 @@ type Outcome struct {
 	Status model.Severity `json:"status"`
 }
 
-// KeySet is a JWK Set as a watch remembers it.
+// KeySet is a JWK Set as a watch remembers it: where it was fetched, when, and its keys.
 type KeySet struct {
+	URL    string    `json:"url"`
 	SeenAt time.Time `json:"seen_at"`
 	Keys   []Key     `json:"keys"`
 }
