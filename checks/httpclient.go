@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -60,23 +61,89 @@ var (
 //
 // It ignores HTTP(S)_PROXY on purpose: the checks measure what CIS2 will see when it connects
 // to the endpoint directly, which a proxy would hide.
+//
+// Connections and TLS handshakes are bounded per host and in total (see dialer) and shared: HTTP/2
+// multiplexes every request to a host over one connection, HTTP/1.1 ones are kept alive for
+// the next request, and TLS sessions are resumed.
 func NewHTTPClient(opts Options) *http.Client {
 	opts = opts.withDefaults()
+	return newHTTPClient(opts, newDialer(opts))
+}
+
+func newHTTPClient(opts Options, d *dialer) *http.Client {
 	tr := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            resolvingDialer(opts),
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs},
-		TLSHandshakeTimeout:    opts.Timeout,
+		Proxy:       nil,
+		DialContext: d.dial,
+		// The transport would do the TLS itself, unbounded; this dial does it under the run's
+		// handshake limit, with the same verification (d.tls) and HTTP/2 offered.
+		DialTLSContext:         d.dialTLS,
 		ResponseHeaderTimeout:  opts.Timeout,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 		ForceAttemptHTTP2:      true,
-		IdleConnTimeout:        30 * time.Second,
+		// Idle connections hold connection slots: keep enough to reuse, not so many that a
+		// run of many hosts holds every slot with connections nobody will use again.
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     30 * time.Second,
 	}
 	return &http.Client{
-		Transport:     deadlineTransport{tr, opts.Timeout},
+		Transport:     deadlineTransport{firstConnGate{tr, newGates()}, opts.Timeout},
 		Timeout:       opts.Timeout,
 		CheckRedirect: checkRedirect,
 	}
+}
+
+// firstConnGate holds back requests to a host until the first one to it has a connection.
+// Without it, 200 requests started at once each dial and complete a TLS handshake before
+// finding that the host speaks HTTP/2, which would have carried all of them over the first
+// connection: on a 2-core machine those handshakes alone take longer than the answers. After
+// the first connection, an HTTP/2 host gets every request over it and an HTTP/1.1 one gets
+// its connections in parallel as before, one handshake later. Critical checks never wait at
+// the gate: the first request may be a redirect URI's, stuck behind who knows what.
+type firstConnGate struct {
+	base  http.RoundTripper
+	gates *gates
+}
+
+func (t firstConnGate) RoundTrip(req *http.Request) (*http.Response, error) {
+	g, first := t.gates.get(req.URL.Scheme + "://" + strings.ToLower(req.URL.Host))
+	if !first && scopeOf(req.Context()).priority < Critical {
+		select {
+		case <-g.open:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		return t.base.RoundTrip(req)
+	}
+	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { g.once.Do(func() { close(g.open) }) }}
+	resp, err := t.base.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	g.once.Do(func() { close(g.open) }) // also when the first request failed to connect
+	return resp, err
+}
+
+type gate struct {
+	once sync.Once
+	open chan struct{}
+}
+
+// gates are one client's first-connection gates, by scheme and host.
+type gates struct {
+	mu sync.Mutex
+	m  map[string]*gate
+}
+
+func newGates() *gates { return &gates{m: map[string]*gate{}} }
+
+// get returns the gate for key, and whether the caller is the first to ask (and so opens it).
+func (gs *gates) get(key string) (*gate, bool) {
+	gs.mu.Lock()
+	defer gs.mu.Unlock()
+	if g, ok := gs.m[key]; ok {
+		return g, false
+	}
+	g := &gate{open: make(chan struct{})}
+	gs.m[key] = g
+	return g, true
 }
 
 // deadlineTransport makes a body that ends at or after the request's deadline read as the
@@ -99,14 +166,6 @@ func (t deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		resp.Body = &deadlineBody{ReadCloser: resp.Body, deadline: deadline}
 	}
 	return resp, err
-}
-
-// CloseIdleConnections passes http.Client.CloseIdleConnections on to the wrapped transport,
-// which would otherwise keep its idle connections until they time out.
-func (t deadlineTransport) CloseIdleConnections() {
-	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
 }
 
 type deadlineBody struct {
@@ -142,7 +201,7 @@ func noRedirects(c *http.Client) *http.Client {
 }
 
 // resolvingDialer dials the address opts.Resolver gives for the host, trying each in turn.
-func resolvingDialer(opts Options) func(ctx context.Context, network, addr string) (net.Conn, error) {
+func resolvingDialer(opts Options) dialFunc {
 	d := &net.Dialer{Timeout: opts.Timeout}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
@@ -238,7 +297,7 @@ func describeErr(err error) string {
 	)
 	switch {
 	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrInsecureRedirect),
-		errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrNoAddress):
+		errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrNoAddress), errors.Is(err, errNoConnection):
 		return sanitize.Clean(unwrapURLError(err).Error())
 	case errors.Is(err, context.Canceled):
 		return "cancelled"

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"net/http"
 	"slices"
 	"sync"
 
@@ -16,7 +15,7 @@ type Observed struct {
 	mu        sync.Mutex
 	jwks      *keys.Set
 	discovery *Discovery
-	clients   []*http.Client
+	dialers   []*dialer
 }
 
 // Discovery is the part of a live CIS2 discovery document a relying party depends on: where
@@ -71,23 +70,58 @@ func (o *Observed) recordDiscovery(d discoveryDoc) {
 	}
 }
 
-// Release closes the idle connections the run kept open. Call it once the run's checks are
-// done: a caller that runs again and again (`watch --every`) then holds no connection, and
-// no goroutine, between runs.
+// Release closes every connection the run still holds (kept alive for reuse, or left by a
+// check cut short). Call it once the run's checks are done: a caller that runs again and again
+// (`watch --every`) then holds no connection, and no goroutine, between runs.
 func (o *Observed) Release() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, c := range o.clients {
-		c.CloseIdleConnections()
+	for _, d := range o.dialers {
+		d.open.closeAll()
 	}
-	o.clients = nil
+	o.dialers = nil
 }
 
-func (o *Observed) track(c *http.Client) {
+func (o *Observed) track(d *dialer) {
 	if o == nil {
 		return
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.clients = append(o.clients, c)
+	o.dialers = append(o.dialers, d)
+}
+
+// openConns is the set of a dialer's connections that are still open.
+type openConns struct {
+	mu sync.Mutex
+	m  map[*limitedConn]struct{}
+}
+
+func (s *openConns) add(c *limitedConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[*limitedConn]struct{}{}
+	}
+	s.m[c] = struct{}{}
+}
+
+func (s *openConns) remove(c *limitedConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, c)
+}
+
+// closeAll closes every open connection. Each Close removes itself from the set, so the set
+// is copied first.
+func (s *openConns) closeAll() {
+	s.mu.Lock()
+	conns := make([]*limitedConn, 0, len(s.m))
+	for c := range s.m {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
 }

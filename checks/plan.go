@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -36,12 +37,15 @@ type endpoint struct {
 	url   *url.URL // nil when the URI does not parse; the offline checks say why
 }
 
-// run is the state one Plan's checks share: one HTTP client, one resolution per host, one
+// run is the state one Plan's checks share: one HTTP client and one dialer (so connections
+// are bounded and reused across the run), one resolution and one TLS handshake per host, one
 // JWKS fetch, one discovery document and one key load.
 type run struct {
 	cfg         *model.Config
 	opts        Options
+	dialer      *dialer
 	client      *http.Client
+	tls         *handshakes
 	jwksOnce    shared[jwksFetch]
 	inspectOnce shared[*keys.Inspection]
 	discOnce    shared[discovery]
@@ -56,42 +60,53 @@ type run struct {
 func Plan(cfg *model.Config, opts Options) []Check {
 	opts = opts.withDefaults()
 	opts.Resolver = newCachingResolver(opts.Resolver)
-	r := &run{cfg: cfg, opts: opts, client: NewHTTPClient(opts)}
-	opts.Observe.track(r.client)
+	// Loading the system roots parses a few hundred certificates, once per process; start it
+	// now so that the first TLS check does not spend its timeout on it.
+	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
+	d := newDialer(opts)
+	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
+	opts.Observe.track(d)
 	r.key = sync.OnceValues(func() (crypto.Signer, error) { return keys.LoadPrivateKey(opts.KeyPath) })
 
 	var list []Check
-	add := func(id, target string, f func(context.Context) Result) {
-		list = append(list, Check{ID: id, Target: target, Run: f})
+	// add adds a check; critical ones are those CIS2 itself depends on (see Priority).
+	add := func(p Priority, id, target string, f func(context.Context) Result) {
+		list = append(list, Check{ID: id, Target: target, Priority: p, Run: f})
 	}
 	// needsJWKS adds a check that works on the fetched JWKS (see Check.After).
 	needsJWKS := func(id, target string, f func(context.Context) Result) {
-		list = append(list, Check{ID: id, Target: target, Run: f, After: r.awaitJWKS})
+		list = append(list, Check{ID: id, Target: target, Priority: Critical, Run: f, After: r.awaitJWKS})
 	}
 	for _, e := range endpoints(cfg) {
-		add(IDResolve, e.field, func(ctx context.Context) Result { return r.resolve(ctx, e) })
-		add(IDTLS, e.field, func(ctx context.Context) Result { return r.tlsCheck(ctx, e) })
-		add(IDReachable, e.field, func(ctx context.Context) Result { return r.reachable(ctx, e) })
+		p := Ordinary
+		if e.internetFacing() {
+			p = Critical
+		}
+		add(p, IDResolve, e.field, func(ctx context.Context) Result { return r.resolve(ctx, e) })
+		add(p, IDTLS, e.field, func(ctx context.Context) Result { return r.tlsCheck(ctx, e) })
+		add(p, IDReachable, e.field, func(ctx context.Context) Result { return r.reachable(ctx, e) })
 	}
 	if e, ok := endpointFor(cfg, "backchannel_logout_uri"); ok {
 		go throwawayKey() // warm up now: see throwawayKey
-		add(IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
+		add(Critical, IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
 	}
 	if _, ok := endpointFor(cfg, "jwks_uri"); ok {
-		add(IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)
+		add(Critical, IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)
 		needsJWKS(IDJWKSPublic, "jwks_uri", r.publicOnly)
 		needsJWKS(IDJWKSLint, "jwks_uri", r.lint)
 		needsJWKS(IDJWKSAlgMatch, "jwks_uri", r.algMatch)
 		needsJWKS(IDAssertion, "jwks_uri", r.assertionCheck)
 	}
-	add(IDCIS2Algs, targetDiscovery, r.cis2Algs)
+	add(Critical, IDCIS2Algs, targetDiscovery, r.cis2Algs)
 	// The login probe: what the application's sign-in really sends (checks/login.go).
 	list = append(list, r.loginChecks()...)
+	// Clock skew, read from the Date headers of the run's own exchanges (checks/clock.go).
+	list = append(list, r.clockCheck())
 	if cfg.UsesPrivateKeyJWT() {
 		if _, ok := endpointFor(cfg, "jwks_uri"); ok && opts.ProbeTokenEndpoint {
 			needsJWKS(IDTokenProbe, "token_endpoint", r.tokenProbe) // it signs with the published kid
 		} else {
-			add(IDTokenProbe, "token_endpoint", r.tokenProbe)
+			add(Critical, IDTokenProbe, "token_endpoint", r.tokenProbe)
 		}
 	}
 	return list

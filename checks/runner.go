@@ -3,9 +3,12 @@ package checks
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -15,22 +18,33 @@ import (
 // short enough that a go-live call is not kept waiting by one dead endpoint.
 const DefaultTimeout = 10 * time.Second
 
-// MaxParallel bounds how many checks run at once. Each holds at most one connection, so this
-// keeps a long list of URIs under the open-file limit (256 by default on macOS) while a
-// normal configuration (a few dozen checks) still runs all at once.
-const MaxParallel = 64
-
 // Check is one unit of checking. Run must honour ctx: the runner cancels it at the timeout.
 type Check struct {
 	ID     string
 	Target string
 	Run    func(ctx context.Context) Result
+	// Priority says who goes first when connections are scarce (see Priority).
+	Priority Priority
 	// After, when set, is waited for before the check's own timeout starts. It is for checks
 	// that build on another check's fetch (jwks.* on the one JWKS fetch): the fetch has its own
 	// timeout, and charging the wait to each dependant would turn one hanging endpoint into
 	// several "no answer" failures instead of one failure and honest skips.
 	After func(ctx context.Context)
 }
+
+// Priority orders checks when they compete for connections: a freed connection slot goes to
+// the most important check waiting for one. Checks all start at once; those that need no
+// network never wait at all.
+type Priority int
+
+const (
+	// Ordinary checks: redirect URIs, which only the user's browser follows.
+	Ordinary Priority = iota
+	// Critical checks: the endpoints CIS2 itself calls (back-channel logout, JWKS) and the
+	// CIS2 discovery and token endpoints. A long list of slow redirect URIs must never leave
+	// these unchecked.
+	Critical
+)
 
 // Resolver looks up a host's addresses. *net.Resolver satisfies it; the sandbox and tests
 // pass one that maps fake names to loopback.
@@ -43,7 +57,8 @@ type Resolver interface {
 type Options struct {
 	// Timeout bounds each check (default DefaultTimeout).
 	Timeout time.Duration
-	// SuiteTimeout bounds the whole run (default: 3 × Timeout).
+	// SuiteTimeout bounds the whole run (default: 2 × Timeout, the longest chain of checks:
+	// the JWKS fetch, then the token probe signed with its kid).
 	SuiteTimeout time.Duration
 
 	// RootCAs verifies server certificates; nil means the system roots (which honour
@@ -79,7 +94,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = DefaultTimeout
 	}
 	if o.SuiteTimeout <= 0 {
-		o.SuiteTimeout = 3 * o.Timeout
+		o.SuiteTimeout = 2 * o.Timeout
 	}
 	if o.Resolver == nil {
 		o.Resolver = net.DefaultResolver
@@ -91,11 +106,15 @@ func (o Options) withDefaults() Options {
 }
 
 // Run executes the checks concurrently and calls emit (from one goroutine at a time) with each
-// result as it finishes. It returns all results in the order of list. A check that outlives its
-// timeout, or the suite's, ends as a Fail; a cancelled ctx ends the rest as Skip.
+// result as it finishes. It returns all results in the order of list.
+//
+// Every check starts at once: what is scarce is connections, and those are bounded where they
+// are opened (see connLimiter), most important checks first. A check that outlives its own
+// timeout ends as a Fail ("no answer within"); one still running when the whole run's time is
+// up also fails, saying so, since nothing was verified; a cancelled ctx ends the rest as Skip.
 func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)) []Result {
 	opts = opts.withDefaults()
-	ctx, cancel := context.WithTimeout(ctx, opts.SuiteTimeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, opts.SuiteTimeout, errRunLimit)
 	defer cancel()
 
 	type done struct {
@@ -103,22 +122,19 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 		r Result
 	}
 	ch := make(chan done, len(list))
-	slots := make(chan struct{}, MaxParallel)
-	for i, c := range list {
+	for _, i := range startOrder(list) {
+		c := list[i]
 		go func() {
-			// Wait for what the check builds on before taking a slot, so dependants never
-			// hold every slot while the fetch they wait for queues behind them.
+			cctx := withScope(ctx, c.Priority)
+			// Wait for what the check builds on before its own timeout starts (see After).
 			if c.After != nil {
-				c.After(ctx)
+				c.After(cctx)
 			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				ch <- done{i, notStarted(ctx, c)}
+			if ctx.Err() != nil {
+				ch <- done{i, cut(ctx, c, opts, "not started")}
 				return
 			}
-			defer func() { <-slots }()
-			ch <- done{i, runOne(ctx, c, opts.Timeout)}
+			ch <- done{i, runOne(ctx, c, opts)}
 		}()
 	}
 	results := make([]Result, len(list))
@@ -132,18 +148,43 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 	return results
 }
 
-// notStarted is the result of a check that never got a slot before the run ended.
-func notStarted(ctx context.Context, c Check) Result {
-	msg := "not started: the whole run's time ran out"
-	if ctx.Err() == context.Canceled {
-		msg = "cancelled"
+// startOrder lists the checks' indexes most important first, otherwise in list order. The
+// goroutines start in this order, so on a busy machine the critical ones also get the CPU
+// first.
+func startOrder(list []Check) []int {
+	order := make([]int, len(list))
+	for i := range order {
+		order[i] = i
 	}
-	return Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: msg}
+	slices.SortStableFunc(order, func(a, b int) int { return int(list[b].Priority) - int(list[a].Priority) })
+	return order
 }
 
-func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
-	ctx, cancel := context.WithTimeout(parent, timeout)
+// errRunLimit is the cause of the whole run's deadline, told apart from a check's own.
+var errRunLimit = errors.New("the run's time limit was reached")
+
+// errCheckTimeout is the cause of a check's own deadline.
+var errCheckTimeout = errors.New("the check's timeout was reached")
+
+// cut is the result of a check the run ended before it finished: cancelled by the user (a
+// skip), or stopped by the run's time limit (a failure that blames nobody: the endpoint may
+// be fine, but nothing was verified).
+func cut(ctx context.Context, c Check, opts Options, what string) Result {
+	r := Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: "cancelled"}
+	if errors.Is(context.Cause(ctx), errRunLimit) {
+		r.Status = model.Fail
+		r.Message = fmt.Sprintf("%s: the run's time limit of %s was reached", what, opts.SuiteTimeout)
+		r.Fix = "re-run with a longer --timeout (the whole run may take twice as long), or check the slow endpoints on their own"
+	}
+	return r
+}
+
+func runOne(parent context.Context, c Check, opts Options) (r Result) {
+	ctx, cancel := context.WithTimeoutCause(parent, opts.Timeout, errCheckTimeout)
 	defer cancel()
+	ctx = withScope(ctx, c.Priority)
+	waited := scopeOf(ctx).waited
+	defer func() { r = noteWait(r, waited.Load(), opts) }()
 	out := make(chan Result, 1)
 	go func() {
 		defer func() {
@@ -157,12 +198,18 @@ func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
 	}()
 	select {
 	case r = <-out:
-	case <-ctx.Done():
-		r = Result{Status: model.Fail, Message: fmt.Sprintf("no answer within %s", timeout),
-			Fix: "check the endpoint is up and reachable from the internet, or raise --timeout"}
-		if parent.Err() == context.Canceled {
-			r = Result{Status: model.Skip, Message: "cancelled"}
+		// A check that returns because the run was cut describes what it saw ("no answer
+		// before the timeout"), which would blame the endpoint: say what really happened.
+		// A pass that made it in time stands.
+		if parent.Err() != nil && r.Status != model.Pass {
+			return cut(parent, c, opts, "not finished")
 		}
+	case <-ctx.Done():
+		if parent.Err() != nil {
+			return cut(parent, c, opts, "not finished")
+		}
+		r = Result{Status: model.Fail, Message: fmt.Sprintf("no answer within %s", opts.Timeout),
+			Fix: "check the endpoint is up and reachable from the internet, or raise --timeout"}
 	}
 	if r.ID == "" {
 		r.ID = c.ID
@@ -172,3 +219,42 @@ func runOne(parent context.Context, c Check, timeout time.Duration) (r Result) {
 	}
 	return r
 }
+
+// noteWait adds to a failure that the check spent a good part of its time waiting for a
+// connection slot: then the tool's own limit, not only the server, made it late.
+func noteWait(r Result, waited int64, opts Options) Result {
+	w := time.Duration(waited)
+	if r.Status != model.Fail || w < opts.Timeout/10 {
+		return r
+	}
+	r.Message += fmt.Sprintf(" (%s of its %s went on waiting for a free connection: %s)",
+		w.Round(10*time.Millisecond), opts.Timeout, limitsText())
+	return r
+}
+
+// scope is what the runner tells the code under a check through its context: how important
+// the check is, and the check's own context, which outlives the detached contexts the HTTP
+// transport dials with (see connLimiter.acquire).
+type scope struct {
+	priority Priority
+	check    context.Context
+	waited   *atomic.Int64 // nanoseconds spent waiting for connection slots
+}
+
+type scopeKey struct{}
+
+func withScope(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, scopeKey{}, scope{priority: p, check: ctx, waited: new(atomic.Int64)})
+}
+
+// scopeOf is the scope of the check ctx belongs to; outside a run, an ordinary check that
+// never ends.
+func scopeOf(ctx context.Context) scope {
+	if sc, ok := ctx.Value(scopeKey{}).(scope); ok {
+		return sc
+	}
+	return scope{check: context.Background(), waited: new(atomic.Int64)}
+}
+
+func (s scope) done() <-chan struct{} { return s.check.Done() }
+func (s scope) err() error            { return s.check.Err() }

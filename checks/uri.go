@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -149,13 +150,23 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	return res
 }
 
-// handshake opens a TLS connection to host at the address the run resolved, records what the
-// server presented and closes it. Verification is skipped here and done by verifyChain right
-// after, so that a failing certificate can still be described (expiry date, names). Nothing is
-// sent over this connection.
+// handshake is the server's TLS answer for host:port: one handshake per run, shared by every
+// URI on that host and port. The path plays no part in TLS, so 200 redirect URIs on one
+// host get the same answer from one handshake as from 200. It is made as a critical check's,
+// whichever check asks first: the logout and JWKS URIs may share it.
 func (r *run) handshake(ctx context.Context, host, port string) (tls.ConnectionState, error) {
-	dial := resolvingDialer(r.opts)
-	conn, err := dial(ctx, "tcp", net.JoinHostPort(host, port))
+	return r.tls.get(net.JoinHostPort(strings.ToLower(host), port), func() (tls.ConnectionState, error) {
+		return r.handshakeOnce(withScope(ctx, Critical), host, port)
+	})
+}
+
+// handshakeOnce opens a TLS connection to host at the address the run resolved, records what
+// the server presented and closes it. Verification is skipped here and done by verifyChain
+// right after, so that a failing certificate can still be described (expiry date, names).
+// Nothing is sent over this connection.
+func (r *run) handshakeOnce(ctx context.Context, host, port string) (tls.ConnectionState, error) {
+	addr := net.JoinHostPort(host, port)
+	conn, err := r.dialer.dial(ctx, "tcp", addr)
 	if err != nil {
 		return tls.ConnectionState{}, err
 	}
@@ -165,7 +176,7 @@ func (r *run) handshake(ctx context.Context, host, port string) (tls.ConnectionS
 		MinVersion:         tls.VersionTLS12,
 		InsecureSkipVerify: true, //nolint:gosec // verified by verifyChain; no data is exchanged
 	})
-	if err := tc.HandshakeContext(ctx); err != nil {
+	if err := r.dialer.handshake(ctx, addr, tc); err != nil {
 		return tls.ConnectionState{}, err
 	}
 	state := tc.ConnectionState()
@@ -173,6 +184,28 @@ func (r *run) handshake(ctx context.Context, host, port string) (tls.ConnectionS
 		return state, errors.New("the server presented no certificate")
 	}
 	return state, nil
+}
+
+// handshakes holds one run's TLS handshakes by host:port. The first caller's ctx bounds the
+// handshake; the checks of a run start together with the same timeout, so that is everyone's.
+type handshakes struct {
+	mu sync.Mutex
+	m  map[string]func() (tls.ConnectionState, error)
+}
+
+func newHandshakes() *handshakes {
+	return &handshakes{m: map[string]func() (tls.ConnectionState, error){}}
+}
+
+func (h *handshakes) get(key string, do func() (tls.ConnectionState, error)) (tls.ConnectionState, error) {
+	h.mu.Lock()
+	f, ok := h.m[key]
+	if !ok {
+		f = sync.OnceValues(do)
+		h.m[key] = f
+	}
+	h.mu.Unlock()
+	return f()
 }
 
 // verifyChain verifies the presented chain for host at time now against roots (nil: system).

@@ -90,7 +90,7 @@ func TestCheckLiveProgressOnTTY(t *testing.T) {
 	ios, _, out, errOut := Test()
 	ios.SetTTY(false, true)
 	_ = runCheck(context.Background(), &CheckOptions{IO: ios, ConfigPath: liveConfig(t, s.URL), Format: "json", Live: &live})
-	if !strings.Contains(errOut.String(), "pass  bcl.rejects-bogus-token  backchannel_logout_uri") || !strings.Contains(errOut.String(), "[9/9]") {
+	if !strings.Contains(errOut.String(), "pass  bcl.rejects-bogus-token  backchannel_logout_uri") || !strings.Contains(errOut.String(), "[10/10]") {
 		t.Errorf("no progress lines on stderr: %q", errOut.String())
 	}
 	if !json.Valid(out.Bytes()) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -87,7 +88,7 @@ func generating(ios *IOStreams) func(bits int) {
 func runKeysNew(opts *KeysNewOptions) error {
 	f, err := keys.WriteNew(opts.OutDir, opts.Alg, opts.Bits, generating(opts.IO))
 	if err != nil {
-		return usageError(err)
+		return usageError(withDirHint(err))
 	}
 	w := opts.IO.Out
 	io.WriteString(w, report.Hang("", fmt.Sprintf("Created a %d-bit RSA signing key for %s (kid %s).", f.Bits, f.Alg, f.KID))+"\n")
@@ -99,6 +100,15 @@ func runKeysNew(opts *KeysNewOptions) error {
 		fmt.Sprintf("Sign client assertions with %s and the header kid %s.", f.KeyPath, f.KID),
 		fmt.Sprintf("Once published, confirm it: cis2-golive keys inspect %s --jwks https://YOUR-JWKS-URI", f.KeyPath))
 	return nil
+}
+
+// withDirHint says how to avoid a file a new key would overwrite: another -o DIR.
+func withDirHint(err error) error {
+	var ee *keys.ExistsError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%w: choose another directory with -o DIR", err)
+	}
+	return err
 }
 
 // printSteps numbers steps and wraps each under its own text.
@@ -180,7 +190,7 @@ func runKeysRotate(opts *KeysRotateOptions) error {
 	}
 	f, err := keys.Rotate(opts.JWKSPath, dir, opts.Alg, opts.Bits, generating(opts.IO))
 	if err != nil {
-		return usageError(err)
+		return usageError(withDirHint(err))
 	}
 	w := opts.IO.Out
 	io.WriteString(w, report.Hang("", fmt.Sprintf("Added a new %d-bit RSA key for %s (kid %s) next to the %s; nothing was removed.",

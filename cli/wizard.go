@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -151,30 +152,40 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 	}
 	res, err := ui.Run(ctx, uo, ios.In, ios.ErrOut)
 	if errors.Is(err, ui.ErrCancelled) {
-		var de *ui.DraftError
-		switch {
-		case errors.As(err, &de):
-			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers could not be saved to %s (%v), so they cannot be resumed; "+
-				"use --draft FILE to save them somewhere writable.\n", de.Path, de.Err)
-		case uo.DraftPath != "":
-			fmt.Fprintf(ios.ErrOut, "Stopped. Your answers so far are in %s; run cis2-golive again to resume.\n", uo.DraftPath)
-		}
+		fmt.Fprintln(ios.ErrOut, stoppedMessage(err, uo))
 		return &ExitError{Code: ExitCancelled}
 	}
 	if err != nil {
 		return err
 	}
-	for _, p := range res.Written {
-		fmt.Fprintln(ios.Out, p)
+	// What was written, the earliest go-live date and the next steps: the command's result,
+	// left in the terminal once the wizard's screen has closed.
+	if len(res.Written) > 0 {
+		fmt.Fprint(ios.ColorOut(), res.Summary(time.Now()))
 	}
 	// The same exit rule as `submission`: 0 only when nothing was left unresolved.
 	if !res.Ready() {
-		what := "Not written"
-		if len(res.Written) > 0 {
-			what = "Written anyway, and marked so in the submission"
+		if len(res.Written) == 0 {
+			fmt.Fprintf(ios.ErrOut, "Not written: %s. Your answers are kept in the draft; fix what failed and run cis2-golive again.\n",
+				strings.Join(res.Unresolved, "; "))
 		}
-		fmt.Fprintf(ios.ErrOut, "%s: %s.\n", what, strings.Join(res.Unresolved, "; "))
 		return failedError
 	}
 	return nil
+}
+
+// stoppedMessage says what became of the answers of a wizard stopped before the end.
+func stoppedMessage(err error, uo ui.Options) string {
+	var de *ui.DraftError
+	var se *ui.StopError
+	switch {
+	case errors.As(err, &de):
+		return fmt.Sprintf("Stopped. Your answers could not be saved to %s (%v), so they cannot be resumed; "+
+			"use --draft FILE to save them somewhere writable.", de.Path, de.Err)
+	case errors.As(err, &se) && se.Saved:
+		return fmt.Sprintf("Stopped. Your answers so far are in %s; run cis2-golive again to resume.", uo.DraftPath)
+	case uo.Draft != nil:
+		return fmt.Sprintf("Stopped. Your saved draft in %s is unchanged.", uo.DraftPath)
+	}
+	return "Stopped before any answer; nothing was saved."
 }

@@ -157,7 +157,15 @@ func refuseExisting(path, replaceable string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s already exists; refusing to overwrite it: choose another directory with -o DIR", path)
+	return &ExistsError{Path: path}
+}
+
+// ExistsError is a file a new key would overwrite. The fix depends on the caller (a flag on
+// the command line, another answer in the wizard), so the message ends with the fact.
+type ExistsError struct{ Path string }
+
+func (e *ExistsError) Error() string {
+	return e.Path + " already exists; refusing to overwrite it"
 }
 
 func readBounded(path string, limit int64) ([]byte, error) {

@@ -40,9 +40,6 @@ func LoadPrivateKey(path string) (crypto.Signer, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("read key %s: not a regular file", path)
 	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("read key %s: %w (mode %04o); fix: chmod 600 %s", path, ErrKeyFilePermissions, info.Mode().Perm(), path)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxPEMBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", path, err)
@@ -50,9 +47,14 @@ func LoadPrivateKey(path string) (crypto.Signer, error) {
 	if len(data) > maxPEMBytes {
 		return nil, fmt.Errorf("read key %s: larger than %d KiB; is this the private key file?", path, maxPEMBytes>>10)
 	}
+	// What the file is comes first: advising "chmod 600" for a file that holds no key
+	// (/etc/passwd, a certificate) would have the user lock the wrong file.
 	key, err := ParsePrivateKeyPEM(data)
 	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", path, err)
+	}
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("read key %s: %w (mode %04o); fix: chmod 600 %s", path, ErrKeyFilePermissions, info.Mode().Perm(), path)
 	}
 	return key, nil
 }

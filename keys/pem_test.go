@@ -131,6 +131,19 @@ func TestLoadPrivateKeyPermissions(t *testing.T) {
 	}
 }
 
+// TestLoadPrivateKeyNotAKey: a readable file that holds no private key (/etc/passwd was
+// accepted, then "chmod 600 /etc/passwd" advised) is named for what it is, with no chmod.
+func TestLoadPrivateKeyNotAKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(path, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadPrivateKey(path)
+	if err == nil || !strings.Contains(err.Error(), "no PEM private key found") || strings.Contains(err.Error(), "chmod") {
+		t.Fatalf("err = %v, want no PEM private key and no chmod advice", err)
+	}
+}
+
 func TestLoadPrivateKeyBoundsAndErrors(t *testing.T) {
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.pem")

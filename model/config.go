@@ -69,3 +69,14 @@ func (c *Config) CIS2() CIS2Environment {
 	}
 	return CIS2.Environments[Production]
 }
+
+// Used is the configuration as its security pattern uses it: a client secret client has no
+// JWKS URI or token endpoint signing algorithm. The wizard keeps the answers to both patterns
+// while the user decides (switching back loses nothing); what it checks and writes is this.
+func (c Config) Used() Config {
+	c = c.Clone()
+	if c.TokenEndpointAuthMethod.IsSecret() {
+		c.JWKSURI, c.TokenEndpointAuthSigningAlg = "", ""
+	}
+	return c
+}

@@ -218,7 +218,8 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 	}
 	host := u.Hostname()
 	loopback := isLoopbackHost(host)
-	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil && !validDNSName(host) {
+	// A wildcard host gets the wildcard finding below, which says why, not the generic one.
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err != nil && !validDNSName(host) && !strings.Contains(host, "*") {
 		add("uri.host.invalid", Fail, "the host is not a valid DNS name (empty label, a label starting or ending with -, or a character names cannot hold)",
 			"check the host for a doubled dot or a typo")
 	}
@@ -243,6 +244,10 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 	if strings.Contains(s, "*") {
 		add("uri.wildcard", Fail, "wildcards are not allowed; CIS2 matches each URI exactly",
 			"list every URI in full")
+	}
+	if at, ok := secondURI(s); ok {
+		add("uri.glued", Fail, fmt.Sprintf("this looks like two URIs run together (…%s…)", s[max(0, at-12):min(len(s), at+8)]),
+			"put each URI on its own line")
 	}
 	if strings.ToLower(u.Host) != u.Host {
 		add("uri.case", Warn, "the host has upper-case letters; registered URIs are compared exactly as written",
@@ -276,6 +281,20 @@ func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
 			"use a DNS name whose certificate chains to a public root CA")
 	}
 	return fs
+}
+
+// secondURI finds a second "http://" or "https://" in the path of s, where a paste that lost
+// its line break leaves it ("…/callbackhttps://…"). One in the query is a parameter's value.
+func secondURI(s string) (int, bool) {
+	head, _, _ := strings.Cut(s, "?")
+	lower := strings.ToLower(head)
+	start := strings.Index(lower, "://") + 3
+	for _, scheme := range []string{"https://", "http://"} {
+		if i := strings.Index(lower[start:], scheme); i >= 0 {
+			return start + i, true
+		}
+	}
+	return 0, false
 }
 
 // duplicates finds exact duplicates (fail) and near-duplicates that differ only in a trailing

@@ -49,6 +49,9 @@ func TestRules(t *testing.T) {
 		{"fragment", func(c *Config) { c.RedirectURIs[1] = "https://admin.acme-health.co.uk/cb#x" }, "uri.fragment", "redirect_uris[1]", Fail},
 		{"userinfo", func(c *Config) { c.RedirectURIs[0] = "https://bob@epr.acme-health.co.uk/cb" }, "uri.userinfo", "redirect_uris[0]", Fail},
 		{"wildcard", func(c *Config) { c.RedirectURIs[0] = "https://*.acme-health.co.uk/cb" }, "uri.wildcard", "redirect_uris[0]", Fail},
+		{"two uris glued by a paste", func(c *Config) {
+			c.RedirectURIs[0] = "https://epr.acme-health.co.uk/callbackhttps://admin.acme-health.co.uk/callback"
+		}, "uri.glued", "redirect_uris[0]", Fail},
 		{"whitespace", func(c *Config) { c.RedirectURIs[0] = " https://epr.acme-health.co.uk/cb" }, "uri.whitespace", "redirect_uris[0]", Fail},
 		{"empty uri", func(c *Config) { c.RedirectURIs[0] = "" }, "uri.empty", "redirect_uris[0]", Fail},
 		{"space inside", func(c *Config) { c.RedirectURIs[0] = "https://epr.acme-health.co.uk/a b" }, "uri.space", "redirect_uris[0]", Fail},
@@ -175,5 +178,33 @@ func BenchmarkValidateManyRedirectURIs(b *testing.B) {
 	}
 	for b.Loop() {
 		Validate(c)
+	}
+}
+
+// TestWildcardHostSaysWildcard: a wildcard host is refused for being a wildcard, first, not
+// with the generic "not a valid DNS name".
+func TestWildcardHostSaysWildcard(t *testing.T) {
+	fs := ValidateURI("redirect_uris[0]", "https://*.acme-health.co.uk/cb", RedirectURI, Production)
+	if len(fs) != 1 || fs[0].Rule != "uri.wildcard" {
+		t.Fatalf("want only uri.wildcard, got %+v", fs)
+	}
+}
+
+// TestGluedURI: a second scheme in the path is two URIs; one in the query is a value.
+func TestGluedURI(t *testing.T) {
+	for raw, glued := range map[string]bool{
+		"https://epr.acme-health.co.uk/callbackhttps://admin.acme-health.co.uk/cb": true,
+		"https://epr.acme-health.co.uk/cbhttp://x.acme-health.co.uk/cb":            true,
+		"https://epr.acme-health.co.uk/cb?next=https://epr.acme-health.co.uk/home": false,
+		"https://epr.acme-health.co.uk/https-callback":                             false,
+	} {
+		fs := ValidateURI("redirect_uris[0]", raw, RedirectURI, Production)
+		got := slices.ContainsFunc(fs, func(f Finding) bool { return f.Rule == "uri.glued" })
+		if got != glued {
+			t.Errorf("%s: glued %v, want %v (%+v)", raw, got, glued, fs)
+		}
+		if glued && !strings.Contains(fs[len(fs)-1].Message, "cbhttp") && !strings.Contains(fs[len(fs)-1].Message, "callbackhttps") {
+			t.Errorf("%s: the message does not show where: %q", raw, fs[len(fs)-1].Message)
+		}
 	}
 }

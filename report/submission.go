@@ -29,6 +29,40 @@ type ConnectionManagerClient struct {
 	Description             string   `json:"description,omitempty"`
 }
 
+// ClientMetadata is the same client as standard registration metadata: RFC 7591 §2, with
+// userinfo_signed_response_alg from OpenID Connect Dynamic Client Registration 1.0 §2 and
+// backchannel_logout_uri from OpenID Connect Back-Channel Logout 1.0 §2.2. A standard provider
+// registers it exactly as declared, where the Connection Manager object's own names
+// (jwks_uri_signing_algorithm, description) are dropped silently, leaving a client that
+// accepts any alg. Nothing is written empty: a provider refuses "" for an optional member, and
+// an absent userinfo_signed_response_alg is what unsigned userinfo means.
+type ClientMetadata struct {
+	ClientName                  string   `json:"client_name,omitempty"`
+	RedirectURIs                []string `json:"redirect_uris"`
+	TokenEndpointAuthMethod     string   `json:"token_endpoint_auth_method,omitempty"`
+	JWKSURI                     string   `json:"jwks_uri,omitempty"`
+	TokenEndpointAuthSigningAlg string   `json:"token_endpoint_auth_signing_alg,omitempty"`
+	UserinfoSignedResponseAlg   string   `json:"userinfo_signed_response_alg,omitempty"`
+	BackchannelLogoutURI        string   `json:"backchannel_logout_uri,omitempty"`
+}
+
+// NewClientMetadata is the configuration as registration metadata. The JWKS URI and signing
+// alg belong to private_key_jwt only (RFC 7591 §2 defines them for JWT client
+// authentication), so a client_secret_basic client carries neither.
+func NewClientMetadata(cfg *model.Config) ClientMetadata {
+	m := ClientMetadata{
+		ClientName:                cfg.Product,
+		RedirectURIs:              append([]string{}, cfg.RedirectURIs...),
+		TokenEndpointAuthMethod:   string(cfg.TokenEndpointAuthMethod),
+		UserinfoSignedResponseAlg: cfg.UserinfoSignedResponseAlg,
+		BackchannelLogoutURI:      cfg.BackchannelLogoutURI,
+	}
+	if cfg.UsesPrivateKeyJWT() {
+		m.JWKSURI, m.TokenEndpointAuthSigningAlg = cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg
+	}
+	return m
+}
+
 // SubmissionChecks is the evidence attached to a submission: where it came from, whether the
 // live checks ran, the counts, and every result that was not a pass.
 type SubmissionChecks struct {
@@ -65,9 +99,12 @@ type Verdict struct {
 // the check evidence. It holds no secret: FindSecret must pass before one is built. Status
 // and Blockers come first, so a file written over blockers says so in its first lines.
 type Submission struct {
-	Status   string                  `json:"status"`
-	Blockers []Blocker               `json:"blockers"`
-	Client   ConnectionManagerClient `json:"client"`
+	Status   string    `json:"status"`
+	Blockers []Blocker `json:"blockers"`
+	// Client is the object NHS's Connection Manager tooling ingests; ClientMetadata is the same
+	// client for any standard (RFC 7591) registration.
+	Client         ConnectionManagerClient `json:"client"`
+	ClientMetadata ClientMetadata          `json:"client_metadata"`
 	// UserinfoSignedResponseAlg is empty when userinfo responses are not signed.
 	UserinfoSignedResponseAlg string           `json:"userinfo_signed_response_alg"`
 	Environment               string           `json:"environment"`
@@ -111,6 +148,7 @@ func NewSubmission(cfg *model.Config, results []checks.Result, source string, v 
 			ClientName:              cfg.Product,
 			Description:             cfg.Description,
 		},
+		ClientMetadata:            NewClientMetadata(cfg),
 		UserinfoSignedResponseAlg: cfg.UserinfoSignedResponseAlg,
 		Environment:               string(cfg.EffectiveEnvironment()),
 		ClientID:                  cfg.ClientID,

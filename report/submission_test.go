@@ -169,3 +169,33 @@ func TestSubmissionSaysNotReadyFirst(t *testing.T) {
 		t.Errorf("ready submission:\n%s\n%s", md.String(), j.String())
 	}
 }
+
+// The RFC 7591 object declares only what the configuration does, and nothing empty: unsigned
+// userinfo is an absent member (a provider refuses ""), and a client secret client carries no
+// JWKS URI or signing alg even if the file still holds them.
+func TestClientMetadataDeclaresNothingEmpty(t *testing.T) {
+	cfg := exampleConfig(t)
+	cfg.UserinfoSignedResponseAlg = ""
+	var m map[string]any
+	data, _ := json.Marshal(NewClientMetadata(cfg))
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m["userinfo_signed_response_alg"]; ok {
+		t.Errorf("unsigned userinfo written as a member: %s", data)
+	}
+	if m["token_endpoint_auth_signing_alg"] != "RS512" || m["jwks_uri"] != cfg.JWKSURI || m["token_endpoint_auth_method"] != "private_key_jwt" {
+		t.Errorf("private_key_jwt members: %s", data)
+	}
+	for k, v := range m {
+		if v == "" {
+			t.Errorf("%s written empty", k)
+		}
+	}
+	secret := *cfg
+	secret.TokenEndpointAuthMethod, secret.UserinfoSignedResponseAlg = model.ClientSecretBasic, "RS256"
+	got := NewClientMetadata(&secret)
+	if got.JWKSURI != "" || got.TokenEndpointAuthSigningAlg != "" || got.UserinfoSignedResponseAlg != "RS256" {
+		t.Errorf("client_secret_basic: %+v", got)
+	}
+}

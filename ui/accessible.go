@@ -134,7 +134,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		despite = golive.Shorts(rs)
 		if !anyway {
 			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
-			return &Result{Config: cfg.Clone(), Unresolved: despite}, nil
+			return &Result{Config: cfg.Used(), Unresolved: despite, Checklist: cl}, nil
 		}
 	}
 	c.despite = despite
@@ -142,10 +142,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	if msg.err != nil {
 		return nil, msg.err
 	}
-	if !cl.EarliestGoLive.IsZero() {
-		fmt.Fprintln(out, "Earliest go-live:", cl.EarliestGoLive.Format("Monday 2 January 2006"))
-	}
-	return &Result{Config: cfg.Clone(), Written: msg.paths, Unresolved: despite}, nil
+	return &Result{Config: cfg.Used(), Written: msg.paths, Unresolved: despite, Checklist: cl, KeyFiles: c.createdKey}, nil
 }
 
 // askFunc asks one group of accessible questions.
@@ -185,8 +182,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 					huh.NewOption("Client secret", model.ClientSecretBasic)).Value(&cfg.TokenEndpointAuthMethod))
 		}},
 		{statePKJ, func() error {
-			if !cfg.UsesPrivateKeyJWT() {
-				cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg = "", ""
+			if !cfg.UsesPrivateKeyJWT() { // its answers stay in the draft, unused
 				return nil
 			}
 			if cfg.TokenEndpointAuthSigningAlg == "" {
@@ -212,8 +208,10 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 	}
 }
 
-// askSigningKey asks for the private key file by path, or creates a key pair with the same
-// code as `keys new` for a user who has none yet, saying where each file went.
+// askSigningKey asks for the private key file by path, checking it is a private key the
+// checks can use, or creates a key pair with the same code as `keys new` for a user who has
+// none yet, saying where each file went. A refused answer is asked again (input that ends
+// stops the wizard, so piped answers cannot loop).
 func askSigningKey(c *common, ask askFunc, out io.Writer) error {
 	choice := keyHave
 	if err := ask(huh.NewSelect[string]().Title("Signing key").Options(
@@ -224,20 +222,31 @@ func askSigningKey(c *common, ask askFunc, out io.Writer) error {
 	}
 	if choice == keyCreate {
 		dir := defaultKeyDir(c.opts.OutDir)
-		if err := ask(keepInput("Create the key pair in this directory", &dir, required("a directory"))); err != nil {
+		for {
+			if err := ask(keepInput("Create the key pair in this directory", &dir, required("a directory"))); err != nil {
+				return err
+			}
+			files, err := newKeyPair(dir, c.cfg.TokenEndpointAuthSigningAlg)
+			if err == nil {
+				c.keyPath, c.createdKey = files.KeyPath, &files
+				fmt.Fprintln(out, (&createdKey{files: files}).view(c.styles, c.cfg.JWKSURI))
+				return nil
+			}
+			fmt.Fprintln(out, clean(keyDirProblem(err)))
+		}
+	}
+	for {
+		err := ask(keepOptional("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
+		clearDashes(&c.keyPath)
+		if err != nil || c.keyPath == "" {
 			return err
 		}
-		msg := createKey(dir, c.cfg.TokenEndpointAuthSigningAlg)().(keyCreatedMsg)
-		if msg.err == nil {
-			c.keyPath = msg.key.files.KeyPath
-			fmt.Fprintln(out, msg.key.view(c.styles, c.cfg.JWKSURI))
-			return nil
+		if err := checkKeyFile(c.keyPath); err != nil {
+			fmt.Fprintln(out, clean(keyFileProblem(c.keyPath, err)))
+			continue
 		}
-		// Asking for another directory could loop forever on piped input: offer the path.
-		fmt.Fprintln(out, clean(msg.err.Error()))
+		return nil
 	}
-	defer clearDashes(&c.keyPath)
-	return ask(keepOptional("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
 }
 
 // askReviewChoice asks whether to run the checks (-1) or which step to change.
@@ -279,7 +288,8 @@ func printReview(out io.Writer, c *common) {
 		}
 		fmt.Fprintln(out, line)
 	}
-	findings := model.Validate(c.cfg)
+	used := c.cfg.Used()
+	findings := model.Validate(&used)
 	if len(findings) == 0 {
 		fmt.Fprintln(out, "No problems found offline.")
 		return

@@ -65,7 +65,8 @@ func (s *checklist) enter() tea.Cmd {
 
 func (s *checklist) build() report.Checklist {
 	submitted, _ := time.Parse(report.DateLayout, s.c.submittedOn)
-	return report.NewChecklist(s.c.cfg, golive.ChecklistEvidence(s.c.cfg, s.c.intCfg, s.c.results, s.c.live()), s.c.ticks, submitted)
+	used := s.c.cfg.Used()
+	return report.NewChecklist(&used, golive.ChecklistEvidence(&used, s.c.intCfg, s.c.results, s.c.live()), s.c.ticks, submitted)
 }
 
 func (s *checklist) update(msg tea.Msg) tea.Cmd {
@@ -178,14 +179,14 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 // answers as a configuration file. The user chose "write", so existing files from an earlier
 // run are replaced (atomically). It copies what it needs: the command runs after Update.
 func writeOutputs(c *common, cl report.Checklist) tea.Cmd {
-	cfg := c.cfg.Clone()
+	cfg := c.cfg.Used() // the answers to the security pattern not chosen are not written
 	var in *model.Config
 	if c.intCfg != nil {
 		v := c.intCfg.Clone()
 		in = &v
 	}
 	sub := golive.Submission{
-		Config: &cfg, INT: in, Results: slices.Clone(c.results), Live: c.live(),
+		Config: &cfg, INT: in, Results: withoutKeyPath(slices.Clone(c.results), c.keyPath), Live: c.live(),
 		Source: "cis2-golive wizard live checks", Generated: c.opts.now(), Version: c.opts.Version, Checklist: &cl,
 	}
 	dir := c.opts.OutDir

@@ -35,6 +35,7 @@ type checksScreen struct {
 
 	askKey bool
 	keyIn  textinput.Model
+	keyErr string // why the key file typed at the prompt cannot be used
 }
 
 // checkResultMsg is one result of one run; next keeps listening to that run.
@@ -75,7 +76,7 @@ func (s *checksScreen) rerun(i int) tea.Cmd {
 }
 
 func (s *checksScreen) enter() tea.Cmd {
-	s.askKey = false
+	s.askKey, s.keyErr = false, ""
 	s.list = s.plan()
 	s.results = make([]checks.Result, len(s.list))
 	s.pending = make([]bool, len(s.list))
@@ -157,6 +158,16 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		s.spin, cmd = s.spin.Update(msg)
 		return cmd
+	case keyFileCheckedMsg:
+		if !s.askKey || msg.path != strings.TrimSpace(s.keyIn.Value()) {
+			return nil // answered again, or the prompt was closed
+		}
+		if msg.err != nil {
+			s.keyErr = keyFileProblem(msg.path, msg.err)
+			return nil
+		}
+		s.c.keyPath, s.keyErr = msg.path, ""
+		return s.enter()
 	case tea.PasteMsg:
 		if s.askKey {
 			var cmd tea.Cmd
@@ -208,17 +219,23 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 func (s *checksScreen) keyPrompt(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc":
-		s.askKey = false
+		s.askKey, s.keyErr = false, ""
 		return nil
 	case "enter":
 		v := strings.TrimSpace(s.keyIn.Value())
-		if keyPathCheck(v) != nil {
+		if err := keyPathCheck(v); err != nil {
 			s.keyIn.SetValue("")
+			s.keyErr = err.Error()
 			return nil
 		}
-		s.c.keyPath = v
-		return s.enter()
+		if v == "" { // no key: the assertion check is skipped
+			s.c.keyPath = ""
+			return s.enter()
+		}
+		s.keyErr = "checking the key file…"
+		return checkKeyFileCmd(v)
 	}
+	s.keyErr = ""
 	var cmd tea.Cmd
 	s.keyIn, cmd = s.keyIn.Update(msg)
 	return cmd
@@ -235,6 +252,9 @@ func (s *checksScreen) view() string {
 	b.WriteString(st.Heading.Render(head) + "\n")
 	if s.askKey {
 		b.WriteString("Path of the private key (read by the check, never stored or shown):\n" + s.keyIn.View() + "\n")
+		if s.keyErr != "" {
+			b.WriteString(st.Fail.Render("✗ "+s.keyErr) + "\n")
+		}
 	} else if s.c.cfg.UsesPrivateKeyJWT() {
 		kp := "none: the assertion check is skipped (k to set)"
 		if s.c.keyPath != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/golive"
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -25,7 +26,8 @@ type common struct {
 	submittedOn string
 	results     []checks.Result // the last complete check run, for the checklist
 	written     []string
-	despite     []string // blockers the user chose to write the files anyway over
+	despite     []string    // blockers the user chose to write the files anyway over
+	createdKey  *keys.Files // the key pair made by "I don't have a key yet"
 }
 
 // live is how far the wizard's live checks got, for golive: not run without a live plan
@@ -43,7 +45,8 @@ func (c *common) live() golive.Live {
 // blockers is golive's verdict on the answers and the last complete check run: the one rule
 // the review, the checks screen, the checklist tick and the final write share.
 func (c *common) blockers() []golive.Blocker {
-	return golive.Blockers(c.cfg, c.intCfg, c.results, c.live())
+	used := c.cfg.Used()
+	return golive.Blockers(&used, c.intCfg, c.results, c.live())
 }
 
 // screen is one step of the wizard.

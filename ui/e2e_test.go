@@ -194,10 +194,16 @@ type probed struct{ *Root }
 // viewProbe asks for the view, as plain text, on its channel.
 type viewProbe chan string
 
+// jumpTo moves the running program to a screen, as if the user had walked there.
+type jumpTo state
+
 func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if ch, ok := msg.(viewProbe); ok {
 		ch <- ansi.Strip(p.render())
 		return p, nil
+	}
+	if s, ok := msg.(jumpTo); ok {
+		return p, p.goTo(state(s))
 	}
 	_, cmd := p.Root.Update(msg)
 	return p, cmd

@@ -159,22 +159,23 @@ func TestAccessibleKeepsAndRemovesPrefilled(t *testing.T) {
 	}
 }
 
-// TestRedirectListNumbersFromOne: findings in the list name URIs as the list numbers them,
-// and a pasted line holding two URIs is marked (model rule uri.space) and blocks leaving.
+// TestRedirectListNumbersFromOne: findings in the list name URIs as the list numbers them; a
+// paste splits at white space (a URI holds none) and says which URIs it did not add twice; a
+// typed line holding two URIs is marked (model rule uri.space) and blocks adding.
 func TestRedirectListNumbersFromOne(t *testing.T) {
 	h := newHarness(t, Options{})
 	walkToRedirects(h)
 	h.paste("https://epr.acme-health.co.uk/cb\nhttps://a.acme-health.co.uk/cb\nhttps://epr.acme-health.co.uk/cb\nhttps://b.acme-health.co.uk/x https://c.acme-health.co.uk/y")
-	h.wantView("pasted 3 URIs")
+	h.wantView("pasted 4 URIs; 1 was already in the list (URI 1), not added again", "4 ✓ https://c.acme-health.co.uk/y")
 	h.r.c.cfg.RedirectURIs = append(h.r.c.cfg.RedirectURIs, "https://epr.acme-health.co.uk/cb") // a draft may hold one
 	h.send(gotoMsg{to: stateRedirects})
-	h.wantView("duplicate of URI 1", "the URI contains a space")
+	h.wantView("duplicate of URI 1")
 	if strings.Contains(h.view(), "redirect_uris[") {
 		t.Fatalf("zero-based field names on screen:\n%s", h.view())
 	}
 	h.keys("pgdown")
 	h.wantState(stateRedirects)
-	h.wantView("URI 3: the URI contains a space")
+	h.wantView("URI 5: duplicate of URI 1")
 	h.typ("https://d.acme-health.co.uk/cb https://e.acme-health.co.uk/cb")
 	h.keys("enter")
 	h.wantView("✗ the URI contains a space")

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -134,10 +137,21 @@ func TestChecksScreenKeyPrompt(t *testing.T) {
 	h.wantView("Path of the private key")
 	h.paste("-----BEGIN PRIVATE KEY-----")
 	h.keys("enter")
-	h.wantView("Path of the private key") // a pasted key is refused and cleared
+	h.wantView("Path of the private key", "not the key itself") // a pasted key is refused and cleared
 	if h.r.c.keyPath != "" {
 		t.Fatalf("key path = %q", h.r.c.keyPath)
 	}
+	notKey := filepath.Join(t.TempDir(), "hosts")
+	if err := os.WriteFile(notKey, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.typ(notKey) // a file, not a key: refused where it is typed
+	h.keys("enter")
+	h.wantWrapped("no PEM private key found")
+	if h.r.c.keyPath != "" {
+		t.Fatalf("key path = %q", h.r.c.keyPath)
+	}
+	h.keys("ctrl+u")
 	h.typ(key)
 	h.keys("enter")
 	if h.r.c.keyPath != key {
@@ -266,10 +280,66 @@ func TestCreateKeyOnPKJScreen(t *testing.T) {
 	h.keys("shift+tab", "down", "enter")
 	h.wantView("Create the key pair in this directory")
 	h.keys("enter")
-	h.wantWrapped("already exists; refusing to overwrite") // wraps where the temp path's length puts it
+	// wraps where the temp path's length puts it; asked again in place, naming no CLI flag
+	h.wantWrapped("jwks.json already exists (existing keys are never overwritten): choose another directory",
+		"> "+filepath.Join(out, "keys"))
+	if strings.Contains(h.view(), "-o DIR") {
+		t.Fatalf("the wizard names a command-line flag:\n%s", h.view())
+	}
 	h.wantState(statePKJ)
 	if h.r.c.keyPath != kp {
 		t.Fatalf("key path changed to %q", h.r.c.keyPath)
+	}
+	h.typ("2")
+	h.keys("enter")
+	h.wantView("Created a 2048-bit RSA key pair for RS512")
+	if filepath.Dir(h.r.c.keyPath) != filepath.Join(out, "keys2") {
+		t.Fatalf("the second key went to %q", h.r.c.keyPath)
+	}
+}
+
+// TestKeyFileMustBeAPrivateKey: a file that is not a PEM private key (/etc/passwd was
+// accepted, then "chmod 600 /etc/passwd" advised) is refused where it is typed, in both
+// wizards, and asked for again; a real key readable by others says chmod; a good key passes.
+func TestKeyFileMustBeAPrivateKey(t *testing.T) {
+	dir := t.TempDir()
+	notKey := filepath.Join(dir, "passwd")
+	if err := os.WriteFile(notKey, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := keys.WriteNew(filepath.Join(dir, "k"), "RS512", 2048, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Options{Config: filled(), OutDir: dir})
+	h.jump(statePKJ)
+	h.keys("enter", "enter", "enter") // JWKS URI, algorithm, "I have a key file"
+	h.typ(notKey)
+	h.keys("enter")
+	h.wantWrapped("no PEM private key found")
+	h.wantState(statePKJ)
+	if strings.Contains(h.view(), "chmod") {
+		t.Fatalf("chmod advised for a file that is not a key:\n%s", h.view())
+	}
+	h.keys("ctrl+u")
+	h.typ(files.KeyPath)
+	h.keys("enter")
+	h.wantState(stateUserinfo)
+
+	answers := strings.Join([]string{
+		"", "", "", "", "", "", "", "", "", // organisation … security pattern: kept
+		"", "", "", // JWKS URI, algorithm, "I have a key file"
+		notKey,        // refused
+		files.KeyPath, // accepted
+		"",            // userinfo
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	_, err = RunAccessible(context.Background(), Options{Config: filled(), OutDir: dir, Now: fixedNow}, strings.NewReader(answers), &out)
+	if !errors.Is(err, ErrCancelled) { // the answers end at the review
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), notKey+": no PEM private key found") || strings.Contains(out.String(), "chmod") {
+		t.Fatalf("accessible mode took the file:\n%s", out.String())
 	}
 }
 

@@ -20,9 +20,14 @@ type pkj struct {
 	choice string // keyHave or keyCreate
 	dir    string // where to create a new key
 
-	creating bool        // a key is being generated
-	created  *createdKey // the key just created, shown until the user moves on
-	err      string      // why creating failed
+	// retry asks one answer again, in place, after the disk said no: the key file is not a
+	// private key, or the directory already holds a key. err says why above it.
+	retry    *huh.Form
+	retryKey bool // retry asks for the key file (else for the directory)
+
+	busy    string      // "checking" or "creating" while a command works on the disk
+	created *createdKey // the key just created, shown until the user moves on
+	err     string
 }
 
 const (
@@ -37,7 +42,7 @@ func (s *pkj) enter() tea.Cmd {
 	if cfg.TokenEndpointAuthSigningAlg == "" {
 		cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
 	}
-	s.creating, s.created, s.err = false, nil, ""
+	s.busy, s.created, s.err, s.retry = "", nil, "", nil
 	if s.choice == "" || s.c.keyPath != "" {
 		s.choice = keyHave
 	}
@@ -62,23 +67,33 @@ func (s *pkj) enter() tea.Cmd {
 				).Value(&s.choice),
 		),
 		huh.NewGroup(
-			huh.NewInput().Title("Private key file (optional)").
-				Description("Path only: the live checks sign a test assertion with it and verify it\n"+
-					"against your JWKS. The key is read there and never stored or shown.\n"+
-					"Leave it empty to skip that check.").
-				Placeholder("e.g. ./keys/private.pem").
-				Value(&s.c.keyPath).Validate(keyPathCheck),
+			keyFileInput(&s.c.keyPath),
 		).WithHideFunc(func() bool { return s.choice != keyHave }),
 		huh.NewGroup(
-			huh.NewInput().Title("Create the key pair in this directory").
-				Description("A 2048-bit RSA key for the algorithm above, made on this machine:\n"+
-					"the private key (mode 0600) and jwks.json, its public half.\n"+
-					"Existing files are never overwritten.").
-				Placeholder("e.g. ./keys").
-				Value(&s.dir).Validate(required("a directory")),
+			keyDirInput(&s.dir),
 		).WithHideFunc(func() bool { return s.choice != keyCreate }),
 	)
 	return s.form.Init()
+}
+
+// keyFileInput asks for the private key file by path.
+func keyFileInput(v *string) *huh.Input {
+	return huh.NewInput().Title("Private key file (optional)").
+		Description("Path only: the live checks sign a test assertion with it and verify it\n" +
+			"against your JWKS. The key is read there and never stored or shown.\n" +
+			"Leave it empty to skip that check.").
+		Placeholder("e.g. ./keys/private.pem").
+		Value(v).Validate(keyPathCheck)
+}
+
+// keyDirInput asks where to create a new key pair.
+func keyDirInput(v *string) *huh.Input {
+	return huh.NewInput().Title("Create the key pair in this directory").
+		Description("A 2048-bit RSA key for the algorithm above, made on this machine:\n" +
+			"the private key (mode 0600) and jwks.json, its public half.\n" +
+			"Existing files are never overwritten.").
+		Placeholder("e.g. ./keys").
+		Value(v).Validate(required("a directory"))
 }
 
 // keyPathCheck refuses a pasted key: the wizard must never hold key material.
@@ -93,18 +108,28 @@ func (s *pkj) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		s.c.resizeForm(s.form)
+		s.c.resizeForm(s.retry)
 	case keyCreatedMsg:
-		s.creating = false
+		s.busy = ""
 		if msg.err != nil {
-			s.err = msg.err.Error()
-			return s.enterKeepingError()
+			return s.ask(false, msg.err)
 		}
-		s.created = &msg.key
+		s.created, s.retry, s.err = &msg.key, nil, ""
 		s.c.keyPath = msg.key.files.KeyPath
+		s.c.createdKey = &msg.key.files
 		s.choice = keyHave
 		return nil
+	case keyFileCheckedMsg:
+		s.busy = ""
+		if msg.path != s.c.keyPath { // answered again since
+			return nil
+		}
+		if msg.err != nil {
+			return s.ask(true, msg.err)
+		}
+		return next
 	case tea.KeyPressMsg:
-		if s.creating {
+		if s.busy != "" {
 			return nil
 		}
 		if s.created != nil {
@@ -114,60 +139,74 @@ func (s *pkj) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 	}
-	if s.creating || s.created != nil {
+	if s.busy != "" || s.created != nil {
 		return nil
 	}
-	cmd, done := updateForm(&s.form, msg)
+	f := &s.form
+	if s.retry != nil {
+		f = &s.retry
+	}
+	cmd, done := updateForm(f, msg)
 	if !done {
 		return cmd
 	}
 	if s.choice == keyCreate {
-		s.creating, s.err = true, ""
+		s.busy = "creating"
 		return createKey(s.dir, s.c.cfg.TokenEndpointAuthSigningAlg)
 	}
-	return next
+	if s.c.keyPath == "" {
+		return next
+	}
+	s.busy = "checking"
+	return checkKeyFileCmd(s.c.keyPath)
 }
 
-// enterKeepingError rebuilds the form after a failed creation, showing why.
-func (s *pkj) enterKeepingError() tea.Cmd {
-	err := s.err
-	cmd := s.enter()
-	s.err = err
-	return cmd
+// ask shows why the disk refused an answer and asks for that answer again, the others kept:
+// the key file (retryKey), or the directory for a new key.
+func (s *pkj) ask(retryKey bool, err error) tea.Cmd {
+	s.retryKey = retryKey
+	if retryKey {
+		s.err = keyFileProblem(s.c.keyPath, err)
+		s.retry = s.c.newForm(huh.NewGroup(keyFileInput(&s.c.keyPath)))
+	} else {
+		s.err = keyDirProblem(err)
+		s.retry = s.c.newForm(huh.NewGroup(keyDirInput(&s.dir)))
+	}
+	return s.retry.Init()
 }
 
 func (s *pkj) view() string {
 	st := s.c.styles
 	switch {
-	case s.creating:
+	case s.busy == "creating":
 		return st.Heading.Render("Creating a 2048-bit RSA key pair…")
+	case s.busy == "checking":
+		return st.Heading.Render("Checking the key file…")
 	case s.created != nil:
 		return s.created.view(st, s.c.cfg.JWKSURI)
+	case s.retry != nil:
+		return st.Fail.Render("✗ "+s.err) + "\n\n" + s.retry.View()
 	}
 	var fs []model.Finding
 	if v := s.c.cfg.JWKSURI; v != "" {
 		fs = model.ValidateURI("jwks_uri", v, model.JWKSURI, s.c.cfg.EffectiveEnvironment())
 	}
-	v := s.form.View() + findingsView(s.c, fs)
-	if s.err != "" {
-		v += "\n" + st.Fail.Render("✗ "+s.err)
-	}
-	return v
+	return s.form.View() + findingsView(s.c, fs)
 }
 
 func (s *pkj) keys() []key.Binding {
 	switch {
-	case s.creating:
+	case s.busy != "":
 		return nil
 	case s.created != nil:
 		return []key.Binding{binding("enter", "continue")}
 	}
-	return formKeys(s.form)
+	return formKeys(s.activeForm())
 }
 
 func (s *pkj) leave() error {
-	if s.creating {
-		return errors.New("wait: the key is being created")
+	if s.busy != "" {
+		return errors.New("wait: " + s.busy + " the key")
 	}
 	if err := keyPathCheck(s.c.keyPath); err != nil {
 		return err
@@ -180,10 +219,14 @@ func (s *pkj) leave() error {
 
 func (s *pkj) capturesEsc() bool { return false }
 
-// activeForm is nil while a key is being made or shown: input then goes to the screen.
+// activeForm is nil while the disk is being read or a new key is shown: input then goes to
+// the screen.
 func (s *pkj) activeForm() *huh.Form {
-	if s.creating || s.created != nil {
+	switch {
+	case s.busy != "" || s.created != nil:
 		return nil
+	case s.retry != nil:
+		return s.retry
 	}
 	return s.form
 }

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // redirects edits the list of redirect URIs: add, edit, remove, paste several lines at once,
@@ -26,9 +27,10 @@ type redirects struct {
 }
 
 var redirectKeys = struct {
-	Add, Edit, Remove, Up, Down key.Binding
+	Add, Save, Edit, Remove, Up, Down key.Binding
 }{
 	Add:    binding("enter", "add"),
+	Save:   binding("enter", "save"),
 	Edit:   binding("e", "edit", "enter"),
 	Remove: binding("d", "remove", "delete", "x"),
 	Up:     binding("↑", "list", "up"),
@@ -156,16 +158,12 @@ func (s *redirects) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// paste adds every non-empty line of a multi-line paste as its own URI; a single line goes
-// into the input like typing. Lines that fail the rules are still added, marked, so the user
-// can see and edit them rather than lose them.
+// paste adds every URI of a paste of several as its own entry (a URI holds no white space,
+// so lines, tabs and spaces all separate them); a single one goes into the input like typing.
+// URIs that fail the rules are still added, marked, so the user can see and edit them rather
+// than lose them; one already in the list is not added twice, and the note says so.
 func (s *redirects) paste(content string) tea.Cmd {
-	var lines []string
-	for _, l := range splitLines(content) {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
+	lines := strings.Fields(content)
 	if len(lines) <= 1 {
 		if s.cursor >= 0 {
 			s.cursor = -1
@@ -177,13 +175,20 @@ func (s *redirects) paste(content string) tea.Cmd {
 	}
 	uris := s.uris()
 	added := 0
+	var dups []string
 	for _, l := range lines {
-		if !slices.Contains(*uris, l) {
-			*uris = append(*uris, l)
-			added++
+		if i := slices.Index(*uris, l); i >= 0 {
+			dups = append(dups, fmt.Sprintf("URI %d", i+1))
+			continue
 		}
+		*uris = append(*uris, l)
+		added++
 	}
-	s.note = fmt.Sprintf("pasted %d URIs", added)
+	s.note = "pasted " + report.Plural(added, "URI", "URIs")
+	if len(dups) > 0 {
+		s.note += fmt.Sprintf("; %s already in the list (%s), not added again",
+			report.Plural(len(dups), "was", "were"), strings.Join(slices.Compact(dups), ", "))
+	}
 	s.err = ""
 	return nil
 }
@@ -197,7 +202,14 @@ func (s *redirects) view() string {
 	if len(uris) == 0 {
 		b.WriteString(st.Faint.Render("  No redirect URIs yet.") + "\n")
 	}
-	first, last := listWindow(len(uris), s.cursor, max(3, s.c.height-10))
+	room := max(3, s.c.height-10)
+	if len(uris) > room {
+		room = max(1, room-2) // the "more above" and "more below" lines
+	}
+	first, last := listWindow(len(uris), s.cursor, room)
+	if first > 0 {
+		b.WriteString(st.Faint.Render(fmt.Sprintf("  ↑ %d more above", first)) + "\n")
+	}
 	for i := first; i < last; i++ {
 		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
 		mark := st.Pass.Render("✓")
@@ -216,6 +228,9 @@ func (s *redirects) view() string {
 		if (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0 {
 			b.WriteString("      " + st.Faint.Render(userNumbering(fs[0].Error())) + "\n")
 		}
+	}
+	if n := len(uris) - last; n > 0 {
+		b.WriteString(st.Faint.Render(fmt.Sprintf("  ↓ %d more below", n)) + "\n")
 	}
 	label := "Add a redirect URI:"
 	if s.editing >= 0 {
@@ -265,6 +280,9 @@ func (s *redirects) keys() []key.Binding {
 		return []key.Binding{redirectKeys.Edit, redirectKeys.Remove, redirectKeys.Down}
 	}
 	ks := []key.Binding{redirectKeys.Add}
+	if s.editing >= 0 {
+		ks = []key.Binding{redirectKeys.Save}
+	}
 	if len(*s.uris()) > 0 {
 		ks = append(ks, redirectKeys.Up)
 	}
@@ -285,9 +303,3 @@ func (s *redirects) leave() error {
 }
 
 func (s *redirects) capturesEsc() bool { return s.editing >= 0 && s.cursor < 0 }
-
-// splitLines splits pasted text on any line ending: terminals send CR, CRLF or LF.
-func splitLines(s string) []string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
-}

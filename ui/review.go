@@ -167,7 +167,8 @@ func (s *review) update(msg tea.Msg) tea.Cmd {
 func (s *review) view() string {
 	st := s.c.styles
 	var b strings.Builder
-	findings := model.Validate(s.c.cfg)
+	used := s.c.cfg.Used()
+	findings := model.Validate(&used)
 	b.WriteString(st.Faint.Render("Enter on a row to change it.") + " ")
 	fails, warns, nonProd := 0, 0, 0
 	for _, f := range findings {

@@ -99,8 +99,9 @@ func fromINT(in model.Config) model.Config {
 	return c
 }
 
-// Config returns the answers so far.
-func (m *Root) Config() model.Config { return m.c.cfg.Clone() }
+// Config returns the configuration so far, as its security pattern uses it (the draft keeps
+// the answers to the other pattern too).
+func (m *Root) Config() model.Config { return m.c.cfg.Used() }
 
 // Finished reports whether the user reached the end (not cancelled).
 func (m *Root) Finished() bool { return m.finished }
@@ -318,6 +319,9 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 		m.quitting = true
 		return tea.Quit
 	case tea.KeyPressMsg:
+		if !m.confirming {
+			m.status = "" // a message answers the last key; the next key replaces it
+		}
 		if cmd, handled := m.globalKey(msg); handled {
 			return cmd
 		}
@@ -370,6 +374,15 @@ func backMsgCmd() tea.Msg { return backMsg{} }
 
 // hasUnsaved is true when quitting would lose something the user typed: any answer at all
 // (the draft keeps answers, but the user should decide), or text not yet committed.
+// helpStyles draw the footer in full-strength text: bubbles' defaults are greys (237 to
+// 245) that a projector washes out.
+func helpStyles(st *Styles) help.Styles {
+	return help.Styles{
+		ShortKey: st.Key, ShortDesc: st.Text, ShortSeparator: st.Faint, Ellipsis: st.Faint,
+		FullKey: st.Key, FullDesc: st.Text, FullSeparator: st.Faint,
+	}
+}
+
 func (m *Root) hasUnsaved() bool {
 	if m.state == stateWelcome {
 		return false
@@ -389,10 +402,16 @@ const (
 	footerLines = 3 // blank, status, keys
 )
 
-// View implements tea.Model.
+// lastStep is true on the checklist, which ends by writing the files rather than moving on.
+func (m *Root) lastStep() bool { return m.state == stateChecklist }
+
+// View implements tea.Model. The wizard draws on the alternate screen: a new screen replaces
+// the frame instead of pushing the old one into the terminal's scrollback (on a shared screen
+// every step would otherwise scroll by), and what stays in the terminal afterwards is the
+// summary the command prints on exit.
 func (m *Root) View() tea.View {
 	v := tea.NewView(m.render())
-	v.AltScreen = false
+	v.AltScreen = true
 	return v
 }
 
@@ -409,9 +428,11 @@ func (m *Root) render() string {
 	b.WriteString(st.Title.Render("cis2-golive") + st.Faint.Render(" · CIS2 production configuration") + "\n")
 	b.WriteString(st.Step.Render(m.stepLine()) + "\n\n")
 
+	// The status line may wrap to a second line, which the body gives up.
+	status := m.statusLines(w)
 	// Wrap rather than cut, so a long fix stays readable at 80 columns.
-	body := strings.Split(ansi.Wrap(strings.TrimRight(m.screens[m.state].view(), "\n"), w-2, " /"), "\n")
-	bodyH := max(1, h-headerLines-footerLines)
+	body := strings.Split(wrap(strings.TrimRight(m.screens[m.state].view(), "\n"), w-2), "\n")
+	bodyH := max(1, h-headerLines-footerLines-(len(status)-1))
 	if len(body) > bodyH {
 		body = body[:bodyH]
 	}
@@ -423,13 +444,30 @@ func (m *Root) render() string {
 	}
 	b.WriteString(strings.Join(body, "\n") + "\n\n")
 
-	if m.confirming {
-		b.WriteString(st.Prompt.Render(m.quitPrompt(w)))
-	} else {
-		b.WriteString(st.Status.Render(ansi.Truncate(m.status, w, "…")))
-	}
+	b.WriteString(strings.Join(status, "\n"))
 	b.WriteString("\n" + m.footer(w))
 	return b.String()
+}
+
+// statusLines is the line above the footer: the Ctrl+C question, or why the last key did
+// nothing, aligned with the body and wrapped to at most two lines.
+func (m *Root) statusLines(w int) []string {
+	st := m.c.styles
+	switch {
+	case m.confirming:
+		return []string{st.Prompt.Render(m.quitPrompt(w))}
+	case m.status == "":
+		return []string{""}
+	}
+	lines := strings.Split(wrap("  ✗ "+m.status, w), "\n")
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = ansi.Truncate(lines[1], w-1, "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = st.Status.Render(l)
+	}
+	return lines
 }
 
 // quitPrompt is the Ctrl+C question, fitted to w columns: the keys always show in full (a
@@ -465,8 +503,12 @@ func (m *Root) footer(w int) string {
 	if m.state != stateWelcome && !m.screens[m.state].capturesEsc() {
 		global = append(global, m.keys.Back)
 	}
-	global = append(global, m.keys.Forward, m.keys.Quit)
+	if !m.lastStep() {
+		global = append(global, m.keys.Forward)
+	}
+	global = append(global, m.keys.Quit)
 	h := m.help
+	h.Styles = helpStyles(m.c.styles)
 	h.SetWidth(0) // fitHelp does the fitting
 	g := h.ShortHelpView(global)
 	sep := h.Styles.ShortSeparator.Inline(true).Render(h.ShortSeparator)
@@ -603,14 +645,20 @@ func (s *draftSaver) save(seq int, d *model.Draft) error {
 // when the latest draft could not be written, so nobody is told the answers are saved.
 func (m *Root) stopped() error {
 	if m.saver == nil {
-		return ErrCancelled
+		return &StopError{}
 	}
 	m.saver.mu.Lock()
 	defer m.saver.mu.Unlock()
 	if m.saver.err != nil {
 		return &DraftError{Path: m.saver.path, Err: m.saver.err}
 	}
-	return ErrCancelled
+	return &StopError{Saved: m.saver.written > 0}
+}
+
+// result is what the wizard produced once it wrote the files (or decided not to).
+func (m *Root) result() *Result {
+	return &Result{Config: m.Config(), Written: m.c.written, Unresolved: m.c.despite,
+		Checklist: (&checklist{c: m.c}).build(), KeyFiles: m.c.createdKey}
 }
 
 // resume replaces the answers with a saved draft and goes to the step it was on.

@@ -33,5 +33,5 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 	if !root.Finished() {
 		return nil, root.stopped()
 	}
-	return &Result{Config: root.Config(), Written: root.c.written, Unresolved: root.c.despite}, nil
+	return root.result(), nil
 }

@@ -39,19 +39,9 @@ func (s *security) update(msg tea.Msg) tea.Cmd {
 	}
 	cmd, done := updateForm(&s.form, msg)
 	if done {
-		s.settle()
 		return next
 	}
 	return cmd
-}
-
-// settle clears the private key JWT answers when client secret is chosen: a submission that
-// names a JWKS URI for a client secret client would be refused.
-func (s *security) settle() {
-	cfg := s.c.cfg
-	if !cfg.UsesPrivateKeyJWT() {
-		cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg = "", ""
-	}
 }
 
 func (s *security) view() string { return s.form.View() }
@@ -59,7 +49,6 @@ func (s *security) view() string { return s.form.View() }
 func (s *security) keys() []key.Binding { return formKeys(s.form) }
 
 func (s *security) leave() error {
-	s.settle()
 	return model.FirstFail(model.FieldFindings(s.c.cfg, "token_endpoint_auth_method"))
 }
 

@@ -10,11 +10,21 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // ErrCancelled is returned when the user quits the wizard before the end.
 var ErrCancelled = errors.New("wizard cancelled")
+
+// StopError is a wizard stopped before the end with its draft written as far as it got, or
+// with nothing to save (Saved false: the user stopped before answering anything, so no draft
+// of this session exists). It matches ErrCancelled with errors.Is.
+type StopError struct{ Saved bool }
+
+func (e *StopError) Error() string        { return ErrCancelled.Error() }
+func (e *StopError) Is(target error) bool { return target == ErrCancelled }
 
 // DraftError is a wizard stopped before the end whose draft could not be written: the
 // answers are not saved for resuming. It matches ErrCancelled with errors.Is.
@@ -73,6 +83,10 @@ type Result struct {
 	// checks not run), whether the user then wrote the files anyway or not. The caller exits
 	// non-zero unless it is empty: see Ready.
 	Unresolved []string
+	// Checklist is the go-live checklist as written, with the earliest go-live date.
+	Checklist report.Checklist
+	// KeyFiles is the key pair the wizard created, if it made one.
+	KeyFiles *keys.Files
 }
 
 // Ready reports whether the files were written with nothing left unresolved: the only
@@ -83,9 +97,10 @@ func (r *Result) Ready() bool { return len(r.Unresolved) == 0 && len(r.Written) 
 // Each call builds fresh checks (a live Plan caches its JWKS fetch and DNS answers per
 // plan), so a re-run really contacts the endpoints again.
 func (o *Options) plan(cfg *model.Config, keyPath string) []checks.Check {
-	list := offlinePlan(cfg)
+	used := cfg.Used()
+	list := offlinePlan(&used)
 	if o.Plan != nil {
-		list = append(list, o.Plan(cfg, keyPath)...)
+		list = append(list, o.Plan(&used, keyPath)...)
 	}
 	return list
 }

@@ -251,6 +251,14 @@ func TestExpiryX5C(t *testing.T) {
 	if _, ok := got[IDExpiryX5C+" jwks_uri (kid plain)"]; ok {
 		t.Error("a key without x5c should have no expiry result of its own")
 	}
+	var bad map[string]any
+	json.Unmarshal(jwk(t, c, "bad"), &bad)
+	bad["x5c"] = []string{"not base64!"}
+	badJSON, _ := json.Marshal(bad)
+	rules, _, _ = Evaluate(nil, Observation{Config: cfg, JWKS: set(t, badJSON), Now: t0})
+	if r := byID(rules)[IDExpiryX5C+" jwks_uri (kid bad)"]; r.Status != model.Skip || !strings.Contains(r.Message, "could not be read") {
+		t.Errorf("unreadable x5c: %s %q, want a skip saying why", r.Status, r.Message)
+	}
 	rules, _, _ = Evaluate(nil, Observation{Config: cfg, JWKS: set(t, jwk(t, c, "plain")), Now: t0})
 	if r := byID(rules)[IDExpiryX5C+" jwks_uri"]; r.Status != model.Skip || !strings.Contains(r.Message, "no key") {
 		t.Errorf("no x5c anywhere: %s %q, want one skip saying so", r.Status, r.Message)

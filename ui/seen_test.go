@@ -1,0 +1,227 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/model"
+)
+
+// TestPatternSwitchKeepsJWKSAndAlg: private key JWT answers survive a switch to client secret
+// and back (they are answers until written; the unchosen pattern's are simply not used).
+// Driven through the real program at 80x24; the private key JWT screen it comes back to is a
+// golden.
+func TestPatternSwitchKeepsJWKSAndAlg(t *testing.T) {
+	tm := startProbedSized(t, Options{Config: filled()}, 80, 24)
+	tm.Send(jumpTo(stateSecurity))
+	waitView(t, tm, func(v string) bool { return strings.Contains(v, "How does your service authenticate") })
+	press(tm, "down", "enter") // client secret
+	waitView(t, tm, func(v string) bool { return strings.Contains(v, "Step 5 of 8 · Signed userinfo") })
+	press(tm, "esc")
+	waitView(t, tm, func(v string) bool { return strings.Contains(v, "How does your service authenticate") })
+	press(tm, "up", "enter") // private key JWT again
+	var view string
+	waitView(t, tm, func(v string) bool { view = v; return strings.Contains(v, "Step 5 of 9 · Private key JWT") })
+	for _, want := range []string{"> https://epr.acme-health.co.uk/jwks.json", "RS512"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the private key JWT screen lost %q:\n%s", want, view)
+		}
+	}
+	got := probeView(t, tm)
+	golden.RequireEqual(t, []byte(got))
+	press(tm, "ctrl+c", "y")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(probed)
+	if cfg := final.Config(); cfg.JWKSURI != filled().JWKSURI || cfg.TokenEndpointAuthSigningAlg != "RS512" {
+		t.Fatalf("after the switch back: jwks %q alg %q", cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg)
+	}
+}
+
+// TestPatternSwitchIsNotWritten: with client secret chosen, the kept JWKS URI and algorithm
+// are neither checked nor written, but stay in the draft.
+func TestPatternSwitchIsNotWritten(t *testing.T) {
+	draft := filepath.Join(t.TempDir(), "d.yaml")
+	h := newHarness(t, Options{Config: filled(), DraftPath: draft})
+	h.jump(stateSecurity)
+	h.keys("down", "enter")
+	h.wantState(stateUserinfo)
+	if cfg := h.r.Config(); cfg.JWKSURI != "" || cfg.TokenEndpointAuthSigningAlg != "" {
+		t.Fatalf("a client secret configuration carries %q %q", cfg.JWKSURI, cfg.TokenEndpointAuthSigningAlg)
+	}
+	h.send(gotoMsg{to: stateReview})
+	h.wantView("✓ no problems found offline")
+	d, err := model.LoadDraft(draft)
+	if err != nil || d == nil || d.Config.JWKSURI != filled().JWKSURI || d.Config.TokenEndpointAuthSigningAlg != "RS512" {
+		t.Fatalf("the draft lost the private key JWT answers: %+v %v", d, err)
+	}
+}
+
+// TestAccessiblePatternSwitchKeepsJWKSAndAlg: the same in accessible mode, where changing the
+// security pattern from the review re-asks the private key JWT questions with the old answers.
+func TestAccessiblePatternSwitchKeepsJWKSAndAlg(t *testing.T) {
+	answers := strings.Join([]string{
+		"", "", "", "", // organisation, product, contact, client id
+		"", "", "", "", // two redirect URIs kept, no third, logout kept
+		"2",      // security: client secret
+		"",       // userinfo kept
+		"5", "1", // review: change the security pattern, private key JWT
+		"", "", "", // JWKS URI, algorithm and key choice: kept
+		"",           // no key file
+		"",           // review: run the checks
+		"", "0", "y", // not submitted, no ticks, write anyway
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	res, err := RunAccessible(context.Background(), Options{Config: filled(), OutDir: t.TempDir(), Now: fixedNow},
+		strings.NewReader(answers), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Config.JWKSURI != filled().JWKSURI || res.Config.TokenEndpointAuthSigningAlg != "RS512" {
+		t.Fatalf("after the switch back: %+v\n%s", res.Config, out.String())
+	}
+	if !strings.Contains(out.String(), "JWKS URI (enter keeps https://epr.acme-health.co.uk/jwks.json)") {
+		t.Errorf("the JWKS question did not offer the kept answer:\n%s", out.String())
+	}
+}
+
+// jump moves the wizard to a screen as if the user had walked there (gotoMsg is the review's
+// "edit this row", which comes back to where it started).
+func (h *harness) jump(s state) {
+	h.t.Helper()
+	h.send(gotoMsg{to: s})
+	h.r.hasReturn = false
+}
+
+// TestRedirectInputSaysWhatIsWrong: two URIs glued by a paste are not "looks right", and a
+// wildcard host is told it is a wildcard, not a generic DNS problem.
+func TestRedirectInputSaysWhatIsWrong(t *testing.T) {
+	h := newHarness(t, Options{})
+	walkToRedirects(h)
+	h.paste("https://epr.acme-health.co.uk/callbackhttps://admin.acme-health.co.uk/callback")
+	h.wantView("two URIs run together (….uk/callbackhttps://…)", "put each URI on its own line")
+	if strings.Contains(h.view(), "looks right") {
+		t.Fatalf("glued URIs look right:\n%s", h.view())
+	}
+	h.keys("ctrl+u")
+	h.typ("https://*.acme-health.co.uk/cb")
+	h.wantView("wildcards are not allowed; CIS2 matches each URI exactly")
+	if strings.Contains(h.view(), "not a valid DNS name") {
+		t.Fatalf("a wildcard gets the generic DNS message:\n%s", h.view())
+	}
+}
+
+// TestScrolledRedirectListSaysWhatIsHidden: a list longer than the screen says how many URIs
+// are above and below what it shows.
+func TestScrolledRedirectListSaysWhatIsHidden(t *testing.T) {
+	h := newHarness(t, Options{})
+	walkToRedirects(h)
+	var uris []string
+	for i := range 20 {
+		uris = append(uris, fmt.Sprintf("https://epr%d.acme-health.co.uk/cb", i))
+	}
+	h.paste(strings.Join(uris, "\n"))
+	h.wantView("more above", "20 ✓ https://epr19")
+	for range 20 {
+		h.keys("up")
+	}
+	h.wantView("1 ✓ https://epr0", "more below")
+	if strings.Contains(h.view(), "more above") {
+		t.Fatalf("at the top, still 'more above':\n%s", h.view())
+	}
+	fits(t, h.view(), 80, 24)
+}
+
+// TestFooterSaysWhatKeysDo: editing a URI, enter saves it (not "add"); the last step offers
+// no "next step", and pgdn there says why once, until the next key.
+func TestFooterSaysWhatKeysDo(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateRedirects)
+	h.keys("up", "e")
+	h.wantView("Edit URI 2", "enter save")
+	if strings.Contains(h.view(), "enter add") {
+		t.Fatalf("editing, the footer offers add:\n%s", h.view())
+	}
+	h.jump(stateChecklist)
+	if strings.Contains(h.view(), "pgdn") {
+		t.Fatalf("the last step offers pgdn:\n%s", h.view())
+	}
+	h.keys("pgdown")
+	h.wantView("this is the last step")
+	h.keys("down")
+	if strings.Contains(h.view(), "this is the last step") {
+		t.Fatalf("the message stayed after the next key:\n%s", h.view())
+	}
+}
+
+// TestStatusAlignsWithTheBody: pgdn on an empty form says what is missing under the body's
+// indent, marked, not at the left edge.
+func TestStatusAlignsWithTheBody(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.keys("enter", "pgdown")
+	lines := strings.Split(h.view(), "\n")
+	if got := lines[len(lines)-2]; got != "  ✗ enter the organisation" {
+		t.Fatalf("status line %q", got)
+	}
+}
+
+// TestFooterIsReadableOnAProjector: the footer's text is drawn in full-strength colours, not
+// bubbles' dim greys (ANSI 237-245).
+func TestFooterIsReadableOnAProjector(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateOrg)
+	var buf bytes.Buffer
+	w := &colorprofile.Writer{Forward: &buf, Profile: colorprofile.ANSI256}
+	if _, err := w.WriteString(h.r.View().Content); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	footer := lines[len(lines)-1]
+	for n := 232; n <= 245; n++ {
+		if strings.Contains(footer, fmt.Sprintf("38;5;%dm", n)) {
+			t.Fatalf("the footer uses grey %d: %q", n, footer)
+		}
+	}
+}
+
+// TestKeyPathNeverReachesTheSubmission: a check result naming the local key file (as a key
+// that cannot be loaded does) is written with the path replaced, in every file.
+func TestKeyPathNeverReachesTheSubmission(t *testing.T) {
+	out := t.TempDir()
+	keyPath := filepath.Join(t.TempDir(), "secret-place", "signing.pem")
+	plan := func(*model.Config, string) []checks.Check {
+		r := checks.Result{ID: checks.IDAssertion, Target: "jwks_uri", Status: model.Fail,
+			Message: "could not load --key: read key " + keyPath + ": permission denied", Fix: "chmod 600 " + keyPath,
+			Evidence: map[string]string{"key": keyPath}}
+		return []checks.Check{{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }}}
+	}
+	h := newHarness(t, Options{Config: filled(), OutDir: out, KeyPath: keyPath, Plan: plan})
+	h.jump(stateChecks)
+	h.keys("enter")
+	h.wantState(stateChecklist)
+	for range 12 {
+		h.keys("down")
+	}
+	h.keys("enter", "y") // write anyway
+	if !h.r.Finished() {
+		t.Fatalf("not written:\n%s", h.view())
+	}
+	for _, p := range h.r.c.written {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "secret-place") {
+			t.Errorf("%s names the local key file:\n%s", filepath.Base(p), data)
+		}
+	}
+}
