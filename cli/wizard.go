@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -104,6 +107,11 @@ var errNoTerminal = errors.New("the wizard needs a terminal (stdin and stdout); 
 
 func runWizard(ctx context.Context, opts *WizardOptions) error {
 	ios := opts.IO
+	// The files are written at the very end: a directory that cannot take them is said now,
+	// not after ten minutes of answers.
+	if err := writableDir(opts.OutDir); err != nil {
+		return usageError(fmt.Errorf("-o %s: %w", opts.OutDir, err))
+	}
 	if !ios.CanPrompt() {
 		return usageError(errNoTerminal)
 	}
@@ -172,6 +180,39 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 		return failedError
 	}
 	return nil
+}
+
+// writableDir reports whether files can be written in dir, creating it if need be: by
+// trying, in dir or the nearest directory above it that exists (permissions alone do not
+// say, on a read-only mount or for root). It leaves nothing behind.
+func writableDir(dir string) error {
+	if dir == "" {
+		dir = "."
+	}
+	at := dir
+	for {
+		fi, err := os.Stat(at)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is a file, not a directory: choose a directory for the files the wizard writes", at)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot use it: %w", err)
+		}
+		up := filepath.Dir(at)
+		if up == at {
+			break
+		}
+		at = up
+	}
+	f, err := os.CreateTemp(at, ".cis2-golive-write-test-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there (%v): choose a directory you can write to", errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // stoppedMessage says what became of the answers of a wizard stopped before the end.
