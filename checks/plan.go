@@ -66,6 +66,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
 	d := newDialer(opts)
 	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
+	opts.Observe.track(d)
 	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
 
 	var list []Check
