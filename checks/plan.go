@@ -50,7 +50,8 @@ type run struct {
 	inspectOnce shared[*keys.Inspection]
 	discOnce    shared[discovery]
 	signOnce    shared[signedAssertion]
-	// key loads Options.KeyPath once. The key stays in memory for the run only.
+	// key loads Options.KeyPath (or starts Options.SignCommand) once. The key stays in memory
+	// for the run only.
 	key func() (crypto.Signer, error)
 }
 
@@ -65,7 +66,8 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
 	d := newDialer(opts)
 	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
-	r.key = sync.OnceValues(func() (crypto.Signer, error) { return keys.LoadPrivateKey(opts.KeyPath) })
+	opts.Observe.track(d)
+	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
 
 	var list []Check
 	// add adds a check; critical ones are those CIS2 itself depends on (see Priority).
@@ -86,8 +88,8 @@ func Plan(cfg *model.Config, opts Options) []Check {
 		add(p, IDReachable, e.field, func(ctx context.Context) Result { return r.reachable(ctx, e) })
 	}
 	if e, ok := endpointFor(cfg, "backchannel_logout_uri"); ok {
-		go throwawayKey() // warm up now: see throwawayKey
-		add(Critical, IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
+		go throwawayKey()                  // warm up now: see throwawayKey
+		list = append(list, r.bclCheck(e)) // its tokens are prepared before its timeout starts
 	}
 	if _, ok := endpointFor(cfg, "jwks_uri"); ok {
 		add(Critical, IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,7 +43,13 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"live checks, shows the go-live checklist and writes the files to send NHS England.\n" +
 			"Answers are saved as you go (never a secret) and offered back next time.\n\n" +
 			"It needs a terminal; without one use `cis2-golive check --config FILE`.\n" +
-			"ACCESSIBLE=1 or --accessible asks plain questions with no redraws.",
+			"ACCESSIBLE=1 or --accessible asks plain questions with no redraws.\n\n" +
+			"With --from-int, production is compared with INT as `compare` does, and a URI on a\n" +
+			"host the INT file uses fails. Files are written only when nothing blocks sending them\n" +
+			"(the rule of `submission`), or after you answer \"write anyway\": they then say \"not\n" +
+			"ready\" in their first lines.\n\n" +
+			"Exit codes: 0 files written and ready to send; 1 not written, or written anyway over\n" +
+			"a blocker; 2 usage error or no terminal; 130 stopped (the draft keeps the answers).",
 		Example: "  cis2-golive wizard\n" +
 			"  cis2-golive wizard --from-int int-config.json\n" +
 			"  cis2-golive wizard --config prod.yaml --accessible",
@@ -104,6 +113,11 @@ var errNoTerminal = errors.New("the wizard needs a terminal (stdin and stdout); 
 
 func runWizard(ctx context.Context, opts *WizardOptions) error {
 	ios := opts.IO
+	// The files are written at the very end: a directory that cannot take them is said now,
+	// not after ten minutes of answers.
+	if err := writableDir(opts.OutDir); err != nil {
+		return usageError(fmt.Errorf("-o %s: %w", opts.OutDir, err))
+	}
 	if !ios.CanPrompt() {
 		return usageError(errNoTerminal)
 	}
@@ -172,6 +186,39 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 		return failedError
 	}
 	return nil
+}
+
+// writableDir reports whether files can be written in dir, creating it if need be: by
+// trying, in dir or the nearest directory above it that exists (permissions alone do not
+// say, on a read-only mount or for root). It leaves nothing behind.
+func writableDir(dir string) error {
+	if dir == "" {
+		dir = "."
+	}
+	at := dir
+	for {
+		fi, err := os.Stat(at)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is a file, not a directory: choose a directory for the files the wizard writes", at)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot use it: %w", err)
+		}
+		up := filepath.Dir(at)
+		if up == at {
+			break
+		}
+		at = up
+	}
+	f, err := os.CreateTemp(at, ".cis2-golive-write-test-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there (%v): choose a directory you can write to", errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // stoppedMessage says what became of the answers of a wizard stopped before the end.

@@ -66,15 +66,15 @@ func secretInDecoded(s string) string {
 		}
 		switch m[1] {
 		case "?", "&", ";":
-			return fmt.Sprintf("a secret in a URI query (%s=)", name)
+			return "a secret in a URI query"
 		case "#":
-			return fmt.Sprintf("a secret in a URI fragment (%s=)", name)
+			return "a secret in a URI fragment"
 		}
-		return fmt.Sprintf("a credential (%s=)", name)
+		return "a credential (name=value)"
 	}
 	for _, m := range jsonMember.FindAllStringSubmatch(s, -1) {
 		if IsCredentialName(m[1]) {
-			return fmt.Sprintf("a credential (%q: …)", m[1])
+			return `a credential ("name": value)`
 		}
 	}
 	return ""
@@ -216,43 +216,6 @@ func (c *Config) stringFields() []stringField {
 		stringField{"userinfo_signed_response_alg", &c.UserinfoSignedResponseAlg},
 		stringField{"login_url", &c.LoginURL},
 	)
-}
-
-// RuleSecret is the id of the finding for a value that holds a secret.
-const RuleSecret = "secret"
-
-// secretFinding is the finding for a field whose value holds a secret. It carries no Value:
-// a finding's value is quoted in reports and evidence, and this one must never be.
-func secretFinding(field, value string) (Finding, bool) {
-	what := SecretIn(value)
-	if what == "" {
-		return Finding{}, false
-	}
-	return Finding{Rule: RuleSecret, Field: field, Severity: Fail,
-		Message: fmt.Sprintf("%s holds what looks like %s; NHS needs only public values, and cis2-golive never writes a secret", field, what),
-		Fix:     "remove it: give a private key only to `check --key FILE`; a client secret stays in your secret store"}, true
-}
-
-// flagSecrets puts the secret finding first for every field whose value holds a secret and
-// drops that field's other findings, which would quote the value. It is idempotent.
-func flagSecrets(c *Config, fs []Finding) []Finding {
-	var flagged []Finding
-	bad := map[string]bool{}
-	for _, fv := range c.Values() {
-		if f, ok := secretFinding(fv.Field, fv.Value); ok {
-			flagged = append(flagged, f)
-			bad[fv.Field] = true
-		}
-	}
-	if len(flagged) == 0 {
-		return fs
-	}
-	for _, f := range fs {
-		if !bad[f.Field] {
-			flagged = append(flagged, f)
-		}
-	}
-	return flagged
 }
 
 // FindSecret reports the first value that looks like a secret, naming the field and never the

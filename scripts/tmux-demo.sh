@@ -2,6 +2,9 @@
 # Drives `cis2-golive demo` end to end in a real 80x24 terminal (tmux): the wizard prefilled
 # from the sandbox, every screen by keystrokes, the live checks against the sandbox (all must
 # pass), through to the files written at the end, asserting on capture-pane throughout.
+# It also measures the pane's scrollback (tmux history_size) at every screen: a screen change
+# must replace the frame, not push it into the scrollback, so across the whole demo, summary
+# included, the scrollback may grow by at most one screen (24 lines).
 #   scripts/tmux-demo.sh [path/to/cis2-golive]
 # Needs tmux. Exit 0 on success.
 set -euo pipefail
@@ -24,10 +27,15 @@ tmux new-session -d -s "$session" -x 80 -y 24 -c "$work" \
 	"$bin $cmd; echo EXIT=\$?; sleep 60"
 
 screen() { tmux capture-pane -p -t "$session"; }
+history_size() { tmux display-message -p -t "$session" '#{history_size}'; }
+history="" # history_size at each screen, for the report
 # expect TEXT: wait (up to 20 s) until the screen shows TEXT, else print the screen and fail.
 expect() {
 	for _ in $(seq 200); do
-		if screen | grep -qF -- "$1"; then return 0; fi
+		if screen | grep -qF -- "$1"; then
+			history="$history $(history_size)"
+			return 0
+		fi
 		sleep 0.1
 	done
 	echo "tmux-demo: never saw: $1" >&2
@@ -80,7 +88,16 @@ keys Enter
 expect "Write files and finish"
 for _ in $(seq 12); do keys Down; done
 keys Enter
+expect "Earliest go-live:" # the summary the wizard leaves behind
 expect "EXIT=0"
+start=${history# }
+start=${start%% *}
+end=${history##* }
+echo "tmux-demo: scrollback (history_size) at each screen:$history"
+if ((end - start > 24)); then
+	echo "tmux-demo: the scrollback grew by $((end - start)) lines, more than one 24-line screen" >&2
+	exit 1
+fi
 for f in cis2-production-config.json cis2-production-config.md cis2-golive-checklist.md cis2-golive.yaml; do
 	[[ -s $work/$f ]] || { echo "tmux-demo: $f not written" >&2; exit 1; }
 done

@@ -10,7 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/lipgloss/v2"
 
 	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
@@ -29,6 +29,11 @@ type checklist struct {
 	writing bool
 	// confirm holds the reasons not to write while the "write anyway?" question is open.
 	confirm []golive.Reason
+	// askDir offers another directory after a write failed there; despite is what the
+	// write that failed was going over.
+	askDir  bool
+	dirIn   textinput.Model
+	despite []golive.Reason
 }
 
 // The files the wizard writes besides the submission (golive names them all).
@@ -55,11 +60,14 @@ func newChecklist(c *common) *checklist {
 	in.Placeholder = "YYYY-MM-DD" // not a real-looking date
 	in.CharLimit = 10
 	in.SetWidth(len(in.Placeholder) + 1) // or the placeholder shows only its first letter
-	return &checklist{c: c, date: in}
+	dir := textinput.New()
+	dir.Prompt = "> "
+	dir.CharLimit = 4096
+	return &checklist{c: c, date: in, dirIn: dir}
 }
 
 func (s *checklist) enter() tea.Cmd {
-	s.editing, s.err, s.confirm = false, "", nil
+	s.editing, s.err, s.confirm, s.askDir = false, "", nil, false
 	return nil
 }
 
@@ -75,15 +83,28 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case outputsWrittenMsg:
 		s.writing = false
-		if msg.err != nil {
+		if msg.err != nil { // say why, and offer another directory right here
 			s.err = msg.err.Error()
-			return nil
+			s.askDir = true
+			s.dirIn.SetValue(s.c.opts.OutDir)
+			s.dirIn.CursorEnd()
+			s.dirIn.SetWidth(s.c.width - 4)
+			return s.dirIn.Focus()
 		}
 		s.c.written = msg.paths
 		return func() tea.Msg { return finishMsg{} }
+	case tea.PasteMsg:
+		if s.askDir {
+			var cmd tea.Cmd
+			s.dirIn, cmd = s.dirIn.Update(msg)
+			return cmd
+		}
 	case tea.KeyPressMsg:
 		if s.editing {
 			return s.editDate(msg)
+		}
+		if s.askDir {
+			return s.answerDir(msg, cl)
 		}
 		if s.confirm != nil {
 			return s.answerConfirm(msg, cl)
@@ -132,9 +153,33 @@ func (s *checklist) answerConfirm(msg tea.KeyPressMsg, cl report.Checklist) tea.
 	return nil
 }
 
+// answerDir takes another output directory after a write failed: enter writes there (the
+// same answers, the same decision to write anyway), esc goes back to the checklist.
+func (s *checklist) answerDir(msg tea.KeyPressMsg, cl report.Checklist) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		s.askDir, s.err = false, ""
+		s.dirIn.Blur()
+		return nil
+	case "enter":
+		v := strings.TrimSpace(s.dirIn.Value())
+		if v == "" {
+			return nil
+		}
+		s.askDir, s.err = false, ""
+		s.dirIn.Blur()
+		s.c.opts.OutDir = v
+		return s.write(cl, s.despite)
+	}
+	var cmd tea.Cmd
+	s.dirIn, cmd = s.dirIn.Update(msg)
+	return cmd
+}
+
 // write starts writing the outputs; despite is what the user chose to write them anyway over.
 func (s *checklist) write(cl report.Checklist, despite []golive.Reason) tea.Cmd {
 	s.writing = true
+	s.despite = despite
 	s.c.despite = golive.Shorts(despite)
 	return writeOutputs(s.c, cl)
 }
@@ -220,69 +265,12 @@ func capitalise(s string) string {
 func (s *checklist) view() string {
 	st := s.c.styles
 	cl := s.build()
-	var lines []string
-	cursorAt := 0
-	section := ""
-	for i, it := range cl.Items {
-		if it.Section != section {
-			section = it.Section
-			lines = append(lines, st.Heading.Render(section))
-		}
-		box := "[ ]"
-		if it.Done {
-			box = st.Pass.Render("[x]")
-		}
-		text := it.Text
-		if it.FromEvidence {
-			text += st.Faint.Render(" (from checks: " + it.Evidence + ")")
-		}
-		if i == s.cursor {
-			cursorAt = len(lines)
-		}
-		// One row per item so the list fits; the selected item's full text is shown below.
-		lines = append(lines, cursorLine(st, i == s.cursor, ansi.Truncate(box+" "+text, s.c.width-2, "…")))
-	}
 	n := len(cl.Items)
-	// Lines below the list: the selected item in full (blank + 2), the date, the earliest
-	// go-live date when known, "Write files", and an error or "writing…".
-	below := 5
-	if !cl.EarliestGoLive.IsZero() {
-		below++
-	}
-	if s.writing || s.err != "" {
-		below++
-	}
-	if s.confirm != nil {
-		below += 3 // the question (up to two lines at 80 columns) and its keys
-	}
-	room := max(3, s.c.height-1-below)
-	if len(lines) > room {
-		room-- // for the "more" line
-	}
-	if s.cursor >= n {
-		cursorAt = len(lines) - 1
-	}
-	first, last := listWindow(len(lines), cursorAt, room)
-	var b strings.Builder
-	b.WriteString(st.Faint.Render(fmt.Sprintf("%d of %d done", cl.Done(), n)) + "\n")
-	b.WriteString(strings.Join(lines[first:last], "\n") + "\n")
-	var more []string
-	if first > 0 {
-		more = append(more, fmt.Sprintf("↑ %d more", first))
-	}
-	if h := len(lines) - last; h > 0 {
-		more = append(more, fmt.Sprintf("↓ %d more", h))
-	}
-	if len(more) > 0 {
-		b.WriteString("  " + st.Faint.Render(strings.Join(more, " · ")+" (↑/↓ to scroll)") + "\n")
-	}
-	b.WriteString("\n")
-	if s.cursor < n {
-		b.WriteString(st.Faint.Render(ansi.Truncate(cl.Items[s.cursor].Text, 2*s.c.width-4, "…")) + "\n")
-	} else {
-		b.WriteString("\n")
-	}
+	w := s.c.width
 
+	// Below the list, always on screen: the date, the go-live date, "Write files", and the
+	// question or message of the moment.
+	var below []string
 	date := s.c.submittedOn
 	if date == "" {
 		date = "not yet (enter to set)"
@@ -290,25 +278,93 @@ func (s *checklist) view() string {
 	if s.editing {
 		date = s.date.View()
 	}
-	b.WriteString(cursorLine(st, s.cursor == n, "Submitted to NHS on: "+date) + "\n")
+	below = append(below, "", cursorLine(st, s.cursor == n, "Submitted to NHS on: "+date))
 	if !cl.EarliestGoLive.IsZero() {
-		b.WriteString("  " + st.Heading.Render("Earliest go-live: "+cl.EarliestGoLive.Format("Monday 2 January 2006")) +
-			st.Faint.Render(" (NHS needs at least 2 weeks)") + "\n")
+		below = append(below, "  "+st.Heading.Render("Earliest go-live: "+cl.EarliestGoLive.Format("Monday 2 January 2006"))+
+			st.Faint.Render(" (NHS needs at least 2 weeks)"))
 	}
-	b.WriteString(cursorLine(st, s.cursor == n+1, st.Heading.Render("Write files and finish →")) + "\n")
+	below = append(below, cursorLine(st, s.cursor == n+1, st.Heading.Render("Write files and finish →")))
 	switch {
 	case s.confirm != nil:
-		b.WriteString(st.Prompt.Render(writeAnywayQuestion(s.confirm)) + "\n" +
-			st.Faint.Render("y write anyway · n (default) go back") + "\n")
+		below = append(below, wrapped(st.Prompt, writeAnywayQuestion(s.confirm), w)...)
+		below = append(below, st.Faint.Render("y write anyway · n (default) go back"))
+	case s.askDir:
+		below = append(below, wrapped(st.Fail, "✗ "+s.err, w)...)
+		below = append(below, "Write the files to this directory instead (esc: not now):", s.dirIn.View())
 	case s.writing:
-		b.WriteString(st.Faint.Render("  writing…") + "\n")
+		below = append(below, st.Faint.Render("  writing…"))
 	case s.err != "":
-		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
+		below = append(below, wrapped(st.Fail, "✗ "+s.err, w)...)
 	}
-	return b.String()
+
+	// Each item in full, wrapped under its box; a section's heading travels with its first
+	// item, so the window never leaves a heading without what it heads.
+	groups := make([][]string, n)
+	section := ""
+	for i, it := range cl.Items {
+		var g []string
+		if it.Section != section {
+			section = it.Section
+			g = append(g, st.Heading.Render(section))
+		}
+		box := "[ ] "
+		if it.Done {
+			box = st.Pass.Render("[x]") + " "
+		}
+		for j, l := range report.WrapWords(it.Text, w-6) {
+			lead := "    "
+			if j == 0 {
+				lead = box
+			}
+			g = append(g, cursorLine(st, i == s.cursor && j == 0, lead+l))
+		}
+		if it.FromEvidence && it.Evidence != "" {
+			for _, l := range report.WrapWords("from the checks: "+it.Evidence, w-6) {
+				g = append(g, "      "+st.Faint.Render(l))
+			}
+		}
+		groups[i] = g
+	}
+	room := max(3, s.c.height-1-len(below))
+	total := 0
+	for _, g := range groups {
+		total += len(g)
+	}
+	var list []string
+	if total <= room {
+		for _, g := range groups {
+			list = append(list, g...)
+		}
+	} else {
+		focus := min(s.cursor, n-1)
+		first, last := groupWindow(groups, focus, room-2) // the two "more" lines
+		if first > 0 {
+			list = append(list, st.Faint.Render(fmt.Sprintf("  ↑ %d more above", first)))
+		}
+		for _, g := range groups[first:last] {
+			list = append(list, g...)
+		}
+		if k := n - last; k > 0 {
+			list = append(list, st.Faint.Render(fmt.Sprintf("  ↓ %d more below", k)))
+		}
+	}
+	head := st.Faint.Render(fmt.Sprintf("%d of %d done · space ticks what is done", cl.Done(), n))
+	return head + "\n" + strings.Join(list, "\n") + "\n" + strings.Join(below, "\n") + "\n"
+}
+
+// wrapped is s wrapped to w columns with a hanging indent, each line in style.
+func wrapped(style lipgloss.Style, s string, w int) []string {
+	lines := strings.Split(wrap(s, w), "\n")
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return lines
 }
 
 func (s *checklist) keys() []key.Binding {
+	if s.askDir {
+		return []key.Binding{binding("enter", "write there"), binding("esc", "not now")}
+	}
 	if s.editing {
 		return []key.Binding{binding("enter", "save date"), binding("esc", "cancel")}
 	}
@@ -322,6 +378,6 @@ func (s *checklist) leave() error {
 	return errors.New("this is the last step: choose “Write files and finish”")
 }
 
-func (s *checklist) capturesEsc() bool { return s.editing || s.confirm != nil }
+func (s *checklist) capturesEsc() bool { return s.editing || s.confirm != nil || s.askDir }
 
 func timeParse(v string) (time.Time, error) { return time.Parse(report.DateLayout, v) }

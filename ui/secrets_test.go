@@ -14,8 +14,8 @@ func TestFieldValidationRefusesEverySecretSpelling(t *testing.T) {
 	const jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
 	c := &common{cfg: &model.Config{Environment: model.Production}}
 	validators := map[string]func(string) error{
-		"organisation":  required("the organisation"),
-		"client id":     noSecret,
+		"organisation":  requiredField(c, "organisation", "the organisation", func(c *model.Config, v string) { c.Organisation = v }),
+		"client id":     fieldCheck(c, "client_id", func(c *model.Config, v string) { c.ClientID = v }),
 		"contact email": fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v }),
 		"logout URI":    uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI),
 		"JWKS URI":      uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // TestPatternSwitchKeepsJWKSAndAlg: private key JWT answers survive a switch to client secret
@@ -223,5 +224,63 @@ func TestKeyPathNeverReachesTheSubmission(t *testing.T) {
 		if strings.Contains(string(data), "secret-place") {
 			t.Errorf("%s names the local key file:\n%s", filepath.Base(p), data)
 		}
+	}
+}
+
+// TestChecklistAt80Columns: every item is shown in full (wrapped, never cut with "…"), and
+// wherever the cursor is, a section heading is followed by an item of its section, never
+// left alone at the edge of the window. The list scrolled to its end is a golden.
+func TestChecklistAt80Columns(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateChecklist)
+	headings := map[string]bool{}
+	for _, it := range report.NewChecklist(filled(), report.Evidence{}, nil, time.Time{}).Items {
+		headings[it.Section] = true
+	}
+	for i := range 12 {
+		v := h.view()
+		fits(t, v, 80, 24)
+		if strings.Contains(v, "…") {
+			t.Fatalf("an item is cut at cursor %d:\n%s", i, v)
+		}
+		lines := strings.Split(v, "\n")
+		for j, l := range lines {
+			if l := strings.TrimSpace(l); headings[l] && (j+1 >= len(lines) || !strings.Contains(lines[j+1], "[")) {
+				t.Fatalf("heading %q orphaned at cursor %d:\n%s", l, i, v)
+			}
+		}
+		h.keys("down")
+	}
+	h.keys("up", "up") // the last item
+	golden.RequireEqual(t, render(t, h))
+}
+
+// TestWriteFailureOffersAnotherDirectory: an output directory that cannot be written at the
+// last step is said, with a prompt for another one right there; the files go there.
+func TestWriteFailureOffersAnotherDirectory(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good := t.TempDir()
+	h := newHarness(t, Options{Config: filled(), OutDir: blocker})
+	h.jump(stateChecks)
+	h.keys("enter")
+	for range 12 {
+		h.keys("down")
+	}
+	h.keys("enter", "y") // offline only: write anyway
+	h.wantView("Write the files to this directory instead", "> "+blocker[:20])
+	if h.r.Finished() {
+		t.Fatal("finished although nothing was written")
+	}
+	h.keys("ctrl+u")
+	h.paste(good)
+	h.keys("enter")
+	if !h.r.Finished() {
+		t.Fatalf("not finished after a good directory:\n%s", h.view())
+	}
+	if _, err := os.Stat(filepath.Join(good, ChecklistFile)); err != nil {
+		t.Fatal(err)
 	}
 }
