@@ -38,6 +38,9 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	if e.url == nil {
 		return e.unparsed()
 	}
+	if res := r.blocked(ctx, e, true); res != nil {
+		return *res
+	}
 	ev := e.evidence()
 	tokens, err := r.bogusLogoutTokens(ctx, ev)
 	if err != nil {

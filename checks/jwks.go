@@ -84,6 +84,9 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	if e.url == nil {
 		return jwksFetch{res: e.unparsed()}
 	}
+	if res := r.blocked(ctx, e, true); res != nil {
+		return jwksFetch{res: *res}
+	}
 	ev := e.evidence()
 	fail := func(msg, fix string) jwksFetch {
 		return jwksFetch{res: Result{Status: model.Fail, Message: msg, Fix: fix, Evidence: ev}}

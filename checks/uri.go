@@ -80,12 +80,11 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	if e.url.Scheme != "https" {
 		return Result{Status: model.Skip, Message: "not an https URI, so there is no TLS to check", Evidence: e.evidence()}
 	}
-	host := e.url.Hostname()
-	port := e.url.Port()
-	if port == "" {
-		port = "443"
+	if res := r.blocked(ctx, e, false); res != nil {
+		return *res
 	}
-	state, err := r.handshake(ctx, host, port)
+	host := e.url.Hostname()
+	state, err := r.handshake(ctx, host, e.port())
 	if err != nil {
 		return Result{Status: model.Fail, Message: "TLS handshake failed: " + describeErr(err),
 			Fix: "serve TLS 1.2 or 1.3 with a valid certificate for " + host, Evidence: e.evidence()}
@@ -130,12 +129,18 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
 		}
 		if r.opts.RootCAs != nil && verifyChain(state, host, nil, now) != nil {
-			msg := "the chain verifies only with the custom CA (--ca-cert), not the system roots; CIS2 needs a chain to a public root CA"
+			// Trusted here because of --ca-cert only: CIS2 trusts public roots, and a user's
+			// browser trusts what its machine trusts. Passing it would hide that.
 			switch {
-			case !e.internetFacing() || r.opts.AllowPrivate:
-				notes = append(notes, msg)
+			case r.opts.AllowPrivate:
+				notes = append(notes, "the chain verifies only with the custom CA (allowed for testing by --allow-private)")
+			case e.internetFacing():
+				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+					"CIS2 calls this URI and needs a chain to a public root CA", "use a certificate from a public CA for "+host)
 			default:
-				note(model.Warn, msg, "use a certificate from a public CA for "+host)
+				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+					"every user's browser must trust that CA too", "use a certificate from a public CA for "+host+
+					", or make sure every user's machine trusts your CA")
 			}
 			ev["public_root"] = "no"
 		}
@@ -148,6 +153,40 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		leaf.NotAfter.UTC().Format(time.DateOnly))
 	res.Message = strings.Join(append(notes, summary), "; ")
 	return res
+}
+
+// blocked is why a check of e has nothing of its own to say: the host does not resolve
+// (uri.resolve reports it) or, with tlsToo, TLS to it fails (uri.tls reports it). The
+// check then skips naming that root cause instead of failing with it again, so one DNS or
+// certificate problem is one failure, not one per check. The lookup and the handshake are
+// the run's shared ones: asking costs nothing more.
+func (r *run) blocked(ctx context.Context, e endpoint, tlsToo bool) *Result {
+	host := e.url.Hostname()
+	skip := func(msg string) *Result {
+		return &Result{Status: model.Skip, Message: "not checked: " + msg, Evidence: e.evidence()}
+	}
+	if _, err := lookupHost(ctx, r.opts.Resolver, host); err != nil {
+		return skip(fmt.Sprintf("%s does not resolve (see %s)", host, IDResolve))
+	}
+	if !tlsToo || e.url.Scheme != "https" {
+		return nil
+	}
+	state, err := r.handshake(ctx, host, e.port())
+	if err == nil {
+		err = verifyChain(state, host, r.opts.RootCAs, r.opts.Now())
+	}
+	if err != nil {
+		return skip(fmt.Sprintf("TLS to %s fails (see %s)", host, IDTLS))
+	}
+	return nil
+}
+
+// port is the URI's port, 443 when it names none.
+func (e endpoint) port() string {
+	if p := e.url.Port(); p != "" {
+		return p
+	}
+	return "443"
 }
 
 // handshake is the server's TLS answer for host:port: one handshake per run, shared by every
@@ -236,6 +275,9 @@ func rank(s model.Severity) int {
 func (r *run) reachable(ctx context.Context, e endpoint) Result {
 	if e.url == nil {
 		return e.unparsed()
+	}
+	if res := r.blocked(ctx, e, true); res != nil {
+		return *res
 	}
 	ev := e.evidence()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.raw, nil)
