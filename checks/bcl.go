@@ -38,9 +38,6 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	if e.url == nil {
 		return e.unparsed()
 	}
-	if res := r.blocked(ctx, e, true); res != nil {
-		return *res
-	}
 	ev := e.evidence()
 	tokens, err := r.bogusLogoutTokens(ctx, ev)
 	if err != nil {
@@ -66,6 +63,9 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 	}
 
 	first := answers[0] // the unknown-key token: the one whose details (body, headers) are shown
+	if res := r.causedBy(ctx, e, first.err); res != nil {
+		return *res
+	}
 	for i, a := range answers {
 		if a.err != nil {
 			ev["status"] = strconv.Itoa(a.code)

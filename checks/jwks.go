@@ -84,9 +84,6 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	if e.url == nil {
 		return jwksFetch{res: e.unparsed()}
 	}
-	if res := r.blocked(ctx, e, true); res != nil {
-		return jwksFetch{res: *res}
-	}
 	ev := e.evidence()
 	fail := func(msg, fix string) jwksFetch {
 		return jwksFetch{res: Result{Status: model.Fail, Message: msg, Fix: fix, Evidence: ev}}
@@ -98,6 +95,9 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 		ev["content_type"] = got.ContentType
 	}
 	if err != nil {
+		if res := r.causedBy(ctx, e, err); res != nil {
+			return jwksFetch{res: *res}
+		}
 		if errors.As(err, &fe) {
 			return fail(fe.Msg, fe.Fix)
 		}

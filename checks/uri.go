@@ -80,12 +80,12 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	if e.url.Scheme != "https" {
 		return Result{Status: model.Skip, Message: "not an https URI, so there is no TLS to check", Evidence: e.evidence()}
 	}
-	if res := r.blocked(ctx, e, false); res != nil {
-		return *res
-	}
 	host := e.url.Hostname()
 	state, err := r.handshake(ctx, host, e.port())
 	if err != nil {
+		if res := r.unresolved(ctx, e, err); res != nil {
+			return *res
+		}
 		return Result{Status: model.Fail, Message: "TLS handshake failed: " + describeErr(err),
 			Fix: "serve TLS 1.2 or 1.3 with a valid certificate for " + host, Evidence: e.evidence()}
 	}
@@ -155,30 +155,54 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	return res
 }
 
-// blocked is why a check of e has nothing of its own to say: the host does not resolve
-// (uri.resolve reports it) or, with tlsToo, TLS to it fails (uri.tls reports it). The
-// check then skips naming that root cause instead of failing with it again, so one DNS or
-// certificate problem is one failure, not one per check. The lookup and the handshake are
-// the run's shared ones: asking costs nothing more.
-func (r *run) blocked(ctx context.Context, e endpoint, tlsToo bool) *Result {
-	host := e.url.Hostname()
-	skip := func(msg string) *Result {
-		return &Result{Status: model.Skip, Message: "not checked: " + msg, Evidence: e.evidence()}
+// causedBy is the skip for a check of e whose own request failed with err for a reason an
+// earlier check already reports for e's host: it does not resolve (uri.resolve), or TLS to
+// it fails (uri.tls). The check then names that root cause instead of failing with it again,
+// so one DNS or certificate problem is one failure, not one per check. It is asked only
+// after such a failure, and asks the run's shared lookup and handshake (no new traffic); a
+// failure elsewhere (a redirect to another host, a timeout) stays the check's own.
+func (r *run) causedBy(ctx context.Context, e endpoint, err error) *Result {
+	if res := r.unresolved(ctx, e, err); res != nil {
+		return res
 	}
-	if _, err := lookupHost(ctx, r.opts.Resolver, host); err != nil {
-		return skip(fmt.Sprintf("%s does not resolve (see %s)", host, IDResolve))
-	}
-	if !tlsToo || e.url.Scheme != "https" {
+	var (
+		hostErr x509.HostnameError
+		authErr x509.UnknownAuthorityError
+		certErr x509.CertificateInvalidError
+		alert   tls.AlertError
+	)
+	tlsFault := errors.As(err, &hostErr) || errors.As(err, &authErr) || errors.As(err, &certErr) ||
+		errors.As(err, &alert) || err != nil && strings.Contains(describeErr(err), "TLS 1.2 or later")
+	if !tlsFault || e.url.Scheme != "https" {
 		return nil
 	}
-	state, err := r.handshake(ctx, host, e.port())
-	if err == nil {
-		err = verifyChain(state, host, r.opts.RootCAs, r.opts.Now())
+	host := e.url.Hostname()
+	state, herr := r.handshake(ctx, host, e.port())
+	if herr == nil {
+		herr = verifyChain(state, host, r.opts.RootCAs, r.opts.Now())
 	}
-	if err != nil {
-		return skip(fmt.Sprintf("TLS to %s fails (see %s)", host, IDTLS))
+	if herr != nil {
+		return skipBecause(e, fmt.Sprintf("TLS to %s fails (see %s)", host, IDTLS))
 	}
 	return nil
+}
+
+// unresolved is causedBy for a DNS failure alone: uri.tls uses it, being the check that
+// reports a TLS failure.
+func (r *run) unresolved(ctx context.Context, e endpoint, err error) *Result {
+	var dnsErr *net.DNSError
+	if err == nil || !errors.As(err, &dnsErr) && !errors.Is(err, ErrNoAddress) {
+		return nil
+	}
+	host := e.url.Hostname()
+	if _, lerr := lookupHost(ctx, r.opts.Resolver, host); lerr != nil {
+		return skipBecause(e, fmt.Sprintf("%s does not resolve (see %s)", host, IDResolve))
+	}
+	return nil
+}
+
+func skipBecause(e endpoint, why string) *Result {
+	return &Result{Status: model.Skip, Message: "not checked: " + why, Evidence: e.evidence()}
 }
 
 // port is the URI's port, 443 when it names none.
@@ -276,9 +300,6 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 	if e.url == nil {
 		return e.unparsed()
 	}
-	if res := r.blocked(ctx, e, true); res != nil {
-		return *res
-	}
 	ev := e.evidence()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.raw, nil)
 	if err != nil {
@@ -286,6 +307,9 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
+		if res := r.causedBy(ctx, e, err); res != nil {
+			return *res
+		}
 		return Result{Status: model.Fail, Message: "no HTTP answer: " + describeErr(err),
 			Fix: "make sure the endpoint is deployed and reachable from the internet over https", Evidence: ev}
 	}
