@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -38,6 +39,7 @@ type watchRig struct {
 	state  string
 	extra  atomic.Pointer[[]json.RawMessage]
 	dropRP atomic.Bool
+	onJWKS atomic.Pointer[func()] // called on each JWKS request, when set
 }
 
 func newWatchRig(t *testing.T) *watchRig {
@@ -49,6 +51,9 @@ func newWatchRig(t *testing.T) *watchRig {
 			return h
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if f := rig.onJWKS.Load(); f != nil {
+				(*f)()
+			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
 			var doc struct {
@@ -424,5 +429,78 @@ func TestWatchServesMetrics(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "serving Prometheus metrics at http://127.0.0.1:") {
 		t.Errorf("stderr: %q", errOut)
+	}
+}
+
+// A configuration that breaks mid-watch is reported and retried; the watch goes on, and the
+// round after the fix compares with the last good one.
+func TestWatchEveryKeepsGoingWhenAFileBreaks(t *testing.T) {
+	rig := newWatchRig(t)
+	good, err := os.ReadFile(rig.files.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := Test()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	round := 0
+	opts := &WatchOptions{IO: ios, ConfigPath: rig.files.Config, StatePath: rig.state, Format: "json", Every: time.Second,
+		Live: &rig.live, Version: "test",
+		Jitter: func(time.Duration) time.Duration {
+			round++
+			switch round {
+			case 1: // break the file for the second round
+				os.WriteFile(rig.files.Config, []byte("redirect_uris: [\n"), 0o644)
+			case 2: // mend it for the third
+				os.WriteFile(rig.files.Config, good, 0o644)
+			case 3:
+				cancel()
+			}
+			return 0
+		}}
+	if err := runWatch(ctx, opts); err != nil {
+		t.Fatalf("watch: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut.String(), "not run: ") || !strings.Contains(errOut.String(), "invalid YAML") {
+		t.Errorf("the broken round must be reported on stderr: %q", errOut)
+	}
+	dec := json.NewDecoder(out)
+	var reps []watchReport
+	for {
+		var rep watchReport
+		if err := dec.Decode(&rep); err != nil {
+			break
+		}
+		reps = append(reps, rep)
+	}
+	if len(reps) != 2 || reps[1].PreviousRun == nil {
+		t.Fatalf("want the first and the third round reported, the third compared with the first: %d reports", len(reps))
+	}
+}
+
+// Ctrl+C during --once: what finished is shown, the exit is 130, and the state is untouched.
+func TestWatchOnceInterruptedKeepsState(t *testing.T) {
+	rig := newWatchRig(t)
+	if _, err := rig.once(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(rig.state)
+	ctx, cancel := context.WithCancel(context.Background())
+	ios, _, out, _ := Test()
+	opts := &WatchOptions{IO: ios, ConfigPath: rig.files.Config, StatePath: rig.state, Format: "json", Live: &rig.live, Version: "test"}
+	interrupt := func() { cancel() } // as Ctrl+C would, once the checks are under way
+	rig.onJWKS.Store(&interrupt)
+	start := time.Now()
+	err := runWatch(ctx, opts)
+	t.Logf("interrupted run returned after %s", time.Since(start))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled (exit 130)", err)
+	}
+	if !strings.Contains(out.String(), `"results"`) {
+		t.Errorf("an interrupted run still prints what finished:\n%s", out)
+	}
+	after, _ := os.ReadFile(rig.state)
+	if string(before) != string(after) {
+		t.Error("an interrupted round must not replace the state")
 	}
 }
