@@ -126,8 +126,8 @@ func Lint(s *Set, algs []string) []Problem {
 				"replace it with the JWK written by `cis2-golive keys new`")
 		}
 		if k.X5CErr != nil {
-			add(RuleX5CMismatch, k, model.Fail, fmt.Sprintf("key %s: %v (RFC 7517 §4.7: the first certificate's key must be the JWK's)", k.Label(), k.X5CErr),
-				"publish the certificate of this very key in x5c, or remove x5c, x5t and x5t#S256")
+			section, rule, fix := certRule(k.X5CErr)
+			add(RuleX5CMismatch, k, model.Fail, fmt.Sprintf("key %s: %v (%s: %s)", k.Label(), k.X5CErr, section, rule), fix)
 		}
 		if k.Kty == "RSA" && k.Bits > LargeRSABits {
 			ps = append(ps, tooLarge(k))
@@ -210,6 +210,18 @@ func kidProblems(s *Set, i int, noKID []int) []Problem {
 			"give each key its own kid (its RFC 7638 thumbprint is a good one)"}}
 	}
 	return nil
+}
+
+// certRule is the RFC 7517 section a certificate member fault (Key.X5CErr) breaks, what it
+// says, and the fix: an x5t digest that is not the certificate's is not a certificate of
+// another key.
+func certRule(err error) (section, rule, fix string) {
+	if errors.Is(err, errX5TMismatch) {
+		return "RFC 7517 §4.8, §4.9", "x5t and x5t#S256 are digests of the first x5c certificate",
+			"set x5t#S256 (and x5t, if used) to the base64url digest of the first x5c certificate, or remove them"
+	}
+	return "RFC 7517 §4.7", "the first certificate's key must be the JWK's",
+		"publish the certificate of this very key in x5c, or remove x5c, x5t and x5t#S256"
 }
 
 // couldVerify reports whether the key's type fits one of algs, whatever its use or key_ops.
@@ -317,7 +329,8 @@ func (k Key) CheckAlg(alg string) error {
 		return err
 	}
 	if k.X5CErr != nil {
-		return fmt.Errorf("its %v (RFC 7517 §4.7)", k.X5CErr)
+		section, _, _ := certRule(k.X5CErr)
+		return fmt.Errorf("its %v (%s)", k.X5CErr, section)
 	}
 	switch {
 	case k.Use != "" && k.Use != "sig":

@@ -79,3 +79,27 @@ func TestMatchJWKSFoundButNotSelectable(t *testing.T) {
 		})
 	}
 }
+
+// An x5t that is not the certificate's digest is named with its own rule (RFC 7517 §4.8,
+// §4.9) and fix, not as a certificate of another key (§4.7).
+func TestX5TMismatchCitesItsOwnRule(t *testing.T) {
+	var doc map[string][]map[string]any
+	if err := json.Unmarshal(readTestdata(t, "openssl/x5c-match.jwks.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["keys"][0]["x5t#S256"] = b64(make([]byte, 32)) // the digest of nothing in the set
+	data, _ := json.Marshal(doc)
+	set := mustParse(t, data)
+	ins := InspectSet(set, InspectOptions{Remote: true})
+	if len(ins.Lint) != 1 || ins.Lint[0].Rule != RuleX5CMismatch {
+		t.Fatalf("lint: %+v", ins.Lint)
+	}
+	p := ins.Lint[0]
+	if !strings.Contains(p.Message, "RFC 7517 §4.8, §4.9") || strings.Contains(p.Message, "§4.7") || !strings.Contains(p.Fix, "x5t#S256") ||
+		strings.Contains(p.Fix, "certificate of this very key") {
+		t.Errorf("x5t mismatch: %q, fix %q", p.Message, p.Fix)
+	}
+	if err := set.Keys[0].CheckAlg("RS256"); err == nil || !strings.Contains(err.Error(), "(RFC 7517 §4.8, §4.9)") {
+		t.Errorf("CheckAlg: %v", err)
+	}
+}
