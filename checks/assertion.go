@@ -61,13 +61,13 @@ func (r *run) signed(ctx context.Context) signedAssertion {
 // exp = iat + 5 min, and the kid of the published JWKS key that holds the key's public half.
 // On failure it returns the Result to report instead.
 func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
-	if r.opts.KeyPath == "" {
+	if !r.hasSigner() {
 		return assertion{}, &Result{Status: model.Skip,
-			Message: "no private key given; run `cis2-golive check --config FILE --key private.pem` to sign a test client assertion and verify it against your published JWKS (the key is only read locally, never sent)"}
+			Message: "no private key given; run `cis2-golive check --config FILE --key private.pem` (or --sign-cmd for a key in a KMS or HSM) to sign a test client assertion and verify it against your published JWKS (the key is only read locally, never sent)"}
 	}
 	signer, err := r.key()
 	if err != nil {
-		res := &Result{Status: model.Fail, Message: "could not load --key: " + err.Error(), Fix: "pass the PEM private key your application signs client assertions with"}
+		res := &Result{Status: model.Fail, Message: "could not load " + r.signerFlag() + ": " + err.Error(), Fix: "pass the PEM private key your application signs client assertions with"}
 		if errors.Is(err, keys.ErrKeyFilePermissions) {
 			res.Fix = "chmod 600 " + r.opts.KeyPath
 		}
@@ -81,6 +81,10 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		return assertion{}, skip
 	}
 	set := r.inspection(ctx).Set
+	signer, res := r.bindSigner(signer, set) // an external signer finds its published key
+	if res != nil {
+		return assertion{}, res
+	}
 	tp, err := keys.Thumbprint(signer)
 	if err != nil {
 		return assertion{}, &Result{Status: model.Fail, Message: "unsupported key: " + err.Error(), Fix: "use an RSA key (see `cis2-golive keys new`)"}
@@ -129,7 +133,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	if kid := published.RawKID(); kid != "" {
 		t.Header["kid"] = kid
 	}
-	token, err := t.SignedString(signer)
+	token, err := keys.SignedString(t, signer)
 	if err != nil {
 		return assertion{}, &Result{Status: model.Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
 			Fix: "use the key type the algorithm needs (RSA for RS256/RS512)"}

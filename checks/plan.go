@@ -50,7 +50,8 @@ type run struct {
 	inspectOnce shared[*keys.Inspection]
 	discOnce    shared[discovery]
 	signOnce    shared[signedAssertion]
-	// key loads Options.KeyPath once. The key stays in memory for the run only.
+	// key loads Options.KeyPath (or starts Options.SignCommand) once. The key stays in memory
+	// for the run only.
 	key func() (crypto.Signer, error)
 }
 
@@ -65,7 +66,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
 	d := newDialer(opts)
 	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
-	r.key = sync.OnceValues(func() (crypto.Signer, error) { return keys.LoadPrivateKey(opts.KeyPath) })
+	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
 
 	var list []Check
 	// add adds a check; critical ones are those CIS2 itself depends on (see Priority).

@@ -71,6 +71,10 @@ type Options struct {
 	// KeyPath is the PEM private key for assertion.sign-verify and token.probe. It is read
 	// from disk only, never sent, stored or printed.
 	KeyPath string
+	// SignCommand, instead of KeyPath, signs with a key that never leaves a KMS or HSM: the
+	// shell command reads the JWS signing input on stdin and writes the raw signature on
+	// stdout (see keys.CommandSigner). It is run, never stored or printed.
+	SignCommand string
 	// Discovery is a CIS2 discovery document URL to fetch live instead of relying only on
 	// the embedded snapshot. Empty means nothing is fetched from NHS.
 	Discovery string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -23,6 +24,7 @@ type LiveFlags struct {
 	Discovery    string
 	ProbeToken   bool
 	LoginURL     string
+	SignCmd      string
 }
 
 // bind registers the flags; offlineHelp says what --offline means for the command.
@@ -34,6 +36,7 @@ func (l *LiveFlags) bind(f *pflag.FlagSet, offlineHelp string) {
 	f.BoolVar(&l.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
 	f.StringVar(&l.Discovery, "discovery", "", "compare algorithms with this CIS2 discovery document URL, not the built-in snapshot")
 	f.BoolVar(&l.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
+	f.StringVar(&l.SignCmd, "sign-cmd", "", "sign the test client assertion with this shell command instead of --key (a KMS or HSM key): it reads the JWS signing input on stdin and writes the raw signature on stdout")
 	f.StringVar(&l.LoginURL, "login-url", "", "check the authorize request your application's sign-in page redirects to (overrides login_url; CIS2 is not contacted)")
 }
 
@@ -46,6 +49,12 @@ func (l *LiveFlags) validate() error {
 		if u, err := url.Parse(l.LoginURL); err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 			return usageError(fmt.Errorf("--login-url %q is not an absolute URL: give the page that starts sign-in, such as https://app.example.nhs.uk/login", l.LoginURL))
 		}
+	}
+	if l.KeyPath != "" && l.SignCmd != "" {
+		return usageError(errors.New("--key and --sign-cmd both give the signing key: pass one (--sign-cmd for a key that cannot leave its KMS or HSM)"))
+	}
+	if l.SignCmd != "" && strings.TrimSpace(l.SignCmd) == "" {
+		return usageError(errors.New("--sign-cmd is empty: give the command that signs stdin, such as 'openssl dgst -sha256 -sign key.pem'"))
 	}
 	// A missing key file is a typo in the command, not a finding about the configuration.
 	if l.KeyPath != "" {
@@ -62,6 +71,7 @@ func (l *LiveFlags) options() (checks.Options, error) {
 		Timeout:            l.Timeout,
 		AllowPrivate:       l.AllowPrivate,
 		KeyPath:            l.KeyPath,
+		SignCommand:        l.SignCmd,
 		Discovery:          l.Discovery,
 		ProbeTokenEndpoint: l.ProbeToken,
 		LoginURL:           l.LoginURL,

@@ -28,9 +28,19 @@ type Draft struct {
 	// KeyPath is where the private key for the assertion check lives; the key is never read
 	// into the draft.
 	KeyPath string `yaml:"key_path,omitempty"`
+	// LeftOut names the answers that looked like a secret when the draft was saved, and so
+	// were saved empty: a resumed wizard asks for them again rather than showing a silent
+	// blank. It says what each looked like (SecretIn), never the value.
+	LeftOut []LeftOut `yaml:"left_out,omitempty"`
 	// Step is the wizard screen the user was on.
 	Step    string    `yaml:"step,omitempty"`
 	SavedAt time.Time `yaml:"saved_at"`
+}
+
+// LeftOut is an answer a draft left out because it looked like a secret.
+type LeftOut struct {
+	Field      string `yaml:"field"`
+	LookedLike string `yaml:"looked_like"`
 }
 
 // DefaultDraftPath is $CIS2_GOLIVE_DRAFT, else <user config dir>/cis2-golive/draft.yaml.
@@ -72,7 +82,20 @@ func SaveDraft(path string, d *Draft) error {
 	// the disk. Scrub copies, so the screen keeps what was typed until it is corrected.
 	safe := *d
 	safe.Config = d.Config.Clone()
-	safe.Config.ScrubSecrets()
+	what, value := map[string]string{}, map[string]string{}
+	for _, fv := range d.Config.Values() {
+		what[fv.Field], value[fv.Field] = SecretIn(fv.Value), fv.Value
+	}
+	// A field left out earlier stays so until it is answered; a new secret joins it.
+	safe.LeftOut = nil
+	for _, l := range d.LeftOut {
+		if v, ok := value[l.Field]; ok && v == "" {
+			safe.LeftOut = append(safe.LeftOut, l)
+		}
+	}
+	for _, f := range safe.Config.ScrubSecrets() {
+		safe.LeftOut = append(safe.LeftOut, LeftOut{Field: f, LookedLike: what[f]})
+	}
 	if d.INT != nil {
 		in := d.INT.Clone()
 		in.ScrubSecrets()

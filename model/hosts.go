@@ -110,6 +110,9 @@ func ValidateAgainstINT(c, in *Config) []Finding {
 		return fs
 	}
 	for _, fv := range c.uriValues() {
+		if SecretIn(fv.Value) != "" {
+			continue // ValidateURI reports it, without the value
+		}
 		f := nonProductionFinding(fv.Field, fv.Value, in)
 		if f == nil || f.Severity != Fail {
 			continue

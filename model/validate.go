@@ -61,13 +61,21 @@ func Validate(c *Config) []Finding {
 			Message: "environment must be integration or production",
 			Fix:     "set `environment: production` for the go-live submission"})
 	}
-	if c.ContactEmail != "" {
+	secret := map[string]bool{}
+	for _, fv := range []FieldValue{{"organisation", c.Organisation}, {"product", c.Product}, {"contact_email", c.ContactEmail},
+		{"description", c.Description}, {"client_id", c.ClientID}} {
+		if f := secretFinding(fv.Field, fv.Value); f != nil {
+			add(*f)
+			secret[fv.Field] = true
+		}
+	}
+	if c.ContactEmail != "" && !secret["contact_email"] {
 		if a, err := mail.ParseAddress(c.ContactEmail); err != nil || a.Address != c.ContactEmail {
 			add(Finding{Rule: "contact_email", Field: "contact_email", Value: c.ContactEmail, Severity: Warn,
 				Message: "contact_email is not a plain email address", Fix: "write it as name@organisation.nhs.uk"})
 		}
 	}
-	if c.ClientID != "" && !clientIDPattern.MatchString(c.ClientID) {
+	if c.ClientID != "" && !secret["client_id"] && !clientIDPattern.MatchString(c.ClientID) {
 		add(Finding{Rule: "client_id", Field: "client_id", Value: c.ClientID, Severity: Warn,
 			Message: "client_id does not look like a CIS2 client id (<digits>.apps.national or .apps.supplier)",
 			Fix:     "copy the client id exactly as CIS2 issued it"})
@@ -175,8 +183,28 @@ func validateAuth(c *Config, env Environment) []Finding {
 	return fs
 }
 
+// RuleSecret is the finding for a value that looks like a secret (SecretIn, the loader's
+// rule). The loader refuses such a file outright; the wizard, where values are typed, shows
+// it on the field instead, and the draft leaves the value out (SaveDraft).
+const RuleSecret = "secret"
+
+// secretFinding is the finding for a value that looks like a secret, or nil. It never holds
+// the value: every other finding about the field is withheld too, since each would echo it.
+func secretFinding(field, v string) *Finding {
+	what := SecretIn(v)
+	if what == "" {
+		return nil
+	}
+	return &Finding{Rule: RuleSecret, Field: field, Severity: Fail,
+		Message: "this looks like " + what + ": cis2-golive leaves it out of the draft and of every file",
+		Fix:     "enter the value without it: NHS needs only public values, and a private key is given by its file path only"}
+}
+
 // ValidateURI checks one URI for its role in the given environment and returns every finding.
 func ValidateURI(field, raw string, role URIRole, env Environment) []Finding {
+	if f := secretFinding(field, raw); f != nil {
+		return []Finding{*f}
+	}
 	var fs []Finding
 	add := func(rule string, sev Severity, msg, fix string) {
 		fs = append(fs, Finding{Rule: rule, Field: field, Value: raw, Severity: sev, Message: msg, Fix: fix})
@@ -305,6 +333,9 @@ func duplicates(uris []string) []Finding {
 	exact := map[string]int{}
 	near := map[string]int{}
 	for i, u := range uris {
+		if SecretIn(u) != "" {
+			continue // ValidateURI reports it, without the value
+		}
 		s := strings.TrimSpace(u)
 		field := fmt.Sprintf("redirect_uris[%d]", i)
 		if j, ok := exact[s]; ok {

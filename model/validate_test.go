@@ -185,6 +185,40 @@ func BenchmarkValidateManyRedirectURIs(b *testing.B) {
 	}
 }
 
+// TestSecretsAreFindingsWithoutTheValue: in the wizard a typed secret is a failure on its
+// field that never repeats the value, and no other finding about the field does either.
+func TestSecretsAreFindingsWithoutTheValue(t *testing.T) {
+	c := validProd()
+	c.BackchannelLogoutURI = "http://epr.acme-health.co.uk/bcl?client_secret=abc"
+	c.RedirectURIs = append(c.RedirectURIs, "https://x.acme-health.co.uk/cb?token=s3cr3t", "https://x.acme-health.co.uk/cb?token=s3cr3t")
+	c.ContactEmail = "-----BEGIN PRIVATE KEY-----"
+	c.JWKSURI = "https://u:p4ss@epr.acme-int.co.uk/jwks"
+	in := &Config{Environment: Integration, JWKSURI: "https://epr.acme-int.co.uk/jwks"}
+	bad := map[string]bool{}
+	for _, f := range ValidateAgainstINT(c, in) {
+		if f.Rule != RuleSecret {
+			if strings.Contains(f.Field, "redirect_uris[2]") || strings.Contains(f.Field, "redirect_uris[3]") || f.Field == "backchannel_logout_uri" || f.Field == "contact_email" || f.Field == "jwks_uri" {
+				t.Errorf("another finding on a secret field: %+v", f)
+			}
+			continue
+		}
+		bad[f.Field] = true
+		if f.Severity != Fail || f.Value != "" || !strings.Contains(f.Message, "leaves it out of the draft") || f.Fix == "" {
+			t.Errorf("secret finding %+v", f)
+		}
+		for _, s := range []string{"abc", "s3cr3t", "p4ss", "BEGIN"} {
+			if strings.Contains(f.Message+f.Fix, s) {
+				t.Errorf("finding repeats the secret: %+v", f)
+			}
+		}
+	}
+	for _, want := range []string{"backchannel_logout_uri", "redirect_uris[2]", "redirect_uris[3]", "contact_email", "jwks_uri"} {
+		if !bad[want] {
+			t.Errorf("no secret finding on %s", want)
+		}
+	}
+}
+
 // TestWildcardHostSaysWildcard: a wildcard host is refused for being a wildcard, first, not
 // with the generic "not a valid DNS name".
 func TestWildcardHostSaysWildcard(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"time"
 )
 
@@ -56,14 +57,16 @@ func newAuthority() (*authority, error) {
 // leaf issues a server certificate for host. An expired leaf lies entirely in the past (the
 // CA itself stays valid), so the only thing wrong with the chain is the leaf's expiry.
 func (a *authority) leaf(host string, expired bool) (tls.Certificate, error) {
-	return issue(host, expired, a.cert, a.key)
+	return issue([]string{host}, expired, a.cert, a.key)
 }
 
 // selfSigned makes a certificate for host that vouches for itself: no CA trusts it.
-func selfSigned(host string) (tls.Certificate, error) { return issue(host, false, nil, nil) }
+func selfSigned(host string) (tls.Certificate, error) { return issue([]string{host}, false, nil, nil) }
 
-// issue makes a leaf for host signed by parent (itself when parent is nil).
-func issue(host string, expired bool, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (tls.Certificate, error) {
+// issue makes a leaf for hosts (names or IP addresses) signed by parent (itself when parent
+// is nil).
+func issue(hosts []string, expired bool, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (tls.Certificate, error) {
+	host := hosts[0]
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("generate key for %s: %w", host, err)
@@ -79,11 +82,17 @@ func issue(host string, expired bool, parent *x509.Certificate, parentKey *ecdsa
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: host},
-		DNSNames:     []string{host},
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
 	}
 	if parent == nil {
 		parent, parentKey = tmpl, key
@@ -106,3 +115,28 @@ func serial() *big.Int {
 	}
 	return n
 }
+
+// CA is a certificate authority of its own for a loopback TLS server outside the sandbox (the
+// sim command's): generated fresh, held in memory, its certificate written out for the one
+// application that should trust it.
+type CA struct{ a *authority }
+
+// NewCA generates a CA.
+func NewCA() (*CA, error) {
+	a, err := newAuthority()
+	if err != nil {
+		return nil, err
+	}
+	return &CA{a}, nil
+}
+
+// Leaf issues a 90-day server certificate for hosts (names or IP addresses).
+func (c *CA) Leaf(hosts ...string) (tls.Certificate, error) {
+	if len(hosts) == 0 {
+		return tls.Certificate{}, fmt.Errorf("a certificate needs a host")
+	}
+	return issue(hosts, false, c.a.cert, c.a.key)
+}
+
+// PEM is the CA certificate in PEM.
+func (c *CA) PEM() []byte { return append([]byte(nil), c.a.pem...) }

@@ -18,7 +18,7 @@ import (
 //	GET  /_sim/sessions           the provider's sessions (JSON)
 //	POST /_sim/logout?sid=…       back-channel logout (negative tokens first; negative=0 skips them)
 //	POST /_sim/fault?next=…       queue a fault for the next sign-in (next=none clears the queue)
-//	GET  /_sim/fault              the queue
+//	GET  /_sim/fault              the queue, and every fault with what accepting it means
 //	POST /_sim/signin?uid=…       sign in through the application with the provider's browser
 //	GET  /_sim/events[?since=N][&follow=1]  events as JSON lines
 //
@@ -31,7 +31,7 @@ func (p *Provider) adminRoutes() http.Handler {
 	})
 	mux.HandleFunc("POST /_sim/logout", p.adminLogout)
 	mux.HandleFunc("GET /_sim/fault", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"queued": nonNil(p.QueuedFaults()), "faults": FaultNames()})
+		writeJSON(w, http.StatusOK, map[string]any{"queued": nonNil(p.QueuedFaults()), "faults": Faults})
 	})
 	mux.HandleFunc("POST /_sim/fault", p.adminFault)
 	mux.HandleFunc("POST /_sim/signin", p.adminSignIn)

@@ -66,6 +66,7 @@ type Session struct {
 	user   *User
 	cookie string
 	jar    http.CookieJar
+	judged bool // the last sign-in's fault has a verdict
 }
 
 // Active reports whether the session has not ended.
@@ -356,7 +357,7 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req authReq
 	f := p.takeFault()
 	p.signIns++
 	sess.SignIns++
-	sess.Fault, sess.Verdict = string(f), ""
+	sess.Fault, sess.Verdict, sess.judged = string(f), "", false
 	p.grants[code] = &grant{req: req, sess: sess, fault: f, authAt: sess.AuthTime, expires: p.now().Add(codeLifetime)}
 	for c, g := range p.grants {
 		if p.now().After(g.expires) {

@@ -88,6 +88,7 @@ func (p *Provider) BrowserSignIn(ctx context.Context, uid string) (BrowserResult
 		if err != nil {
 			return res, err
 		}
+		asBrowser(req)
 		resp, err := hc.Do(req)
 		if err != nil {
 			res.Hops = append(res.Hops, Hop{Method: method, URL: stripQuery(u)})
@@ -136,7 +137,7 @@ func (p *Provider) browserVerdict(ctx context.Context, res BrowserResult, st *br
 	path := hopsText(res.Hops)
 	switch {
 	case f != "" && res.SignedIn:
-		res.Finding = model.Fail
+		res.Finding = f.Accepting()
 		res.Plain = fmt.Sprintf("the application accepted the ID token with %s: its protected page answered %d (%s)", f, status, path)
 		p.judgeFault(st.sid, f, true, "the sim's browser reached the protected page")
 	case f != "":
@@ -182,6 +183,7 @@ func (p *Provider) sessionLive(ctx context.Context, jar http.CookieJar) (bool, i
 	if err != nil {
 		return false, 0, err
 	}
+	asBrowser(req)
 	resp, err := p.browserClient(jar, nil).Do(req)
 	if err != nil {
 		return false, 0, err
@@ -189,6 +191,13 @@ func (p *Provider) sessionLive(ctx context.Context, jar http.CookieJar) (bool, i
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
 	return resp.StatusCode >= 200 && resp.StatusCode < 300, resp.StatusCode, nil
+}
+
+// asBrowser makes a request look like a page load: relying parties (mod_auth_openidc among
+// them) answer 401 rather than redirect to sign-in when a request does not accept HTML.
+func asBrowser(r *http.Request) {
+	r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	r.Header.Set("User-Agent", "cis2-golive-sim-browser")
 }
 
 // browserClient is the provider's HTTP client with a cookie jar, no automatic redirects, and

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // Fault is one way the next sign-in's ID token is broken. A relying party must refuse every
@@ -25,22 +27,33 @@ const (
 	UnknownKID   Fault = "unknown-kid"
 )
 
-// faultInfo says what a fault does, in plain words, and which validation step refuses it.
+// faultInfo says what a fault does, in plain words, which validation step refuses it, and how
+// bad accepting it is.
 type faultInfo struct {
-	Fault Fault
-	What  string // what the ID token then carries
-	Rule  string // the relying party's rule it breaks
+	Fault Fault  `json:"fault"`
+	What  string `json:"what"` // what the ID token then carries
+	Rule  string `json:"rule"` // the relying party's rule it breaks
+	// Accepting is the finding when the application accepts the fault. The signature faults
+	// are warnings: OIDC Core §3.1.3.7 step 6 lets a client that receives the ID token
+	// straight from the token endpoint over TLS rely on TLS instead of the signature (and
+	// mod_auth_openidc, among others, takes an unsigned one that way), though NHS's guidance
+	// asks relying parties to verify CIS2's signatures with its JWKS.
+	Accepting model.Severity `json:"accepting"`
 }
+
+// signatureNote is what a warning for a signature fault adds.
+const signatureNote = "OIDC Core §3.1.3.7 step 6 lets a client rely on TLS for an ID token it got from the token endpoint, so this is a warning, not a protocol failure; " +
+	"NHS asks relying parties to verify CIS2's signatures with CIS2's JWKS (RS256), which would refuse it"
 
 // Faults lists every fault in the order the UI offers them.
 var Faults = []faultInfo{
-	{WrongIss, "iss is the issuer without its explicit port", "iss must equal the discovery issuer exactly (OIDC Core §3.1.3.7 step 2)"},
-	{WrongAud, "aud and azp name another client", "aud must contain your client_id (step 3)"},
-	{AlgNone, `the header says alg "none" and there is no signature`, "the ID token must be signed with the expected alg (steps 6-7)"},
-	{BadSignature, "the signature is made with another key under CIS2's kid", "the signature must verify with CIS2's published key (step 6)"},
-	{Expired, "exp passed ten minutes ago", "exp must be in the future (step 9)"},
-	{NonceWrong, "nonce differs from the one the application sent", "nonce must equal the one sent in the authorization request (step 11)"},
-	{UnknownKID, "signed by a key whose kid is not in CIS2's JWKS", "the key must come from CIS2's JWKS (step 6)"},
+	{WrongIss, "iss is the issuer without its explicit port", "iss must equal the discovery issuer exactly (OIDC Core §3.1.3.7 step 2)", model.Fail},
+	{WrongAud, "aud and azp name another client", "aud must contain your client_id (step 3)", model.Fail},
+	{AlgNone, `the header says alg "none" and there is no signature`, "the ID token must be signed with the expected alg (steps 6-7)", model.Warn},
+	{BadSignature, "the signature is made with another key under CIS2's kid", "the signature must verify with CIS2's published key (step 6)", model.Warn},
+	{Expired, "exp passed ten minutes ago", "exp must be in the future (step 9)", model.Fail},
+	{NonceWrong, "nonce differs from the one the application sent", "nonce must equal the one sent in the authorization request (step 11)", model.Fail},
+	{UnknownKID, "signed by a key whose kid is not in CIS2's JWKS", "the key must come from CIS2's JWKS (step 6)", model.Warn},
 }
 
 // FaultNames are the names ParseFault accepts.
@@ -63,12 +76,20 @@ func ParseFault(name string) (Fault, error) {
 
 // Info describes the fault.
 func (f Fault) Info() (what, rule string) {
+	i := f.info()
+	return i.What, i.Rule
+}
+
+// Accepting is the finding when an application accepts the fault.
+func (f Fault) Accepting() model.Severity { return f.info().Accepting }
+
+func (f Fault) info() faultInfo {
 	for _, i := range Faults {
 		if i.Fault == f {
-			return i.What, i.Rule
+			return i
 		}
 	}
-	return "", ""
+	return faultInfo{Accepting: model.Fail}
 }
 
 // otherClientID names a client that is not the application, for wrong audiences.
@@ -89,6 +110,9 @@ func (p *Provider) signIDToken(claims jwt.MapClaims, f Fault) (string, error) {
 	case NonceWrong:
 		claims["nonce"] = randomID()
 	case AlgNone:
+		// at_hash is defined by the signing alg (OIDC Core §3.1.3.6): with none there is none,
+		// so a relying party refuses the token for its alg, not for a hash it cannot check.
+		delete(claims, "at_hash")
 		t := jwt.NewWithClaims(jwt.SigningMethodNone, claims)
 		t.Header["typ"] = "JWT"
 		return t.SignedString(jwt.UnsafeAllowNoneSignatureType)

@@ -77,22 +77,32 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// judgeFault records what became of a faulty sign-in.
+// judgeFault records what became of a faulty sign-in, once: the first evidence decides (an
+// application that used the sign-in's access token accepted it, whatever it did next).
 func (p *Provider) judgeFault(sid string, f Fault, accepted bool, evidence string) {
+	p.mu.Lock()
+	s := p.sessions[sid]
+	if s == nil || s.judged {
+		p.mu.Unlock()
+		return
+	}
+	s.judged = true
+	p.mu.Unlock()
 	what, rule := f.Info()
 	verdict := "refused the ID token with " + string(f)
 	ev := Event{Endpoint: Token, SID: sid, Fault: string(f), Outcome: Passed, Finding: model.Pass,
 		Plain: "the application refused the ID token with " + string(f) + " (" + what + "): " + evidence}
 	if accepted {
 		verdict = "ACCEPTED the ID token with " + string(f)
-		ev.Outcome, ev.Finding = Failed, model.Fail
+		ev.Outcome, ev.Finding = Failed, f.Accepting()
 		ev.Plain = "the application accepted an ID token with " + string(f) + " (" + what + "): " + evidence +
 			". Fix its ID token validation: " + rule
+		if ev.Finding == model.Warn {
+			ev.Plain += ". " + signatureNote
+		}
 	}
 	p.mu.Lock()
-	if s := p.sessions[sid]; s != nil {
-		s.Verdict = verdict
-	}
+	s.Verdict = verdict
 	p.mu.Unlock()
 	p.record(ev)
 }

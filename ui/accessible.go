@@ -105,13 +105,21 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	}
 
 	r.state = stateChecks
+	for _, n := range c.leftOutNotes() {
+		fmt.Fprintln(out, n)
+	}
 	fmt.Fprintln(out, "\nRunning checks…")
-	c.results = checks.Run(ctx, opts.plan(cfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
+	c.results = checks.Run(ctx, opts.plan(cfg, c.intCfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
 		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
 		if res.Fix != "" && res.Status != model.Pass {
 			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
 		}
 	})
+	if bs := c.blockers(); len(bs) > 0 {
+		fmt.Fprintln(out, "Not ready to send to NHS: "+clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; "))+".")
+	} else {
+		fmt.Fprintln(out, "Ready to send to NHS: nothing blocks it.")
+	}
 	if err := ask(keepOptional("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)",
 		&c.submittedOn, dateCheck)); err != nil {
 		return nil, accessibleErr(err)
@@ -155,14 +163,18 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 	return []accessibleStep{
 		{stateOrg, func() error {
 			defer clearDashes(&cfg.ClientID)
-			return ask(keepInput("Organisation", &cfg.Organisation, required("the organisation")),
-				keepInput("Product", &cfg.Product, required("the product name")),
-				keepInput("Contact email", &cfg.ContactEmail,
+			return ask(keepInput(titled(c, "organisation", "Organisation"), &cfg.Organisation,
+				requiredField(c, "organisation", "the organisation", func(c *model.Config, v string) { c.Organisation = v })),
+				keepInput(titled(c, "product", "Product"), &cfg.Product,
+					requiredField(c, "product", "the product name", func(c *model.Config, v string) { c.Product = v })),
+				keepInput(titled(c, "contact_email", "Contact email"), &cfg.ContactEmail,
 					fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
-				keepOptional("Client id (optional)", &cfg.ClientID, nil))
+				keepOptional(titled(c, "client_id", "Client id (optional)"), &cfg.ClientID,
+					fieldCheck(c, "client_id", func(c *model.Config, v string) { c.ClientID = v })))
 		}},
 		{stateRedirects, func() error {
-			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment())
+			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment(),
+				func(i int) string { return c.leftOutNote(fmt.Sprintf("redirect_uris[%d]", i), cfg.RedirectURIs[i]) })
 			if err != nil {
 				return err
 			}
@@ -170,7 +182,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 			return nil
 		}},
 		{stateLogout, func() error {
-			return ask(keepInput("Back-channel logout URI", &cfg.BackchannelLogoutURI,
+			return ask(keepInput(titled(c, "backchannel_logout_uri", "Back-channel logout URI"), &cfg.BackchannelLogoutURI,
 				uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI)))
 		}},
 		{stateSecurity, func() error {
@@ -188,7 +200,7 @@ func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
 			if cfg.TokenEndpointAuthSigningAlg == "" {
 				cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
 			}
-			if err := ask(keepInput("JWKS URI", &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
+			if err := ask(keepInput(titled(c, "jwks_uri", "JWKS URI"), &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
 				huh.NewSelect[string]().Title(keeps("Token endpoint signing algorithm", cfg.TokenEndpointAuthSigningAlg)).
 					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg)); err != nil {
 				return err
@@ -269,27 +281,36 @@ type accessibleStep struct {
 	ask func() error
 }
 
-// printReview writes every answer on its own line, with the INT value and how it differs
-// when one was imported, then what the offline rules found.
+// printReview writes every answer on its own line, with the INT value and how compare
+// judged the pair when INT was imported (the full-screen review's rows, so the two cannot
+// disagree), then what the offline rules found, against INT.
 func printReview(out io.Writer, c *common) {
 	fmt.Fprintln(out, "\nReview")
-	for _, row := range (&review{c: c}).buildRows() {
-		line := row.label + ": " + orBlank(clean(row.prod))
-		if c.intCfg != nil {
-			switch row.diff {
-			case diffHost:
-				line += " (INT " + clean(row.int) + ": host changed, as expected)"
-			case diffChanged:
-				line += " (differs from INT: " + orBlank(clean(row.int)) + ")"
+	rv := &review{c: c}
+	rv.rows = rv.buildRows()
+	for _, row := range rv.rows {
+		prod := row.prod
+		if model.SecretIn(prod) != "" {
+			prod = "(hidden: it looks like a secret)"
+		}
+		line := row.label + ": " + orBlank(clean(prod))
+		if cmp := row.cmp; cmp != nil {
+			switch cmp.Status {
+			case model.Same:
+				line += " (same as INT)"
+			case model.Diverges:
+				line += " (differs from INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
+			default:
+				line += " (INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
 			}
 		}
-		if row.nonProd != "" {
-			line += " (" + row.nonProd + ")"
-		}
 		fmt.Fprintln(out, line)
+		if row.leftOut != "" {
+			fmt.Fprintln(out, "  "+row.leftOut)
+		}
 	}
 	used := c.cfg.Used()
-	findings := model.Validate(&used)
+	findings := model.ValidateAgainstINT(&used, c.intCfg)
 	if len(findings) == 0 {
 		fmt.Fprintln(out, "No problems found offline.")
 		return
@@ -343,12 +364,14 @@ func askTicks(ask askFunc, c *common) error {
 // reader user cannot enter several in one line-based answer. Each answer gets the same checks
 // as the full-screen list (the model's rules, no whitespace inside, no duplicate). Prefilled
 // URIs are offered one by one: enter keeps one, "-" removes it.
-func askRedirectURIs(ask askFunc, existing []string, env model.Environment) ([]string, error) {
+func askRedirectURIs(ask askFunc, existing []string, env model.Environment, leftOut func(i int) string) ([]string, error) {
 	var out []string
 	for i := 0; ; i++ {
 		n := len(out) + 1
 		var v, title string
 		switch {
+		case i < len(existing) && leftOut(i) != "":
+			title = fmt.Sprintf("Redirect URI %d was %s (- removes it)", n, leftOut(i))
 		case i < len(existing):
 			v = existing[i]
 			title = fmt.Sprintf("Redirect URI %d is %s (enter keeps it, - removes it)", n, existing[i])
@@ -386,6 +409,21 @@ func askRedirectURIs(ask askFunc, existing []string, env model.Environment) ([]s
 		}
 		out = append(out, v)
 	}
+}
+
+// titled adds a field's left-out note to its question (common.leftOutNote), so an answer a
+// resumed draft left out is asked for again, never a silent blank.
+func titled(c *common, field, title string) string {
+	var v string
+	for _, fv := range c.cfg.Values() {
+		if fv.Field == field {
+			v = fv.Value
+		}
+	}
+	if n := c.leftOutNote(field, v); n != "" {
+		return title + " (" + n + ")"
+	}
+	return title
 }
 
 // keepInput is an accessible question with a prefilled answer: huh keeps the current value

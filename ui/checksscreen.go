@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/golive"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/sanitize"
@@ -62,7 +63,7 @@ func newChecks(c *common) *checksScreen {
 	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in}
 }
 
-func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.keyPath) }
+func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.intCfg, s.c.keyPath) }
 
 // rerun runs line i again with a check from a fresh plan: the old one would answer from its
 // plan's cached JWKS and DNS lookups, hiding a fix the user just deployed.
@@ -250,6 +251,12 @@ func (s *checksScreen) view() string {
 		head += fmt.Sprintf(" · %d running", n)
 	}
 	b.WriteString(st.Heading.Render(head) + "\n")
+	if s.running() == 0 && s.c.results != nil {
+		b.WriteString(s.verdict() + "\n")
+	}
+	for _, n := range s.c.leftOutNotes() { // wrapped here, so the lines below are counted right
+		b.WriteString(ansi.Wrap(st.Warn.Render("! "+n), s.c.width-2, " ") + "\n")
+	}
 	if s.askKey {
 		b.WriteString("Path of the private key (read by the check, never stored or shown):\n" + s.keyIn.View() + "\n")
 		if s.keyErr != "" {
@@ -330,6 +337,22 @@ func (s *checksScreen) view() string {
 		b.WriteString("\n\n" + strings.Join(detail, "\n"))
 	}
 	return b.String()
+}
+
+// verdict is golive's answer on the finished run, on one line: what blocks sending the
+// configuration to NHS, or that nothing does.
+func (s *checksScreen) verdict() string {
+	st := s.c.styles
+	bs := s.c.blockers()
+	if len(bs) == 0 {
+		return st.Pass.Render("✓ Ready to send to NHS: nothing blocks it")
+	}
+	style := st.Warn
+	if slices.ContainsFunc(bs, func(b golive.Blocker) bool { return b.Kind == golive.Failed }) {
+		style = st.Fail
+	}
+	line := "Not ready to send to NHS: " + strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")
+	return style.Render(ansi.Truncate(clean(line), s.c.width-2, "…"))
 }
 
 // minListRows is the least the list keeps when the selected check's detail is long.

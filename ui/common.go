@@ -28,6 +28,31 @@ type common struct {
 	written     []string
 	despite     []string    // blockers the user chose to write the files anyway over
 	createdKey  *keys.Files // the key pair made by "I don't have a key yet"
+	// leftOut is what a resumed draft left out because it looked like a secret, by field
+	// (what it looked like): the field is marked as needing an answer until it has one.
+	leftOut map[string]string
+}
+
+// leftOutNotes lists, in field order, every answer a resumed draft left out that is still
+// blank, each with its reason: for the screens that show the whole configuration.
+func (c *common) leftOutNotes() []string {
+	var out []string
+	for _, fv := range c.cfg.Values() {
+		if n := c.leftOutNote(fv.Field, fv.Value); n != "" {
+			out = append(out, fieldLabel(fv.Field)+": "+n)
+		}
+	}
+	return out
+}
+
+// leftOutNote says why a field is blank, when the draft it was resumed from left its value
+// out as a secret; "" once it has an answer (value) again.
+func (c *common) leftOutNote(field, value string) string {
+	what := c.leftOut[field]
+	if what == "" || value != "" {
+		return ""
+	}
+	return "left out of your saved draft: it looked like " + what + ". Enter it again, without the secret."
 }
 
 // live is how far the wizard's live checks got, for golive: not run without a live plan

@@ -264,7 +264,8 @@ func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
 	if strings.Contains(v, "no problems") {
 		t.Fatalf("claims no problems with INT hosts in production:\n%s", v)
 	}
-	h.wantView("2 values still on INT/test hosts", "Redirect URI 1      ! https://epr.acme-int.co", "! still on an INT/test host")
+	// On the hosts the INT file uses: failures, marked without colour too.
+	h.wantView("2 values still on INT/test hosts", "Redirect URI 1      ✗ https://epr.acme-int.co", "✗ to fix")
 
 	for !strings.Contains(h.view(), "▸ Redirect URI 1") {
 		h.keys("up")
@@ -277,7 +278,7 @@ func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
 			t.Fatalf("selected row not shown in full (%s):\n%s", want, v)
 		}
 	}
-	h.wantView("! production still points at epr.acme-int.co.uk, the host of your INT")
+	h.wantView("✗ production still points at epr.acme-int.co.uk, the host of your INT")
 
 	// Fixed: no marker, and with nothing else wrong the headline says so.
 	h.r.c.cfg.RedirectURIs = []string{"https://epr.acme-health.co.uk" + long}

@@ -38,7 +38,7 @@ func (s *logout) view() string {
 	if v := s.c.cfg.BackchannelLogoutURI; v != "" {
 		fs = model.ValidateURI("backchannel_logout_uri", v, model.LogoutURI, s.c.cfg.EffectiveEnvironment())
 	}
-	return s.form.View() + findingsView(s.c, fs)
+	return s.form.View() + formFindingsView(s.c, s.form, fs) + noteView(s.c, "backchannel_logout_uri", s.c.cfg.BackchannelLogoutURI)
 }
 
 func (s *logout) keys() []key.Binding { return formKeys(s.form) }

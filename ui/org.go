@@ -22,13 +22,13 @@ func (s *org) enter() tea.Cmd {
 	cfg := s.c.cfg
 	s.form = s.c.newForm(huh.NewGroup(
 		huh.NewInput().Title("Organisation").Placeholder("e.g. Acme Health Ltd").Value(&cfg.Organisation).
-			Validate(required("the organisation")),
+			Validate(requiredField(s.c, "organisation", "the organisation", func(c *model.Config, v string) { c.Organisation = v })),
 		huh.NewInput().Title("Product").Placeholder("e.g. Acme EPR").Value(&cfg.Product).
-			Validate(required("the product name")),
+			Validate(requiredField(s.c, "product", "the product name", func(c *model.Config, v string) { c.Product = v })),
 		huh.NewInput().Title("Contact email").Placeholder("e.g. cis2@acme-health.co.uk").Value(&cfg.ContactEmail).
 			Validate(fieldCheck(s.c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
 		huh.NewInput().Title("Client id (optional)").Description("Assigned by CIS2, e.g. 123456789012.apps.supplier").
-			Value(&cfg.ClientID),
+			Value(&cfg.ClientID).Validate(fieldCheck(s.c, "client_id", func(c *model.Config, v string) { c.ClientID = v })),
 	))
 	return s.form.Init()
 }
@@ -38,7 +38,14 @@ func (s *org) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *org) view() string {
-	return s.form.View() + findingsView(s.c, model.FieldFindings(s.c.cfg, "contact_email"), model.FieldFindings(s.c.cfg, "client_id"))
+	cfg := s.c.cfg
+	v := s.form.View() + formFindingsView(s.c, s.form, model.FieldFindings(cfg, "organisation"), model.FieldFindings(cfg, "product"),
+		model.FieldFindings(cfg, "contact_email"), model.FieldFindings(cfg, "client_id"))
+	for _, f := range []model.FieldValue{{Field: "organisation", Value: cfg.Organisation}, {Field: "product", Value: cfg.Product},
+		{Field: "contact_email", Value: cfg.ContactEmail}, {Field: "client_id", Value: cfg.ClientID}} {
+		v += noteView(s.c, f.Field, f.Value)
+	}
+	return v
 }
 
 func (s *org) keys() []key.Binding { return formKeys(s.form) }
@@ -50,7 +57,12 @@ func (s *org) leave() error {
 	case strings.TrimSpace(s.c.cfg.Product) == "":
 		return errRequired("the product name")
 	}
-	return model.FirstFail(model.FieldFindings(s.c.cfg, "contact_email"))
+	for _, f := range []string{"organisation", "product", "contact_email", "client_id"} {
+		if err := model.FirstFail(model.FieldFindings(s.c.cfg, f)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *org) capturesEsc() bool { return false }

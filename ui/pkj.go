@@ -191,7 +191,7 @@ func (s *pkj) view() string {
 	if v := s.c.cfg.JWKSURI; v != "" {
 		fs = model.ValidateURI("jwks_uri", v, model.JWKSURI, s.c.cfg.EffectiveEnvironment())
 	}
-	return s.form.View() + findingsView(s.c, fs)
+	return s.form.View() + formFindingsView(s.c, s.form, fs) + noteView(s.c, "jwks_uri", s.c.cfg.JWKSURI)
 }
 
 func (s *pkj) keys() []key.Binding {

@@ -175,8 +175,14 @@ func (s *redirects) paste(content string) tea.Cmd {
 	}
 	uris := s.uris()
 	added := 0
-	var dups []string
+	var dups, secret []string
 	for _, l := range lines {
+		// A line that looks like a secret never joins the answers (nor so the draft): say
+		// which, and why, rather than keep it marked as other failing lines are.
+		if what := model.SecretIn(l); what != "" {
+			secret = append(secret, what)
+			continue
+		}
 		if i := slices.Index(*uris, l); i >= 0 {
 			dups = append(dups, fmt.Sprintf("URI %d", i+1))
 			continue
@@ -190,6 +196,10 @@ func (s *redirects) paste(content string) tea.Cmd {
 			report.Plural(len(dups), "was", "were"), strings.Join(slices.Compact(dups), ", "))
 	}
 	s.err = ""
+	if len(secret) > 0 {
+		s.err = fmt.Sprintf("left out %s that looked like %s: cis2-golive never keeps a secret; paste them again without it",
+			report.Plural(len(secret), "line", "lines"), strings.Join(slices.Compact(secret), ", "))
+	}
 	return nil
 }
 
@@ -212,6 +222,10 @@ func (s *redirects) view() string {
 	}
 	for i := first; i < last; i++ {
 		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
+		shown := uris[i]
+		if model.SecretIn(shown) != "" {
+			shown = "(hidden: it looks like a secret)" // never echo one
+		}
 		mark := st.Pass.Render("✓")
 		switch worst(fs) {
 		case model.Fail:
@@ -219,13 +233,17 @@ func (s *redirects) view() string {
 		case model.Warn:
 			mark = st.Warn.Render("!")
 		}
-		line := fmt.Sprintf("%d %s %s", i+1, mark, uris[i])
+		line := fmt.Sprintf("%d %s %s", i+1, mark, shown)
 		if i == s.cursor {
 			b.WriteString(st.Selected.Render("▸ ") + st.Selected.Render(line) + "\n")
 		} else {
 			b.WriteString("  " + line + "\n")
 		}
-		if (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0 {
+		field := fmt.Sprintf("redirect_uris[%d]", i)
+		switch n := s.c.leftOutNote(field, uris[i]); {
+		case n != "":
+			b.WriteString("      " + st.Warn.Render(n) + "\n")
+		case (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0:
 			b.WriteString("      " + st.Faint.Render(userNumbering(fs[0].Error())) + "\n")
 		}
 	}

@@ -2,7 +2,7 @@ package ui
 
 import (
 	"fmt"
-	"net/url"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -14,7 +14,9 @@ import (
 )
 
 // review shows every answer, with the INT value beside it when one was imported and each
-// difference marked; enter on a row jumps to that screen to edit it.
+// difference marked; enter on a row jumps to that screen to edit it. The INT comparison is
+// model.CompareINTProd's, the one `compare` prints, so the review, the accessible review and
+// `compare` cannot disagree; the findings are the offline rules', against INT.
 type review struct {
 	c       *common
 	cursor  int
@@ -23,20 +25,29 @@ type review struct {
 }
 
 type reviewRow struct {
-	label, prod, int string
-	diff             diffKind
-	edit             state
-	// nonProd says why the production value still points at an INT, test or local host.
-	nonProd string
+	label, field, prod, int string
+	edit                    state
+	// cmp is how the row compares with INT; nil without INT, or where compare has nothing
+	// to say (an answer INT does not have).
+	cmp *model.Comparison
+	// findings are the offline rules' findings on the row's field.
+	findings []model.Finding
+	// leftOut says why a resumed draft left the answer out (common.leftOutNote).
+	leftOut string
 }
 
-type diffKind int
+// host is the row's non-production host finding, if any.
+func (r reviewRow) host() *model.Finding {
+	for i, f := range r.findings {
+		if f.Rule == model.RuleNonProduction {
+			return &r.findings[i]
+		}
+	}
+	return nil
+}
 
-const (
-	diffNone    diffKind = iota // no INT to compare, or the same
-	diffHost                    // same path on another host: what moving to production means
-	diffChanged                 // anything else: worth a second look
-)
+// worst is the worst severity of the row's findings ("" for none).
+func (r reviewRow) worst() model.Severity { return worst(r.findings) }
 
 var reviewKeys = struct{ Edit, Move key.Binding }{
 	Edit: binding("enter", "edit / continue"),
@@ -54,87 +65,117 @@ func (s *review) enter() tea.Cmd {
 	return nil
 }
 
+// comparisons is the INT comparison of the answers, nil without INT.
+func (c *common) comparisons() []model.Comparison {
+	if c.intCfg == nil {
+		return nil
+	}
+	used := c.cfg.Used()
+	return model.CompareINTProd(c.intCfg, &used, model.CompareOptions{INTFromConnectionManager: c.intCfg.FromConnectionManager})
+}
+
 func (s *review) buildRows() []reviewRow {
-	cfg, in := s.c.cfg, s.c.intCfg
-	var rows []reviewRow
-	add := func(label, prod string, intVal func(*model.Config) string, edit state) {
-		r := reviewRow{label: label, prod: prod, edit: edit}
+	used := s.c.cfg.Used() // the answers to the security pattern not chosen do not count
+	cfg, in := &used, s.c.intCfg
+	findings := model.ValidateAgainstINT(cfg, in)
+	cmps := s.c.comparisons()
+	byField := map[string]*model.Comparison{}
+	for i := range cmps {
+		byField[cmps[i].Field] = &cmps[i]
+	}
+	row := func(label, field, prod, intVal string, edit state) reviewRow {
+		r := reviewRow{label: label, field: field, prod: prod, edit: edit, leftOut: s.c.leftOutNote(field, prod)}
 		if in != nil {
-			r.int = intVal(in)
-			if r.int != r.prod {
-				r.diff = diffChanged
+			r.int, r.cmp = intVal, byField[field]
+		}
+		for _, f := range findings {
+			if f.Field == field {
+				r.findings = append(r.findings, f)
 			}
 		}
-		rows = append(rows, r)
+		return r
 	}
-	add("Organisation", cfg.Organisation, func(c *model.Config) string { return c.Organisation }, stateOrg)
-	add("Product", cfg.Product, func(c *model.Config) string { return c.Product }, stateOrg)
-	add("Contact email", cfg.ContactEmail, func(c *model.Config) string { return c.ContactEmail }, stateOrg)
-	add("Client id", cfg.ClientID, func(*model.Config) string { return "" }, stateOrg)
-	rows[len(rows)-1].int, rows[len(rows)-1].diff = "", diffNone // production has its own client id
-	rows = append(rows, s.redirectRows()...)
-	add("Back-channel logout", cfg.BackchannelLogoutURI, func(c *model.Config) string { return c.BackchannelLogoutURI }, stateLogout)
-	rows[len(rows)-1].diff = uriDiff(rows[len(rows)-1].prod, rows[len(rows)-1].int, in != nil)
-	add("Security pattern", string(cfg.TokenEndpointAuthMethod), func(c *model.Config) string { return string(c.TokenEndpointAuthMethod) }, stateSecurity)
-	if cfg.UsesPrivateKeyJWT() {
-		add("JWKS URI", cfg.JWKSURI, func(c *model.Config) string { return c.JWKSURI }, statePKJ)
-		rows[len(rows)-1].diff = uriDiff(rows[len(rows)-1].prod, rows[len(rows)-1].int, in != nil)
-		add("Signing algorithm", cfg.TokenEndpointAuthSigningAlg, func(c *model.Config) string { return c.TokenEndpointAuthSigningAlg }, statePKJ)
+	intOf := func(get func(*model.Config) string) string {
+		if in == nil {
+			return ""
+		}
+		return get(in)
 	}
-	add("Signed userinfo", orNone(cfg.UserinfoSignedResponseAlg), func(c *model.Config) string { return orNone(c.UserinfoSignedResponseAlg) }, stateUserinfo)
-	if cfg.EffectiveEnvironment() == model.Production {
-		for i := range rows {
-			if rows[i].edit == stateRedirects || rows[i].edit == stateLogout || rows[i].label == "JWKS URI" {
-				_, rows[i].nonProd = model.NonProductionHost("", rows[i].prod, in)
-			}
+	rows := []reviewRow{
+		row("Organisation", "organisation", cfg.Organisation, intOf(func(c *model.Config) string { return c.Organisation }), stateOrg),
+		row("Product", "product", cfg.Product, intOf(func(c *model.Config) string { return c.Product }), stateOrg),
+		row("Contact email", "contact_email", cfg.ContactEmail, intOf(func(c *model.Config) string { return c.ContactEmail }), stateOrg),
+		row("Client id", "client_id", cfg.ClientID, intOf(func(c *model.Config) string { return c.ClientID }), stateOrg),
+	}
+	rows = append(rows, s.redirectRows(row, cmps)...)
+	rows = append(rows,
+		row("Back-channel logout", "backchannel_logout_uri", cfg.BackchannelLogoutURI, intOf(func(c *model.Config) string { return c.BackchannelLogoutURI }), stateLogout),
+		row("Security pattern", "token_endpoint_auth_method", string(cfg.TokenEndpointAuthMethod), intOf(func(c *model.Config) string { return string(c.TokenEndpointAuthMethod) }), stateSecurity))
+	if cfg.UsesPrivateKeyJWT() || (in != nil && in.JWKSURI != "") {
+		rows = append(rows,
+			row("JWKS URI", "jwks_uri", cfg.JWKSURI, intOf(func(c *model.Config) string { return c.JWKSURI }), statePKJ),
+			row("Signing algorithm", "token_endpoint_auth_signing_alg", cfg.TokenEndpointAuthSigningAlg, intOf(func(c *model.Config) string { return c.TokenEndpointAuthSigningAlg }), statePKJ))
+	}
+	u := row("Signed userinfo", "userinfo_signed_response_alg", orNone(cfg.UserinfoSignedResponseAlg), intOf(func(c *model.Config) string { return orNone(c.UserinfoSignedResponseAlg) }), stateUserinfo)
+	if u.cmp != nil && u.cmp.Status == model.Unverified {
+		u.int = "(not in the export)"
+	}
+	rows = append(rows, u)
+	for i := range rows {
+		if rows[i].edit == statePKJ && !cfg.UsesPrivateKeyJWT() {
+			rows[i].edit = stateSecurity // under a client secret the PKJ step is skipped
 		}
 	}
 	return rows
 }
 
-// redirectRows pairs each production redirect URI with the INT one of the same path.
-func (s *review) redirectRows() []reviewRow {
-	cfg, in := s.c.cfg, s.c.intCfg
+// redirectRows is a row per production redirect URI, in its order, then one per INT
+// redirect URI production lacks. With INT, each row is one of compare's redirect
+// comparisons, pairing the production URI with the INT one of the same path.
+func (s *review) redirectRows(row func(label, field, prod, intVal string, edit state) reviewRow, cmps []model.Comparison) []reviewRow {
+	uris := s.c.cfg.RedirectURIs
+	label := func(i int) string { return fmt.Sprintf("Redirect URI %d", i+1) }
+	field := func(i int) string { return fmt.Sprintf("redirect_uris[%d]", i) }
+	if s.c.intCfg == nil {
+		rows := make([]reviewRow, len(uris))
+		for i, u := range uris {
+			rows[i] = row(label(i), field(i), u, "", stateRedirects)
+		}
+		return rows
+	}
+	byProd := make([]*reviewRow, len(uris))
+	var intOnly []reviewRow
+	for i := range cmps {
+		c := &cmps[i]
+		if !strings.HasPrefix(c.Field, "redirect_uris") {
+			continue
+		}
+		j := -1 // the production URI's index; the same URI twice pairs the next copy
+		for k, u := range uris {
+			if u == c.Prod && byProd[k] == nil {
+				j = k
+				break
+			}
+		}
+		if c.Prod == "" || j < 0 {
+			r := row("Redirect URI", "", "", c.INT, stateRedirects)
+			r.cmp = c
+			intOnly = append(intOnly, r)
+			continue
+		}
+		r := row(label(j), field(j), c.Prod, c.INT, stateRedirects)
+		r.cmp = c
+		byProd[j] = &r
+	}
 	var rows []reviewRow
-	used := map[int]bool{}
-	for i, u := range cfg.RedirectURIs {
-		r := reviewRow{label: fmt.Sprintf("Redirect URI %d", i+1), prod: u, edit: stateRedirects}
-		if in != nil {
-			r.diff = diffChanged
-			for j, iu := range in.RedirectURIs {
-				if !used[j] && samePath(u, iu) {
-					used[j] = true
-					r.int, r.diff = iu, uriDiff(u, iu, true)
-					break
-				}
-			}
+	for j, r := range byProd {
+		if r == nil { // compare judged every production URI; this keeps the list whole
+			rows = append(rows, row(label(j), field(j), uris[j], "", stateRedirects))
+			continue
 		}
-		rows = append(rows, r)
+		rows = append(rows, *r)
 	}
-	if in != nil {
-		for j, iu := range in.RedirectURIs {
-			if !used[j] {
-				rows = append(rows, reviewRow{label: "Redirect URI", prod: "", int: iu, diff: diffChanged, edit: stateRedirects})
-			}
-		}
-	}
-	return rows
-}
-
-func uriDiff(prod, in string, haveINT bool) diffKind {
-	switch {
-	case !haveINT || prod == in:
-		return diffNone
-	case samePath(prod, in):
-		return diffHost
-	}
-	return diffChanged
-}
-
-func samePath(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	return err1 == nil && err2 == nil && ua.Path == ub.Path && ua.RawQuery == ub.RawQuery
+	return append(rows, intOnly...)
 }
 
 func orNone(s string) string {
@@ -164,36 +205,61 @@ func (s *review) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// headline sums the review up: each sort of problem counted, or that there is none.
+func (s *review) headline() string {
+	st := s.c.styles
+	var problems, warnings, onHosts, hostFails, differs int
+	for _, r := range s.rows {
+		for _, f := range r.findings {
+			switch {
+			case f.Rule == model.RuleNonProduction:
+			case f.Severity == model.Fail:
+				problems++
+			default:
+				warnings++
+			}
+		}
+		if h := r.host(); h != nil {
+			onHosts++
+			if h.Severity == model.Fail {
+				hostFails++
+			}
+		}
+		if r.cmp != nil && r.cmp.Status == model.Diverges && r.cmp.Rule != "non-production-host" {
+			differs++
+		}
+	}
+	var parts []string
+	if problems > 0 {
+		parts = append(parts, st.Fail.Render(report.Plural(problems, "problem to fix", "problems to fix")))
+	}
+	if onHosts > 0 {
+		style := st.Warn
+		if hostFails > 0 {
+			style = st.Fail
+		}
+		parts = append(parts, style.Render(report.Plural(onHosts, "value still on an INT/test host", "values still on INT/test hosts")))
+	}
+	if differs > 0 {
+		parts = append(parts, st.Changed.Render(report.Plural(differs, "difference from INT", "differences from INT")))
+	}
+	if warnings > 0 {
+		parts = append(parts, st.Warn.Render(report.Plural(warnings, "warning", "warnings")))
+	}
+	if len(parts) == 0 {
+		return st.Pass.Render("✓ no problems found offline")
+	}
+	return strings.Join(parts, st.Faint.Render(" · "))
+}
+
 func (s *review) view() string {
 	st := s.c.styles
 	var b strings.Builder
-	used := s.c.cfg.Used()
-	findings := model.Validate(&used)
-	b.WriteString(st.Faint.Render("Enter on a row to change it.") + " ")
-	fails, warns, nonProd := 0, 0, 0
-	for _, f := range findings {
-		if f.Severity == model.Fail {
-			fails++
-		} else {
-			warns++
-		}
+	head := s.headline()
+	if hint := "Enter on a row to change it."; ansi.StringWidth(hint+" "+head) <= s.c.width {
+		head = st.Faint.Render(hint) + " " + head
 	}
-	for _, r := range s.rows {
-		if r.nonProd != "" {
-			nonProd++
-		}
-	}
-	switch {
-	case fails > 0:
-		b.WriteString(st.Fail.Render(fmt.Sprintf("%d problem(s) to fix", fails)))
-	case nonProd > 0:
-		b.WriteString(st.Warn.Render(report.Plural(nonProd, "value still on an INT/test host", "values still on INT/test hosts")))
-	case warns > 0:
-		b.WriteString(st.Warn.Render(fmt.Sprintf("%d warning(s)", warns)))
-	default:
-		b.WriteString(st.Pass.Render("✓ no problems found offline"))
-	}
-	b.WriteString("\n\n")
+	b.WriteString(head + "\n\n")
 
 	in := s.c.intCfg != nil
 	valW := s.c.width - 22
@@ -203,33 +269,30 @@ func (s *review) view() string {
 	}
 	// The selected row in full below the table: cut URIs cannot be double-checked.
 	detail := s.detail()
-	legend := 0
-	if in || nonProd > 0 {
-		legend = 1
-	}
-	fixed := strings.Count(b.String(), "\n") + 1 + legend + len(detail) // + the blank above "Continue", a row of the window
+	legend := s.legend()
+	fixed := strings.Count(b.String(), "\n") + 1 + len(legend) + len(detail) // + the blank above "Continue", a row of the window
 	first, last := listWindow(len(s.rows)+1, s.cursor, max(3, s.c.height-fixed))
 	for i := first; i < last && i < len(s.rows); i++ {
 		r := s.rows[i]
 		prod := r.prod
-		if r.nonProd != "" {
-			prod = "! " + prod // visible without colour
+		if model.SecretIn(prod) != "" {
+			prod = "(hidden: it looks like a secret)"
 		}
-		prod = ansi.Truncate(prod, valW, "…")
-		if r.nonProd != "" {
-			prod = st.Warn.Render(prod)
+		mark, style := "", st.Text
+		switch {
+		case r.worst() == model.Fail:
+			mark, style = "✗ ", st.Fail
+		case r.host() != nil || r.leftOut != "":
+			mark, style = "! ", st.Warn
+		}
+		prod = ansi.Truncate(mark+prod, valW, "…") // the mark is visible without colour
+		if mark != "" {
+			prod = style.Render(prod)
 		}
 		line := fmt.Sprintf("%-19s %s", r.label, prod)
 		if in {
-			mark := "  "
-			switch r.diff {
-			case diffHost:
-				mark = st.Faint.Render("~ ")
-			case diffChanged:
-				mark = st.Changed.Render("≠ ")
-			}
 			pad := strings.Repeat(" ", max(0, valW-ansi.StringWidth(prod)))
-			line = fmt.Sprintf("%-19s %s%s %s%s", r.label, prod, pad, mark, st.Faint.Render(ansi.Truncate(r.int, valW, "…")))
+			line = fmt.Sprintf("%-19s %s%s %s%s", r.label, prod, pad, s.cmpMark(r.cmp), st.Faint.Render(ansi.Truncate(r.int, valW, "…")))
 		}
 		b.WriteString(cursorLine(st, i == s.cursor, line) + "\n")
 	}
@@ -237,31 +300,79 @@ func (s *review) view() string {
 		b.WriteString("\n" + cursorLine(st, s.cursor == len(s.rows), st.Heading.Render("Continue to live checks →")) + "\n")
 	}
 	b.WriteString(strings.Join(detail, "\n"))
-	if legend > 0 {
-		var parts []string
-		if nonProd > 0 {
-			parts = append(parts, st.Warn.Render("!")+st.Faint.Render(" still on an INT/test host"))
-		}
-		if in {
-			parts = append(parts, st.Faint.Render("~ host changed (expected)"), st.Changed.Render("≠")+st.Faint.Render(" differs from INT"))
-		}
-		b.WriteString(strings.Join(parts, st.Faint.Render("  ")) + "\n")
-	}
+	b.WriteString(strings.Join(legend, ""))
 	return b.String()
 }
 
-// detail is the selected row's whole production (and INT) value, wrapped under a label, and
-// why it is marked; nil on "Continue".
+// cmpMark is the two-column mark before an INT value: how compare judged the pair.
+func (s *review) cmpMark(c *model.Comparison) string {
+	st := s.c.styles
+	if c == nil {
+		return "  "
+	}
+	switch c.Status {
+	case model.Expected:
+		return st.Faint.Render("~ ")
+	case model.Info:
+		return st.Faint.Render("· ")
+	case model.Unverified:
+		return st.Warn.Render("? ")
+	case model.Diverges:
+		return st.Changed.Render("≠ ")
+	}
+	return "  "
+}
+
+// legend explains the marks on screen, on one line (or none when there is no mark).
+func (s *review) legend() []string {
+	st := s.c.styles
+	seen := map[string]bool{}
+	for _, r := range s.rows {
+		switch {
+		case r.worst() == model.Fail:
+			seen["✗"] = true
+		case r.host() != nil || r.leftOut != "":
+			seen["!"] = true
+		}
+		if r.cmp != nil {
+			seen[string(r.cmp.Status)] = true
+		}
+	}
+	var parts []string
+	for _, m := range []struct{ key, text string }{
+		{"✗", st.Fail.Render("✗") + st.Faint.Render(" to fix")},
+		{"!", st.Warn.Render("!") + st.Faint.Render(" to check")},
+		{string(model.Expected), st.Faint.Render("~ host changed (expected)")},
+		{string(model.Diverges), st.Changed.Render("≠") + st.Faint.Render(" differs from INT")},
+		{string(model.Unverified), st.Warn.Render("?") + st.Faint.Render(" cannot compare")},
+	} {
+		if seen[m.key] {
+			parts = append(parts, m.text)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []string{strings.Join(parts, st.Faint.Render("  ")) + "\n"}
+}
+
+// detail is the selected row's whole production (and INT) value, wrapped under a label, then
+// what the offline rules found on it and how compare judged it against INT; nil on
+// "Continue".
 func (s *review) detail() []string {
 	if s.cursor >= len(s.rows) {
 		return nil
 	}
 	st := s.c.styles
 	r := s.rows[s.cursor]
+	w := max(20, s.c.width-2)
 	out := []string{""}
 	field := func(label, v string) {
 		if v == "" {
 			v = "(none)"
+		}
+		if model.SecretIn(v) != "" {
+			v = "(hidden: it looks like a secret)"
 		}
 		for n, l := range strings.Split(ansi.Wrap(clean(v), max(20, s.c.width-13), "/?&"), "\n") {
 			lead := strings.Repeat(" ", 12)
@@ -271,14 +382,44 @@ func (s *review) detail() []string {
 			out = append(out, st.Label.Render(lead)+l)
 		}
 	}
+	note := func(style func(...string) string, mark, text string) {
+		for n, l := range strings.Split(ansi.Wrap(clean(text), w-2, " /"), "\n") {
+			if n == 0 {
+				out = append(out, style(mark+" "+l))
+			} else {
+				out = append(out, style("  "+l))
+			}
+		}
+	}
 	field("Production", r.prod)
-	if s.c.intCfg != nil && (r.int != "" || r.diff != diffNone) {
+	if s.c.intCfg != nil && (r.int != "" || r.cmp != nil) {
 		field("INT", r.int)
 	}
-	if r.nonProd != "" {
-		out = append(out, st.Warn.Render("! "+r.nonProd))
+	if r.leftOut != "" {
+		note(st.Warn.Render, "!", r.leftOut)
+	}
+	for _, f := range r.findings {
+		mark, style := "!", st.Warn.Render
+		if f.Severity == model.Fail {
+			mark, style = "✗", st.Fail.Render
+		}
+		note(style, mark, userNumbering(f.Message))
+	}
+	if c := r.cmp; c != nil && c.Status != model.Same && !slices.ContainsFunc(r.findings, func(f model.Finding) bool { return f.Message == c.Message }) {
+		style := st.Faint.Render
+		if c.Status == model.Diverges {
+			style = st.Changed.Render
+		}
+		note(style, s.cmpSymbol(c.Status), c.Message)
+		if c.Fix != "" {
+			note(st.Faint.Render, " ", "fix: "+c.Fix)
+		}
 	}
 	return append(out, "")
+}
+
+func (s *review) cmpSymbol(st model.CompareStatus) string {
+	return map[model.CompareStatus]string{model.Expected: "~", model.Info: "·", model.Unverified: "?", model.Diverges: "≠"}[st]
 }
 
 func cursorLine(st *Styles, on bool, line string) string {

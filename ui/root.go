@@ -553,6 +553,11 @@ func (m *Root) draft() model.Draft {
 		SubmittedOn: m.c.submittedOn,
 		Step:        m.state.String(),
 	}
+	for _, fv := range m.c.cfg.Values() { // in field order, so the draft is stable
+		if m.c.leftOutNote(fv.Field, fv.Value) != "" {
+			d.LeftOut = append(d.LeftOut, model.LeftOut{Field: fv.Field, LookedLike: m.c.leftOut[fv.Field]})
+		}
+	}
 	if len(m.c.ticks) > 0 {
 		d.Checklist = map[string]bool{}
 		for k, v := range m.c.ticks {
@@ -661,14 +666,37 @@ func (m *Root) result() *Result {
 		Checklist: (&checklist{c: m.c}).build(), KeyFiles: m.c.createdKey}
 }
 
-// resume replaces the answers with a saved draft and goes to the step it was on.
+// resume replaces the answers with a saved draft and goes to the step it was on, or, when
+// the draft left an answer out as a secret, to that answer's step, saying so.
 func (m *Root) resume(d *model.Draft) tea.Cmd {
 	m.loadDraft(d)
 	s, ok := parseState(d.Step)
 	if !ok || s == stateWelcome || (s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT()) {
 		s = stateOrg
 	}
-	return m.goTo(s)
+	if len(d.LeftOut) > 0 {
+		if s = fieldState(d.LeftOut[0].Field); s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT() {
+			s = stateSecurity
+		}
+	}
+	cmd := m.goTo(s)
+	if len(d.LeftOut) > 0 {
+		m.status = fieldLabel(d.LeftOut[0].Field) + " was left out of the draft as a secret: enter it again"
+	}
+	return cmd
+}
+
+// fieldState is the step that asks for a configuration field.
+func fieldState(field string) state {
+	switch {
+	case strings.HasPrefix(field, "redirect_uris"):
+		return stateRedirects
+	case field == "backchannel_logout_uri":
+		return stateLogout
+	case field == "jwks_uri":
+		return statePKJ
+	}
+	return stateOrg
 }
 
 // loadDraft replaces the answers with a saved draft's.
@@ -683,5 +711,9 @@ func (m *Root) loadDraft(d *model.Draft) {
 	m.c.submittedOn = d.SubmittedOn
 	for k, v := range d.Checklist {
 		m.c.ticks[k] = v
+	}
+	m.c.leftOut = map[string]string{}
+	for _, l := range d.LeftOut {
+		m.c.leftOut[l.Field] = l.LookedLike
 	}
 }

@@ -44,7 +44,8 @@ type Options struct {
 	// Config prefills the answers (--config, or the demo's sandbox config).
 	Config *model.Config
 	// INT is the integration configuration (--from-int): it prefills the answers when Config
-	// is nil and is shown beside them on the review screen.
+	// is nil, is compared with them on the review screen (model.CompareINTProd, as `compare`
+	// does), and makes a production URI on one of its hosts a failure.
 	INT *model.Config
 	// Draft is a draft found on disk; the welcome screen offers to resume it.
 	Draft *model.Draft
@@ -93,12 +94,13 @@ type Result struct {
 // outcome that is a success.
 func (r *Result) Ready() bool { return len(r.Unresolved) == 0 && len(r.Written) > 0 }
 
-// plan is every check the checks screen runs: the offline rules, then the live checks.
-// Each call builds fresh checks (a live Plan caches its JWKS fetch and DNS answers per
-// plan), so a re-run really contacts the endpoints again.
-func (o *Options) plan(cfg *model.Config, keyPath string) []checks.Check {
+// plan is every check the checks screen runs: the offline rules (against INT, when one was
+// imported), then the live checks, on the answers in use (cfg.Used). Each call builds fresh
+// checks (a live Plan caches its JWKS fetch and DNS answers per plan), so a re-run really
+// contacts the endpoints again.
+func (o *Options) plan(cfg, in *model.Config, keyPath string) []checks.Check {
 	used := cfg.Used()
-	list := offlinePlan(&used)
+	list := offlinePlan(&used, in)
 	if o.Plan != nil {
 		list = append(list, o.Plan(&used, keyPath)...)
 	}
@@ -106,8 +108,8 @@ func (o *Options) plan(cfg *model.Config, keyPath string) []checks.Check {
 }
 
 // offlinePlan wraps the offline rules as checks, so the checks screen works with no network.
-func offlinePlan(cfg *model.Config) []checks.Check {
-	rs := checks.Offline(cfg, nil)
+func offlinePlan(cfg, in *model.Config) []checks.Check {
+	rs := checks.OfflineAgainstINT(cfg, in, nil)
 	list := make([]checks.Check, len(rs))
 	for i, r := range rs {
 		list[i] = checks.Check{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }}

@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/sim"
+)
+
+// syncBuffer is a buffer the command writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSimCommand runs `sim` without a terminal against a stand-in application on loopback
+// TLS: the CA it writes is the one its certificate chains to, a sign-in and a private_key_jwt
+// token exchange work, events go to stdout as lines, and a logout the application gets wrong
+// (it answers 200 to every logout token) makes the command exit 1.
+func TestSimCommand(t *testing.T) {
+	key, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, _ := keys.Thumbprint(key)
+	pub, _ := keys.PublicJWK(key, "RS512")
+	set, _ := keys.MarshalSet([]keys.Key{pub})
+	app := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/jwks.json" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(set)
+			return
+		}
+		w.WriteHeader(http.StatusOK) // "/bcl": logs out on anything, the bug under test
+	}))
+	defer app.Close()
+
+	dir := t.TempDir()
+	appCA := filepath.Join(dir, "app-ca.pem")
+	os.WriteFile(appCA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: app.Certificate().Raw}), 0o600)
+	cfgPath := filepath.Join(dir, "app.yaml")
+	os.WriteFile(cfgPath, []byte("client_id: \"123456789012.apps.supplier\"\n"+
+		"redirect_uris: ["+app.URL+"/cb]\nbackchannel_logout_uri: "+app.URL+"/bcl\n"+
+		"token_endpoint_auth_method: private_key_jwt\njwks_uri: "+app.URL+"/jwks.json\n"+
+		"token_endpoint_auth_signing_alg: RS512\n"), 0o600)
+
+	ios, _, _, _ := Test()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	ios.Out, ios.ErrOut = stdout, stderr
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- runSim(ctx, &SimOptions{IO: ios, ConfigPath: cfgPath, Listen: "127.0.0.1:0", CAOut: filepath.Join(dir, "ca"),
+			AppCA: appCA, AutoLogin: "555000000002"})
+	}()
+	var issuer string
+	for deadline := time.Now().Add(20 * time.Second); issuer == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(stderr.String(), "\n") {
+			issuer, _ = strings.CutPrefix(l, "Issuer: ")
+			if issuer != "" {
+				break
+			}
+		}
+	}
+	if issuer == "" {
+		t.Fatalf("no issuer in the banner: %s", stderr)
+	}
+	if !strings.HasPrefix(issuer, "https://localhost:") || !strings.HasSuffix(issuer, sim.Realm) {
+		t.Errorf("issuer %s: want https://localhost:PORT%s", issuer, sim.Realm)
+	}
+	caPEM, err := os.ReadFile(filepath.Join(dir, "ca", caFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	resp, err := client.Get(issuer + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"123456789012.apps.supplier"},
+		"redirect_uri": {app.URL + "/cb"}, "scope": {"openid"}, "state": {"s"}, "nonce": {"n"}}.Encode())
+	if err != nil {
+		t.Fatalf("authorize over the sim's TLS with its CA: %v", err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	now := time.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS512, jwt.MapClaims{"iss": "123456789012.apps.supplier", "sub": "123456789012.apps.supplier",
+		"aud": issuer + "/access_token", "jti": rand.Text(), "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()})
+	tok.Header["kid"] = kid
+	assertion, _ := tok.SignedString(key)
+	resp, err = client.PostForm(issuer+"/access_token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {app.URL + "/cb"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion": {assertion}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("token exchange: %d", resp.StatusCode)
+	}
+
+	admin := strings.TrimSuffix(issuer, sim.Realm) + "/_sim/"
+	resp, err = client.Get(admin + "sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sessions []sim.Session
+	json.NewDecoder(resp.Body).Decode(&sessions)
+	resp.Body.Close()
+	if len(sessions) != 1 || sessions[0].Sub != "555000000002" {
+		t.Fatalf("sessions: %+v", sessions)
+	}
+	resp, err = client.Post(admin+"logout?sid="+url.QueryEscape(sessions[0].SID), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	cancel()
+	err = <-done
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != ExitFailed {
+		t.Errorf("runSim = %v, want exit 1 for the findings", err)
+	}
+	out := stdout.String()
+	for _, want := range []string{"token      200 client authenticated", "app.logout 200 other-aud logout token", "✗ FAIL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, assertion) || strings.Contains(out, loc.Query().Get("code")) {
+		t.Error("a secret reached stdout")
+	}
+	if !strings.Contains(stderr.String(), "finding") {
+		t.Errorf("stderr does not say why it failed: %s", stderr)
+	}
+}
