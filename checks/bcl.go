@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,29 +35,41 @@ const placeholderClientID = "cis2-golive-placeholder.apps.supplier"
 // is signed by a key CIS2 never published, the classic JWT verifier holes (alg none, HS256 keyed
 // with CIS2's public key) and tokens each broken in one claim. Accepting any of them means anyone
 // could log your users out; the result stays one line, with each token's answer in the evidence.
-func (r *run) bcl(ctx context.Context, e endpoint) Result {
+func (r *run) bcl(ctx context.Context, e endpoint, prep bclTokens) Result {
 	if e.url == nil {
 		return e.unparsed()
 	}
-	ev := e.evidence()
-	tokens, err := r.bogusLogoutTokens(ctx, ev)
-	if err != nil {
-		return Result{Status: model.Fail, Message: "could not build the test logout tokens: " + err.Error(), Evidence: ev}
+	ev := maps.Clone(prep.ev)
+	tokens := prep.tokens
+	if prep.err != nil {
+		return Result{Status: model.Fail, Message: "could not build the test logout tokens: " + prep.err.Error(), Evidence: ev}
 	}
 	// The first token goes alone: it opens the connection the others reuse, and an endpoint
-	// that does not answer it is not sent nine more. The rest go a few at a time, so a slow
-	// endpoint costs a few round trips, not ten, and a server speaking HTTP/1.1 is not made
-	// to accept ten connections at once.
+	// that does not answer it is not sent nine more. The rest follow one after another over
+	// that connection when it answered promptly (one TLS handshake in all), or a few at a time
+	// when it was slow, so a slow endpoint costs a few round trips, not ten.
+	//
+	// The matrix has a transport of its own (same dialer, so the same limits and TLS session
+	// cache): on an HTTP/1.1 host whose other URLs hang, the run's shared pool would hand the
+	// connection the first token opened to a waiting request that never returns it, and each
+	// token would pay a new handshake.
+	client := noRedirects(newHTTPClient(r.opts, r.dialer))
+	defer client.CloseIdleConnections()
 	answers := make([]logoutAnswer, len(tokens))
-	answers[0] = r.postLogout(ctx, e.raw, tokens[0].token)
+	start := time.Now()
+	answers[0] = r.postLogout(ctx, client, e.raw, tokens[0].token)
 	if answers[0].err == nil {
+		parallel := 1
+		if time.Since(start) > bclSlowAnswer {
+			parallel = bclParallel
+		}
 		var wg sync.WaitGroup
-		slots := make(chan struct{}, bclParallel)
+		slots := make(chan struct{}, parallel)
 		for i := 1; i < len(tokens); i++ {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				answers[i] = r.postLogout(ctx, e.raw, tokens[i].token)
+				answers[i] = r.postLogout(ctx, client, e.raw, tokens[i].token)
 			})
 		}
 		wg.Wait()
@@ -97,6 +110,33 @@ func (r *run) bcl(ctx context.Context, e endpoint) Result {
 		res.Message += "; does not set Cache-Control: no-store, which the spec asks for"
 	}
 	return res
+}
+
+// bclTokens is the matrix, built once per run before the check's own timeout starts: what it
+// takes (the discovery document, CIS2's published key, ten signatures) is this tool's
+// preparation, and the timeout is for the endpoint's answers.
+type bclTokens struct {
+	tokens []bogusToken
+	ev     map[string]string
+	err    error
+}
+
+// bclCheck is bcl.rejects-bogus-token for e, its tokens prepared in Check.After.
+func (r *run) bclCheck(e endpoint) Check {
+	var once shared[bclTokens]
+	prepare := func(ctx context.Context) bclTokens {
+		return once.get(func() bclTokens {
+			ev := e.evidence()
+			if e.url == nil {
+				return bclTokens{ev: ev}
+			}
+			tokens, err := r.bogusLogoutTokens(ctx, ev)
+			return bclTokens{tokens: tokens, ev: ev, err: err}
+		})
+	}
+	return Check{ID: IDBCL, Target: e.field, Priority: Critical,
+		After: func(ctx context.Context) { prepare(ctx) },
+		Run:   func(ctx context.Context) Result { return r.bcl(ctx, e, prepare(ctx)) }}
 }
 
 // judgeMatrix turns the answers into one verdict: any 2xx fails naming what was accepted; all
@@ -173,8 +213,12 @@ func judgeLogoutStatus(code int, location string) Result {
 		Fix: "answer 400 when the logout token does not validate"}
 }
 
-// bclParallel is how many logout tokens are in flight at once after the first.
-const bclParallel = 3
+// After the first token, the rest go one at a time, or bclParallel at a time when the first
+// answer took longer than bclSlowAnswer (a distant or slow endpoint).
+const (
+	bclParallel   = 3
+	bclSlowAnswer = 300 * time.Millisecond
+)
 
 // logoutAnswer is what the endpoint said to one token. code is 0 when it never answered.
 type logoutAnswer struct {
@@ -184,15 +228,15 @@ type logoutAnswer struct {
 	err    error
 }
 
-// postLogout POSTs one logout token as CIS2 does, without following redirects.
-func (r *run) postLogout(ctx context.Context, endpoint, token string) logoutAnswer {
+// postLogout POSTs one logout token as CIS2 does (client does not follow redirects).
+func (r *run) postLogout(ctx context.Context, client *http.Client, endpoint, token string) logoutAnswer {
 	form := url.Values{"logout_token": {token}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form))
 	if err != nil {
 		return logoutAnswer{err: err}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := noRedirects(r.client).Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return logoutAnswer{err: err}
 	}
@@ -316,13 +360,21 @@ func (r *run) bogusLogoutTokens(ctx context.Context, ev map[string]string) ([]bo
 			return rs256(func(c jwt.MapClaims) { c["iss"] = otherIssuer })
 		}},
 	}
+	// RSA signing is the costly part; on a loaded machine it is worth spreading over the cores.
 	out := make([]bogusToken, len(rows))
+	errs := make([]error, len(rows))
+	var wg sync.WaitGroup
 	for i, row := range rows {
-		tok, err := row.make()
+		wg.Go(func() {
+			tok, err := row.make()
+			out[i], errs[i] = bogusToken{kind: row.kind, accepts: row.accepts, token: tok}, err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("%s token: %w", row.kind, err)
+			return nil, fmt.Errorf("%s token: %w", rows[i].kind, err)
 		}
-		out[i] = bogusToken{kind: row.kind, accepts: row.accepts, token: tok}
 	}
 	return out, nil
 }

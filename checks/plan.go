@@ -66,6 +66,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
 	d := newDialer(opts)
 	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
+	opts.Observe.track(d)
 	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
 
 	var list []Check
@@ -87,8 +88,8 @@ func Plan(cfg *model.Config, opts Options) []Check {
 		add(p, IDReachable, e.field, func(ctx context.Context) Result { return r.reachable(ctx, e) })
 	}
 	if e, ok := endpointFor(cfg, "backchannel_logout_uri"); ok {
-		go throwawayKey() // warm up now: see throwawayKey
-		add(Critical, IDBCL, e.field, func(ctx context.Context) Result { return r.bcl(ctx, e) })
+		go throwawayKey()                  // warm up now: see throwawayKey
+		list = append(list, r.bclCheck(e)) // its tokens are prepared before its timeout starts
 	}
 	if _, ok := endpointFor(cfg, "jwks_uri"); ok {
 		add(Critical, IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)

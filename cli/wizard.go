@@ -43,7 +43,13 @@ func newCmdWizard(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"live checks, shows the go-live checklist and writes the files to send NHS England.\n" +
 			"Answers are saved as you go (never a secret) and offered back next time.\n\n" +
 			"It needs a terminal; without one use `cis2-golive check --config FILE`.\n" +
-			"ACCESSIBLE=1 or --accessible asks plain questions with no redraws.",
+			"ACCESSIBLE=1 or --accessible asks plain questions with no redraws.\n\n" +
+			"With --from-int, production is compared with INT as `compare` does, and a URI on a\n" +
+			"host the INT file uses fails. Files are written only when nothing blocks sending them\n" +
+			"(the rule of `submission`), or after you answer \"write anyway\": they then say \"not\n" +
+			"ready\" in their first lines.\n\n" +
+			"Exit codes: 0 files written and ready to send; 1 not written, or written anyway over\n" +
+			"a blocker; 2 usage error or no terminal; 130 stopped (the draft keeps the answers).",
 		Example: "  cis2-golive wizard\n" +
 			"  cis2-golive wizard --from-int int-config.json\n" +
 			"  cis2-golive wizard --config prod.yaml --accessible",

@@ -100,7 +100,8 @@ var CIS2 = struct {
 	// ResponseModes are the response_mode values CIS2 accepts: query only. Release 11.01 of CIS2
 	// Authentication (8 Dec 2025) withdrew form_post, though discovery may still advertise it.
 	ResponseModes []string
-	// WithdrawnResponseModes say why a response_mode fails, for the ones NHS withdrew.
+	// WithdrawnResponseModes say why a response_mode fails, for the ones NHS withdrew: the
+	// response_mode entries of Withdrawn (filled from it, so the fact has one home).
 	WithdrawnResponseModes map[string]string
 	// Authenticators are the ways a CIS2 user signs in, each with the assurance level it
 	// gives and the acr values it satisfies. Which authenticator satisfies which acr is read
@@ -125,7 +126,7 @@ var CIS2 = struct {
 		// form_post discontinued, only query; suppliers still using it get authentication
 		// failures, while discovery may still list it in response_modes_supported.
 		{Parameter: "response_mode", Value: "form_post", Release: "11.01", Date: "2025-12-08",
-			Note: "CIS2 release 11.01 (8 December 2025) withdrew response_mode=form_post: use query"},
+			Note: "CIS2 withdrew response_mode=form_post in release 11.01 (8 December 2025): sign-in fails"},
 	},
 	Environments: map[Environment]CIS2Environment{
 		Integration: cis2Env(Integration, "am.nhsint.auth-ptl.cis2.spineservices.nhs.uk"),
@@ -144,9 +145,6 @@ var CIS2 = struct {
 	ACRValues: []string{"AAL2_OR_AAL3_ANY", "AAL3_ANY", "AAL3_CIS2_SMARTCARD", "AAL3_IOS", "AAL2_TOTP",
 		"AAL3_FIDO2", "AAL2_ANY", "AAL3_N3_SMARTCARD", "AAL3_SMARTCARD"},
 	ResponseModes: []string{"query"},
-	WithdrawnResponseModes: map[string]string{
-		"form_post": "CIS2 withdrew response_mode=form_post in release 11.01 (8 December 2025): sign-in fails",
-	},
 	Authenticators: []Authenticator{
 		{"Smartcard with Identity Agent", "N3_SMARTCARD", 3, []string{"AAL3_N3_SMARTCARD", "AAL3_SMARTCARD", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
 		{"CIS2 virtual smartcard", "CIS2_SMARTCARD", 3, []string{"AAL3_CIS2_SMARTCARD", "AAL3_SMARTCARD", "AAL3_ANY", "AAL2_OR_AAL3_ANY"}},
@@ -187,6 +185,15 @@ type Withdrawal struct {
 	Release, Date string
 	// Note says so in a sentence, for a finding's message.
 	Note string
+}
+
+func init() {
+	CIS2.WithdrawnResponseModes = map[string]string{}
+	for _, w := range CIS2.Withdrawn {
+		if w.Parameter == "response_mode" {
+			CIS2.WithdrawnResponseModes[w.Value] = w.Note
+		}
+	}
 }
 
 // WithdrawnByNHS returns the withdrawal of a parameter's value, if NHS has withdrawn it.

@@ -78,6 +78,9 @@ func TestWithdrawnByNHS(t *testing.T) {
 	if !ok || w.Release != "11.01" || w.Date != "2025-12-08" || !strings.Contains(w.Note, "form_post") {
 		t.Errorf("form_post: %+v %v", w, ok)
 	}
+	if CIS2.WithdrawnResponseModes["form_post"] != w.Note {
+		t.Errorf("WithdrawnResponseModes is not filled from Withdrawn: %v", CIS2.WithdrawnResponseModes)
+	}
 	if _, ok := WithdrawnByNHS("response_mode", "query"); ok {
 		t.Error("query is not withdrawn")
 	}
