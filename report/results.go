@@ -47,6 +47,18 @@ type CheckReport struct {
 	Blockers []Blocker       `json:"blockers"`
 	// reasons are the blockers summed up, for the text and Markdown verdict line.
 	reasons []string
+	// lint marks a report of a client assertion (NewLintReport): its verdict is about the
+	// assertion, never about the configuration being ready.
+	lint bool
+}
+
+// NewLintReport is the report of `assertion lint`. It carries no go-live verdict: Ready means
+// no rule failed, and its last line says whether CIS2 would accept the assertion, not that a
+// configuration is ready to send.
+func NewLintReport(config string, rs []checks.Result) CheckReport {
+	rep := NewCheckReport(config, rs, Verdict{}, nil)
+	rep.Ready, rep.lint = !rep.Summary.Failed(), true
+	return rep
 }
 
 // NewCheckReport builds a report and its summary; v is golive's verdict on the results, and
@@ -64,6 +76,12 @@ func NewCheckReport(config string, rs []checks.Result, v Verdict, reasons []stri
 
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.
 func verdictLine(rep CheckReport) string {
+	switch {
+	case rep.lint && rep.Ready:
+		return "The assertion follows every rule CIS2 checks."
+	case rep.lint:
+		return "CIS2 would refuse this assertion (invalid_client, JWT is not valid): see the failures above."
+	}
 	if rep.Ready {
 		return "Ready to send to NHS: nothing blocks it."
 	}
@@ -139,7 +157,11 @@ const indent = "        "
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	para := func(s string) { b.WriteString(Hang(indent, s)) }
-	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
+	title := "cis2-golive check"
+	if rep.lint {
+		title = "cis2-golive assertion lint"
+	}
+	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render(title), Clean(rep.Config))
 	for _, r := range rep.Results {
 		// Every field is cleaned here too: a report may come from a results file, not this run.
 		mark, target, id := Mark(r.Status), Clean(r.Target), Clean(r.ID)
@@ -181,7 +203,11 @@ func checkText(w io.Writer, rep CheckReport) error {
 func checkMarkdown(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	s := rep.Summary
-	fmt.Fprintf(&b, "# CIS2 configuration check: %s\n\n", mdCode(rep.Config))
+	title := "CIS2 configuration check"
+	if rep.lint {
+		title = "CIS2 client assertion lint"
+	}
+	fmt.Fprintf(&b, "# %s: %s\n\n", title, mdCode(rep.Config))
 	fmt.Fprintf(&b, "**%s**\n\n%s\n\n", SummaryLine(s), mdCell(verdictLine(rep)))
 	b.WriteString("| Result | Check | Target | Finding | Fix |\n|---|---|---|---|---|\n")
 	for _, r := range rep.Results {
