@@ -112,6 +112,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 		return fail("the body is a single JWK, not a JWK Set",
 			`wrap it: {"keys": [ <your JWK> ]}`)
 	}
+	r.opts.Observe.recordJWKS(set)
 	kids := make([]string, len(set.Keys))
 	for i, k := range set.Keys {
 		kids[i] = sanitize.Clean(k.Label())

@@ -115,6 +115,7 @@ func newRun(cfg *model.Config, opts Options) *run {
 	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
 	d := newDialer(opts)
 	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
+	opts.Observe.track(d)
 	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
 	return r
 }

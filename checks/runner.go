@@ -88,6 +88,9 @@ type Options struct {
 	// LoginURL, when set, is the page the login probe starts from instead of the
 	// configuration's login_url.
 	LoginURL string
+	// Observe, when set, records the JWKS and discovery document the run fetched (`watch`
+	// compares them with the previous run's).
+	Observe *Observed
 }
 
 func (o Options) withDefaults() Options {

@@ -22,7 +22,7 @@ type BuildInfo struct {
 
 // Main runs the command line against the process's streams and returns the exit code.
 func Main(build BuildInfo) int {
-	return Run(context.Background(), os.Args[1:], System(), build)
+	return Run(context.Background(), os.Args[1:], System(), build.withModuleInfo(moduleBuildInfo()))
 }
 
 // Run executes the command line and maps the outcome to an exit code; tests call it in-process.
@@ -37,8 +37,7 @@ func Run(ctx context.Context, args []string, ios *IOStreams, build BuildInfo) in
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := fang.Execute(ctx, root,
-		fang.WithVersion(build.Version),
-		fang.WithCommit(build.Commit),
+		fang.WithoutVersion(), // NewRootCmd sets --version to print what `version` prints
 		fang.WithNotifySignal(os.Interrupt),
 		fang.WithErrorHandler(errorHandler),
 	)
@@ -99,13 +98,14 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	for group, cmds := range map[string][]*cobra.Command{
 		"start":  {newCmdDemo(ios, build), newCmdWizard(ios, build)},
 		"golive": {newCmdCheck(ios), newCmdAssertion(ios), newCmdSim(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
-		"live":   {newCmdDiff(ios)},
+		"live":   {newCmdDiff(ios), newCmdWatch(ios, build)},
 	} {
 		for _, c := range cmds {
 			c.GroupID = group
 			root.AddCommand(c)
 		}
 	}
+	setVersionFlag(root, build)
 	version := newCmdVersion(ios, build)
 	version.GroupID = "more"
 	root.AddCommand(version)
