@@ -22,7 +22,7 @@ type BuildInfo struct {
 
 // Main runs the command line against the process's streams and returns the exit code.
 func Main(build BuildInfo) int {
-	return Run(context.Background(), os.Args[1:], System(), build)
+	return Run(context.Background(), os.Args[1:], System(), build.withModuleInfo(moduleBuildInfo()))
 }
 
 // Run executes the command line and maps the outcome to an exit code; tests call it in-process.
@@ -37,8 +37,7 @@ func Run(ctx context.Context, args []string, ios *IOStreams, build BuildInfo) in
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := fang.Execute(ctx, root,
-		fang.WithVersion(build.Version),
-		fang.WithCommit(build.Commit),
+		fang.WithoutVersion(), // NewRootCmd sets --version to print what `version` prints
 		fang.WithNotifySignal(os.Interrupt),
 		fang.WithErrorHandler(errorHandler),
 	)
@@ -60,7 +59,7 @@ func errorHandler(w io.Writer, styles fang.Styles, err error) {
 		return
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(w, "cancelled")
+		fmt.Fprintln(w, "Interrupted: what finished is reported above; the rest did not run.")
 		return
 	}
 	fmt.Fprintf(w, "%s %s\n", errorLabel.Render("Error:"), err.Error())
@@ -98,14 +97,15 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	root.SetCompletionCommandGroupID("more")
 	for group, cmds := range map[string][]*cobra.Command{
 		"start":  {newCmdDemo(ios, build), newCmdWizard(ios, build)},
-		"golive": {newCmdCheck(ios), newCmdSim(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
-		"live":   {newCmdDiff(ios)},
+		"golive": {newCmdCheck(ios), newCmdAssertion(ios), newCmdSim(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
+		"live":   {newCmdDiff(ios), newCmdWatch(ios, build)},
 	} {
 		for _, c := range cmds {
 			c.GroupID = group
 			root.AddCommand(c)
 		}
 	}
+	setVersionFlag(root, build)
 	version := newCmdVersion(ios, build)
 	version.GroupID = "more"
 	root.AddCommand(version)

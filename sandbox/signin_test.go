@@ -252,3 +252,20 @@ func hasEvent(op *sim.Provider, match func(sim.Event) bool) bool {
 	}
 	return false
 }
+
+// BenchmarkSignInThroughRelyingParty measures one whole sign-in through the sandbox relying
+// party with the sim's browser: login page, authorize, the private_key_jwt token exchange
+// (with a JWKS fetch), ID token validation, signed userinfo, and the protected page.
+func BenchmarkSignInThroughRelyingParty(b *testing.B) {
+	s, err := Start(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		if res, err := s.CIS2().BrowserSignIn(ctx, ""); err != nil || !res.SignedIn {
+			b.Fatalf("sign-in: %+v %v", res, err)
+		}
+	}
+}

@@ -116,10 +116,15 @@ func (p *Provider) signIDToken(claims jwt.MapClaims, f Fault) (string, error) {
 		t := jwt.NewWithClaims(jwt.SigningMethodNone, claims)
 		t.Header["typ"] = "JWT"
 		return t.SignedString(jwt.UnsafeAllowNoneSignatureType)
-	case BadSignature:
-		return key{signer: p.keys.rogue, kid: p.keys.token.kid, alg: tokenAlg}.sign(claims, "JWT")
-	case UnknownKID:
-		rogue, err := newKey(p.keys.rogue, tokenAlg)
+	case BadSignature, UnknownKID:
+		rk, err := p.keys.rogue()
+		if err != nil {
+			return "", fmt.Errorf("generate rogue key: %w", err)
+		}
+		if f == BadSignature { // another key, under CIS2's kid
+			return key{signer: rk, kid: p.keys.token.kid, alg: tokenAlg}.sign(claims, "JWT")
+		}
+		rogue, err := newKey(rk, tokenAlg) // another key, under its own kid
 		if err != nil {
 			return "", err
 		}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
@@ -39,8 +40,10 @@ type key struct {
 type signingKeys struct {
 	token    key
 	userinfo key
-	rogue    *rsa.PrivateKey
-	jwks     []byte
+	// rogue is made on first use: most providers (every sandbox) never inject a fault, and an
+	// RSA key costs tens of milliseconds.
+	rogue func() (*rsa.PrivateKey, error)
+	jwks  []byte
 }
 
 func newSigningKeys(userinfoAlg string) (*signingKeys, error) {
@@ -52,9 +55,7 @@ func newSigningKeys(userinfoAlg string) (*signingKeys, error) {
 	if k.token, err = newKey(rsaKey, tokenAlg); err != nil {
 		return nil, err
 	}
-	if k.rogue, err = keys.Generate(2048); err != nil {
-		return nil, fmt.Errorf("generate rogue key: %w", err)
-	}
+	k.rogue = sync.OnceValues(func() (*rsa.PrivateKey, error) { return keys.Generate(2048) })
 	published := []key{k.token}
 	k.userinfo = k.token
 	if userinfoAlg != "" && userinfoAlg != tokenAlg {
