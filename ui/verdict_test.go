@@ -357,3 +357,17 @@ func TestRedirectSecretNeverJoinsTheList(t *testing.T) {
 	h.wantWrapped("left out 1 line that looked like a secret in a URI query")
 	fits(t, h.view(), 80, 24)
 }
+
+// TestReviewCountsFindingsWithoutARow: with no redirect URI there is no row to mark, but the
+// review never says "no problems found offline" over the offline rule that fails.
+func TestReviewCountsFindingsWithoutARow(t *testing.T) {
+	cfg := filled()
+	cfg.RedirectURIs = nil
+	h := newHarness(t, Options{Config: cfg})
+	h.send(gotoMsg{to: stateReview})
+	if strings.Contains(h.view(), "no problems found offline") {
+		t.Fatalf("review says no problems with no redirect URI:\n%s", h.view())
+	}
+	h.wantView("1 problem to fix", "✗ at least one redirect URI")
+	fits(t, h.view(), 80, 24)
+}
