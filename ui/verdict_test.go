@@ -100,7 +100,7 @@ func TestAccessibleINTHostOnReviewAndChecks(t *testing.T) {
 			"Not ready to send to NHS: jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)",
 		}},
 		{"fail with INT", intOnINTHost(), []string{
-			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json (differs from INT https://epr.acme-int.co.uk/.well-known/jwks.json: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri)",
+			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json (the same as INT: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri)",
 			"Problem, jwks_uri: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri",
 			"✗ FAIL config.uri.non-production jwks_uri: production still points at epr.acme-int.co.uk",
 			"Not ready to send to NHS: 1 check failed;",
