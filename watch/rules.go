@@ -130,8 +130,12 @@ func (e *evaluation) jwksRules() {
 	e.next.JWKS = now
 	if before != nil && before.URL != now.URL {
 		// Another JWKS altogether: comparing its keys with the old one's would call every key
-		// removed. drift.config says whether NHS must hear of the new jwks_uri.
+		// removed. drift.config says whether NHS must hear of the new jwks_uri. The kid signed
+		// with at the old one is not looked for here, unless this run signed with it.
 		before, e.next.Retired = nil, nil
+		if !e.next.SigningSeen.Equal(e.o.Now) {
+			e.next.SigningKID, e.next.SigningSeen = "", time.Time{}
+		}
 	}
 	if before == nil {
 		msg := fmt.Sprintf("no earlier JWKS at this jwks_uri to compare with: recorded %d key(s) (%s) as the baseline", len(now.Keys), kidList(now.Keys))
@@ -151,21 +155,31 @@ func (e *evaluation) jwksRules() {
 			Message: "published " + label(k)})
 	}
 	signing := e.next.SigningKID
+	isSigning := func(k Key) bool { return signing != "" && sanitize.Clean(k.KID) == signing }
+	const signingFix = "publish that key again at once, or switch signing to a kid in the JWKS (see `cis2-golive keys rotate`)"
 	for _, k := range removed {
 		c := Change{ID: IDKids, Target: target, Kind: KindRemoved, Status: model.Warn, Old: label(k),
 			Message: "removed " + label(k)}
-		if signing != "" && sanitize.Clean(k.KID) == signing {
+		if isSigning(k) {
 			c.Status = model.Fail
 			c.Message = fmt.Sprintf("removed %s, which client assertions were last seen signed with (%s): CIS2 will refuse them",
 				label(k), since(e.next.SigningSeen))
 			kids.Status = model.Fail
-			kids.Fix = "publish that key again at once, or switch signing to a kid in the JWKS (see `cis2-golive keys rotate`)"
+			kids.Fix = signingFix
 		} else if kids.Status == model.Pass {
 			kids.Status = model.Warn
 			kids.Fix = "make sure nothing still signs with a removed key: CIS2 caches the JWKS (for how long is unpublished), so remove a key only after signing has moved off it"
 		}
 		notes = append(notes, c.Message)
 		e.change(c)
+	}
+	// Removed in an earlier round and not back: still failing, not recovered, until the key
+	// is published again or an assertion passes with another kid (updateSigningKID).
+	if signing != "" && kids.Status != model.Fail && !slices.ContainsFunc(now.Keys, isSigning) {
+		notes = append(notes, fmt.Sprintf("kid %s, which client assertions were last seen signed with (%s), is still not in the JWKS: CIS2 will refuse them",
+			signing, since(e.next.SigningSeen)))
+		kids.Status = model.Fail
+		kids.Fix = signingFix + "; if signing has already moved to a published key, run watch with --key (or --sign-cmd) so it sees the kid in use"
 	}
 	if len(notes) == 0 {
 		kids.Message = fmt.Sprintf("the same %d key(s) as on %s: %s", len(now.Keys), since(before.SeenAt), kidList(now.Keys))

@@ -158,6 +158,29 @@ func TestSigningKidRemovedFails(t *testing.T) {
 	if next.SigningKID != "a" {
 		t.Errorf("the signing kid is kept until an assertion passes with another: got %q", next.SigningKID)
 	}
+
+	// The round after: the JWKS is unchanged, but the kid last signed with is still missing.
+	// That is no recovery: it fails until the key is back or an assertion passes with another.
+	rules, changes, next = Evaluate(next, Observation{Config: cfg, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(2 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Fail || !strings.Contains(r.Message, "kid a") || !strings.Contains(r.Message, "still not in the JWKS") || r.Fix == "" {
+		t.Errorf("signing kid still missing a round later: %s %q, want a failure naming kid a, with a fix", r.Status, r.Message)
+	}
+	if len(changes) != 0 {
+		t.Errorf("nothing changed since the last round: %+v", changes)
+	}
+	// Signing moved to b: the watch follows, and the missing a no longer matters.
+	rules, _, _ = Evaluate(next, Observation{Config: cfg, Results: movedOn, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(3 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Pass {
+		t.Errorf("after signing moved to b: %s %q, want pass", r.Status, r.Message)
+	}
+	// Another jwks_uri altogether: the kid signed with at the old one is not looked for there.
+	moved := pkjConfig()
+	moved.JWKSURI = "https://rp.example.org/v2/jwks.json"
+	_, _, there := Evaluate(next, Observation{Config: moved, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(3 * time.Hour)})
+	rules, _, _ = Evaluate(there, Observation{Config: moved, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(4 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Pass {
+		t.Errorf("a new jwks_uri without the old signing kid: %s %q, want pass", r.Status, r.Message)
+	}
 }
 
 func TestJWKSNotFetchedKeepsBaseline(t *testing.T) {
