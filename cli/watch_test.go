@@ -39,6 +39,7 @@ type watchRig struct {
 	state  string
 	extra  atomic.Pointer[[]json.RawMessage]
 	dropRP atomic.Bool
+	down   atomic.Bool            // the JWKS answers 503
 	onJWKS atomic.Pointer[func()] // called on each JWKS request, when set
 }
 
@@ -53,6 +54,10 @@ func newWatchRig(t *testing.T) *watchRig {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if f := rig.onJWKS.Load(); f != nil {
 				(*f)()
+			}
+			if rig.down.Load() {
+				http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+				return
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
@@ -93,6 +98,7 @@ type watchReport struct {
 	Config      string          `json:"config"`
 	Results     []checks.Result `json:"results"`
 	Summary     checks.Summary  `json:"summary"`
+	RunAt       time.Time       `json:"run_at"`
 	PreviousRun *time.Time      `json:"previous_run"`
 	Regressions int             `json:"regressions"`
 	Changes     []watch.Change  `json:"changes"`
@@ -106,6 +112,9 @@ func (r watchReport) result(id, target string) checks.Result {
 	}
 	return checks.Result{Status: "absent"}
 }
+
+// runAt is when the round ran, as the watch's messages print it.
+func (r watchReport) runAt() string { return r.RunAt.UTC().Format(time.RFC3339) }
 
 func (r watchReport) changes(kind string) []watch.Change {
 	var out []watch.Change
@@ -224,6 +233,36 @@ func TestWatchSigningKeyRemovedFailsAndRegresses(t *testing.T) {
 	rep, _ = rig.once(t, nil)
 	if !containsChange(rep.changes(watch.KindRecovered), checks.IDAssertion) {
 		t.Errorf("recovered: %+v, want assertion.sign-verify", rep.changes(watch.KindRecovered))
+	}
+}
+
+// A check that passed, could not run for a round (the JWKS was down, so the checks that read
+// it skipped) and then fails is a regression: the round in between saw nothing to compare.
+func TestWatchRegressionAcrossARoundThatCouldNotSee(t *testing.T) {
+	rig := newWatchRig(t)
+	first, err := rig.once(t, nil)
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if r := first.result(checks.IDJWKSPublic, "jwks_uri"); r.Status != cmodel.Pass {
+		t.Fatalf("jwks.public-only must pass first: %s %q", r.Status, r.Message)
+	}
+	rig.down.Store(true)
+	blind, _ := rig.once(t, nil)
+	if r := blind.result(checks.IDJWKSPublic, "jwks_uri"); r.Status != cmodel.Skip {
+		t.Fatalf("with the JWKS down, jwks.public-only should skip: %s %q", r.Status, r.Message)
+	}
+	rig.down.Store(false)
+	rig.serve(json.RawMessage(`{"kty": "oct", "kid": "shared", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQ"}`))
+	rep, err := rig.once(t, nil)
+	if !errors.Is(err, failedError) {
+		t.Fatalf("err %v, want exit 1", err)
+	}
+	if r := rep.result(checks.IDJWKSPublic, "jwks_uri"); r.Status != cmodel.Fail || !strings.Contains(r.Evidence["regression"], "was pass on "+first.runAt()) {
+		t.Errorf("jwks.public-only: %s, evidence %v; want a failure marked as a regression from the first run", r.Status, r.Evidence)
+	}
+	if !containsChange(rep.changes(watch.KindRegression), checks.IDJWKSPublic) {
+		t.Errorf("regressions: %+v, want jwks.public-only", rep.changes(watch.KindRegression))
 	}
 }
 

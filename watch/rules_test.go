@@ -382,8 +382,8 @@ func TestConfigDrift(t *testing.T) {
 
 func TestMarkRegressions(t *testing.T) {
 	prev := &State{RunAt: t0, Results: []Outcome{
-		{"uri.tls", "jwks_uri", model.Pass}, {"jwks.lint", "jwks_uri", model.Warn},
-		{"bcl.rejects-bogus-token", "backchannel_logout_uri", model.Fail}, {"uri.reachable", "jwks_uri", model.Skip},
+		{ID: "uri.tls", Target: "jwks_uri", Status: model.Pass}, {ID: "jwks.lint", Target: "jwks_uri", Status: model.Warn},
+		{ID: "bcl.rejects-bogus-token", Target: "backchannel_logout_uri", Status: model.Fail}, {ID: "uri.reachable", Target: "jwks_uri", Status: model.Skip},
 	}}
 	rs := []checks.Result{
 		{ID: "uri.tls", Target: "jwks_uri", Status: model.Fail, Message: "handshake failed"},
@@ -404,5 +404,29 @@ func TestMarkRegressions(t *testing.T) {
 	}
 	if markRegressions(nil, rs) != nil {
 		t.Error("the first run has nothing to regress from")
+	}
+}
+
+// A skip keeps the status the result had when it last ran, so the run after compares with it.
+func TestOutcomesCarrySkippedResults(t *testing.T) {
+	first := &State{RunAt: t0, Results: outcomes(nil, []checks.Result{
+		{ID: "jwks.lint", Target: "jwks_uri", Status: model.Pass}, {ID: "uri.tls", Target: "jwks_uri", Status: model.Fail}})}
+	blind := &State{RunAt: t0.Add(time.Hour), Results: outcomes(first, []checks.Result{
+		{ID: "jwks.lint", Target: "jwks_uri", Status: model.Skip}, {ID: "uri.tls", Target: "jwks_uri", Status: model.Skip}})}
+	if o := blind.Results[0]; o.Status != model.Pass || !o.SeenAt.Equal(t0) {
+		t.Errorf("skipped jwks.lint kept as %+v, want pass seen at %s", o, t0)
+	}
+	rs := []checks.Result{{ID: "jwks.lint", Target: "jwks_uri", Status: model.Fail}, {ID: "uri.tls", Target: "jwks_uri", Status: model.Pass}}
+	cs := markRegressions(blind, rs)
+	if got := changesOf(cs, KindRegression); len(got) != 1 || got[0].ID != "jwks.lint" || rs[0].Evidence["regression"] != "was pass on 2026-03-02T09:00:00Z" {
+		t.Errorf("regressions %+v, evidence %v; want jwks.lint, from the run that last saw it", got, rs[0].Evidence)
+	}
+	if got := changesOf(cs, KindRecovered); len(got) != 1 || got[0].ID != "uri.tls" {
+		t.Errorf("recoveries %+v, want uri.tls", got)
+	}
+	// A result that ran is kept as it is, and so is one never seen run.
+	again := outcomes(blind, []checks.Result{{ID: "jwks.lint", Target: "jwks_uri", Status: model.Warn}, {ID: "new", Target: "x", Status: model.Skip}})
+	if again[0].Status != model.Warn || !again[0].SeenAt.IsZero() || again[1].Status != model.Skip {
+		t.Errorf("outcomes = %+v", again)
 	}
 }

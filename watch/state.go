@@ -52,11 +52,39 @@ type State struct {
 	Discovery *DiscoverySeen `json:"discovery,omitempty"`
 }
 
-// Outcome is one result's identity and status.
+// Outcome is one result's identity and status. A result that skipped keeps the status it
+// had when it last ran, and SeenAt says when that was (zero: in the run of State.RunAt), so a
+// check that passed, could not run for a round, and then fails is still a regression.
 type Outcome struct {
 	ID     string         `json:"id"`
 	Target string         `json:"target"`
 	Status model.Severity `json:"status"`
+	SeenAt time.Time      `json:"seen_at,omitzero"`
+}
+
+// outcomes are the results of a run as the state keeps them: a skip carries over the status
+// the previous state had for the same id and target, unless that was a skip too.
+func outcomes(prev *State, rs []checks.Result) []Outcome {
+	before := map[[2]string]Outcome{}
+	if prev != nil {
+		for _, o := range prev.Results {
+			k := [2]string{o.ID, o.Target}
+			if _, ok := before[k]; !ok {
+				if o.SeenAt.IsZero() {
+					o.SeenAt = prev.RunAt
+				}
+				before[k] = o
+			}
+		}
+	}
+	out := make([]Outcome, len(rs))
+	for i, r := range rs {
+		out[i] = Outcome{ID: r.ID, Target: r.Target, Status: r.Status}
+		if o, ok := before[[2]string{r.ID, r.Target}]; ok && r.Status == model.Skip && o.Status != model.Skip {
+			out[i] = o
+		}
+	}
+	return out
 }
 
 // KeySet is a JWK Set as a watch remembers it: where it was fetched, when, and its keys.
