@@ -329,6 +329,44 @@ func TestWatchConfigAndDiscoveryDrift(t *testing.T) {
 	}
 }
 
+// A state file another configuration wrote (a --state copied from another product's cron
+// line) is refused: compared with it, every round would start a new JWKS baseline (another
+// jwks_uri) and never report this one's key drift, and call the other product's results
+// regressions.
+func TestWatchRefusesAnotherConfigurationsState(t *testing.T) {
+	rig := newWatchRig(t)
+	cfg, _, err := cmodel.Load(rig.files.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ClientID == "" {
+		t.Fatal("the sandbox configuration should have a client_id")
+	}
+	if _, err := rig.once(t, nil); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	before, _ := os.ReadFile(rig.state)
+	other := *cfg
+	other.ClientID = "987654321098.apps.supplier"
+	other.Product = "Another product"
+	otherPath := filepath.Join(t.TempDir(), "other.yaml")
+	if err := cmodel.Save(otherPath, &other); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, _ := Test()
+	err = runWatch(context.Background(), &WatchOptions{IO: ios, ConfigPath: otherPath, StatePath: rig.state, Format: "json", Live: &rig.live, Version: "test"})
+	if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), rig.state) || !strings.Contains(err.Error(), cfg.ClientID) || !strings.Contains(err.Error(), "--state") {
+		t.Errorf("another configuration's state: %v (exit %d), want exit 2 naming the file, its client_id and --state", err, exitCode(err))
+	}
+	if after, _ := os.ReadFile(rig.state); string(after) != string(before) {
+		t.Error("the refused run must leave the other configuration's state alone")
+	}
+	// The configuration's own state is fine, even under another path to the same file.
+	if _, err := rig.once(t, nil); err != nil {
+		t.Errorf("the same configuration again: %v", err)
+	}
+}
+
 func TestWatchUnreadableFilesExit2(t *testing.T) {
 	rig := newWatchRig(t)
 	bad := writeFile(t, "state.json", "{not json")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // StateVersion is the state file's format. A reader refuses a newer one rather than guess,
@@ -32,12 +33,15 @@ const maxRetired = 100
 // answer) is carried over from the run that last saw it, so one bad run does not erase the
 // baseline.
 type State struct {
-	Version     int       `json:"version"`
-	ToolVersion string    `json:"tool_version,omitempty"`
-	Config      string    `json:"config"`
-	RunAt       time.Time `json:"run_at"`
-	DurationMS  int64     `json:"duration_ms"`
-	Results     []Outcome `json:"results"`
+	Version     int    `json:"version"`
+	ToolVersion string `json:"tool_version,omitempty"`
+	Config      string `json:"config"`
+	// ClientID is the configuration's client_id, so a state file is not read for another
+	// configuration (see checkOwner). Public: CIS2 client ids are not secrets.
+	ClientID   string    `json:"client_id,omitempty"`
+	RunAt      time.Time `json:"run_at"`
+	DurationMS int64     `json:"duration_ms"`
+	Results    []Outcome `json:"results"`
 	// JWKS is the last JWK Set fetched, and when.
 	JWKS *KeySet `json:"jwks,omitempty"`
 	// Retired are keys seen earlier that have since left the JWKS, newest first (at most
@@ -150,6 +154,18 @@ func LoadState(path string) (*State, error) {
 		return nil, fmt.Errorf("read state %s: %w; delete it to start a new baseline", path, err)
 	}
 	return &s, nil
+}
+
+// checkOwner refuses a state file written for another configuration (told apart by
+// client_id, when both have one): compared with another product's state, every round would
+// start a new JWKS baseline, so this one's key drift would never be reported, and the other
+// product's results would pass for this one's.
+func checkOwner(path string, s *State, cfg *model.Config) error {
+	if s == nil || s.ClientID == "" || cfg.ClientID == "" || s.ClientID == cfg.ClientID {
+		return nil
+	}
+	return fmt.Errorf("read state %s: it was written for client_id %s (%s), not this configuration's %s; pass --state with this configuration's own state file, or delete it to start a new baseline",
+		path, sanitize.Clean(s.ClientID), sanitize.Clean(s.Config), sanitize.Clean(cfg.ClientID))
 }
 
 // SaveState writes the state atomically (model.WriteFileAtomic): a kill at any moment leaves

@@ -96,6 +96,9 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 		}
 	}
 	prev, err := LoadState(opts.StatePath)
+	if err == nil {
+		err = checkOwner(opts.StatePath, prev, cfg)
+	}
 	if err != nil {
 		return round, &ConfigError{err}
 	}
@@ -133,6 +136,7 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 	round.Changes = append(markRegressions(prev, round.Results), changes...)
 
 	next.ToolVersion, next.Config, next.DurationMS = opts.ToolVersion, opts.ConfigPath, round.Duration.Milliseconds()
+	next.ClientID = cfg.ClientID
 	next.Results = outcomes(prev, round.Results)
 	if err := SaveState(opts.StatePath, next); err != nil {
 		return round, &ConfigError{err}
