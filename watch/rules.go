@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"crypto/x509"
 	"fmt"
 	"slices"
 	"strings"
@@ -227,9 +228,24 @@ func (e *evaluation) updateSigningKID() {
 func keySetOf(s *keys.Set, url string, now time.Time) *KeySet {
 	ks := &KeySet{URL: url, SeenAt: now, Keys: make([]Key, 0, len(s.Keys))}
 	for _, k := range s.Keys {
-		ks.Keys = append(ks.Keys, Key{KID: k.RawKID(), Thumbprint: k.Thumbprint, Kty: k.Kty})
+		key := Key{KID: k.RawKID(), Thumbprint: k.Thumbprint, Kty: k.Kty}
+		if len(k.Certificates) > 0 {
+			key.X5CNotAfter = firstToExpire(k.Certificates).NotAfter
+		}
+		ks.Keys = append(ks.Keys, key)
 	}
 	return ks
+}
+
+// firstToExpire is the certificate of a chain that expires first: the chain is as good as it.
+func firstToExpire(chain []*x509.Certificate) *x509.Certificate {
+	first := chain[0]
+	for _, c := range chain[1:] {
+		if c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	return first
 }
 
 // identity is how a key is matched between runs: by kid, or by thumbprint when it has none.
@@ -370,7 +386,7 @@ func (e *evaluation) expiryX5C() {
 	const target = "jwks_uri"
 	set := e.o.JWKS
 	if set == nil {
-		e.add(checks.Result{ID: IDExpiryX5C, Target: target, Status: model.Skip, Message: "JWKS not fetched: see jwks.fetch"})
+		e.expiryX5CLastSeen()
 		return
 	}
 	found := false
@@ -386,13 +402,7 @@ func (e *evaluation) expiryX5C() {
 				Message: "the x5c chain could not be read: " + sanitize.Clean(k.X5CErr.Error())})
 			continue
 		}
-		// The chain is as good as its first certificate to expire.
-		first := chain[0]
-		for _, c := range chain[1:] {
-			if c.NotAfter.Before(first.NotAfter) {
-				first = c
-			}
-		}
+		first := firstToExpire(chain)
 		status, when := expiry(first.NotAfter, e.o.Now)
 		res := checks.Result{ID: IDExpiryX5C, Target: t, Status: status,
 			Message: fmt.Sprintf("x5c certificate %q %s", sanitize.Clean(first.Subject.String()), when),
@@ -405,5 +415,37 @@ func (e *evaluation) expiryX5C() {
 	}
 	if !found {
 		e.add(checks.Result{ID: IDExpiryX5C, Target: target, Status: model.Skip, Message: "no key in the JWKS carries an x5c certificate chain"})
+	}
+}
+
+// expiryX5CLastSeen is expiry.jwks-x5c for a run that could not fetch the JWKS: the x5c
+// chains of the last JWKS seen at this jwks_uri, judged now. An outage of the JWKS does not
+// stop its certificates from expiring.
+func (e *evaluation) expiryX5CLastSeen() {
+	const target = "jwks_uri"
+	last := e.next.JWKS
+	found := false
+	if last != nil && last.URL == e.o.Config.JWKSURI {
+		for i, k := range last.Keys {
+			if k.X5CNotAfter.IsZero() {
+				continue
+			}
+			found = true
+			name := fmt.Sprintf("key[%d]", i) // as keys.Key.Label names a key without a kid
+			if k.KID != "" {
+				name = sanitize.Clean(k.KID)
+			}
+			status, when := expiry(k.X5CNotAfter, e.o.Now)
+			res := checks.Result{ID: IDExpiryX5C, Target: fmt.Sprintf("%s (kid %s)", target, name), Status: status,
+				Message:  fmt.Sprintf("JWKS not fetched (see jwks.fetch); in the one last fetched (%s), this key's x5c chain %s", since(last.SeenAt), when),
+				Evidence: map[string]string{"kid": name, "not_after": k.X5CNotAfter.UTC().Format(time.RFC3339), "seen": since(last.SeenAt)}}
+			if status != model.Pass {
+				res.Fix = "publish the key with a renewed certificate chain (or without x5c, if nothing reads it), and get the JWKS answering again"
+			}
+			e.add(res)
+		}
+	}
+	if !found {
+		e.add(checks.Result{ID: IDExpiryX5C, Target: target, Status: model.Skip, Message: "JWKS not fetched: see jwks.fetch"})
 	}
 }

@@ -430,3 +430,31 @@ func TestOutcomesCarrySkippedResults(t *testing.T) {
 		t.Errorf("outcomes = %+v", again)
 	}
 }
+
+// A JWKS that does not answer still has the x5c certificates it last served: their expiry is
+// judged from the state, so an expiring chain is not hidden (nor its metric dropped) by an
+// outage.
+func TestExpiryX5CWhenTheJWKSIsNotFetched(t *testing.T) {
+	a, b := ecKey(t), ecKey(t)
+	cfg := pkjConfig()
+	s := set(t, jwk(t, a, "soon", selfSigned(t, a, t0.Add(10*24*time.Hour))), jwk(t, b, "plain"))
+	_, _, first := Evaluate(nil, Observation{Config: cfg, JWKS: s, Now: t0})
+	rules, _, next := Evaluate(first, Observation{Config: cfg, Now: t0.Add(5 * 24 * time.Hour)})
+	r := byID(rules)[IDExpiryX5C+" jwks_uri (kid soon)"]
+	if r.Status != model.Fail || !strings.Contains(r.Message, "expires in 5 days") || !strings.Contains(r.Message, "jwks.fetch") || r.Evidence["not_after"] == "" {
+		t.Errorf("x5c expiring in 5 days, JWKS not fetched: %s %q %v; want a failure from the last JWKS seen", r.Status, r.Message, r.Evidence)
+	}
+	if _, ok := byID(rules)[IDExpiryX5C+" jwks_uri (kid plain)"]; ok {
+		t.Error("a key without x5c has no expiry result")
+	}
+	// Still not fetched in the run after: the state still knows the date.
+	rules, _, _ = Evaluate(next, Observation{Config: cfg, Now: t0.Add(11 * 24 * time.Hour)})
+	if r := byID(rules)[IDExpiryX5C+" jwks_uri (kid soon)"]; r.Status != model.Fail || !strings.Contains(r.Message, "expired on") {
+		t.Errorf("x5c expired, JWKS still not fetched: %s %q", r.Status, r.Message)
+	}
+	// Never fetched: nothing to go on.
+	rules, _, _ = Evaluate(nil, Observation{Config: cfg, Now: t0})
+	if r := byID(rules)[IDExpiryX5C+" jwks_uri"]; r.Status != model.Skip || !strings.Contains(r.Message, "jwks.fetch") {
+		t.Errorf("JWKS never fetched: %s %q, want a skip", r.Status, r.Message)
+	}
+}

@@ -105,6 +105,9 @@ type Key struct {
 	KID        string `json:"kid"`
 	Thumbprint string `json:"thumbprint,omitempty"`
 	Kty        string `json:"kty,omitempty"`
+	// X5CNotAfter is when the key's x5c chain stops being valid (its first certificate to
+	// expire; zero without x5c), so its expiry is still judged while the JWKS does not answer.
+	X5CNotAfter time.Time `json:"x5c_not_after,omitzero"`
 }
 
 // DiscoverySeen is a discovery document's values, the URL they came from and when.
