@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -456,5 +457,27 @@ func TestExpiryX5CWhenTheJWKSIsNotFetched(t *testing.T) {
 	rules, _, _ = Evaluate(nil, Observation{Config: cfg, Now: t0})
 	if r := byID(rules)[IDExpiryX5C+" jwks_uri"]; r.Status != model.Skip || !strings.Contains(r.Message, "jwks.fetch") {
 		t.Errorf("JWKS never fetched: %s %q, want a skip", r.Status, r.Message)
+	}
+}
+
+// A kid that moves to a key of another type (RSA to EC) is a reuse like any other: the
+// thumbprints differ (RFC 7638 §3.2 hashes kty with the key's members).
+func TestKidReusedAcrossKeyTypes(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaJWK, err := jose.JSONWebKey{Key: &rsaKey.PublicKey, KeyID: "k", Algorithm: "RS256", Use: "sig"}.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pkjConfig()
+	_, _, first := Evaluate(nil, Observation{Config: cfg, JWKS: set(t, rsaJWK), Now: t0})
+	rules, changes, _ := Evaluate(first, Observation{Config: cfg, JWKS: set(t, jwk(t, ecKey(t), "k")), Now: t0.Add(time.Hour)})
+	if r := byID(rules)[IDKidReused+" jwks_uri"]; r.Status != model.Fail {
+		t.Errorf("kid k from RSA to EC: %s %q, want a failure", r.Status, r.Message)
+	}
+	if cs := changesOf(changes, KindReused); len(cs) != 1 || len(changesOf(changes, KindRemoved)) != 0 {
+		t.Errorf("changes %+v, want one reuse and no removal", changes)
 	}
 }
