@@ -64,6 +64,18 @@ type CheckReport struct {
 	Blockers []Blocker       `json:"blockers"`
 	// reasons are the blockers summed up, for the text and Markdown verdict line.
 	reasons []string
+	// lint marks a report of a client assertion (NewLintReport): its verdict is about the
+	// assertion, never about the configuration being ready.
+	lint bool
+}
+
+// NewLintReport is the report of `assertion lint`. It carries no go-live verdict: Ready means
+// no rule failed, and its last line says whether CIS2 would accept the assertion, not that a
+// configuration is ready to send.
+func NewLintReport(config string, rs []checks.Result) CheckReport {
+	rep := NewCheckReport(config, rs, Verdict{}, nil)
+	rep.Ready, rep.lint = !rep.Summary.Failed(), true
+	return rep
 }
 
 // NewCheckReport builds a report and its summary; v is golive's verdict on the results, and
@@ -81,6 +93,12 @@ func NewCheckReport(config string, rs []checks.Result, v Verdict, reasons []stri
 
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.
 func verdictLine(rep CheckReport) string {
+	switch {
+	case rep.lint && rep.Ready:
+		return "The assertion follows every rule CIS2 checks."
+	case rep.lint:
+		return "CIS2 would refuse this assertion (invalid_client, JWT is not valid): see the failures above."
+	}
 	if rep.Ready {
 		return "Ready to send to NHS: nothing blocks it."
 	}
@@ -157,7 +175,11 @@ const indent = "        "
 
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
+	title := "cis2-golive check"
+	if rep.lint {
+		title = "cis2-golive assertion lint"
+	}
+	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render(title), Clean(rep.Config))
 	resultsText(&b, rep.Results)
 	s := rep.Summary
 	fmt.Fprintf(&b, "\n%s\n", SummaryLine(s))
@@ -209,7 +231,11 @@ func resultsText(b *strings.Builder, rs []checks.Result) {
 func checkMarkdown(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	s := rep.Summary
-	fmt.Fprintf(&b, "# CIS2 configuration check: %s\n\n", mdCode(rep.Config))
+	title := "CIS2 configuration check"
+	if rep.lint {
+		title = "CIS2 client assertion lint"
+	}
+	fmt.Fprintf(&b, "# %s: %s\n\n", title, mdCode(rep.Config))
 	fmt.Fprintf(&b, "**%s**\n\n%s\n\n", SummaryLine(s), mdCell(verdictLine(rep)))
 	resultsTable(&b, rep.Results)
 	_, err := io.WriteString(w, b.String())
