@@ -95,6 +95,9 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 		ev["content_type"] = got.ContentType
 	}
 	if err != nil {
+		if res := r.causedBy(ctx, e, err); res != nil {
+			return jwksFetch{res: *res}
+		}
 		if errors.As(err, &fe) {
 			return fail(fe.Msg, fe.Fix)
 		}

@@ -59,7 +59,7 @@ func errorHandler(w io.Writer, styles fang.Styles, err error) {
 		return
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(w, "cancelled")
+		fmt.Fprintln(w, "Interrupted: what finished is reported above; the rest did not run.")
 		return
 	}
 	fmt.Fprintf(w, "%s %s\n", errorLabel.Render("Error:"), err.Error())
