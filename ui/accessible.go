@@ -126,7 +126,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	if bs := c.blockers(); len(bs) > 0 {
 		fmt.Fprintln(out, "Not ready to send to NHS: "+clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; "))+".")
 	} else {
-		fmt.Fprintln(out, "Ready to send to NHS: nothing blocks it.")
+		fmt.Fprintln(out, report.ReadyLine(golive.Sandboxed(c.results))+".")
 	}
 	if err := askLint(ctx, ask, opts, cfg, out); err != nil {
 		return nil, accessibleErr(err)
