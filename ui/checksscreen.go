@@ -63,7 +63,9 @@ func newChecks(c *common) *checksScreen {
 	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in}
 }
 
-func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.intCfg, s.c.keyPath) }
+func (s *checksScreen) plan() []checks.Check {
+	return s.c.opts.plan(s.c.cfg, s.c.s.draft.INT, s.c.s.draft.KeyPath)
+}
 
 // rerun runs line i again with a check from a fresh plan: the old one would answer from its
 // plan's cached JWKS and DNS lookups, hiding a fix the user just deployed.
@@ -90,7 +92,8 @@ func (s *checksScreen) enter() tea.Cmd {
 	return tea.Batch(s.run(idx), s.spin.Tick)
 }
 
-// run starts the given lines: they show a spinner at once, and a goroutine streams results.
+// run starts the given lines: they show a spinner at once, and a goroutine the command starts
+// streams the results.
 func (s *checksScreen) run(idx []int) tea.Cmd {
 	if len(idx) == len(s.list) && s.cancel != nil {
 		s.cancel() // a full re-run replaces the previous one
@@ -109,14 +112,17 @@ func (s *checksScreen) run(idx []int) tea.Cmd {
 	}
 	opts := s.c.opts.CheckOptions
 	ch := make(chan checkResultMsg, len(list))
-	go func() {
-		defer cancel()
-		defer close(ch)
-		checks.Run(ctx, list, opts, func(j int, r checks.Result) {
-			ch <- checkResultMsg{i: idx[j], gen: gens[j], r: r, next: ch}
-		})
-	}()
-	return waitResult(ch)
+	// The run starts in the command, not here: Update never waits on, or starts, network work.
+	return func() tea.Msg {
+		go func() {
+			defer cancel()
+			defer close(ch)
+			checks.Run(ctx, list, opts, func(j int, r checks.Result) {
+				ch <- checkResultMsg{i: idx[j], gen: gens[j], r: r, next: ch}
+			})
+		}()
+		return waitResult(ch)()
+	}
 }
 
 func waitResult(ch <-chan checkResultMsg) tea.Cmd {
@@ -145,7 +151,7 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 		if msg.i < len(s.gen) && msg.gen == s.gen[msg.i] {
 			s.results[msg.i], s.pending[msg.i] = msg.r, false
 			if s.running() == 0 {
-				s.c.results = append([]checks.Result(nil), s.results...)
+				s.c.s.results = append([]checks.Result(nil), s.results...)
 				if !s.moved { // start on the worst row: failures are listed first
 					s.cursor = s.order()[0]
 				}
@@ -167,7 +173,7 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 			s.keyErr = keyFileProblem(msg.path, msg.err)
 			return nil
 		}
-		s.c.keyPath, s.keyErr = msg.path, ""
+		s.c.s.draft.KeyPath, s.keyErr = msg.path, ""
 		return s.enter()
 	case tea.PasteMsg:
 		if s.askKey {
@@ -207,7 +213,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case "k":
 		if s.c.cfg.UsesPrivateKeyJWT() {
 			s.askKey = true
-			s.keyIn.SetValue(s.c.keyPath)
+			s.keyIn.SetValue(s.c.s.draft.KeyPath)
 			s.keyIn.CursorEnd()
 			return s.keyIn.Focus()
 		}
@@ -230,7 +236,7 @@ func (s *checksScreen) keyPrompt(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if v == "" { // no key: the assertion check is skipped
-			s.c.keyPath = ""
+			s.c.s.draft.KeyPath = ""
 			return s.enter()
 		}
 		s.keyErr = "checking the key file…"
@@ -251,10 +257,10 @@ func (s *checksScreen) view() string {
 		head += fmt.Sprintf(" · %d running", n)
 	}
 	b.WriteString(st.Heading.Render(head) + "\n")
-	if s.running() == 0 && s.c.results != nil {
+	if s.running() == 0 && s.c.s.results != nil {
 		b.WriteString(s.verdict() + "\n")
 	}
-	for _, n := range s.c.leftOutNotes() { // wrapped here, so the lines below are counted right
+	for _, n := range s.c.s.leftOutNotes() { // wrapped here, so the lines below are counted right
 		b.WriteString(ansi.Wrap(st.Warn.Render("! "+n), s.c.width-2, " ") + "\n")
 	}
 	if s.askKey {
@@ -264,8 +270,8 @@ func (s *checksScreen) view() string {
 		}
 	} else if s.c.cfg.UsesPrivateKeyJWT() {
 		kp := "none: the assertion check is skipped (k to set)"
-		if s.c.keyPath != "" {
-			kp = truncateLeft(s.c.keyPath, s.c.width-len("key file: ")-2)
+		if s.c.s.draft.KeyPath != "" {
+			kp = truncateLeft(s.c.s.draft.KeyPath, s.c.width-len("key file: ")-2)
 		}
 		b.WriteString(st.Faint.Render("key file: "+kp) + "\n")
 	}
@@ -343,7 +349,7 @@ func (s *checksScreen) view() string {
 // configuration to NHS, or that nothing does.
 func (s *checksScreen) verdict() string {
 	st := s.c.styles
-	bs := s.c.blockers()
+	bs := s.c.s.blockers()
 	if len(bs) == 0 {
 		return st.Pass.Render("✓ Ready to send to NHS: nothing blocks it")
 	}
