@@ -101,6 +101,11 @@ func (a *accessible) run() (*Result, error) {
 	for _, n := range s.leftOutNotes() {
 		a.say(n)
 	}
+	if s.opts.Plan != nil { // the login probe: optional, and only with the live checks
+		if err := a.question(qLoginURL); err != nil {
+			return nil, err
+		}
+	}
 	a.say("Running checks…")
 	s.results = checks.Run(a.ctx, s.opts.plan(s.cfg(), s.draft.INT, s.draft.KeyPath), s.opts.CheckOptions, func(_ int, res checks.Result) {
 		io.WriteString(a.out, report.Hang(report.Mark(res.Status)+" ", res.ID+" "+clean(res.Target)+": "+clean(res.Message)))
@@ -115,6 +120,9 @@ func (a *accessible) run() (*Result, error) {
 		a.say("Not ready to send to NHS: " + clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")) + ".")
 	} else {
 		a.say("Ready to send to NHS: nothing blocks it.")
+	}
+	if err := a.lint(); err != nil {
+		return nil, err
 	}
 
 	a.heading(stateChecklist)
@@ -269,6 +277,38 @@ func (a *accessible) signingKey() error {
 			a.say(clean(keyFileProblem(s.draft.KeyPath, err)))
 			continue
 		}
+		return nil
+	}
+}
+
+// lint offers to lint a client assertion the application sent (assertion.lint.*): the answer
+// is used once and dropped, and the lint's lines are printed but stay out of the go-live
+// verdict, as on the full-screen checks screen.
+func (a *accessible) lint() error {
+	s := a.s
+	if s.opts.Lint == nil || !s.cfg().UsesPrivateKeyJWT() {
+		return nil
+	}
+	for {
+		var pasted string
+		// Plain input: huh can mask an answer only on a terminal it reads directly, and this
+		// reads piped or screen-reader input too. The answer is used once and dropped.
+		err := a.ask(huh.NewInput().Title(promptTitle("Paste a client assertion your application sent, to lint it (optional; never stored; blank to skip)")).
+			Value(&pasted))
+		if err != nil || strings.TrimSpace(pasted) == "" {
+			return err
+		}
+		token := checks.ExtractAssertion(pasted)
+		if token == "" {
+			a.say("No JWT in what was pasted: paste the client_assertion value (it starts eyJ).")
+			continue
+		}
+		checks.Run(a.ctx, s.opts.Lint(s.used(), token), s.opts.CheckOptions, func(_ int, res checks.Result) {
+			io.WriteString(a.out, report.Hang(report.Mark(res.Status)+" ", res.ID+" "+clean(res.Target)+": "+clean(res.Message)))
+			if res.Fix != "" && res.Status != model.Pass {
+				io.WriteString(a.out, report.Hang("  fix: ", clean(res.Fix)))
+			}
+		})
 		return nil
 	}
 }

@@ -125,6 +125,11 @@ var (
 			return opts
 		},
 	}
+	qLoginURL = &question{
+		title: "Your application's sign-in page (optional: the CIS2 request it redirects to is checked, nothing is sent to CIS2)",
+		placeholder: "e.g. https://epr.example.nhs.uk/auth/cis2/login", uri: true, role: model.RedirectURI,
+		field: "login_url", at: func(c *model.Config) *string { return &c.LoginURL },
+	}
 	qSubmitted = &question{
 		title:       "Date the configuration was sent to NHS (YYYY-MM-DD; blank if not yet)",
 		placeholder: "YYYY-MM-DD",
