@@ -126,7 +126,7 @@ var (
 		},
 	}
 	qLoginURL = &question{
-		title: "Your application's sign-in page (optional: the CIS2 request it redirects to is checked, nothing is sent to CIS2)",
+		title:       "Your application's sign-in page (optional: the CIS2 request it redirects to is checked, nothing is sent to CIS2)",
 		placeholder: "e.g. https://epr.example.nhs.uk/auth/cis2/login", uri: true, role: model.RedirectURI,
 		field: "login_url", at: func(c *model.Config) *string { return &c.LoginURL },
 	}
