@@ -338,10 +338,12 @@ func printReview(out io.Writer, c *common) {
 		}
 		line := row.label + ": " + orBlank(clean(prod))
 		if cmp := row.cmp; cmp != nil {
-			switch cmp.Status {
-			case model.Same:
+			switch {
+			case cmp.Status == model.Same:
 				line += " (same as INT)"
-			case model.Diverges:
+			case cmp.Status == model.Diverges && row.int == row.prod: // on INT's own host: no "differs"
+				line += " (the same as INT: " + clean(cmp.Message) + ")"
+			case cmp.Status == model.Diverges:
 				line += " (differs from INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
 			default:
 				line += " (INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
