@@ -227,6 +227,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, f ur
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(p.now), // the provider's clock judges exp and iat, as every other lifetime
 	)
 	switch {
 	case err != nil:
@@ -303,10 +304,24 @@ func (p *Provider) explainAssertion(err error, c map[string]any) error {
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidSubject):
 		return fmt.Errorf("%w: iss %q and sub %q must both be the client_id %s", err,
 			sanitize.Clean(fmt.Sprint(c["iss"])), sanitize.Clean(fmt.Sprint(c["sub"])), p.client.ClientID)
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return fmt.Errorf("%w: iat is %s ahead of CIS2's clock (more than the %s allowed): the application's clock is fast; keep it in sync (NTP)",
+			err, claimTime(c["iat"]).Sub(p.now()).Round(time.Second), leeway)
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return fmt.Errorf("%w: exp passed %s ago by CIS2's clock: sign a fresh assertion for each token request (NHS teams give it 5 minutes), and keep the clock in sync (NTP)",
+			err, p.now().Sub(claimTime(c["exp"])).Round(time.Second))
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
 		return fmt.Errorf("%w: the registered token_endpoint_auth_signing_alg is %s", err, p.client.TokenEndpointAuthSigningAlg)
 	}
 	return err
+}
+
+// claimTime reads a NumericDate claim as decoded from JSON (zero time when it is not one).
+func claimTime(v any) time.Time {
+	if f, ok := v.(float64); ok {
+		return time.Unix(int64(f), 0)
+	}
+	return time.Time{}
 }
 
 // assertionKey finds the key that must have signed the assertion: the one in the
