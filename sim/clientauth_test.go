@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/cis2-golive/cis2-golive/keys"
 )
 
 // servingJWKS is an app whose jwks_uri answers body, whatever it is.
@@ -124,5 +128,28 @@ func TestClientAssertionUsesTheProvidersClock(t *testing.T) {
 	code, body := tokenStatus(t, p, a.assertion(t, nil))
 	if code != 400 || body["error"] != "invalid_client" || !strings.Contains(lastEvent(p, Token).Plain, "expired") {
 		t.Errorf("an assertion expired by the provider's clock: %d %v (event %q)", code, body, lastEvent(p, Token).Plain)
+	}
+}
+
+// TestClientAssertionKeySelection picks the key as the live checks describe CIS2 doing it:
+// among the JWKS keys with the header's kid, the one that can verify the registered alg
+// (RFC 7517 §4.5 lets keys of different types share a kid).
+func TestClientAssertionKeySelection(t *testing.T) {
+	a := newApp(t)
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	shared := servingJWKS(t, a, setJSON(jwkJSON(t, ec.Public(), a.kid, "ES256", nil), jwkJSON(t, a.key.Public(), a.kid, "RS512", nil)))
+	p := newProvider(t, Options{Client: pkjConfig(shared), HTTPClient: shared.srv.Client(), AutoLogin: "555000000001"})
+	if code, body := tokenStatus(t, p, a.assertion(t, nil)); code != 200 {
+		t.Errorf("EC and RSA keys sharing the kid, EC first: %d %v (event %q)", code, body, lastEvent(p, Token).Plain)
+	}
+
+	other, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := servingJWKS(t, a, setJSON(jwkJSON(t, other.Public(), a.kid, "RS512", nil), jwkJSON(t, a.key.Public(), a.kid, "RS512", nil)))
+	p = newProvider(t, Options{Client: pkjConfig(twice), HTTPClient: twice.srv.Client(), AutoLogin: "555000000001"})
+	if code, _ := tokenStatus(t, p, a.assertion(t, nil)); code != 400 || !strings.Contains(lastEvent(p, Token).Plain, "2 keys") {
+		t.Errorf("two RSA keys under one kid: %d (event %q), want refused as ambiguous", code, lastEvent(p, Token).Plain)
 	}
 }

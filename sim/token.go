@@ -339,11 +339,17 @@ func (p *Provider) assertionKey(ctx context.Context, t *jwt.Token) (any, error) 
 	if len(found) == 0 {
 		return nil, fmt.Errorf("kid %q is not in the relying party's JWKS at %s", sanitize.Clean(kid), p.client.JWKSURI)
 	}
-	k := found[0]
-	if err := k.CheckAlg(t.Method.Alg()); err != nil {
-		return nil, fmt.Errorf("key %q cannot verify %s: %w", sanitize.Clean(kid), t.Method.Alg(), err)
+	// Keys of different types may share a kid (RFC 7517 §4.5): the key is the one that can
+	// verify the alg, as the live assertion check selects it.
+	alg := t.Method.Alg()
+	switch ks := keys.Verifiers(found, []string{alg}); len(ks) {
+	case 1:
+		return ks[0].Public, nil
+	case 0:
+		return nil, fmt.Errorf("key %q cannot verify %s: %w", sanitize.Clean(kid), alg, found[0].CheckAlg(alg))
+	default:
+		return nil, fmt.Errorf("%d keys with kid %q in the JWKS can verify %s: a verifier cannot tell which signed; give each key its own kid", len(ks), sanitize.Clean(kid), alg)
 	}
-	return k.Public, nil
 }
 
 // fetchAppJWKS reads the application's JWKS the way CIS2 would: from the registered jwks_uri,
