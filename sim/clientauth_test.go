@@ -15,6 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // servingJWKS is an app whose jwks_uri answers body, whatever it is.
@@ -151,5 +152,25 @@ func TestClientAssertionKeySelection(t *testing.T) {
 	p = newProvider(t, Options{Client: pkjConfig(twice), HTTPClient: twice.srv.Client(), AutoLogin: "555000000001"})
 	if code, _ := tokenStatus(t, p, a.assertion(t, nil)); code != 400 || !strings.Contains(lastEvent(p, Token).Plain, "2 keys") {
 		t.Errorf("two RSA keys under one kid: %d (event %q), want refused as ambiguous", code, lastEvent(p, Token).Plain)
+	}
+}
+
+// TestAppJWKSShape: a jwks_uri must serve a JWK Set (RFC 7517 §5), as the live jwks.fetch
+// check says; one that leaks private key material is a finding, though CIS2 would still use
+// its public half.
+func TestAppJWKSShape(t *testing.T) {
+	a := newApp(t)
+	bare := servingJWKS(t, a, jwkJSON(t, a.key.Public(), a.kid, "RS512", nil))
+	p := newProvider(t, Options{Client: pkjConfig(bare), HTTPClient: bare.srv.Client(), AutoLogin: "555000000001"})
+	if code, _ := tokenStatus(t, p, a.assertion(t, nil)); code != 400 || !strings.Contains(lastEvent(p, AppJWKS).Plain, "not a JWK Set") {
+		t.Errorf("a bare JWK at jwks_uri: %d (event %q), want refused", code, lastEvent(p, AppJWKS).Plain)
+	}
+
+	leaky := servingJWKS(t, a, setJSON(jwkJSON(t, nil, a.kid, "RS512", a.key)))
+	p = newProvider(t, Options{Client: pkjConfig(leaky), HTTPClient: leaky.srv.Client(), AutoLogin: "555000000001"})
+	code, _ := tokenStatus(t, p, a.assertion(t, nil))
+	ev := lastEvent(p, AppJWKS)
+	if code != 200 || ev.Finding != model.Fail || !strings.Contains(ev.Plain, "PRIVATE") {
+		t.Errorf("a JWKS with the private key: %d, event %s %q; want the sign-in to work and a failing finding", code, ev.Finding, ev.Plain)
 	}
 }

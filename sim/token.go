@@ -385,11 +385,25 @@ func (p *Provider) fetchAppJWKS(ctx context.Context) (*keys.Set, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if set.Single {
+		// As the live jwks.fetch check says: a jwks_uri serves a JWK Set (RFC 7517 §5).
+		return fail(errors.New(`the body is a single JWK, not a JWK Set: wrap it as {"keys": [ <your JWK> ]}`))
+	}
 	kids := make([]string, len(set.Keys))
+	var leaked []string
 	for i, k := range set.Keys {
 		kids[i] = k.Label()
+		if k.HasPrivate() {
+			leaked = append(leaked, fmt.Sprintf("%s (%s)", k.Label(), strings.Join(k.PrivateMembers, ", ")))
+		}
 	}
 	ev.Plain = fmt.Sprintf("fetched the application's JWKS: %d key(s): %s", len(set.Keys), strings.Join(kids, ", "))
+	if len(leaked) > 0 {
+		// CIS2 would still use the public half; the leak is the application's finding.
+		ev.Outcome, ev.Finding = Failed, model.Fail
+		ev.Plain += "; PRIVATE KEY MATERIAL published in " + strings.Join(leaked, "; ") +
+			": anyone who fetches the JWKS can sign as the application. Publish only the public half (`cis2-golive keys`) and replace the key"
+	}
 	p.record(ev)
 	return set, nil
 }
