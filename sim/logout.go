@@ -111,8 +111,11 @@ func (p *Provider) Logout(ctx context.Context, sid string, opts LogoutOptions) (
 	p.endSessionAt(sid)
 
 	switch {
+	case jar == nil && p.opts.ProtectedURL == "":
+		res.Confirmed = "not checked: the sim holds no application cookie; start the sim with --protected-url URL and sign in with its browser (the s key, or POST /_sim/signin) to have logouts confirmed"
+		p.record(Event{Endpoint: AppPage, SID: sid, Outcome: Info, Plain: "session end " + res.Confirmed})
 	case jar == nil:
-		res.Confirmed = "not checked: this session was not signed in through the sim's browser, so the sim holds no application cookie (give --protected-url and sign in with the sim's browser)"
+		res.Confirmed = "not checked: the sim holds no application cookie for this session (it was not signed in through the sim's browser, or the application refused that sign-in); sign in with the sim's browser (the s key, or POST /_sim/signin) to have a logout confirmed"
 		p.record(Event{Endpoint: AppPage, SID: sid, Outcome: Info, Plain: "session end " + res.Confirmed})
 	default:
 		live, status, err := p.sessionLive(ctx, jar)
