@@ -158,20 +158,19 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 	for _, h := range header {
 		fmt.Fprintln(ios.ErrOut, h) // stays on the terminal when the live view ends
 	}
-	var findings, warnings int
 	if ios.CanPrompt() && ios.IsStderrTTY() && ios.Getenv("ACCESSIBLE") == "" {
 		v := ui.NewSimView(p, header)
 		if err := ui.RunSim(ctx, v, ios.In, ios.ErrOut); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
-		findings, warnings = v.Findings(), v.Warnings()
 	} else {
 		fmt.Fprintln(ios.ErrOut, "Events follow, one a line (Ctrl+C stops).")
-		findings, warnings, err = simLines(ctx, p, ios.Out, served)
-		if err != nil {
+		if err := simLines(ctx, p, ios.Out, served); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
 	}
+	// The provider's own counts: a view or a pipe that fell behind may have missed events.
+	findings, warnings := p.FindingCounts()
 	if warnings > 0 {
 		fmt.Fprintf(ios.ErrOut, "%s: worth fixing, not blocking (see the events marked warn).\n", report.Plural(warnings, "warning", "warnings"))
 	}
@@ -183,17 +182,16 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 }
 
 // simLines prints events as plain lines (no terminal, or ACCESSIBLE) until ctx ends.
-func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan error) (findings, warnings int, err error) {
+// Every event is printed once, in order, even those that happened while out was slow.
+func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan error) error {
 	ch, cancel := p.Subscribe()
 	defer cancel()
+	last := 0
 	print := func(e sim.Event) {
-		switch e.Finding {
-		case model.Fail:
-			findings++
-		case model.Warn:
-			warnings++
+		for _, m := range p.Backfill(last, e) {
+			fmt.Fprintln(out, report.SimEvent(m))
+			last = m.Seq
 		}
-		fmt.Fprintln(out, report.SimEvent(e))
 	}
 	for _, e := range p.Events(0) {
 		print(e)
@@ -201,12 +199,12 @@ func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan
 	for {
 		select {
 		case <-ctx.Done():
-			return findings, warnings, nil
+			return nil
 		case err := <-served:
-			return findings, warnings, err
+			return err
 		case e, ok := <-ch:
 			if !ok {
-				return findings, warnings, nil
+				return nil
 			}
 			print(e)
 		}

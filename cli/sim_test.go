@@ -22,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/cis2-golive/cis2-golive/keys"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sim"
 )
 
@@ -165,5 +166,55 @@ func TestSimCommand(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "finding") {
 		t.Errorf("stderr does not say why it failed: %s", stderr)
+	}
+}
+
+// stallWriter blocks its first write until released, as a slow terminal or pipe does.
+type stallWriter struct {
+	syncBuffer
+	stalled, release chan struct{}
+	once             sync.Once
+}
+
+func (s *stallWriter) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.stalled); <-s.release })
+	return s.syncBuffer.Write(p)
+}
+
+// TestSimLinesLosesNoEvent: events that happen while stdout is slow are still printed, in
+// order, once it catches up: the plain output is a record a script reads a verdict from.
+func TestSimLinesLosesNoEvent(t *testing.T) {
+	p, err := sim.New(sim.Options{Origin: "https://localhost:1", ClientSecret: "x", Client: &model.Config{ClientID: "123456789012.apps.supplier",
+		RedirectURIs: []string{"https://app.test/cb"}, TokenEndpointAuthMethod: model.ClientSecretBasic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	out := &stallWriter{stalled: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- simLines(ctx, p, out, nil) }()
+	p.ClearFaults() // the first line, which stalls
+	<-out.stalled
+	const burst = 400 // more than a subscriber's buffer
+	for range burst {
+		p.QueueFault(sim.Expired)
+	}
+	close(out.release)
+	lines := func() []string { return strings.Split(strings.TrimSpace(out.String()), "\n") }
+	for deadline := time.Now().Add(10 * time.Second); len(lines()) < 200 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	p.ClearFaults() // an event after the burst: the one that shows the gap
+	want := burst + 2
+	for deadline := time.Now().Add(10 * time.Second); len(lines()) < want && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	cancel()
+	<-done
+	got := lines()
+	if len(got) != want {
+		t.Fatalf("printed %d lines, want %d (every event once)", len(got), want)
+	}
+	if !strings.Contains(got[0], "queue cleared") || !strings.Contains(got[want-1], "queue cleared") || !strings.Contains(got[1], "armed") {
+		t.Errorf("lines out of order: first %q, second %q, last %q", got[0], got[1], got[want-1])
 	}
 }

@@ -160,13 +160,15 @@ func (p *Provider) adminEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if e.Seq <= last {
-				continue
+			for _, m := range p.Backfill(last, e) {
+				if enc.Encode(m) != nil {
+					return
+				}
+				last = m.Seq
 			}
-			if enc.Encode(e) != nil || rc.Flush() != nil {
+			if rc.Flush() != nil {
 				return
 			}
-			last = e.Seq
 		}
 	}
 }

@@ -53,6 +53,9 @@ type eventLog struct {
 	events []Event
 	next   int
 	subs   map[chan Event]struct{}
+	// fails and warns count every finding ever recorded, even those the bounded history or
+	// a slow subscriber no longer holds: the command's exit code comes from them.
+	fails, warns int
 }
 
 func newEventLog() *eventLog { return &eventLog{subs: map[chan Event]struct{}{}} }
@@ -66,6 +69,12 @@ func (l *eventLog) add(e Event) Event {
 	e.Seq = l.next
 	e.Plain = sanitize.CleanN(e.Plain, 600)
 	e.CIS2 = sanitize.Clean(e.CIS2)
+	switch e.Finding {
+	case model.Fail:
+		l.fails++
+	case model.Warn:
+		l.warns++
+	}
 	l.events = append(l.events, e)
 	if len(l.events) > maxEvents {
 		l.events = append([]Event(nil), l.events[len(l.events)-maxEvents/2:]...)
@@ -117,3 +126,34 @@ func (p *Provider) Events(seq int) []Event { return p.events.since(seq) }
 
 // Subscribe streams new events until cancel is called.
 func (p *Provider) Subscribe() (events <-chan Event, cancel func()) { return p.events.subscribe() }
+
+// FindingCounts counts every failing and warning finding recorded since the provider started.
+func (p *Provider) FindingCounts() (fails, warns int) {
+	p.events.mu.Lock()
+	defer p.events.mu.Unlock()
+	return p.events.fails, p.events.warns
+}
+
+// Backfill is what a subscriber that has shown every event up to seq last should show on
+// receiving e: e, preceded by any events it missed because it fell behind (the log drops
+// events for a full subscriber rather than stall the provider; its history still has them).
+// Nil when e was already shown.
+func (p *Provider) Backfill(last int, e Event) []Event {
+	switch {
+	case e.Seq <= last:
+		return nil
+	case e.Seq == last+1:
+		return []Event{e}
+	}
+	var out []Event
+	for _, m := range p.events.since(last) {
+		if m.Seq > e.Seq {
+			break
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 || out[len(out)-1].Seq != e.Seq {
+		out = append(out, e) // history already dropped it: still show it
+	}
+	return out
+}

@@ -39,12 +39,11 @@ type SimView struct {
 	st     *Styles
 	w, h   int
 
-	events   []sim.Event
-	cursor   int  // the selected event
-	follow   bool // the selection stays on the newest event
-	info     bool // the lower panel shows the start-up details, not the selected event
-	findings int  // events where the application failed (model.Fail)
-	warnings int
+	events []sim.Event
+	last   int  // the seq of the newest event shown
+	cursor int  // the selected event
+	follow bool // the selection stays on the newest event
+	info   bool // the lower panel shows the start-up details, not the selected event
 
 	mode     simMode
 	pick     int
@@ -72,12 +71,12 @@ func NewSimView(p *sim.Provider, header []string) *SimView {
 	return v
 }
 
-// Findings counts the findings shown (events where the application did something a go-live
-// would fail on).
-func (v *SimView) Findings() int { return v.findings }
+// Findings counts the findings (events where the application did something a go-live would
+// fail on), from the provider: every one, even those the view's bounded list dropped.
+func (v *SimView) Findings() int { f, _ := v.p.FindingCounts(); return f }
 
 // Warnings counts the events marked warn (worth fixing, not blocking).
-func (v *SimView) Warnings() int { return v.warnings }
+func (v *SimView) Warnings() int { _, w := v.p.FindingCounts(); return w }
 
 // RunSim runs the view on the terminal behind in and out until the user quits or ctx ends.
 func RunSim(ctx context.Context, v *SimView, in io.Reader, out io.Writer, progOpts ...tea.ProgramOption) error {
@@ -103,13 +102,11 @@ func (v *SimView) wait() tea.Cmd {
 	}
 }
 
+// add shows e, and first any events the subscription dropped while the view was busy.
 func (v *SimView) add(e sim.Event) {
-	v.events = append(v.events, e)
-	switch e.Finding {
-	case model.Fail:
-		v.findings++
-	case model.Warn:
-		v.warnings++
+	for _, m := range v.p.Backfill(v.last, e) {
+		v.events = append(v.events, m)
+		v.last = m.Seq
 	}
 	if len(v.events) > maxSimEvents {
 		drop := len(v.events) - maxSimEvents
@@ -265,12 +262,13 @@ func (v *SimView) render() string {
 			active++
 		}
 	}
+	fails, warns := v.p.FindingCounts()
 	find := st.Pass.Render("0 findings")
-	if v.findings > 0 {
-		find = st.Fail.Render(report.Plural(v.findings, "finding", "findings"))
+	if fails > 0 {
+		find = st.Fail.Render(report.Plural(fails, "finding", "findings"))
 	}
-	if v.warnings > 0 {
-		find += " · " + st.Warn.Render(report.Plural(v.warnings, "warning", "warnings"))
+	if warns > 0 {
+		find += " · " + st.Warn.Render(report.Plural(warns, "warning", "warnings"))
 	}
 	top = append(top, cut(fmt.Sprintf("next sign-in fault: %s · %s active · %s", st.Heading.Render(next),
 		report.Plural(active, "session", "sessions"), find)))

@@ -152,3 +152,28 @@ func TestSimViewAgainstSandbox(t *testing.T) {
 		t.Error("G does not return to the newest event")
 	}
 }
+
+// TestSimViewFillsGaps: events dropped by the subscription while the view was busy are
+// shown once the next one arrives, in order, each once.
+func TestSimViewFillsGaps(t *testing.T) {
+	v, p := simView(t)
+	for range 300 { // more than the subscription buffers
+		p.QueueFault(sim.Expired)
+	}
+	p.ClearFaults()
+	// Only the newest event reaches the view: the ones before it were dropped.
+	all := p.Events(0)
+	v.Update(simEventMsg{all[len(all)-1]})
+	if len(v.events) != len(all) {
+		t.Fatalf("the view shows %d events, want all %d", len(v.events), len(all))
+	}
+	for i, e := range v.events {
+		if e.Seq != i+1 {
+			t.Fatalf("event %d has seq %d: out of order or twice", i, e.Seq)
+		}
+	}
+	v.Update(simEventMsg{all[10]}) // a late duplicate from the subscription
+	if len(v.events) != len(all) {
+		t.Errorf("a duplicate was shown: %d events", len(v.events))
+	}
+}
