@@ -170,12 +170,12 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 		}
 	}
 	// The provider's own counts: a view or a pipe that fell behind may have missed events.
+	// The summary goes to stderr, where it stays once the live view has left the screen.
 	findings, warnings := p.FindingCounts()
-	if warnings > 0 {
-		fmt.Fprintf(ios.ErrOut, "%s: worth fixing, not blocking (see the events marked warn).\n", report.Plural(warnings, "warning", "warnings"))
+	for _, l := range report.SimSummary(p.Events(0), findings, warnings, p.Unjudged(), p.QueuedFaults()) {
+		fmt.Fprintln(ios.ErrOut, l)
 	}
 	if findings > 0 {
-		fmt.Fprintf(ios.ErrOut, "%s: the application accepted a fault or failed a logout (see the events).\n", report.Plural(findings, "finding", "findings"))
 		return failedError
 	}
 	return nil

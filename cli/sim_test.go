@@ -83,7 +83,7 @@ func TestSimCommand(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- runSim(ctx, &SimOptions{IO: ios, ConfigPath: cfgPath, Listen: "127.0.0.1:0", CAOut: filepath.Join(dir, "ca"),
-			AppCA: appCA, AutoLogin: "555000000002"})
+			AppCA: appCA, AutoLogin: "555000000002", Faults: []string{"expired", "wrong-iss"}})
 	}()
 	var issuer string
 	for deadline := time.Now().Add(20 * time.Second); issuer == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -164,8 +164,15 @@ func TestSimCommand(t *testing.T) {
 	if strings.Contains(out, assertion) || strings.Contains(out, loc.Query().Get("code")) {
 		t.Error("a secret reached stdout")
 	}
-	if !strings.Contains(stderr.String(), "finding") {
-		t.Errorf("stderr does not say why it failed: %s", stderr)
+	// The summary on stderr outlives a live view: the findings themselves, the faulty sign-in
+	// the sim saw no verdict on (the client never used its tokens), the fault never sent.
+	errOut := stderr.String()
+	for _, want := range []string{"4 findings", "other-aud logout token (aud is another client's id): answered 200, want 400",
+		"1 faulty sign-in has no verdict", "expired (Sam Jones, 555000000002)", "POST /_sim/signin",
+		"still queued, never sent: wrong-iss"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 }
 
