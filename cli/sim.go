@@ -46,6 +46,20 @@ type SimOptions struct {
 	ProtectedURL    string
 }
 
+// simMinimalConfig is the smallest registration the sim accepts, for the help; a test
+// registers it, so the help never shows a file the sim refuses.
+const (
+	simMinimalConfigIntro = "A minimal file for an application under development\n" +
+		"(plain http://localhost URLs are fine here; any <digits>.apps.supplier client_id):"
+	simMinimalConfig = `  client_id: "123456789012.apps.supplier"
+  redirect_uris: ["http://localhost:3000/callback"]
+  backchannel_logout_uri: "http://localhost:3000/backchannel-logout"
+  token_endpoint_auth_method: private_key_jwt
+  jwks_uri: "http://localhost:3000/.well-known/jwks.json"
+  token_endpoint_auth_signing_alg: RS512
+`
+)
+
 // caFile is the name of the CA certificate the sim writes for the application to trust.
 const caFile = "cis2-golive-sim-ca.pem"
 
@@ -63,15 +77,19 @@ func newCmdSim(ios *IOStreams) *cobra.Command {
 			"Faults: " + strings.Join(sim.FaultNames(), ", ") + ".\n\n" +
 			"Admin API on the same listener (loopback clients only): GET /_sim/sessions,\n" +
 			"POST /_sim/logout?sid=…, POST /_sim/fault?next=…, POST /_sim/signin, GET /_sim/events.\n\n" +
-			"Exit codes: 0 stopped with no finding, 1 the application accepted a fault or failed a\n" +
-			"logout, 2 usage or configuration error.",
+			"--config is required: the sim registers your application's own client (its\n" +
+			"redirect_uris, backchannel_logout_uri, security pattern and jwks_uri), and no default\n" +
+			"could be yours. " + simMinimalConfigIntro + "\n\n" + simMinimalConfig + "\n" +
+			"Exit codes: 0 stopped with no finding, 1 a finding (the application accepted a fault\n" +
+			"it must refuse, got a logout wrong, or published private key material), 2 usage or\n" +
+			"configuration error.",
 		Example: "  cis2-golive sim --config app.yaml --ca-out ./sim-ca\n" +
 			"  cis2-golive sim --config app.yaml --auto-login 555000000001 --protected-url https://localhost:8443/home\n" +
 			"  cis2-golive sim --config app.yaml --client-secret-env CIS2_SECRET --fault wrong-iss",
 		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
-				return callError(errors.New("--config is required: the sim registers the client your application is (see examples/production.yaml)"))
+				return callError(errors.New("--config is required: the sim registers your application's own client (redirect_uris, security pattern, jwks_uri), so there is no default; `cis2-golive sim --help` shows a minimal file"))
 			}
 			if (opts.CertFile == "") != (opts.KeyFile == "") {
 				return callError(errors.New("--cert and --key go together: the certificate and its private key"))

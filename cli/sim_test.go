@@ -225,3 +225,23 @@ func TestSimLinesLosesNoEvent(t *testing.T) {
 		t.Errorf("lines out of order: first %q, second %q, last %q", got[0], got[1], got[want-1])
 	}
 }
+
+// TestSimHelpMinimalConfigRegisters: the minimal file the help shows is one the sim accepts.
+func TestSimHelpMinimalConfigRegisters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.yaml")
+	if err := os.WriteFile(path, []byte(simMinimalConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := model.Load(path)
+	if err != nil {
+		t.Fatalf("the help's minimal file does not load: %v", err)
+	}
+	p, err := sim.New(sim.Options{Origin: "https://localhost:9443", Client: cfg})
+	if err != nil {
+		t.Fatalf("the sim refuses the help's minimal file: %v", err)
+	}
+	p.Close()
+	if !strings.Contains(newCmdSim(&IOStreams{}).Long, simMinimalConfig) {
+		t.Error("the help does not show the minimal file")
+	}
+}
