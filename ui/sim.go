@@ -183,6 +183,9 @@ func (v *SimView) key(k tea.KeyPressMsg) tea.Cmd {
 		v.p.ClearFaults()
 		v.status = "fault queue cleared"
 	case "l":
+		if v.busy != "" {
+			return nil // one sign-in or logout at a time: its result is the next status
+		}
 		v.sessions = v.sessions[:0]
 		for _, s := range v.p.Sessions() {
 			if s.Active() {
@@ -226,7 +229,7 @@ func (v *SimView) pickKey(k tea.KeyPressMsg, n int, choose func(int) tea.Cmd) te
 	case s == "enter":
 		v.mode = simBrowse
 		return choose(v.pick)
-	case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < n:
+	case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < n: // the first nine; ↑/↓ reach the rest
 		v.mode = simBrowse
 		return choose(int(s[0] - '1'))
 	}
@@ -342,12 +345,18 @@ func (v *SimView) lower(w int) []string {
 		return lines
 	case simPickSession:
 		lines = append(lines, v.st.Heading.Render("Log out which session? CIS2 sends the negative tokens, then its logout token:"))
-		for i, s := range v.sessions[:min(len(v.sessions), detailRows-1)] {
-			how := "end not confirmed (cookie unknown)"
+		// A window that keeps the selection in view; one user may have many sessions, so each
+		// row says when it started and its sid's start.
+		rows := detailRows - 1
+		start := max(0, min(v.pick-rows+1, len(v.sessions)-rows))
+		for i := start; i < min(len(v.sessions), start+rows); i++ {
+			s := v.sessions[i]
+			how := "end not confirmable"
 			if s.SimBrowser {
-				how = "sim browser: end confirmed"
+				how = "end confirmable"
 			}
-			lines = append(lines, v.pickRow(i, fmt.Sprintf("%d %s (%s) %s · %s", i+1, s.Name, s.Sub, s.ACR, how), w))
+			lines = append(lines, v.pickRow(i, fmt.Sprintf("%d %s · %s · sid %s · %s · %s", i+1, s.Name,
+				s.Started.Format("15:04:05"), sidPrefix(s.SID), s.ACR, how), w))
 		}
 		return lines
 	}
@@ -368,6 +377,14 @@ func (v *SimView) lower(w int) []string {
 		lines[i] = v.st.Faint.Render(lines[i])
 	}
 	return lines
+}
+
+// sidPrefix is enough of a sid to tell sessions apart.
+func sidPrefix(sid string) string {
+	if len(sid) > 6 {
+		return sid[:6]
+	}
+	return sid
 }
 
 func (v *SimView) pickRow(i int, text string, w int) string {
