@@ -167,7 +167,7 @@ func TestSimCommand(t *testing.T) {
 	// The summary on stderr outlives a live view: the findings themselves, the faulty sign-in
 	// the sim saw no verdict on (the client never used its tokens), the fault never sent.
 	errOut := stderr.String()
-	for _, want := range []string{"4 findings", "other-aud logout token (aud is another client's id): answered 200, want 400",
+	for _, want := range []string{"8 findings to fix before go-live", "other-aud logout token (aud is another client's id): answered 200, want 400",
 		"1 faulty sign-in has no verdict", "expired (Sam Jones, 555000000002)", "POST /_sim/signin",
 		"still queued, never sent: wrong-iss"} {
 		if !strings.Contains(errOut, want) {

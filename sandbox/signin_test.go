@@ -161,6 +161,11 @@ func TestBackChannelLogoutFindings(t *testing.T) {
 	}{
 		{"answers 200 to anything", Faults{BCLAcceptsAll: true}, model.Fail, "still signed in"},
 		{"answers 200 but keeps the session", Faults{BCLKeepsSession: true}, model.Pass, "still signed in"},
+		// A relying party that checks every claim but not the signature lets anyone who knows
+		// a sid end that session: the sim's negative tokens carry the real sid, so it shows.
+		{"accepts an unsigned token", Faults{BCLAcceptsAlgNone: true}, model.Fail, "ended"},
+		{"skips the signature", Faults{BCLSkipsSignature: true}, model.Fail, "ended"},
+		{"takes HS256 keyed with CIS2's public key", Faults{BCLKeyConfusion: true}, model.Fail, "ended"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
