@@ -21,6 +21,8 @@ func SimMark(e sim.Event) string {
 	switch e.Outcome {
 	case sim.Refused:
 		return "× refused"
+	case sim.Failed: // a call that did not work, with no finding against the application
+		return "× failed"
 	case sim.Sent:
 		return "→ sent"
 	case sim.Info:
