@@ -161,10 +161,15 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
+	trust := "the certificate given by --cert"
+	if caPath != "" {
+		trust = "the CA in " + caPath
+	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		// A client that does not trust the CA yet fails its handshake: the banner says why.
-		ErrorLog: log.New(io.Discard, "", 0)}
+		// A client that does not trust the CA yet fails its handshake: an event says so and
+		// what to trust. The server's other log lines are dropped (the events say more).
+		ErrorLog: log.New(tlsErrorEvents{p, trust}, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeTLS(ln, "", "") }()
 	defer srv.Close()
@@ -227,6 +232,22 @@ func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan
 			print(e)
 		}
 	}
+}
+
+// tlsErrorEvents turns the server's "TLS handshake error" log lines into events.
+type tlsErrorEvents struct {
+	p     *sim.Provider
+	trust string
+}
+
+func (t tlsErrorEvents) Write(b []byte) (int, error) {
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "http: TLS handshake error from "); ok {
+		// "ADDR: REASON": an address holds no ": " (an IPv6 one is bracketed).
+		if i := strings.Index(rest, ": "); i > 0 {
+			t.p.TLSHandshakeFailed(rest[:i], rest[i+2:], t.trust)
+		}
+	}
+	return len(b), nil
 }
 
 // simListen opens the listener and picks the issuer's host name: localhost for a loopback

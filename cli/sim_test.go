@@ -100,6 +100,12 @@ func TestSimCommand(t *testing.T) {
 	if !strings.HasPrefix(issuer, "https://localhost:") || !strings.HasSuffix(issuer, sim.Realm) {
 		t.Errorf("issuer %s: want https://localhost:PORT%s", issuer, sim.Realm)
 	}
+	// An application that does not trust the sim's CA yet: its failed handshake is an event
+	// that says what to trust, not silence.
+	untrusting := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: x509.NewCertPool()}}}
+	if _, err := untrusting.Get(issuer + "/.well-known/openid-configuration"); err == nil {
+		t.Fatal("a client without the sim's CA connected")
+	}
 	caPEM, err := os.ReadFile(filepath.Join(dir, "ca", caFile))
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +162,9 @@ func TestSimCommand(t *testing.T) {
 		t.Errorf("runSim = %v, want exit 1 for the findings", err)
 	}
 	out := stdout.String()
-	for _, want := range []string{"token      200 client authenticated", "app.logout 200 other-aud logout token", "✗ FAIL"} {
+	for _, want := range []string{"token      200 client authenticated", "app.logout 200 other-aud logout token", "✗ FAIL",
+		"a TLS handshake from 127.0.0.1:", "does not trust the sim's certificate: make it trust the CA in " + filepath.Join(dir, "ca", caFile),
+		"× failed  tls"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -156,4 +157,17 @@ func (p *Provider) Backfill(last int, e Event) []Event {
 		out = append(out, e) // history already dropped it: still show it
 	}
 	return out
+}
+
+// TLSHandshakeFailed records a connection whose TLS handshake failed, which the listener's
+// owner sees and the provider does not: almost always an application that does not trust the
+// provider's certificate yet, the first thing a new set-up meets. trust says what it should
+// trust (the CA file, say).
+func (p *Provider) TLSHandshakeFailed(remote, reason, trust string) {
+	// Clients word a refused certificate many ways (an alert, a bad record MAC under TLS 1.3,
+	// a bare close), so the advice goes with every failure.
+	plain := fmt.Sprintf("a TLS handshake from %s failed (%s): most often the caller does not trust the sim's certificate: make it trust %s "+
+		"(NODE_EXTRA_CA_CERTS for Node, REQUESTS_CA_BUNDLE for Python requests, SSL_CERT_FILE for many others, a truststore for Java, OIDCCABundlePath for mod_auth_openidc)",
+		sanitize.Clean(remote), sanitize.Clean(reason), trust)
+	p.record(Event{Endpoint: TLS, Outcome: Failed, Plain: plain})
 }
