@@ -150,26 +150,16 @@ func defaultAlg(k crypto.Signer) string {
 }
 
 // verifyAssertion verifies the assertion against set as a verifier of client assertions
-// does: the key is the one the header's kid names, among those of a type that can verify the
-// alg (RFC 7517 §4.5 lets keys of different types share a kid); without a kid, only a
-// one-key set says which key signed (OIDC Core §10.1).
+// does: with the key keys.SelectVerifier selects for the header's kid and the alg, the rule
+// `keys inspect KEY --jwks` applies too.
 func verifyAssertion(a assertion, set *keys.Set, now func() time.Time) error {
 	_, err := jwt.Parse(a.token, func(t *jwt.Token) (any, error) {
 		kid, named := t.Header["kid"].(string)
-		if !named {
-			if len(set.Keys) != 1 {
-				return nil, fmt.Errorf("the assertion has no kid and the JWKS holds %d keys", len(set.Keys))
-			}
-			return set.Keys[0].Public, nil
+		k, err := set.SelectVerifier(kid, named, a.alg)
+		if err != nil {
+			return nil, err
 		}
-		ks := keys.Verifiers(set.ByKID(kid), []string{a.alg})
-		switch {
-		case len(ks) == 0:
-			return nil, fmt.Errorf("no key with kid %q in the JWKS can verify %s", kid, a.alg)
-		case len(ks) > 1:
-			return nil, fmt.Errorf("%d keys with kid %q can verify %s", len(ks), kid, a.alg)
-		}
-		return ks[0].Public, nil
+		return k.Public, nil
 	},
 		jwt.WithValidMethods([]string{a.alg}),
 		jwt.WithAudience(a.aud),

@@ -76,6 +76,9 @@ func (r *run) bcl(ctx context.Context, e endpoint, prep bclTokens) Result {
 	}
 
 	first := answers[0] // the unknown-key token: the one whose details (body, headers) are shown
+	if res := r.causedBy(ctx, e, first.err); res != nil {
+		return *res
+	}
 	for i, a := range answers {
 		if a.err != nil {
 			ev["status"] = strconv.Itoa(a.code)

@@ -53,6 +53,9 @@ type dialer struct {
 	// tls is the HTTP client's TLS configuration: verified against the run's roots, with
 	// sessions resumed so that a host's later connections skip most of the handshake's work.
 	tls *tls.Config
+	// open is every connection still open, so that a finished run can close them all
+	// (Observed.Release) whatever wraps the HTTP transport.
+	open openConns
 }
 
 func newDialer(opts Options) *dialer {
@@ -76,7 +79,10 @@ func (d *dialer) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		d.conns.release(addr)
 		return nil, err
 	}
-	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { d.conns.release(addr) })}, nil
+	lc := &limitedConn{Conn: c}
+	lc.release = sync.OnceFunc(func() { d.open.remove(lc); d.conns.release(addr) })
+	d.open.add(lc)
+	return lc, nil
 }
 
 // dialTLS is the HTTP client's https dial: a connection from dial and a verified handshake.

@@ -35,6 +35,7 @@ type discoveryDoc struct {
 	AuthorizationEndpoint string   `json:"authorization_endpoint"`
 	Scopes                []string `json:"scopes_supported"`
 	ACRValues             []string `json:"acr_values_supported"`
+	ResponseModes         []string `json:"response_modes_supported"`
 	// Unconfirmed names the fields whose values no NHS source confirms (snapshot only).
 	Unconfirmed []string `json:"x_cis2_golive_unconfirmed"`
 }
@@ -118,6 +119,7 @@ func (r *run) loadDiscovery(ctx context.Context) discovery {
 	if err != nil {
 		return discovery{err: fmt.Errorf("could not read --discovery %s: %w", sanitize.Clean(r.opts.Discovery), err)}
 	}
+	r.opts.Observe.recordDiscovery(live)
 	return discovery{doc: live, live: true}
 }
 
@@ -166,7 +168,7 @@ func parseDiscovery(body []byte) (discoveryDoc, error) {
 			return d, fmt.Errorf("the document's %s %w", name, err)
 		}
 	}
-	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods, &d.Scopes, &d.ACRValues} {
+	for _, l := range []*[]string{&d.IDTokenAlgs, &d.TokenAuthAlgs, &d.UserinfoAlgs, &d.AuthMethods, &d.Scopes, &d.ACRValues, &d.ResponseModes} {
 		for i := range *l {
 			(*l)[i] = sanitize.Clean((*l)[i])
 		}

@@ -123,19 +123,19 @@ var hostileCases = []hostileCase{
 	{name: "self-signed", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, _ *testPKI) *tls.Config {
 		other := newPKI(t) // a CA nobody trusts stands in for a self-signed certificate
 		return tlsConfigFor(other.leaf(t, time.Now().Add(time.Hour), testHost), 0, 0)
-	}), want: []expect{{IDTLS, model.Fail, "does not lead to a trusted root"}, {IDBCL, model.Fail, "does not lead to a trusted root"}}},
+	}), want: []expect{{IDTLS, model.Fail, "does not lead to a trusted root"}, {IDBCL, model.Skip, "TLS to rp.cis2-golive.test fails (see uri.tls)"}, {IDReachable, model.Skip, "see uri.tls"}}},
 
 	{name: "expired", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, pki *testPKI) *tls.Config {
 		return tlsConfigFor(pki.leaf(t, time.Now().Add(-24*time.Hour), testHost), 0, 0)
-	}), want: []expect{{IDTLS, model.Fail, "expired"}, {IDBCL, model.Fail, "expired"}}},
+	}), want: []expect{{IDTLS, model.Fail, "expired"}, {IDBCL, model.Skip, "TLS to rp.cis2-golive.test fails (see uri.tls)"}, {IDReachable, model.Skip, "see uri.tls"}}},
 
 	{name: "wrong hostname", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, pki *testPKI) *tls.Config {
 		return tlsConfigFor(pki.leaf(t, time.Now().Add(time.Hour), "other.cis2-golive.test"), 0, 0)
-	}), want: []expect{{IDTLS, model.Fail, "does not match the host name"}, {IDBCL, model.Fail, "does not match the host name"}}},
+	}), want: []expect{{IDTLS, model.Fail, "does not match the host name"}, {IDBCL, model.Skip, "TLS to rp.cis2-golive.test fails (see uri.tls)"}, {IDReachable, model.Skip, "see uri.tls"}}},
 
 	{name: "TLS 1.0 only", field: "backchannel_logout_uri", start: serveCert(func(t *testing.T, pki *testPKI) *tls.Config {
 		return tlsConfigFor(pki.leaf(t, time.Now().Add(time.Hour), testHost), tls.VersionTLS10, tls.VersionTLS10)
-	}), want: []expect{{IDTLS, model.Fail, "TLS 1.2 or later"}, {IDBCL, model.Fail, "TLS 1.2 or later"}}},
+	}), want: []expect{{IDTLS, model.Fail, "TLS 1.2 or later"}, {IDBCL, model.Skip, "TLS to rp.cis2-golive.test fails (see uri.tls)"}, {IDReachable, model.Skip, "see uri.tls"}}},
 
 	{name: "non-JSON JWKS", field: "jwks_uri", start: serve(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -71,79 +70,57 @@ func NewHTTPClient(opts Options) *http.Client {
 }
 
 func newHTTPClient(opts Options, d *dialer) *http.Client {
-	tr := &http.Transport{
-		Proxy:       nil,
-		DialContext: d.dial,
-		// The transport would do the TLS itself, unbounded; this dial does it under the run's
-		// handshake limit, with the same verification (d.tls) and HTTP/2 offered.
-		DialTLSContext:         d.dialTLS,
-		ResponseHeaderTimeout:  opts.Timeout,
-		MaxResponseHeaderBytes: maxHeaderBytes,
-		ForceAttemptHTTP2:      true,
-		// Idle connections hold connection slots: keep enough to reuse, not so many that a
-		// run of many hosts holds every slot with connections nobody will use again.
-		MaxIdleConns:        64,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     30 * time.Second,
+	transport := func() *http.Transport {
+		return &http.Transport{
+			Proxy:       nil,
+			DialContext: d.dial,
+			// The transport would do the TLS itself, unbounded; this dial does it under the
+			// run's handshake limit, with the same verification (d.tls) and HTTP/2 offered.
+			DialTLSContext:         d.dialTLS,
+			ResponseHeaderTimeout:  opts.Timeout,
+			MaxResponseHeaderBytes: maxHeaderBytes,
+			ForceAttemptHTTP2:      true,
+			// Idle connections hold connection slots: keep enough to reuse, not so many that
+			// a run of many hosts holds every slot with connections nobody will use again.
+			MaxIdleConns:        64,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     30 * time.Second,
+		}
 	}
 	return &http.Client{
-		Transport:     deadlineTransport{firstConnGate{tr, newGates()}, opts.Timeout},
+		Transport:     deadlineTransport{firstConnGate{byPriority{critical: transport(), ordinary: transport()}, newGates()}, opts.Timeout},
 		Timeout:       opts.Timeout,
 		CheckRedirect: checkRedirect,
 	}
 }
 
-// firstConnGate holds back requests to a host until the first one to it has a connection.
-// Without it, 200 requests started at once each dial and complete a TLS handshake before
-// finding that the host speaks HTTP/2, which would have carried all of them over the first
-// connection: on a 2-core machine those handshakes alone take longer than the answers. After
-// the first connection, an HTTP/2 host gets every request over it and an HTTP/1.1 one gets
-// its connections in parallel as before, one handshake later. Critical checks never wait at
-// the gate: the first request may be a redirect URI's, stuck behind who knows what.
-type firstConnGate struct {
-	base  http.RoundTripper
-	gates *gates
-}
+// byPriority gives critical and ordinary checks connection pools of their own over the same
+// dialer (so the same limits and TLS sessions). On an HTTP/1.1 host, a connection a critical
+// check has finished with would otherwise go to the next ordinary request waiting for that
+// host, which may never give it back (a hanging redirect URI), and the next critical request
+// would pay a new connection.
+type byPriority struct{ critical, ordinary *http.Transport }
 
-func (t firstConnGate) RoundTrip(req *http.Request) (*http.Response, error) {
-	g, first := t.gates.get(req.URL.Scheme + "://" + strings.ToLower(req.URL.Host))
-	if !first && scopeOf(req.Context()).priority < Critical {
-		select {
-		case <-g.open:
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
-		}
-		return t.base.RoundTrip(req)
+func (t byPriority) RoundTrip(req *http.Request) (*http.Response, error) {
+	if scopeOf(req.Context()).priority >= Critical {
+		return t.critical.RoundTrip(req)
 	}
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { g.once.Do(func() { close(g.open) }) }}
-	resp, err := t.base.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
-	g.once.Do(func() { close(g.open) }) // also when the first request failed to connect
-	return resp, err
+	return t.ordinary.RoundTrip(req)
 }
 
-type gate struct {
-	once sync.Once
-	open chan struct{}
+func (t byPriority) CloseIdleConnections() {
+	t.critical.CloseIdleConnections()
+	t.ordinary.CloseIdleConnections()
 }
 
-// gates are one client's first-connection gates, by scheme and host.
-type gates struct {
-	mu sync.Mutex
-	m  map[string]*gate
-}
+// closeIdler is what http.Client.CloseIdleConnections looks for in its transport; the
+// wrappers below pass it on.
+type closeIdler interface{ CloseIdleConnections() }
 
-func newGates() *gates { return &gates{m: map[string]*gate{}} }
-
-// get returns the gate for key, and whether the caller is the first to ask (and so opens it).
-func (gs *gates) get(key string) (*gate, bool) {
-	gs.mu.Lock()
-	defer gs.mu.Unlock()
-	if g, ok := gs.m[key]; ok {
-		return g, false
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(closeIdler); ok {
+		c.CloseIdleConnections()
 	}
-	g := &gate{open: make(chan struct{})}
-	gs.m[key] = g
-	return g, true
 }
 
 // deadlineTransport makes a body that ends at or after the request's deadline read as the
@@ -155,6 +132,8 @@ type deadlineTransport struct {
 	base    http.RoundTripper
 	timeout time.Duration
 }
+
+func (t deadlineTransport) CloseIdleConnections() { closeIdle(t.base) }
 
 func (t deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	deadline := time.Now().Add(t.timeout)

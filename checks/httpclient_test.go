@@ -135,3 +135,27 @@ func TestDeadlineBodyTurnsLateEOFIntoTimeout(t *testing.T) {
 		t.Fatalf("a body ending after the deadline must read as the timeout, got %v", err)
 	}
 }
+
+// TestClientClosesIdleConnections: http.Client.CloseIdleConnections reaches the transports
+// through the client's wrappers, so a caller that asks for it frees the connection slots.
+func TestClientClosesIdleConnections(t *testing.T) {
+	pki := newPKI(t)
+	s := pki.server(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), testHost)
+	opts := pki.testOptions().withDefaults()
+	d := newDialer(opts)
+	c := newHTTPClient(opts, d)
+	for _, p := range []Priority{Ordinary, Critical} {
+		req, _ := http.NewRequestWithContext(withScope(context.Background(), p), http.MethodGet, urlFor(s, "/"), nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if n := d.conns.held[strings.TrimPrefix(urlFor(s, ""), "https://")]; n != 2 {
+		t.Fatalf("%d connections open, want one idle per priority", n)
+	}
+	c.CloseIdleConnections()
+	waitFor(t, func() bool { d.conns.mu.Lock(); defer d.conns.mu.Unlock(); return d.conns.nheld == 0 })
+}

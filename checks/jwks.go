@@ -95,6 +95,9 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 		ev["content_type"] = got.ContentType
 	}
 	if err != nil {
+		if res := r.causedBy(ctx, e, err); res != nil {
+			return jwksFetch{res: *res}
+		}
 		if errors.As(err, &fe) {
 			return fail(fe.Msg, fe.Fix)
 		}
@@ -112,6 +115,7 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 		return fail("the body is a single JWK, not a JWK Set",
 			`wrap it: {"keys": [ <your JWK> ]}`)
 	}
+	r.opts.Observe.recordJWKS(set)
 	kids := make([]string, len(set.Keys))
 	for i, k := range set.Keys {
 		kids[i] = sanitize.Clean(k.Label())

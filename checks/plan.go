@@ -59,14 +59,8 @@ type run struct {
 // order, so a UI can draw every line before Run streams the results in. Nothing is contacted
 // until a Check runs. Hand the same opts to Run.
 func Plan(cfg *model.Config, opts Options) []Check {
-	opts = opts.withDefaults()
-	opts.Resolver = newCachingResolver(opts.Resolver)
-	// Loading the system roots parses a few hundred certificates, once per process; start it
-	// now so that the first TLS check does not spend its timeout on it.
-	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
-	d := newDialer(opts)
-	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
-	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
+	r := newRun(cfg, opts)
+	opts = r.opts
 
 	var list []Check
 	// add adds a check; critical ones are those CIS2 itself depends on (see Priority).
@@ -110,6 +104,20 @@ func Plan(cfg *model.Config, opts Options) []Check {
 		}
 	}
 	return list
+}
+
+// newRun is the state a list of checks shares (see run), ready to plan them.
+func newRun(cfg *model.Config, opts Options) *run {
+	opts = opts.withDefaults()
+	opts.Resolver = newCachingResolver(opts.Resolver)
+	// Loading the system roots parses a few hundred certificates, once per process; start it
+	// now so that the first TLS check does not spend its timeout on it.
+	go x509.SystemCertPool() //nolint:errcheck // a warm-up: the checks load it themselves
+	d := newDialer(opts)
+	r := &run{cfg: cfg, opts: opts, dialer: d, client: newHTTPClient(opts, d), tls: newHandshakes()}
+	opts.Observe.track(d)
+	r.key = sync.OnceValues(r.loadSigner) // --key or --sign-cmd (checks/signer.go)
+	return r
 }
 
 // endpoints lists the configured URIs in file order.

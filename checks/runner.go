@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -88,6 +89,9 @@ type Options struct {
 	// LoginURL, when set, is the page the login probe starts from instead of the
 	// configuration's login_url.
 	LoginURL string
+	// Observe, when set, records the JWKS and discovery document the run fetched (`watch`
+	// compares them with the previous run's).
+	Observe *Observed
 }
 
 func (o Options) withDefaults() Options {
@@ -185,7 +189,7 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 	defer cancel()
 	ctx = withScope(ctx, c.Priority)
 	waited := scopeOf(ctx).waited
-	defer func() { r = noteWait(r, waited.Load(), opts) }()
+	defer func() { r = withheld(noteWait(r, waited.Load(), opts)) }()
 	out := make(chan Result, 1)
 	go func() {
 		defer func() {
@@ -217,6 +221,37 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 	}
 	if r.Target == "" {
 		r.Target = c.Target
+	}
+	return r
+}
+
+// withheld replaces every text of r that holds what looks like a secret (model.SecretIn), and
+// every evidence value under a credential's name: a server may echo the logout token or the
+// client assertion back, an application may put a client secret in its authorize request,
+// and results reach the terminal, JSON and the files for NHS.
+func withheld(r Result) Result {
+	hide := func(s string) string {
+		if what := model.SecretIn(s); what != "" {
+			return "(withheld: it holds what looks like " + what + ")"
+		}
+		return s
+	}
+	r.Message, r.Fix = hide(r.Message), hide(r.Fix)
+	var ev map[string]string
+	for k, v := range r.Evidence {
+		w := hide(v)
+		if w == v && v != "" && model.IsCredentialName(k) {
+			w = "(withheld: " + k + " carries a credential)"
+		}
+		if w != v {
+			if ev == nil {
+				ev = maps.Clone(r.Evidence)
+			}
+			ev[k] = w
+		}
+	}
+	if ev != nil {
+		r.Evidence = ev
 	}
 	return r
 }

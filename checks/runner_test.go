@@ -3,7 +3,9 @@ package checks
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -299,5 +301,46 @@ func TestCancelledResultsAreUnfinished(t *testing.T) {
 	}
 	if (Result{Status: model.Skip, Message: "no --key: not signed"}).Unfinished() {
 		t.Error("a skip with a reason is not unfinished")
+	}
+}
+
+// TestRunWithholdsSecrets: whatever a check (or the server it quotes) put in a result, no
+// output gets what looks like a secret, nor a value under a credential's name.
+func TestRunWithholdsSecrets(t *testing.T) {
+	const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+	list := []Check{{ID: "x", Run: func(context.Context) Result {
+		return Result{Status: model.Fail, Message: "the server answered: logout_token=" + jwt,
+			Evidence: map[string]string{"param.client_secret": "hunter2", "body": `{"echo":"` + jwt + `"}`, "status": "400"}}
+	}}}
+	r := Run(context.Background(), list, Options{Timeout: 5 * time.Second}, nil)[0]
+	for _, s := range append([]string{r.Message}, r.Evidence["param.client_secret"], r.Evidence["body"]) {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "eyJ") || !strings.HasPrefix(s, "(withheld: ") {
+			t.Errorf("not withheld: %q", s)
+		}
+	}
+	if r.Evidence["status"] != "400" || r.Status != model.Fail {
+		t.Errorf("the rest of the result must stand: %+v", r)
+	}
+}
+
+// TestEchoedLogoutTokenIsWithheld: a logout endpoint that echoes the form it was sent (the
+// bogus logout token, a JWT) back in its error page does not get the token into the report.
+func TestEchoedLogoutTokenIsWithheld(t *testing.T) {
+	pki := newPKI(t)
+	s := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(body)
+	}), testHost)
+	cfg := pkjwtConfig(urlFor(s, "/cb"), urlFor(s, "/logout"), "")
+	r := runOneCheck(t, cfg, pki.testOptions(), IDBCL, "backchannel_logout_uri")
+	for k, v := range r.Evidence {
+		if strings.Contains(v, "eyJ") {
+			t.Errorf("evidence %s holds the token: %.60s", k, v)
+		}
+	}
+	if strings.Contains(r.Message, "eyJ") {
+		t.Errorf("message holds the token: %.80s", r.Message)
 	}
 }

@@ -27,7 +27,7 @@ import (
 // for the 200 in waves, or only stopped at a later deadline, would still be caught.
 func TestManyStuckRedirectURIsNeverStarveCIS2sEndpoints(t *testing.T) {
 	const n = 200
-	const timeout = 4 * time.Second
+	const timeout = 6 * time.Second
 	for _, tc := range []struct {
 		name string
 		// start returns the base URL of the redirect URIs, given the healthy relying party's.

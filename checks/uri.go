@@ -81,12 +81,11 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		return Result{Status: model.Skip, Message: "not an https URI, so there is no TLS to check", Evidence: e.evidence()}
 	}
 	host := e.url.Hostname()
-	port := e.url.Port()
-	if port == "" {
-		port = "443"
-	}
-	state, err := r.handshake(ctx, host, port)
+	state, err := r.handshake(ctx, host, e.port())
 	if err != nil {
+		if res := r.unresolved(ctx, e, err); res != nil {
+			return *res
+		}
 		return Result{Status: model.Fail, Message: "TLS handshake failed: " + describeErr(err),
 			Fix: "serve TLS 1.2 or 1.3 with a valid certificate for " + host, Evidence: e.evidence()}
 	}
@@ -130,12 +129,18 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
 		}
 		if r.opts.RootCAs != nil && verifyChain(state, host, nil, now) != nil {
-			msg := "the chain verifies only with the custom CA (--ca-cert), not the system roots; CIS2 needs a chain to a public root CA"
+			// Trusted here because of --ca-cert only: CIS2 trusts public roots, and a user's
+			// browser trusts what its machine trusts. Passing it would hide that.
 			switch {
-			case !e.internetFacing() || r.opts.AllowPrivate:
-				notes = append(notes, msg)
+			case r.opts.AllowPrivate:
+				notes = append(notes, "the chain verifies only with the custom CA (allowed for testing by --allow-private)")
+			case e.internetFacing():
+				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+					"CIS2 calls this URI and needs a chain to a public root CA", "use a certificate from a public CA for "+host)
 			default:
-				note(model.Warn, msg, "use a certificate from a public CA for "+host)
+				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+					"every user's browser must trust that CA too", "use a certificate from a public CA for "+host+
+					", or make sure every user's machine trusts your CA")
 			}
 			ev["public_root"] = "no"
 		}
@@ -148,6 +153,64 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		leaf.NotAfter.UTC().Format(time.DateOnly))
 	res.Message = strings.Join(append(notes, summary), "; ")
 	return res
+}
+
+// causedBy is the skip for a check of e whose own request failed with err for a reason an
+// earlier check already reports for e's host: it does not resolve (uri.resolve), or TLS to
+// it fails (uri.tls). The check then names that root cause instead of failing with it again,
+// so one DNS or certificate problem is one failure, not one per check. It is asked only
+// after such a failure, and asks the run's shared lookup and handshake (no new traffic); a
+// failure elsewhere (a redirect to another host, a timeout) stays the check's own.
+func (r *run) causedBy(ctx context.Context, e endpoint, err error) *Result {
+	if res := r.unresolved(ctx, e, err); res != nil {
+		return res
+	}
+	var (
+		hostErr x509.HostnameError
+		authErr x509.UnknownAuthorityError
+		certErr x509.CertificateInvalidError
+		alert   tls.AlertError
+	)
+	tlsFault := errors.As(err, &hostErr) || errors.As(err, &authErr) || errors.As(err, &certErr) ||
+		errors.As(err, &alert) || err != nil && strings.Contains(describeErr(err), "TLS 1.2 or later")
+	if !tlsFault || e.url.Scheme != "https" {
+		return nil
+	}
+	host := e.url.Hostname()
+	state, herr := r.handshake(ctx, host, e.port())
+	if herr == nil {
+		herr = verifyChain(state, host, r.opts.RootCAs, r.opts.Now())
+	}
+	if herr != nil {
+		return skipBecause(e, fmt.Sprintf("TLS to %s fails (see %s)", host, IDTLS))
+	}
+	return nil
+}
+
+// unresolved is causedBy for a DNS failure alone: uri.tls uses it, being the check that
+// reports a TLS failure.
+func (r *run) unresolved(ctx context.Context, e endpoint, err error) *Result {
+	var dnsErr *net.DNSError
+	if err == nil || !errors.As(err, &dnsErr) && !errors.Is(err, ErrNoAddress) {
+		return nil
+	}
+	host := e.url.Hostname()
+	if _, lerr := lookupHost(ctx, r.opts.Resolver, host); lerr != nil {
+		return skipBecause(e, fmt.Sprintf("%s does not resolve (see %s)", host, IDResolve))
+	}
+	return nil
+}
+
+func skipBecause(e endpoint, why string) *Result {
+	return &Result{Status: model.Skip, Message: "not checked: " + why, Evidence: e.evidence()}
+}
+
+// port is the URI's port, 443 when it names none.
+func (e endpoint) port() string {
+	if p := e.url.Port(); p != "" {
+		return p
+	}
+	return "443"
 }
 
 // handshake is the server's TLS answer for host:port: one handshake per run, shared by every
@@ -244,6 +307,9 @@ func (r *run) reachable(ctx context.Context, e endpoint) Result {
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
+		if res := r.causedBy(ctx, e, err); res != nil {
+			return *res
+		}
 		return Result{Status: model.Fail, Message: "no HTTP answer: " + describeErr(err),
 			Fix: "make sure the endpoint is deployed and reachable from the internet over https", Evidence: ev}
 	}

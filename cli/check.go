@@ -51,13 +51,14 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 			"  cis2-golive check --config prod.yaml --int int-export.json\n" +
 			"  cis2-golive check --config prod.yaml --key private.pem\n" +
 			"  cis2-golive check --config prod.yaml --offline\n" +
-			"  cis2-golive check --config prod.yaml --format json > results.json",
+			"  cis2-golive check --config prod.yaml --format json > results.json\n" +
+			"  cis2-golive check --config prod.yaml --format junit > results.xml",
 		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
 				return usageError(fmt.Errorf("--config is required: pass the configuration file to check"))
 			}
-			if _, err := report.ParseFormat(opts.Format); err != nil {
+			if _, err := report.ParseResultsFormat(opts.Format); err != nil {
 				return usageError(fmt.Errorf("--format: %w", err))
 			}
 			if err := opts.validate(); err != nil {
@@ -69,7 +70,7 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
 	f.StringVar(&opts.INTPath, "int", "", "the INT configuration in `FILE` (YAML, JSON or a Connection Manager export) that production replicates")
-	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
+	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json, markdown or junit")
 	opts.bind(f, "check the file only; contact no endpoint")
 	return cmd
 }
@@ -78,7 +79,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	format, _ := report.ParseFormat(opts.Format)
+	format, _ := report.ParseResultsFormat(opts.Format)
 	cfg, notes, err := loadFrom("--config", opts.ConfigPath)
 	if err != nil {
 		return usageError(err)

@@ -157,10 +157,15 @@ func TestDemoCancel(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		cancel()
 	}()
-	ios, _, out, _ := Test()
+	ios, _, out, errOut := Test()
 	code := Run(ctx, []string{"demo", "--fault", "hang", "--timeout", "1h", "--dir", t.TempDir()}, ios, BuildInfo{})
 	if code != ExitCancelled {
 		t.Errorf("exit %d, want 130; stdout: %s", code, out)
+	}
+	// It says it was interrupted, not only "0 failed · 10 skipped".
+	if !strings.Contains(errOut.String(), "Interrupted: what finished is reported above") ||
+		!strings.Contains(out.String(), "did not finish (interrupted") {
+		t.Errorf("the run does not say it was interrupted:\n%s\n%s", out, errOut)
 	}
 }
 

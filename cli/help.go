@@ -198,7 +198,7 @@ var placeholders = map[string]string{
 	"config": "FILE", "from-int": "FILE", "int": "FILE", "prod": "FILE", "old": "FILE", "new": "FILE",
 	"draft": "FILE", "key": "FILE", "ca-cert": "FILE", "checks": "FILE", "jwks": "FILE",
 	"output": "DIR", "output-dir": "DIR", "dir": "DIR",
-	"discovery": "URL", "login-url": "URL", "sign-cmd": "COMMAND", "format": "FORMAT", "fault": "FAULT", "alg": "ALG", "bits": "BITS",
+	"discovery": "URL", "login-url": "URL", "sign-cmd": "COMMAND", "at": "TIME", "format": "FORMAT", "fault": "FAULT", "alg": "ALG", "bits": "BITS",
 	"submitted": "DATE", "done": "ID,…", "timeout": "DURATION",
 }
 

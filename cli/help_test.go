@@ -64,7 +64,11 @@ func TestHelpShowsValuePlaceholders(t *testing.T) {
 
 // TestHelpBreaksNoWord: a wrapped description breaks between words only.
 func TestHelpBreaksNoWord(t *testing.T) {
-	got := ansi.Strip(renderHelp(NewRootCmd(&IOStreams{}, BuildInfo{}).Commands()[0], 40))
+	check, _, err := NewRootCmd(&IOStreams{}, BuildInfo{}).Find([]string{"check"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ansi.Strip(renderHelp(check, 40))
 	for _, line := range strings.Split(got, "\n") {
 		if len(line) > 40 && len(strings.Fields(line)) > 1 {
 			t.Errorf("line over 40 columns: %q", line)

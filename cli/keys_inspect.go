@@ -37,11 +37,13 @@ func newCmdKeysInspect(ios *IOStreams) *cobra.Command {
 			"`check`'s jwks.* checks: public keys only, kids that tell the keys apart, a key that can\n" +
 			"verify RS256 or RS512, alg and x5c consistent with the key. A URL must serve a JWK Set.\n\n" +
 			"A single key is checked against CIS2: RSA of 2048 bits or more (RS256 or RS512).\n\n" +
-			"For a private key, --jwks says whether its public half is in that JWKS (by thumbprint),\n" +
-			"and checks that JWKS is safe to publish, as inspecting it directly would.\n\n" +
+			"For a private key, --jwks says whether its public half is in that JWKS (by thumbprint)\n" +
+			"and a verifier would select it (by kid, as check's assertion.sign-verify does), and\n" +
+			"checks that JWKS is safe to publish, as inspecting it directly would.\n\n" +
 			"Exit codes: 0 nothing wrong (warnings allowed), 1 private material in a JWKS (--jwks too),\n" +
 			"a key CIS2 cannot use (such as an EC-only JWKS), a single JWK at a URL, another failed rule,\n" +
-			"or the private key's public half missing from --jwks, 2 usage error or unreadable input.",
+			"or the private key's public half missing from --jwks or not selected there, 2 usage error\n" +
+			"or unreadable input.",
 		Example: "  cis2-golive keys inspect https://rp.example.org/.well-known/jwks.json\n" +
 			"  cis2-golive keys inspect keys/private-key-AbCdEfGh.pem --jwks https://rp.example.org/jwks.json\n" +
 			"  cis2-golive keys inspect jwks.json --format json",

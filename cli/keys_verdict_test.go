@@ -160,3 +160,20 @@ func TestKeysInspectDirectory(t *testing.T) {
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// For a private key, --jwks says what assertion.sign-verify would: its public half found by
+// thumbprint but under an x5c of another key is a key no verifier uses (exit 1), not "is in".
+func TestKeysInspectKeyInAJWKSThatWouldNotUseIt(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "x5c-key.pem")
+	if err := os.WriteFile(key, mustRead(t, opensslJWKS(t, "x5c-key.pem")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "keys", "inspect", key, "--jwks", opensslJWKS(t, "x5c-mismatch.jwks.json"))
+	if want := "fail [not-selected] the key's public half is there, as signing, but a verifier of client assertions would not use it: key signing cannot verify RS256: its x5c certificate does not match n/e"; code != ExitFailed || !strings.Contains(flat(stdout), want) {
+		t.Errorf("exit %d\n%s%s\nwant %q", code, stdout, stderr, want)
+	}
+	assertFits80(t, "x5c mismatch", stdout)
+	if code, stdout, stderr := runCLI(t, "keys", "inspect", key, "--jwks", opensslJWKS(t, "x5c-match.jwks.json")); code != ExitOK || !strings.Contains(flat(stdout), "as kid signing") {
+		t.Errorf("matching x5c: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -59,7 +59,7 @@ func errorHandler(w io.Writer, styles fang.Styles, err error) {
 		return
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(w, "cancelled")
+		fmt.Fprintln(w, "Interrupted: what finished is reported above; the rest did not run.")
 		return
 	}
 	fmt.Fprintf(w, "%s %s\n", errorLabel.Render("Error:"), err.Error())
@@ -97,8 +97,8 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	root.SetCompletionCommandGroupID("more")
 	for group, cmds := range map[string][]*cobra.Command{
 		"start":  {newCmdDemo(ios, build), newCmdWizard(ios, build)},
-		"golive": {newCmdCheck(ios), newCmdSim(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
-		"live":   {newCmdDiff(ios)},
+		"golive": {newCmdCheck(ios), newCmdAssertion(ios), newCmdSim(ios), newCmdKeys(ios), newCmdCompare(ios), newCmdSubmission(ios, build), newCmdChecklist(ios)},
+		"live":   {newCmdDiff(ios), newCmdWatch(ios, build)},
 	} {
 		for _, c := range cmds {
 			c.GroupID = group

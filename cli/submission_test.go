@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,37 @@ func TestSubmissionOverwrite(t *testing.T) {
 	leftovers, _ := filepath.Glob(filepath.Join(out, ".*tmp*"))
 	if len(leftovers) > 0 {
 		t.Errorf("atomic write left temporary files: %v", leftovers)
+	}
+}
+
+// TestSubmissionRefusesEverySecretSpelling: a secret however spelled, in the configuration or
+// in the --checks results, is refused with every override flag given, and nothing is written.
+func TestSubmissionRefusesEverySecretSpelling(t *testing.T) {
+	const secret = "hunter2-7f3a9c1e"
+	dir := t.TempDir()
+	everyOverride := []string{"--allow-failures", "--allow-warnings", "--allow-unverified", "--force"}
+	for i, s := range []string{
+		"?client_secret=" + secret, "?client%5Fsecret=" + secret, "?clientSecret=" + secret, "?client-secret=" + secret,
+		"?api_key=" + secret, "?apikey=" + secret, "?access_token=" + secret, "?password=" + secret, "?secret=" + secret,
+		"#client_secret=" + secret, "?x=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl",
+	} {
+		cfg := writeIn(t, dir, fmt.Sprintf("prod%d.yaml", i), strings.Replace(readExample(t),
+			"backchannel_logout_uri: https://epr.acme-health.co.uk/auth/cis2/backchannel-logout",
+			"backchannel_logout_uri: https://epr.acme-health.co.uk/auth/cis2/backchannel-logout"+s, 1))
+		results := writeIn(t, dir, fmt.Sprintf("results%d.json", i), `{"config":"prod.yaml","results":[
+			{"id":"uri.reachable","target":"redirect_uris[0]","status":"pass","message":"answered HTTP 200","evidence":{"final_url":"https://login.acme-health.co.uk/`+s+`"}}]}`)
+		for _, args := range [][]string{{"--config", cfg}, {"--config", "../examples/production.yaml", "--checks", results}} {
+			out := filepath.Join(dir, fmt.Sprintf("out%d", i))
+			code, stdout, stderr := execReport(t, append(append([]string{"submission", "-o", out}, args...), everyOverride...)...)
+			if code != ExitUsage || !strings.Contains(stderr, "looks like") {
+				t.Errorf("%s %v: exit %d, stderr %q; want 2 and the secret refused", s, args, code, stderr)
+			}
+			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, "eyJ") {
+				t.Errorf("%s: the refusal echoes the secret: %q", s, stderr)
+			}
+			if fileExists(out) {
+				t.Errorf("%s %v: wrote %s", s, args, out)
+			}
+		}
 	}
 }

@@ -89,11 +89,19 @@ type ExistsError struct{ Path string }
 func (e *ExistsError) Error() string { return e.Path + " already exists" }
 
 // Write writes the files into dir (created if missing), each atomically, and returns their
-// paths. Unless replace, it first checks that none exists, so a refusal leaves nothing
-// half-replaced.
+// paths. It refuses, whatever the caller was told to override, any file holding what looks
+// like a secret (model.SecretIn). Unless replace, it first checks that none exists, so a
+// refusal leaves nothing half-replaced.
 func Write(dir string, files []report.File, replace bool) ([]string, error) {
 	if dir == "" {
 		dir = "."
+	}
+	// The last line of defence, and no flag reaches past it: whatever built the files, none
+	// holding what looks like a secret is written.
+	for _, f := range files {
+		if what := model.SecretIn(string(f.Data)); what != "" {
+			return nil, fmt.Errorf("refusing to write %s: it holds what looks like %s, and cis2-golive never writes a secret into a file", f.Name, what)
+		}
 	}
 	paths := make([]string, len(files))
 	for i, f := range files {

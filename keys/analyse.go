@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 	jose "github.com/go-jose/go-jose/v4"
 )
 
@@ -42,6 +43,7 @@ const (
 	RuleX5CMismatch    = "x5c-mismatch"
 	RuleNotASet        = "not-a-set"
 	RuleNoUsableKey    = "no-usable-key"
+	RuleNotSelected    = "not-selected"
 )
 
 // MinRSABits is the smallest RSA key accepted for signing (NIST SP 800-131A; CIS2 signs with
@@ -124,8 +126,8 @@ func Lint(s *Set, algs []string) []Problem {
 				"replace it with the JWK written by `cis2-golive keys new`")
 		}
 		if k.X5CErr != nil {
-			add(RuleX5CMismatch, k, model.Fail, fmt.Sprintf("key %s: %v (RFC 7517 §4.7: the first certificate's key must be the JWK's)", k.Label(), k.X5CErr),
-				"publish the certificate of this very key in x5c, or remove x5c, x5t and x5t#S256")
+			section, rule, fix := certRule(k.X5CErr)
+			add(RuleX5CMismatch, k, model.Fail, fmt.Sprintf("key %s: %v (%s: %s)", k.Label(), k.X5CErr, section, rule), fix)
 		}
 		if k.Kty == "RSA" && k.Bits > LargeRSABits {
 			ps = append(ps, tooLarge(k))
@@ -210,6 +212,18 @@ func kidProblems(s *Set, i int, noKID []int) []Problem {
 	return nil
 }
 
+// certRule is the RFC 7517 section a certificate member fault (Key.X5CErr) breaks, what it
+// says, and the fix: an x5t digest that is not the certificate's is not a certificate of
+// another key.
+func certRule(err error) (section, rule, fix string) {
+	if errors.Is(err, errX5TMismatch) {
+		return "RFC 7517 §4.8, §4.9", "x5t and x5t#S256 are digests of the first x5c certificate",
+			"set x5t#S256 (and x5t, if used) to the base64url digest of the first x5c certificate, or remove them"
+	}
+	return "RFC 7517 §4.7", "the first certificate's key must be the JWK's",
+		"publish the certificate of this very key in x5c, or remove x5c, x5t and x5t#S256"
+}
+
 // couldVerify reports whether the key's type fits one of algs, whatever its use or key_ops.
 func (k Key) couldVerify(algs []string) bool {
 	if k.Public == nil {
@@ -232,6 +246,52 @@ func Verifiers(keys []Key, algs []string) []Key {
 		}
 	}
 	return out
+}
+
+// SelectVerifier is the key a verifier of client assertions selects for a JWS signed with
+// alg: the one key with the header's kid that can verify alg (RFC 7517 §4.5 lets keys of
+// different types share a kid, so the type decides between them), or, for a JWS without a
+// kid (hasKID false), the key of a one-key set (OIDC Core §10.1). The error says why no key,
+// or more than one, would be selected; the kid in it is cleaned.
+func (s *Set) SelectVerifier(kid string, hasKID bool, alg string) (Key, error) {
+	candidates := s.Keys
+	if hasKID {
+		candidates = s.ByKID(kid)
+	} else if len(s.Keys) != 1 {
+		return Key{}, fmt.Errorf("the assertion has no kid and the JWKS holds %d keys", len(s.Keys))
+	}
+	ks := Verifiers(candidates, []string{alg})
+	switch {
+	case len(ks) == 1:
+		return ks[0], nil
+	case len(ks) > 1:
+		return Key{}, fmt.Errorf("%d keys with kid %q can verify %s", len(ks), sanitize.Clean(kid), alg)
+	case len(candidates) == 1:
+		return Key{}, fmt.Errorf("key %s cannot verify %s: %v", candidates[0].Label(), alg, candidates[0].CheckAlg(alg))
+	}
+	return Key{}, fmt.Errorf("no key with kid %q in the JWKS can verify %s", sanitize.Clean(kid), alg)
+}
+
+// notSelected is the problem of a published key that a verifier would not select for an
+// assertion signed with it, for any of algs (nil if one would): found by thumbprint is not
+// enough when its kid is shared or missing, or its use, key_ops, alg or x5c rule it out.
+func notSelected(s *Set, k Key, algs []string) *Problem {
+	var why error
+	for _, alg := range algs {
+		got, err := s.SelectVerifier(k.rawKID, k.rawKID != "", alg)
+		switch {
+		case err == nil && got.Thumbprint == k.Thumbprint:
+			return nil
+		case err == nil:
+			err = fmt.Errorf("for kid %q a verifier selects key[%d], another key", k.KID, got.Index)
+		}
+		if why == nil {
+			why = err
+		}
+	}
+	return &Problem{RuleNotSelected, k.Label(), model.Fail,
+		fmt.Sprintf("the key's public half is there, as %s, but a verifier of client assertions would not use it: %v", k.Label(), why),
+		"publish it as `cis2-golive keys new` writes it: a kid of its own, use sig, alg RS256 or RS512, and no x5c but this key's certificate"}
 }
 
 // Usable is the policy check of a JWKS as a whole: some key can verify one of algs (the
@@ -269,7 +329,8 @@ func (k Key) CheckAlg(alg string) error {
 		return err
 	}
 	if k.X5CErr != nil {
-		return fmt.Errorf("its %v (RFC 7517 §4.7)", k.X5CErr)
+		section, _, _ := certRule(k.X5CErr)
+		return fmt.Errorf("its %v (%s)", k.X5CErr, section)
 	}
 	switch {
 	case k.Use != "" && k.Use != "sig":

@@ -67,6 +67,7 @@ type Inspection struct {
 	Set *Set `json:"-"`
 
 	public crypto.PublicKey // a private key's public half, for MatchJWKS
+	algs   []string         // what the key must verify, for MatchJWKS
 }
 
 // Match says whether a private key's public half is in a JWKS, and what that JWKS must fix
@@ -97,7 +98,7 @@ func Inspect(data []byte, o InspectOptions) (*Inspection, error) {
 
 // InspectSet judges a parsed JWK Set (or single JWK).
 func InspectSet(s *Set, o InspectOptions) *Inspection {
-	ins := &Inspection{Source: o.Source, Kind: KindJWKS, Keys: s.Keys, Set: s}
+	ins := &Inspection{Source: o.Source, Kind: KindJWKS, Keys: s.Keys, Set: s, algs: o.algs()}
 	for _, k := range s.Keys {
 		ins.PrivateMaterial = ins.PrivateMaterial || k.HasPrivate()
 	}
@@ -149,7 +150,7 @@ func hasFail(ps []Problem) bool {
 // inspectPEM handles a PEM private or public key. A local private key file goes through
 // LoadPrivateKey, so its permissions are checked like everywhere else.
 func inspectPEM(data []byte, o InspectOptions) (*Inspection, error) {
-	ins := &Inspection{Source: o.Source}
+	ins := &Inspection{Source: o.Source, algs: o.algs()}
 	if !bytes.Contains(data, []byte("PRIVATE KEY-----")) {
 		pub, err := ParsePublicKeyPEM(data)
 		if err != nil {
@@ -224,7 +225,8 @@ func singleKeyProblems(k Key, algs []string) []Problem {
 }
 
 // MatchJWKS looks for the inspected private key's public half in a JWKS, by RFC 7638
-// thumbprint (the kid is only a label), and checks that JWKS is safe to publish: a private
+// thumbprint, checks that a verifier would select it for an assertion signed with it (by
+// kid, the rule assertion.sign-verify verifies by), and that the JWKS is safe to publish: a private
 // key next to the one matched is the worst finding of the run, so it becomes the first alert.
 func (ins *Inspection) MatchJWKS(src string, data []byte, remote bool) error {
 	if ins.public == nil {
@@ -242,17 +244,19 @@ func (ins *Inspection) MatchJWKS(src string, data []byte, remote bool) error {
 	if set.Single && remote {
 		m.Problems = append(m.Problems, notASet(true))
 	}
-	ins.Failed = ins.Failed || hasFail(m.Problems)
+	k, found := set.ByThumbprint(tp)
+	if found {
+		m.Found, m.KID = true, k.Label()
+		if p := notSelected(set, k, ins.algs); p != nil {
+			m.Problems = append(m.Problems, *p)
+		}
+	}
+	ins.Failed = ins.Failed || !found || hasFail(m.Problems)
 	if alert := leakAlert(set, "THE JWKS "+sanitize.Clean(src)); alert != "" {
 		if ins.Alert != "" {
 			alert += "\n" + ins.Alert
 		}
 		ins.Alert = alert
-	}
-	if k, ok := set.ByThumbprint(tp); ok {
-		m.Found, m.KID = true, k.Label()
-	} else {
-		ins.Failed = true
 	}
 	ins.InJWKS = m
 	return nil

@@ -241,7 +241,7 @@ func tabIndented(data []byte, line int) bool {
 
 // checkKey refuses secrets and unknown keys, naming the nearest known key.
 func checkKey(name, key string, line int) error {
-	if slices.Contains(secretKeys, strings.ToLower(key)) {
+	if isSecretKey(key) {
 		return &LoadError{Path: name, Line: line,
 			Msg: fmt.Sprintf("key %q would hold a secret, and cis2-golive never stores secrets", key),
 			Fix: "delete that line; give a private key only to `check --key FILE` (it is never copied)"}
@@ -387,7 +387,7 @@ func parseConnectionManager(name string, data []byte, top map[string]json.RawMes
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if slices.Contains(secretKeys, strings.ToLower(k)) {
+		if isSecretKey(k) {
 			return nil, nil, checkKey(name, k, jsonKeyLine(data, k))
 		}
 		if !slices.Contains(cmKeys, k) {

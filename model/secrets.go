@@ -3,30 +3,181 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"unicode"
 )
 
-// secretPatterns recognise secret material inside an ordinary value: a private key or a client
-// secret pasted into a description or a URI would otherwise be echoed by every command and
-// copied into the submission sent to NHS. Keys named like secrets are refused separately.
-var secretPatterns = []struct {
-	re   *regexp.Regexp
-	what string
-}{
-	{regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`), "a PEM private key"},
-	{regexp.MustCompile(`"(d|k)"\s*:\s*"`), `a private JWK (it has a "d" or "k" member)`},
-	{regexp.MustCompile(`(?i)[?&;](client_secret|client_assertion|password|secret|token|access_token|refresh_token)=`), "a secret in a URI query"},
-	{regexp.MustCompile(`://[^/?#@\s]*:[^/?#@\s]*@`), "a password in a URI (user:password@)"},
-}
-
-// SecretIn says what kind of secret s looks like to hold, or "" when none.
+// SecretIn is the one rule for "this value holds a secret": the loader refuses such a
+// configuration, the wizard refuses such an answer, drafts drop it, every output withholds it
+// and no file for NHS is written with it. It says what kind of secret s looks like to hold,
+// or "" when none, never quoting the value.
+//
+// It decodes before it matches: percent-encoding (repeatedly, so client%255Fsecret counts),
+// then any case or separator (client_secret, clientSecret, Client-Secret, client.secret). It
+// finds, anywhere in s: a PEM block, a JWT (a client assertion is one), a private JWK, a
+// password in a URI's userinfo, and any parameter, assignment or JSON member whose name is a
+// credential's (see IsCredentialName) in a query, a fragment or plain text.
 func SecretIn(s string) string {
-	for _, p := range secretPatterns {
-		if p.re.MatchString(s) {
-			return p.what
+	for _, d := range decodings(s) {
+		if what := secretInDecoded(d); what != "" {
+			return what
 		}
 	}
 	return ""
+}
+
+var (
+	pemPrivate = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----`)
+	pemAny     = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]+-----`)
+	// A compact JWS or JWE: a base64url JSON header ("eyJ" is `{"`), then at least one more
+	// part and a second dot.
+	jwtToken   = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
+	privateJWK = regexp.MustCompile(`"(d|k)"\s*:\s*"`)
+	userinfo   = regexp.MustCompile(`://[^/?#@\s]*:[^/?#@\s]*@`)
+	// assignment is name= after the start, a query or fragment delimiter, a matrix
+	// parameter's ;, white space or punctuation that opens a list.
+	assignment = regexp.MustCompile(`(?:^|([?&;#])|[\s"'{,(])([A-Za-z][A-Za-z0-9_.\-]*)\s*=`)
+	jsonMember = regexp.MustCompile(`"([A-Za-z][A-Za-z0-9_.\-]*)"\s*:\s*"`)
+)
+
+func secretInDecoded(s string) string {
+	// Every pattern below needs one of these; most values have none, and the rule runs on
+	// every result of a run of hundreds.
+	if !strings.ContainsAny(s, "=-@:") && !strings.Contains(s, "eyJ") {
+		return ""
+	}
+	switch {
+	case pemPrivate.MatchString(s):
+		return "a PEM private key"
+	case pemAny.MatchString(s):
+		return "a PEM block (keys and certificates belong in files, not in the configuration)"
+	case jwtToken.MatchString(s):
+		return "a JWT (a signed token such as a client assertion)"
+	case privateJWK.MatchString(s):
+		return `a private JWK (it has a "d" or "k" member)`
+	case userinfo.MatchString(s):
+		return "a password in a URI (user:password@)"
+	}
+	for _, m := range assignment.FindAllStringSubmatch(s, -1) {
+		name, inURI := m[2], m[1] != ""
+		if !IsCredentialName(name) && !(inURI && slices.Contains(queryCredentials, normalName(name))) {
+			continue
+		}
+		switch m[1] {
+		case "?", "&", ";":
+			return "a secret in a URI query"
+		case "#":
+			return "a secret in a URI fragment"
+		}
+		return "a credential (name=value)"
+	}
+	for _, m := range jsonMember.FindAllStringSubmatch(s, -1) {
+		if IsCredentialName(m[1]) {
+			return `a credential ("name": value)`
+		}
+	}
+	return ""
+}
+
+// credentialWords end the names that carry a credential, compared as normalName has them:
+// "clientsecret" ends in "secret"; api_key, apiKey and x-api-key end in "apikey".
+var credentialWords = []string{
+	"secret", "password", "passwd", "pwd", "passphrase", "token", "apikey", "accesskey",
+	"privatekey", "signingkey", "assertion", "credential", "credentials",
+}
+
+// queryCredentials are URI parameters that carry a credential only when they stand alone
+// there: ?key= and ?sig= are how API keys and signatures travel in URLs, but monkey= is not,
+// and a "key" member elsewhere (a JWK's, an evidence map's) need not be one.
+var queryCredentials = []string{"key", "sig", "signature", "authorization", "code"}
+
+// normalName is name lower-cased without separators: clientSecret, client-secret and
+// CLIENT_SECRET are all "clientsecret".
+func normalName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '_', '-', '.', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, name)
+}
+
+// IsCredentialName reports whether a parameter or key called name carries a credential
+// (client_secret, clientSecret, api-key, access_token, password, secret…).
+func IsCredentialName(name string) bool {
+	n := normalName(name)
+	for _, w := range credentialWords {
+		if strings.HasSuffix(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// unescaper undoes the escapes a value picks up on its way into a document: JSON's \u0026
+// for & (encoding/json writes it so), HTML's &amp;.
+var unescaper = strings.NewReplacer(`\u0026`, "&", `\u003d`, "=", `\u003D`, "=", `\/`, "/", "&amp;", "&")
+
+// decodings are s and its successive percent-decodings, at most three deep: enough for a
+// doubly encoded name, and bounded so a crafted value cannot make the rule slow.
+func decodings(s string) []string {
+	out := []string{s}
+	if !strings.ContainsAny(s, `%\&`) {
+		return out
+	}
+	if u := unescaper.Replace(s); u != s {
+		out = append(out, u)
+		s = u
+	}
+	for range 3 {
+		d := percentDecode(s)
+		if d == s {
+			break
+		}
+		out = append(out, d)
+		s = d
+	}
+	return out
+}
+
+// percentDecode decodes every valid %XX and leaves anything else as it is: a value need not
+// be a well-formed URI to hide a secret.
+func percentDecode(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if hi, lo := unhex(s[i+1]), unhex(s[i+2]); hi >= 0 && lo >= 0 {
+				b.WriteByte(byte(hi<<4 | lo))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return int(c - 'A' + 10)
+	}
+	return -1
+}
+
+// isSecretKey reports whether a configuration key would hold a secret: one of secretKeys
+// (which include the private members of a JWK), or any credential's name.
+func isSecretKey(key string) bool {
+	return slices.Contains(secretKeys, strings.ToLower(key)) || IsCredentialName(key)
 }
 
 // FieldValue is one string of a configuration with the name of its field.
@@ -34,20 +185,36 @@ type FieldValue struct{ Field, Value string }
 
 // Values lists every string in the configuration with its field name, in file order.
 func (c *Config) Values() []FieldValue {
-	out := []FieldValue{
-		{"environment", string(c.Environment)}, {"organisation", c.Organisation}, {"product", c.Product},
-		{"contact_email", c.ContactEmail}, {"description", c.Description}, {"client_id", c.ClientID},
+	var out []FieldValue
+	for _, f := range c.stringFields() {
+		out = append(out, FieldValue{f.field, *f.p})
 	}
-	for i, u := range c.RedirectURIs {
-		out = append(out, FieldValue{fmt.Sprintf("redirect_uris[%d]", i), u})
+	return out
+}
+
+type stringField struct {
+	field string
+	p     *string
+}
+
+// stringFields is every string of the configuration, with its field name, in file order: the one
+// list Values, the secret scrub and the unsafe-text check go through, so a new field cannot
+// be missed by one of them.
+func (c *Config) stringFields() []stringField {
+	out := []stringField{
+		{"environment", (*string)(&c.Environment)}, {"organisation", &c.Organisation}, {"product", &c.Product},
+		{"contact_email", &c.ContactEmail}, {"description", &c.Description}, {"client_id", &c.ClientID},
+	}
+	for i := range c.RedirectURIs {
+		out = append(out, stringField{fmt.Sprintf("redirect_uris[%d]", i), &c.RedirectURIs[i]})
 	}
 	return append(out,
-		FieldValue{"backchannel_logout_uri", c.BackchannelLogoutURI},
-		FieldValue{"token_endpoint_auth_method", string(c.TokenEndpointAuthMethod)},
-		FieldValue{"jwks_uri", c.JWKSURI},
-		FieldValue{"token_endpoint_auth_signing_alg", c.TokenEndpointAuthSigningAlg},
-		FieldValue{"userinfo_signed_response_alg", c.UserinfoSignedResponseAlg},
-		FieldValue{"login_url", c.LoginURL},
+		stringField{"backchannel_logout_uri", &c.BackchannelLogoutURI},
+		stringField{"token_endpoint_auth_method", (*string)(&c.TokenEndpointAuthMethod)},
+		stringField{"jwks_uri", &c.JWKSURI},
+		stringField{"token_endpoint_auth_signing_alg", &c.TokenEndpointAuthSigningAlg},
+		stringField{"userinfo_signed_response_alg", &c.UserinfoSignedResponseAlg},
+		stringField{"login_url", &c.LoginURL},
 	)
 }
 
@@ -80,21 +247,10 @@ func findUnsafeText(c *Config) (field string, ok bool) {
 // Drafts are saved as the user types, before validation: this keeps a pasted secret off disk.
 func (c *Config) ScrubSecrets() []string {
 	var scrubbed []string
-	clear := func(field string, v *string) {
-		if SecretIn(*v) != "" {
-			*v, scrubbed = "", append(scrubbed, field)
+	for _, f := range c.stringFields() {
+		if SecretIn(*f.p) != "" {
+			*f.p, scrubbed = "", append(scrubbed, f.field)
 		}
 	}
-	clear("organisation", &c.Organisation)
-	clear("product", &c.Product)
-	clear("contact_email", &c.ContactEmail)
-	clear("description", &c.Description)
-	clear("client_id", &c.ClientID)
-	for i := range c.RedirectURIs {
-		clear(fmt.Sprintf("redirect_uris[%d]", i), &c.RedirectURIs[i])
-	}
-	clear("backchannel_logout_uri", &c.BackchannelLogoutURI)
-	clear("jwks_uri", &c.JWKSURI)
-	clear("login_url", &c.LoginURL)
 	return scrubbed
 }

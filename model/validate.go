@@ -379,8 +379,12 @@ func validDNSName(host string) bool {
 	return true
 }
 
+// hostName is a host as the rules compare it: lower case, without a fully qualified name's
+// final dot (RFC 1034 §3.1: "localhost." and "rp.test." are localhost and rp.test).
+func hostName(host string) string { return strings.TrimSuffix(strings.ToLower(host), ".") }
+
 func isLoopbackHost(host string) bool {
-	h := strings.ToLower(strings.Trim(host, "[]"))
+	h := hostName(strings.Trim(host, "[]"))
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
@@ -401,7 +405,7 @@ func punycode(host string) (string, bool) {
 }
 
 func hasSuffix(host string, suffixes []string) bool {
-	h := strings.ToLower(host)
+	h := hostName(host)
 	for _, s := range suffixes {
 		if strings.HasSuffix(h, s) {
 			return true
@@ -411,7 +415,7 @@ func hasSuffix(host string, suffixes []string) bool {
 }
 
 func hasPrefix(host string, prefixes []string) bool {
-	h := strings.ToLower(host)
+	h := hostName(host)
 	for _, p := range prefixes {
 		if strings.HasPrefix(h, p) || strings.Contains(h, "."+p) {
 			return true

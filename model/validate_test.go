@@ -76,6 +76,10 @@ func TestRules(t *testing.T) {
 		{".example host", func(c *Config) { c.BackchannelLogoutURI = "https://rp.example/logout" }, "uri.host.test", "backchannel_logout_uri", Fail},
 		{".example host, upper case", func(c *Config) { c.JWKSURI = "https://RP.EXAMPLE/jwks.json" }, "uri.host.test", "jwks_uri", Fail},
 		{"example host", func(c *Config) { c.RedirectURIs[0] = "https://app.example.com/cb" }, "uri.host.example", "redirect_uris[0]", Warn},
+		// A fully qualified name's final dot (RFC 1034 §3.1) names the same host.
+		{".test host, fully qualified", func(c *Config) { c.RedirectURIs[0] = "https://epr.test./cb" }, "uri.host.test", "redirect_uris[0]", Fail},
+		{".example host, fully qualified", func(c *Config) { c.JWKSURI = "https://rp.acme.example./jwks.json" }, "uri.host.test", "jwks_uri", Fail},
+		{"localhost, fully qualified", func(c *Config) { c.BackchannelLogoutURI = "https://localhost./logout" }, "uri.host.local", "backchannel_logout_uri", Fail},
 		{"duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] }, "uri.duplicate", "redirect_uris[1]", Fail},
 		{"trailing-slash near duplicate", func(c *Config) { c.RedirectURIs[1] = c.RedirectURIs[0] + "/" }, "uri.near-duplicate", "redirect_uris[1]", Warn},
 		{"missing logout uri", func(c *Config) { c.BackchannelLogoutURI = "" }, "backchannel_logout_uri.required", "backchannel_logout_uri", Fail},

@@ -28,6 +28,7 @@ const (
 	ItemHandover            = "live.handover"
 	ItemReleaseNotes        = "live.release-notes"
 	ItemResubmitConformance = "live.resubmit-conformance"
+	ItemWatch               = "live.watch"
 )
 
 // The checklist's sections, in the order of NHS's "Put your software live" page.
@@ -116,6 +117,9 @@ func baseItems() []ChecklistItem {
 		{ID: ItemResubmitConformance, Section: SectionLive,
 			Text: "Team knows to re-submit conformance answers in the digital onboarding service when the service changes how it works, or NHS changes how compliance is met",
 			Why:  whyLiveStep3},
+		{ID: ItemWatch, Section: SectionLive,
+			Text: "The live configuration is re-checked on a schedule by cis2-golive watch (from cron, CI or Prometheus): certificate expiry, JWKS key rotation, drift from the submitted configuration",
+			Why:  whyLiveStep3 + " (\"As you continually improve and change your system you will need to stay compliant\")"},
 	}
 }
 

@@ -88,7 +88,7 @@ func TestChecklistTicksAndStableIDs(t *testing.T) {
 		}
 	}
 	want := []string{ItemAssurance, ItemConformance, ItemConnectionAgreement, ItemConfigChecked, ItemConfigSubmitted,
-		ItemConfigDeployed, ItemEndUserOrgs, ItemHandover, ItemReleaseNotes, ItemResubmitConformance}
+		ItemConfigDeployed, ItemEndUserOrgs, ItemHandover, ItemReleaseNotes, ItemResubmitConformance, ItemWatch}
 	if got := ChecklistIDs(); !slices.Equal(got, want) {
 		t.Errorf("ChecklistIDs() = %v, want %v", got, want)
 	}
@@ -107,10 +107,10 @@ func TestChecklistText(t *testing.T) {
 		evidence Evidence
 		want     []string
 	}{
-		{"live results", checkedEvidence, []string{"2 of 10 done · submitted 2026-03-02 · earliest go-live 2026-03-16",
+		{"live results", checkedEvidence, []string{"2 of 11 done · submitted 2026-03-02 · earliest go-live 2026-03-16",
 			"[x] Production configuration passes cis2-golive checks (nothing blocks sending\n    it) config.checks-passed\n    evidence: 7 passed · 0 warnings",
 			"[ ] Connection Agreement signed connection-agreement.signed"}},
-		{"offline rules only", uncheckedEvidence, []string{"1 of 10 done",
+		{"offline rules only", uncheckedEvidence, []string{"1 of 11 done",
 			"[ ] Production configuration passes cis2-golive checks (nothing blocks sending\n    it) config.checks-passed\n",
 			"    evidence: 6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live\n              checks did not run"}},
 	} {
@@ -147,7 +147,7 @@ func TestChecklistJSONRoundTrip(t *testing.T) {
 	if _, ok := got["submitted"]; ok {
 		t.Errorf("unknown submission date must be omitted: %s", buf.String())
 	}
-	if got["total"].(float64) != 10 || got["done"].(float64) != 0 {
+	if got["total"].(float64) != 11 || got["done"].(float64) != 0 {
 		t.Errorf("done/total = %v/%v", got["done"], got["total"])
 	}
 }

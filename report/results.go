@@ -26,6 +26,23 @@ const (
 	Markdown Format = "markdown"
 )
 
+// JUnit is JUnit XML, for CI dashboards; only the commands that report check results offer it
+// (see ParseResultsFormat).
+const JUnit Format = "junit"
+
+// ParseResultsFormat validates the --format of a command that reports check results (check,
+// watch): the formats of ParseFormat, and JUnit XML.
+func ParseResultsFormat(s string) (Format, error) {
+	if strings.EqualFold(s, string(JUnit)) {
+		return JUnit, nil
+	}
+	f, err := ParseFormat(s)
+	if err != nil {
+		return "", fmt.Errorf("unknown format %q: use text, json, markdown or junit", s)
+	}
+	return f, nil
+}
+
 // ParseFormat validates a --format value.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(s)); f {
@@ -47,6 +64,18 @@ type CheckReport struct {
 	Blockers []Blocker       `json:"blockers"`
 	// reasons are the blockers summed up, for the text and Markdown verdict line.
 	reasons []string
+	// lint marks a report of a client assertion (NewLintReport): its verdict is about the
+	// assertion, never about the configuration being ready.
+	lint bool
+}
+
+// NewLintReport is the report of `assertion lint`. It carries no go-live verdict: Ready means
+// no rule failed, and its last line says whether CIS2 would accept the assertion, not that a
+// configuration is ready to send.
+func NewLintReport(config string, rs []checks.Result) CheckReport {
+	rep := NewCheckReport(config, rs, Verdict{}, nil)
+	rep.Ready, rep.lint = !rep.Summary.Failed(), true
+	return rep
 }
 
 // NewCheckReport builds a report and its summary; v is golive's verdict on the results, and
@@ -64,6 +93,12 @@ func NewCheckReport(config string, rs []checks.Result, v Verdict, reasons []stri
 
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.
 func verdictLine(rep CheckReport) string {
+	switch {
+	case rep.lint && rep.Ready:
+		return "The assertion follows every rule CIS2 checks."
+	case rep.lint:
+		return "CIS2 would refuse this assertion (invalid_client, JWT is not valid): see the failures above."
+	}
 	if rep.Ready {
 		return "Ready to send to NHS: nothing blocks it."
 	}
@@ -82,6 +117,8 @@ func WriteCheckReport(w io.Writer, f Format, rep CheckReport) error {
 		return WriteJSON(w, rep)
 	case Markdown:
 		return checkMarkdown(w, rep)
+	case JUnit:
+		return WriteJUnit(w, JUnitSuite{Name: "cis2-golive check " + Clean(rep.Config), Config: rep.Config, Results: rep.Results})
 	default:
 		return checkText(w, rep)
 	}
@@ -138,15 +175,30 @@ const indent = "        "
 
 func checkText(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
+	title := "cis2-golive check"
+	if rep.lint {
+		title = "cis2-golive assertion lint"
+	}
+	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render(title), Clean(rep.Config))
+	resultsText(&b, rep.Results)
+	s := rep.Summary
+	fmt.Fprintf(&b, "\n%s\n", SummaryLine(s))
+	b.WriteString(Hang("", verdictLine(rep)))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// resultsText writes one block per result: the status, target and id, then the value, the
+// message and the fix, wrapped under the headline.
+func resultsText(b *strings.Builder, rs []checks.Result) {
 	para := func(s string) { b.WriteString(Hang(indent, s)) }
-	fmt.Fprintf(&b, "%s %s\n\n", styleBold.Render("cis2-golive check"), Clean(rep.Config))
-	for _, r := range rep.Results {
+	for _, r := range rs {
 		// Every field is cleaned here too: a report may come from a results file, not this run.
 		mark, target, id := Mark(r.Status), Clean(r.Target), Clean(r.ID)
 		if ansi.StringWidth(mark+"  "+target+"  "+id) <= TextWidth {
-			fmt.Fprintf(&b, "%s  %s  %s\n", StatusStyle(r.Status).Render(mark), target, styleFaint.Render(id))
+			fmt.Fprintf(b, "%s  %s  %s\n", StatusStyle(r.Status).Render(mark), target, styleFaint.Render(id))
 		} else { // a long field and a long rule id: the id goes under the headline
-			fmt.Fprintf(&b, "%s  %s\n%s%s\n", StatusStyle(r.Status).Render(mark), target, indent, styleFaint.Render(id))
+			fmt.Fprintf(b, "%s  %s\n%s%s\n", StatusStyle(r.Status).Render(mark), target, indent, styleFaint.Render(id))
 		}
 		value := Clean(r.Evidence["value"])
 		msg := Clean(r.Message)
@@ -167,32 +219,42 @@ func checkText(w io.Writer, rep CheckReport) error {
 			para(fmt.Sprintf("value: %q", string(raw)))
 		}
 		para(msg)
+		if reg := r.Evidence["regression"]; reg != "" {
+			para(styleFail.Render("regression:") + " " + Clean(reg))
+		}
 		if r.Fix != "" && r.Status != model.Pass {
 			para("fix: " + Clean(r.Fix))
 		}
 	}
-	s := rep.Summary
-	fmt.Fprintf(&b, "\n%s\n", SummaryLine(s))
-	b.WriteString(Hang("", verdictLine(rep)))
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func checkMarkdown(w io.Writer, rep CheckReport) error {
 	var b strings.Builder
 	s := rep.Summary
-	fmt.Fprintf(&b, "# CIS2 configuration check: %s\n\n", mdCode(rep.Config))
+	title := "CIS2 configuration check"
+	if rep.lint {
+		title = "CIS2 client assertion lint"
+	}
+	fmt.Fprintf(&b, "# %s: %s\n\n", title, mdCode(rep.Config))
 	fmt.Fprintf(&b, "**%s**\n\n%s\n\n", SummaryLine(s), mdCell(verdictLine(rep)))
+	resultsTable(&b, rep.Results)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// resultsTable is the Markdown table of results, one row each.
+func resultsTable(b *strings.Builder, rs []checks.Result) {
 	b.WriteString("| Result | Check | Target | Finding | Fix |\n|---|---|---|---|---|\n")
-	for _, r := range rep.Results {
+	for _, r := range rs {
 		msg := mdCell(r.Message)
 		if v := r.Evidence["value"]; v != "" {
 			msg += " (" + mdCodeCell(v) + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", Mark(r.Status), mdCodeCell(r.ID), mdCell(r.Target), msg, mdCell(r.Fix))
+		if reg := r.Evidence["regression"]; reg != "" {
+			msg = "**regression** (" + mdCell(reg) + "): " + msg
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", Mark(r.Status), mdCodeCell(r.ID), mdCell(r.Target), msg, mdCell(r.Fix))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // mdCell keeps a value inside one Markdown table cell.
