@@ -188,7 +188,14 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 		}
 	} else {
 		fmt.Fprintln(ios.ErrOut, "Events follow, one a line (Ctrl+C stops).")
-		if err := simLines(ctx, p, ios.Out, served); err != nil {
+		linesCtx, stopLines := context.WithCancel(ctx)
+		defer stopLines()
+		if ios.CanPrompt() {
+			// ACCESSIBLE on a terminal: the live view's keys, as commands typed one a line.
+			fmt.Fprintln(ios.ErrOut, ui.SimCommandsHelp)
+			go ui.RunSimCommands(linesCtx, p, ios.In, ios.ErrOut, stopLines)
+		}
+		if err := simLines(linesCtx, p, ios.Out, served); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -251,5 +252,48 @@ func TestSimHelpMinimalConfigRegisters(t *testing.T) {
 	p.Close()
 	if !strings.Contains(newCmdSim(&IOStreams{}).Long, simMinimalConfig) {
 		t.Error("the help does not show the minimal file")
+	}
+}
+
+// TestSimAccessibleCommands: with ACCESSIBLE on a terminal, events are plain lines and the
+// live view's keys are typed commands; q stops the sim.
+func TestSimAccessibleCommands(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "app.yaml")
+	os.WriteFile(cfgPath, []byte(simMinimalConfig), 0o600)
+	ios, _, _, _ := Test()
+	ios.SetTTY(true, true)
+	ios.environ = []string{"ACCESSIBLE=1"}
+	in, typed := io.Pipe()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	ios.In, ios.Out, ios.ErrOut = in, stdout, stderr
+	done := make(chan error, 1)
+	go func() {
+		done <- runSim(context.Background(), &SimOptions{IO: ios, ConfigPath: cfgPath, Listen: "127.0.0.1:0", CAOut: filepath.Join(dir, "ca")})
+	}()
+	waitFor := func(b *syncBuffer, s string) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); !strings.Contains(b.String(), s); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in:\n%s", s, b)
+			}
+		}
+	}
+	waitFor(stderr, "Commands, one a line")
+	io.WriteString(typed, "f expired\n")
+	waitFor(stderr, "next sign-in: expired")
+	waitFor(stdout, "fault expired armed for the next sign-in")
+	io.WriteString(typed, "q\n")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("q: runSim = %v, want a clean stop", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("q did not stop the sim")
+	}
+	typed.Close()
+	if !strings.Contains(stderr.String(), "Faults still queued, never sent: expired") {
+		t.Errorf("stop summary:\n%s", stderr)
 	}
 }

@@ -186,12 +186,7 @@ func (v *SimView) key(k tea.KeyPressMsg) tea.Cmd {
 		if v.busy != "" {
 			return nil // one sign-in or logout at a time: its result is the next status
 		}
-		v.sessions = v.sessions[:0]
-		for _, s := range v.p.Sessions() {
-			if s.Active() {
-				v.sessions = append(v.sessions, s)
-			}
-		}
+		v.sessions = activeSessions(v.p)
 		if len(v.sessions) == 0 {
 			v.status = "no session to log out: sign in first"
 			return nil
@@ -345,18 +340,11 @@ func (v *SimView) lower(w int) []string {
 		return lines
 	case simPickSession:
 		lines = append(lines, v.st.Heading.Render("Log out which session? CIS2 sends the negative tokens, then its logout token:"))
-		// A window that keeps the selection in view; one user may have many sessions, so each
-		// row says when it started and its sid's start.
+		// A window that keeps the selection in view.
 		rows := detailRows - 1
 		start := max(0, min(v.pick-rows+1, len(v.sessions)-rows))
 		for i := start; i < min(len(v.sessions), start+rows); i++ {
-			s := v.sessions[i]
-			how := "end not confirmable"
-			if s.SimBrowser {
-				how = "end confirmable"
-			}
-			lines = append(lines, v.pickRow(i, fmt.Sprintf("%d %s · %s · sid %s · %s · %s", i+1, s.Name,
-				s.Started.Format("15:04:05"), sidPrefix(s.SID), s.ACR, how), w))
+			lines = append(lines, v.pickRow(i, fmt.Sprintf("%d %s", i+1, simSessionLabel(v.sessions[i])), w))
 		}
 		return lines
 	}
