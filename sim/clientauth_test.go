@@ -127,7 +127,7 @@ func TestClientAssertionUsesTheProvidersClock(t *testing.T) {
 	p := newProvider(t, Options{Client: pkjConfig(a), HTTPClient: a.srv.Client(), AutoLogin: "555000000001", Now: later})
 	// Made now, for five minutes: at the provider's clock an hour on, it expired long ago.
 	code, body := tokenStatus(t, p, a.assertion(t, nil))
-	if code != 400 || body["error"] != "invalid_client" || !strings.Contains(lastEvent(p, Token).Plain, "expired") {
+	if code != 400 || body["error"] != "invalid_client" || !strings.Contains(lastEvent(p, Token).Plain, "ago by CIS2's clock") {
 		t.Errorf("an assertion expired by the provider's clock: %d %v (event %q)", code, body, lastEvent(p, Token).Plain)
 	}
 }
@@ -172,5 +172,37 @@ func TestAppJWKSShape(t *testing.T) {
 	ev := lastEvent(p, AppJWKS)
 	if code != 200 || ev.Finding != model.Fail || !strings.Contains(ev.Plain, "PRIVATE") {
 		t.Errorf("a JWKS with the private key: %d, event %s %q; want the sign-in to work and a failing finding", code, ev.Finding, ev.Plain)
+	}
+}
+
+// TestClientAssertionRefusalsInPlainWords: the reasons the sim gives (CIS2 says only "JWT is
+// not valid") name what is wrong, without the JWT library's jargon.
+func TestClientAssertionRefusalsInPlainWords(t *testing.T) {
+	a := newApp(t)
+	other, err := keys.Generate(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProvider(t, Options{Client: pkjConfig(a), HTTPClient: a.srv.Client(), AutoLogin: "555000000001"})
+	forged := jwt.NewWithClaims(jwt.SigningMethodRS512, jwt.MapClaims{"iss": testClient, "sub": testClient, "aud": p.TokenEndpoint(),
+		"jti": rand.Text(), "iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix()})
+	forged.Header["kid"] = a.kid
+	forgedJWT, _ := forged.SignedString(other)
+	cases := map[string]struct{ assertion, want string }{
+		"signed by another key": {forgedJWT, "the signature does not verify with the key published under kid"},
+		"not a JWT":             {"not-a-jwt", "client_assertion is not a JWT"},
+	}
+	for name, c := range cases {
+		tokenStatus(t, p, c.assertion)
+		plain := lastEvent(p, Token).Plain
+		if !strings.Contains(plain, c.want) || strings.Contains(plain, "keyfunc") || strings.Contains(plain, "token is") {
+			t.Errorf("%s: %q, want %q and no library jargon", name, plain, c.want)
+		}
+	}
+	shared := servingJWKS(t, a, setJSON(jwkJSON(t, a.key.Public(), a.kid, "RS256", nil)))
+	p = newProvider(t, Options{Client: pkjConfig(shared), HTTPClient: shared.srv.Client(), AutoLogin: "555000000001"})
+	tokenStatus(t, p, a.assertion(t, nil))
+	if plain := lastEvent(p, Token).Plain; !strings.Contains(plain, "cannot verify RS512: it is limited to alg RS256") || strings.Contains(plain, "keyfunc") {
+		t.Errorf("a published key limited to another alg: %q", plain)
 	}
 }

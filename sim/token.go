@@ -288,9 +288,24 @@ func assertionClaims(raw string) map[string]any {
 	return out
 }
 
-// explainAssertion turns a validation error into what differs, in plain words.
+// explainAssertion turns a validation error into what differs, in plain words: the JWT
+// library's wording ("token is unverifiable: error while executing keyfunc") is dropped,
+// though the error still wraps its sentinel for errors.Is.
 func (p *Provider) explainAssertion(err error, c map[string]any) error {
+	plain := func(format string, a ...any) error { return &plainError{fmt.Sprintf(format, a...), err} }
+	var ke *keyError
 	switch {
+	case errors.As(err, &ke):
+		return plain("%s", ke.msg)
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return plain("client_assertion is not a JWT (three base64url parts separated by dots): %s",
+			sanitize.Clean(strings.TrimPrefix(err.Error(), jwt.ErrTokenMalformed.Error()+": ")))
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
+		return plain("the header's alg is %s; the registered token_endpoint_auth_signing_alg is %s, and CIS2 verifies with that alone",
+			sanitize.Clean(fmt.Sprint(c["header.alg"])), p.client.TokenEndpointAuthSigningAlg)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return plain("the signature does not verify with the key published under kid %q: the assertion was signed with another private key than the one whose public half is in the JWKS",
+			sanitize.Clean(fmt.Sprint(c["header.kid"])))
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		aud := fmt.Sprint(c["aud"])
 		hint := ""
@@ -300,21 +315,40 @@ func (p *Provider) explainAssertion(err error, c map[string]any) error {
 		case strings.Replace(aud, ":443", "", 1) == strings.Replace(p.TokenEndpoint(), ":443", "", 1):
 			hint = ": only the port differs; compare byte for byte"
 		}
-		return fmt.Errorf("%w: aud is %q, want the token endpoint %s exactly%s", err, sanitize.Clean(aud), p.TokenEndpoint(), hint)
+		return plain("aud is %q, want the token endpoint %s exactly%s", sanitize.Clean(aud), p.TokenEndpoint(), hint)
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidSubject):
-		return fmt.Errorf("%w: iss %q and sub %q must both be the client_id %s", err,
+		return plain("iss %q and sub %q must both be the client_id %s",
 			sanitize.Clean(fmt.Sprint(c["iss"])), sanitize.Clean(fmt.Sprint(c["sub"])), p.client.ClientID)
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return fmt.Errorf("%w: iat is %s ahead of CIS2's clock (more than the %s allowed): the application's clock is fast; keep it in sync (NTP)",
-			err, claimTime(c["iat"]).Sub(p.now()).Round(time.Second), leeway)
+		return plain("iat is %s ahead of CIS2's clock (more than the %s allowed): the application's clock is fast; keep it in sync (NTP)",
+			claimTime(c["iat"]).Sub(p.now()).Round(time.Second), leeway)
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return plain("nbf is %s ahead of CIS2's clock (more than the %s allowed): the application's clock is fast; keep it in sync (NTP)",
+			claimTime(c["nbf"]).Sub(p.now()).Round(time.Second), leeway)
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return plain("the assertion has no exp: CIS2 wants a short-lived assertion (NHS teams give it 5 minutes)")
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return fmt.Errorf("%w: exp passed %s ago by CIS2's clock: sign a fresh assertion for each token request (NHS teams give it 5 minutes), and keep the clock in sync (NTP)",
-			err, p.now().Sub(claimTime(c["exp"])).Round(time.Second))
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
-		return fmt.Errorf("%w: the registered token_endpoint_auth_signing_alg is %s", err, p.client.TokenEndpointAuthSigningAlg)
+		return plain("exp passed %s ago by CIS2's clock: sign a fresh assertion for each token request (NHS teams give it 5 minutes), and keep the clock in sync (NTP)",
+			p.now().Sub(claimTime(c["exp"])).Round(time.Second))
 	}
 	return err
 }
+
+// plainError says in plain words what its wrapped error says in a library's.
+type plainError struct {
+	msg string
+	err error
+}
+
+func (e *plainError) Error() string { return e.msg }
+func (e *plainError) Unwrap() error { return e.err }
+
+// keyError is why no published key can verify the assertion, already in plain words.
+type keyError struct{ msg string }
+
+func (e *keyError) Error() string { return e.msg }
+
+func keyErrorf(format string, a ...any) error { return &keyError{fmt.Sprintf(format, a...)} }
 
 // claimTime reads a NumericDate claim as decoded from JSON (zero time when it is not one).
 func claimTime(v any) time.Time {
@@ -329,15 +363,15 @@ func claimTime(v any) time.Time {
 func (p *Provider) assertionKey(ctx context.Context, t *jwt.Token) (any, error) {
 	kid, _ := t.Header["kid"].(string)
 	if kid == "" {
-		return nil, errors.New("assertion header has no kid: CIS2 picks the key by kid")
+		return nil, keyErrorf("the assertion's header has no kid: CIS2 picks the key by kid")
 	}
 	set, err := p.fetchAppJWKS(ctx)
 	if err != nil {
-		return nil, err
+		return nil, keyErrorf("%v", err)
 	}
 	found := set.ByKID(kid)
 	if len(found) == 0 {
-		return nil, fmt.Errorf("kid %q is not in the relying party's JWKS at %s", sanitize.Clean(kid), p.client.JWKSURI)
+		return nil, keyErrorf("kid %q is not in the relying party's JWKS at %s", sanitize.Clean(kid), p.client.JWKSURI)
 	}
 	// Keys of different types may share a kid (RFC 7517 §4.5): the key is the one that can
 	// verify the alg, as the live assertion check selects it.
@@ -346,9 +380,9 @@ func (p *Provider) assertionKey(ctx context.Context, t *jwt.Token) (any, error) 
 	case 1:
 		return ks[0].Public, nil
 	case 0:
-		return nil, fmt.Errorf("key %q cannot verify %s: %w", sanitize.Clean(kid), alg, found[0].CheckAlg(alg))
+		return nil, keyErrorf("the published key %q cannot verify %s: %v", sanitize.Clean(kid), alg, found[0].CheckAlg(alg))
 	default:
-		return nil, fmt.Errorf("%d keys with kid %q in the JWKS can verify %s: a verifier cannot tell which signed; give each key its own kid", len(ks), sanitize.Clean(kid), alg)
+		return nil, keyErrorf("%d keys with kid %q in the JWKS can verify %s: a verifier cannot tell which signed; give each key its own kid", len(ks), sanitize.Clean(kid), alg)
 	}
 }
 
