@@ -432,6 +432,10 @@ func TestSnapshotsAgreeWithModel(t *testing.T) {
 				t.Errorf("%s snapshot lacks %s, which model.CIS2 offers", env, alg)
 			}
 		}
+		// One fact, one list: cis2.algs and the offline rule judge userinfo alike.
+		if !slices.Equal(d.UserinfoAlgs, model.CIS2.UserinfoAdvertisedAlgs) {
+			t.Errorf("%s snapshot userinfo algs %v, model.CIS2 says CIS2 advertises %v", env, d.UserinfoAlgs, model.CIS2.UserinfoAdvertisedAlgs)
+		}
 	}
 }
 

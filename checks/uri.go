@@ -134,8 +134,8 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 			switch {
 			case r.opts.AllowPrivate:
 				notes = append(notes, "the chain verifies only with the custom CA (allowed for testing by --allow-private)")
-			case e.internetFacing():
-				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+			case e.internetFacing(): // as without --ca-cert: CIS2 trusts public roots only, so it would refuse it
+				note(model.Fail, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
 					"CIS2 calls this URI and needs a chain to a public root CA", "use a certificate from a public CA for "+host)
 			default:
 				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+

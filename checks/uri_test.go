@@ -104,8 +104,10 @@ func TestTLS(t *testing.T) {
 		}, want: model.Fail, msg: "expired on"},
 		{name: "wrong host name", cfg: tlsConfigFor(pki.leaf(t, notAfter, "other.cis2-golive.test"), 0, 0), want: model.Fail, msg: "does not match the host name"},
 		{name: "untrusted root", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.RootCAs = nil }, want: model.Fail, msg: "trusted root"},
+		// --ca-cert must not turn the failure without it into a warning for a URI CIS2 calls:
+		// CIS2 verifies against public roots, so it would refuse this endpoint.
 		{name: "private CA without allow-private", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.AllowPrivate = false },
-			want: model.Warn, msg: "CIS2 calls this URI and needs a chain to a public root CA"},
+			want: model.Fail, msg: "CIS2 calls this URI and needs a chain to a public root CA"},
 		// Only a browser follows a redirect URI, but a chain trusted because of --ca-cert alone
 		// is not one every user's machine trusts: a warning, not a pass that says "needs".
 		{name: "private CA on a redirect URI", cfg: tlsConfigFor(yearLeaf, 0, 0), opts: func(o *Options) { o.AllowPrivate = false },

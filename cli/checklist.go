@@ -21,6 +21,9 @@ import (
 type ChecklistOptions struct {
 	IO         *IOStreams
 	ConfigPath string
+	// INTPath is the INT configuration production replicates: a production URI on a host it
+	// uses blocks the tick.
+	INTPath    string
 	ChecksPath string
 	Submitted  string
 	Done       []string
@@ -37,10 +40,11 @@ func newCmdChecklist(ios *IOStreams) *cobra.Command {
 		Long: "checklist lists the steps of NHS England's \"Put your software live\" page. The item\n" +
 			"\"configuration passes checks\" is ticked from evidence only, when nothing blocks sending\n" +
 			"the configuration (the rule `submission` applies): --checks (the output of\n" +
-			"`check --format json`, with its live checks) with no failure and no value on a\n" +
-			"non-production host. --config alone runs the offline rules, which can show a problem\n" +
-			"but never tick it. Tick the others with\n" +
-			"--done ID,ID (ids: " + strings.Join(report.ChecklistIDs(), ", ") + ").\n" +
+			"`check --format json`, with its live checks of the configuration --config names)\n" +
+			"with no failure and no value on a non-production host (with --int, none on a host\n" +
+			"your INT configuration uses). --config alone runs the offline rules, which can show\n" +
+			"a problem but never tick it; --checks of another configuration is refused. Tick the\n" +
+			"others with --done ID,ID (ids: " + strings.Join(report.ChecklistIDs(), ", ") + ").\n" +
 			"--submitted gives the date the configuration went to NHS; the earliest go-live date\n" +
 			"is two weeks later.\n\n" +
 			"Exit codes: 0 written, 2 usage error or unreadable input.",
@@ -67,6 +71,7 @@ func newCmdChecklist(ios *IOStreams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file, checked offline when --checks is not given")
+	cmd.Flags().StringVar(&opts.INTPath, "int", "", "the INT configuration in `FILE` (YAML, JSON or a Connection Manager export) that production replicates")
 	cmd.Flags().StringVar(&opts.ChecksPath, "checks", "", "read check results from `FILE`, the output of cis2-golive check --format json")
 	cmd.Flags().StringVar(&opts.Submitted, "submitted", "", "date the production configuration was sent to NHS (YYYY-MM-DD)")
 	cmd.Flags().StringSliceVar(&opts.Done, "done", nil, "ids of items already done (comma-separated)")
@@ -91,18 +96,18 @@ func runChecklist(opts *ChecklistOptions) error {
 		}
 		cfg = c
 	}
-	if opts.ChecksPath != "" {
-		rep, err := report.ReadCheckReport(opts.ChecksPath)
-		if err != nil {
-			return usageError(err)
-		}
-		results = rep.Results
+	in, err := loadINT(opts.INTPath)
+	if err != nil {
+		return err
+	}
+	if results, err = readChecks(opts.ChecksPath, cfg, opts.ConfigPath); err != nil {
+		return err
 	}
 	ticks := map[string]bool{}
 	for _, id := range opts.Done {
 		ticks[id] = true
 	}
-	cl := report.NewChecklist(cfg, golive.ChecklistEvidence(cfg, nil, results, golive.LiveIn(results)), ticks, submitted)
+	cl := report.NewChecklist(cfg, golive.ChecklistEvidence(cfg, in, results, golive.LiveIn(results)), ticks, submitted)
 	if opts.OutPath == "" {
 		return report.WriteChecklist(opts.IO.ColorOut(), format, cl)
 	}

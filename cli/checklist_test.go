@@ -64,15 +64,13 @@ func TestChecklistCommand(t *testing.T) {
 
 // With live results that passed, the item is ticked; the text form fits 80 columns.
 func TestChecklistTickedFromLiveResults(t *testing.T) {
-	results := writeIn(t, t.TempDir(), "results.json", `{"config": "prod.yaml", "results": [
- {"id": "config.redirect_uris", "target": "redirect_uris[0]", "status": "pass", "message": "well-formed"},
- {"id": "jwks.public-only", "target": "jwks_uri", "status": "pass", "message": "all 1 key(s) are public"}]}`)
+	results := passingResults(t, t.TempDir(), "../examples/production.yaml")
 	code, out, stderr := execReport(t, "checklist", "--config", "../examples/production.yaml", "--checks", results, "--format", "text")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	// The offline rules run afresh on --config: 6 of them, and the 1 live check.
-	if !strings.Contains(out, "[x] Production configuration passes cis2-golive checks") || !strings.Contains(out, "evidence: 7 passed · 0 warnings") {
+	// The offline rules run afresh on --config: 6 of them, and the 22 live checks.
+	if !strings.Contains(out, "[x] Production configuration passes cis2-golive checks") || !strings.Contains(out, "evidence: 28 passed · 0 warnings") {
 		t.Errorf("live results that passed must tick the item:\n%s", out)
 	}
 	assertFits80(t, "checklist --format text", out)

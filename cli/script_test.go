@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,6 +11,11 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/checks/checkstest"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // TestMain lets testscript run the real binary in-process as `cis2-golive`.
@@ -35,7 +41,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GOVERSION", runtime.Version()) // the Go release `version` reports
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": exits},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": exits, "passing-run": passingRunCmd},
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" { // root reads any file: a script drops that power to see "permission denied"
 				return os.Geteuid() == 0, nil
@@ -66,4 +72,60 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// passing-run [-live | -offline FILE] CONFIG OUT writes to OUT what `check --config CONFIG
+// --format json` prints when every live check passes (checkstest.PassingRun): a script cannot
+// reach real endpoints. -live leaves the offline results out (a file edited down); -offline
+// takes them from FILE (the output of `check --offline --format json`, with --int, say).
+func passingRunCmd(ts *testscript.TestScript, neg bool, args []string) {
+	live, offline := false, ""
+	switch {
+	case len(args) > 0 && args[0] == "-live":
+		live, args = true, args[1:]
+	case len(args) > 1 && args[0] == "-offline":
+		offline, args = args[1], args[2:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: passing-run [-live | -offline FILE] CONFIG OUT")
+	}
+	cfg, _, err := model.Load(ts.MkAbs(args[0]))
+	if err != nil {
+		ts.Fatalf("passing-run: %v", err)
+	}
+	rs := checkstest.PassingRun(cfg)
+	if live || offline != "" {
+		rs = checkstest.PassingLive(cfg)
+	}
+	if offline != "" {
+		rep, err := report.ReadCheckReport(ts.MkAbs(offline))
+		if err != nil {
+			ts.Fatalf("passing-run: %v", err)
+		}
+		rs = append(rep.Results, rs...)
+	}
+	data, err := resultsJSON(args[0], rs)
+	if err != nil {
+		ts.Fatalf("passing-run: %v", err)
+	}
+	if err := os.WriteFile(ts.MkAbs(args[1]), data, 0o644); err != nil {
+		ts.Fatalf("passing-run: %v", err)
+	}
+}
+
+// passingRunJSON is the results file of a passing run of the configuration in path.
+func passingRunJSON(path string) ([]byte, error) {
+	cfg, _, err := model.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return resultsJSON(path, checkstest.PassingRun(cfg))
+}
+
+// resultsJSON is a results file in the shape of `check --format json`.
+func resultsJSON(config string, rs []checks.Result) ([]byte, error) {
+	return json.Marshal(struct {
+		Config  string          `json:"config"`
+		Results []checks.Result `json:"results"`
+	}{filepath.Base(config), rs})
 }

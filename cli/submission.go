@@ -12,6 +12,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/golive"
+	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
@@ -108,21 +109,13 @@ func runSubmission(opts *SubmissionOptions) error {
 	if err != nil {
 		return err
 	}
-	var results []checks.Result
+	results, err := readChecks(opts.ChecksPath, cfg, opts.ConfigPath)
+	if err != nil {
+		return err
+	}
 	source := ""
 	if opts.ChecksPath != "" {
-		rep, err := report.ReadCheckReport(opts.ChecksPath)
-		if err != nil {
-			return usageError(err)
-		}
-		if err := golive.SecretInResults(rep.Results); err != nil {
-			return usageError(fmt.Errorf("%s: %w", opts.ChecksPath, err))
-		}
-		if stale := golive.StaleEvidence(cfg, rep.Results); len(stale) > 0 {
-			return usageError(fmt.Errorf("%s was produced from a different configuration (%s): re-run `cis2-golive check --config %s --format json`",
-				opts.ChecksPath, strings.Join(stale, "; "), opts.ConfigPath))
-		}
-		results, source = rep.Results, "cis2-golive check results: "+filepath.Base(opts.ChecksPath)
+		source = "cis2-golive check results: " + filepath.Base(opts.ChecksPath)
 	}
 
 	files, blockers, err := golive.Build(golive.Submission{
@@ -186,4 +179,27 @@ func reportBlockers(opts *SubmissionOptions, bs []golive.Blocker) (refused bool)
 	}
 	fmt.Fprintf(w, "Writing the submission despite: %s (%s). It is marked not ready in its first lines.\n", reasons, strings.Join(used, " "))
 	return false
+}
+
+// readChecks reads the --checks file (none for path ""), refusing one that holds what looks
+// like a secret, or whose recorded values are not cfg's (cfg nil: only the file is known).
+func readChecks(path string, cfg *model.Config, configPath string) ([]checks.Result, error) {
+	if path == "" {
+		return nil, nil
+	}
+	rep, err := report.ReadCheckReport(path)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if err := golive.SecretInResults(rep.Results); err != nil {
+		return nil, usageError(fmt.Errorf("%s: %w", path, err))
+	}
+	if cfg == nil {
+		return rep.Results, nil
+	}
+	if stale := golive.StaleEvidence(cfg, rep.Results); len(stale) > 0 {
+		return nil, usageError(fmt.Errorf("%s was produced from a different configuration (%s): re-run `cis2-golive check --config %s --format json`",
+			path, strings.Join(stale, "; "), configPath))
+	}
+	return rep.Results, nil
 }

@@ -38,15 +38,40 @@ backchannel_logout_uri: https://epr.acme-health.co.uk/auth/cis2/backchannel-logo
 token_endpoint_auth_method: client_secret_basic
 `
 
-// liveResults is a results file from `check` whose live checks passed: what a submission
-// needs to be ready to send.
-const liveResults = `{"config": "prod.yaml", "results": [
- {"id": "bcl.rejects-bogus-token", "target": "backchannel_logout_uri", "status": "pass", "message": "answered 400"},
- {"id": "jwks.public-only", "target": "jwks_uri", "status": "pass", "message": "all 1 key(s) are public"}]}`
+// passingResults writes the results file of a passing run of the configuration in cfgPath
+// into dir: what a submission needs to be ready to send.
+func passingResults(t *testing.T, dir, cfgPath string) string {
+	t.Helper()
+	data, err := passingRunJSON(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeIn(t, dir, "results-"+filepath.Base(cfgPath)+".json", string(data))
+}
+
+// resultsWithFailure is passingResults with the result of id on target failed.
+func resultsWithFailure(t *testing.T, dir, cfgPath, id, target string) string {
+	t.Helper()
+	var rep struct {
+		Config  string           `json:"config"`
+		Results []map[string]any `json:"results"`
+	}
+	data, _ := os.ReadFile(passingResults(t, dir, cfgPath))
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r["id"] == id && r["target"] == target {
+			r["status"], r["message"], r["fix"] = "fail", "JWKS returned 404", "publish it"
+		}
+	}
+	data, _ = json.Marshal(rep)
+	return writeIn(t, dir, "failed-"+filepath.Base(cfgPath)+".json", string(data))
+}
 
 func TestSubmissionWritesBothFiles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "sub")
-	results := writeIn(t, t.TempDir(), "results.json", liveResults)
+	results := passingResults(t, t.TempDir(), "../examples/production.yaml")
 	code, stdout, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "--checks", results, "-o", out)
 	if code != ExitOK || !strings.Contains(stderr, "Send these to the CIS2 team") {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -74,7 +99,7 @@ func TestSubmissionWritesBothFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sub.Status != "ready" || len(sub.Blockers) != 0 || len(sub.Client.RedirectURIs) != 2 || sub.ToolVersion != "v0.0.0-test" || sub.GeneratedAt == "" ||
-		sub.Checks.Source != "cis2-golive check results: results.json" || !sub.Checks.Live || sub.Checks.Summary["pass"] != 8 {
+		sub.Checks.Source != "cis2-golive check results: "+filepath.Base(results) || !sub.Checks.Live || sub.Checks.Summary["pass"] != 28 {
 		t.Errorf("unexpected submission: %s", data)
 	}
 	md, _ := os.ReadFile(mdPath)
@@ -92,9 +117,7 @@ func TestSubmissionRefusals(t *testing.T) {
 	dir := t.TempDir()
 	failing := writeIn(t, dir, "failing.yaml", failingYAML)
 	integration := writeIn(t, dir, "int.yaml", intYAML)
-	live := writeIn(t, dir, "live.json", liveResults)
-	results := writeIn(t, dir, "results.json", `{"config":"p.yaml","results":[
-		{"id":"jwks.fetch","target":"jwks_uri","status":"fail","message":"JWKS returned 404","fix":"publish it"}]}`)
+	results := resultsWithFailure(t, dir, "../examples/production.yaml", "jwks.fetch", "jwks_uri")
 	stale := writeIn(t, dir, "stale.json", `{"config":"p.yaml","results":[
 		{"id":"config.jwks_uri","target":"jwks_uri","status":"pass","message":"well-formed","evidence":{"value":"https://old.acme-health.co.uk/jwks"}}]}`)
 	onINT := writeIn(t, dir, "prod-on-int.yaml", strings.Replace(readExample(t),
@@ -107,17 +130,17 @@ func TestSubmissionRefusals(t *testing.T) {
 		wantStderr []string
 		overrides  []string // what writes it anyway
 	}{
-		{"offline failure", []string{"--config", failing, "--checks", live}, ExitFailed,
+		{"offline failure", []string{"--config", failing, "--checks", passingResults(t, dir, failing)}, ExitFailed,
 			[]string{"✗ redirect_uris[0]: scheme \"http\" is not allowed", "1 check failed"}, []string{"--allow-failures"}},
-		{"not production", []string{"--config", integration, "--checks", live}, ExitFailed,
+		{"not production", []string{"--config", integration, "--checks", passingResults(t, dir, integration)}, ExitFailed,
 			[]string{"for integration, not production"}, []string{"--allow-failures"}},
 		{"failed results", []string{"--config", "../examples/production.yaml", "--checks", results}, ExitFailed,
 			[]string{"✗ jwks_uri: JWKS returned 404", "1 check failed"}, []string{"--allow-failures"}},
 		{"no live checks", []string{"--config", "../examples/production.yaml"}, ExitFailed,
 			[]string{"the live checks did not run", "--checks results.json"}, []string{"--allow-unverified"}},
-		{"non-production host", []string{"--config", onINT, "--checks", live}, ExitFailed,
+		{"non-production host", []string{"--config", onINT, "--checks", passingResults(t, dir, onINT)}, ExitFailed,
 			[]string{"! jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)"}, []string{"--allow-warnings"}},
-		{"INT host with --int", []string{"--config", onINT, "--int", integration, "--checks", live}, ExitFailed,
+		{"INT host with --int", []string{"--config", onINT, "--int", integration, "--checks", passingResults(t, dir, onINT)}, ExitFailed,
 			[]string{"✗ jwks_uri: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri"}, []string{"--allow-failures"}},
 		{"two kinds", []string{"--config", onINT}, ExitFailed,
 			[]string{"non-production host", "the live checks did not run"}, []string{"--allow-warnings", "--allow-unverified"}},
@@ -171,7 +194,7 @@ func TestSubmissionRefusals(t *testing.T) {
 
 func TestSubmissionOverwrite(t *testing.T) {
 	out := t.TempDir()
-	results := writeIn(t, t.TempDir(), "results.json", liveResults)
+	results := passingResults(t, t.TempDir(), "../examples/production.yaml")
 	md := writeIn(t, out, "cis2-production-config.md", "my notes\n")
 	code, _, stderr := execReport(t, "submission", "--config", "../examples/production.yaml", "--checks", results, "-o", out)
 	if code != ExitUsage || !strings.Contains(stderr, "already exists") || !strings.Contains(stderr, "--force") {

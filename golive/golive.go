@@ -85,22 +85,46 @@ func isOffline(r checks.Result) bool { return strings.HasPrefix(r.ID, "config.")
 // point somewhere other than production. Other warnings are worth a look but do not block.
 var blockingWarnings = []string{"config." + model.RuleNonProduction}
 
+// blocks reports whether a result alone stops the configuration being sent.
+func blocks(r checks.Result) bool {
+	return r.Status == model.Fail || (r.Status == model.Warn && slices.Contains(blockingWarnings, r.ID))
+}
+
 // Evidence is the results a verdict is drawn from: the offline rules run afresh on cfg
 // against the INT configuration (nil for none), with the loader's notes, then every live
 // result of results. A results file's own offline results are replaced, so a file made
-// without --int, or by an older version of the rules, cannot hide a finding. With cfg nil
-// (only a results file is known) it is results as they are.
+// without --int, or by an older version of the rules, cannot hide a finding; but a finding
+// of the file's that blocks, on the value cfg still has, stays when this run does not repeat
+// it (a file made with --int, read without): a failure a results file records is never
+// dropped. With cfg nil (only a results file is known) it is results as they are.
 func Evidence(cfg, intCfg *model.Config, notes []model.Finding, results []checks.Result) []checks.Result {
 	if cfg == nil {
 		return results
 	}
 	out := checks.OfflineAgainstINT(cfg, intCfg, notes)
+	current := map[string]string{}
+	for _, fv := range cfg.Values() {
+		current[fv.Field] = fv.Value
+	}
+	rank := map[model.Severity]int{model.Warn: 1, model.Fail: 2}
+	var kept, live []checks.Result
 	for _, r := range results {
 		if !isOffline(r) {
-			out = append(out, r)
+			live = append(live, r)
+			continue
+		}
+		if v, ok := r.Evidence["value"]; !ok || v != current[r.Target] || !blocks(r) {
+			continue
+		}
+		// One result a rule and field, the worse: the file's replaces this run's milder one.
+		switch i := slices.IndexFunc(out, func(f checks.Result) bool { return f.ID == r.ID && f.Target == r.Target }); {
+		case i < 0:
+			kept = append(kept, r)
+		case rank[out[i].Status] < rank[r.Status]:
+			out[i] = r
 		}
 	}
-	return out
+	return append(append(out, kept...), live...)
 }
 
 // Blockers is the one rule for "ready to send to NHS": it returns every reason the
@@ -123,7 +147,7 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 		switch {
 		case r.Status == model.Fail:
 			bs = append(bs, fromResult(Failed, r))
-		case r.Status == model.Warn && slices.Contains(blockingWarnings, r.ID):
+		case blocks(r):
 			bs = append(bs, fromResult(NonProduction, r))
 		case r.Unfinished():
 			unfinished++
@@ -142,7 +166,39 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 			Message: report.Plural(unfinished, "live check", "live checks") + " did not finish (interrupted, or out of time)",
 			Fix:     "run the live checks again to the end"})
 	}
+	if gaps := Unchecked(cfg, results); live == Done && len(gaps) > 0 {
+		bs = append(bs, Blocker{Kind: Unverified, ID: IDLiveChecks,
+			Message: "the check results are not of this configuration: " + someOf(gaps, 3),
+			Fix:     "run the live checks again on this configuration"})
+	}
 	return bs
+}
+
+// someOf is the first n of list, then how many more there are.
+func someOf(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, "; ")
+	}
+	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
+}
+
+// Unchecked lists what of cfg the results do not vouch for: results of an earlier version of
+// the configuration (a redirect URI added since, an algorithm changed) or of another one, or
+// a results file edited down, tested other endpoints than those NHS would deploy. It is
+// checks.Unchecked (a value or endpoint no result is about) and StaleEvidence (a value the
+// results recorded differently). Nil for cfg nil: only a results file is known.
+func Unchecked(cfg *model.Config, results []checks.Result) []string {
+	if cfg == nil {
+		return nil
+	}
+	gaps := StaleEvidence(cfg, results)
+	for _, g := range checks.Unchecked(cfg, results) {
+		field, _, _ := strings.Cut(g, ":")
+		if !slices.ContainsFunc(gaps, func(s string) bool { return strings.HasPrefix(s, field+":") }) {
+			gaps = append(gaps, g) // one line a field
+		}
+	}
+	return gaps
 }
 
 func fromResult(k Kind, r checks.Result) Blocker {
@@ -186,7 +242,7 @@ func Reasons(bs []Blocker) []Reason {
 	}
 	if n, b := count(func(b Blocker) bool { return b.Kind == Unverified }); n > 0 {
 		short, _, _ := strings.Cut(b.Message, ":")
-		out = append(out, Reason{Unverified, short, "nothing has tested your endpoints"})
+		out = append(out, Reason{Unverified, short, "nothing has tested your endpoints as they are configured"})
 	}
 	return out
 }

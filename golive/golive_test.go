@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/checks/checkstest"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
@@ -40,10 +41,20 @@ func intOf(cfg *model.Config, domain string) *model.Config {
 	return &in
 }
 
-var livePass = []checks.Result{
-	{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Pass, Message: "answered 400"},
-	{ID: checks.IDJWKSFetch, Target: "jwks_uri", Status: model.Pass, Message: "fetched"},
+// liveOf is the live results of rs.
+func liveOf(rs []checks.Result) []checks.Result {
+	return slices.DeleteFunc(slices.Clone(rs), isOffline)
 }
+
+// withRedirect is cfg with one more redirect URI.
+func withRedirect(cfg *model.Config, uri string) *model.Config {
+	c := cfg.Clone()
+	c.RedirectURIs = append(c.RedirectURIs, uri)
+	return &c
+}
+
+// livePass is a whole passing run of prod().
+var livePass = checkstest.PassingRun(prod())
 
 func kinds(bs []Blocker) []Kind {
 	var out []Kind
@@ -79,13 +90,36 @@ func TestBlockers(t *testing.T) {
 			append(slices.Clone(livePass), checks.Result{ID: checks.IDJWKSPublic, Target: "jwks_uri", Status: model.Fail, Message: "private key", Fix: "remove it"}), Done, []Kind{Failed}, checks.IDJWKSPublic},
 		{"interrupted", prod(), nil,
 			append(slices.Clone(livePass), checks.Result{ID: checks.IDTLS, Target: "jwks_uri", Status: model.Skip, Message: "cancelled"}), Done, []Kind{Unverified}, IDLiveChecks},
-		{"JWKS on an INT-named host", onINTHost(), nil, livePass, Done, []Kind{NonProduction}, "config.uri.non-production"},
-		{"JWKS on INT's own host", onINTHost(), intOf(prod(), "acme-int.co.uk"), livePass, Done, []Kind{Failed}, "config.uri.non-production"},
+		{"JWKS on an INT-named host", onINTHost(), nil, checkstest.PassingRun(onINTHost()), Done, []Kind{NonProduction}, "config.uri.non-production"},
+		{"JWKS on INT's own host", onINTHost(), intOf(prod(), "acme-int.co.uk"), checkstest.PassingRun(onINTHost()), Done, []Kind{Failed}, "config.uri.non-production"},
 		{"not for production", integration, nil, livePass, Done, []Kind{Failed}, IDEnvironment},
 		// A results file's offline results are replaced: a file made without --int, or
 		// edited to say pass, cannot hide the INT host.
 		{"results file says the offline rules passed", onINTHost(), intOf(prod(), "acme-int.co.uk"),
-			append(slices.Clone(livePass), checks.Result{ID: "config.uri.non-production", Target: "jwks_uri", Status: model.Pass}), Done, []Kind{Failed}, "config.uri.non-production"},
+			append(checkstest.PassingRun(onINTHost()), checks.Result{ID: "config.uri.non-production", Target: "jwks_uri", Status: model.Pass}), Done, []Kind{Failed}, "config.uri.non-production"},
+		// A failure a results file records stays, even when this run's rules do not repeat
+		// it: the file was made with --int, the submission without.
+		{"results file made with --int, read without", onINTHost(), nil,
+			append(checks.OfflineAgainstINT(onINTHost(), intOf(prod(), "acme-int.co.uk"), nil), liveOf(checkstest.PassingRun(onINTHost()))...), Done,
+			[]Kind{Failed}, "config.uri.non-production"},
+		// Results of another version of the configuration vouch for nothing they did not test.
+		{"a redirect URI added since the run", withRedirect(prod(), "https://new.acme-health.co.uk/cb"), nil, livePass, Done,
+			[]Kind{Unverified}, IDLiveChecks},
+		{"the JWKS URI moved since the run", func() *model.Config {
+			c := prod()
+			c.JWKSURI = "https://keys.acme-health.co.uk/jwks.json"
+			return c
+		}(), nil, livePass, Done, []Kind{Unverified}, IDLiveChecks},
+		{"the algorithm changed since the run", func() *model.Config {
+			c := prod()
+			c.TokenEndpointAuthSigningAlg = "RS256"
+			return c
+		}(), nil, livePass, Done, []Kind{Unverified}, IDLiveChecks},
+		{"live results of other endpoints, offline results edited out", prod(), nil,
+			liveOf(checkstest.PassingRun(withRedirect(&model.Config{Environment: model.Production, RedirectURIs: []string{"https://rp.example.org/cb"},
+				BackchannelLogoutURI: "https://rp.example.org/bcl", TokenEndpointAuthMethod: model.PrivateKeyJWT,
+				JWKSURI: "https://rp.example.org/jwks", TokenEndpointAuthSigningAlg: "RS512"}, "https://rp.example.org/cb2"))), Done,
+			[]Kind{Unverified}, IDLiveChecks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,11 +157,11 @@ func TestReasons(t *testing.T) {
 	// One value on a non-production host is named; several are counted.
 	c := prod()
 	c.JWKSURI = "https://epr.acme-int.co.uk/jwks.json"
-	if got := Shorts(Reasons(Blockers(c, nil, livePass, Done))); len(got) != 1 || !strings.HasPrefix(got[0], "jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)") {
+	if got := Shorts(Reasons(Blockers(c, nil, checkstest.PassingRun(c), Done))); len(got) != 1 || !strings.HasPrefix(got[0], "jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)") {
 		t.Errorf("one host: %q", got)
 	}
 	c.BackchannelLogoutURI = "https://epr.acme-int.co.uk/bcl"
-	if got := Shorts(Reasons(Blockers(c, nil, livePass, Done))); !slices.Equal(got, []string{"2 values are still on non-production hosts"}) {
+	if got := Shorts(Reasons(Blockers(c, nil, checkstest.PassingRun(c), Done))); !slices.Equal(got, []string{"2 values are still on non-production hosts"}) {
 		t.Errorf("two hosts: %q", got)
 	}
 }
@@ -142,7 +176,7 @@ func TestLiveIn(t *testing.T) {
 // submission, never by the offline rules alone or a person.
 func TestChecklistEvidence(t *testing.T) {
 	offlineOnly := checks.Offline(prod(), nil)
-	withLive := append(slices.Clone(offlineOnly), livePass...)
+	withLive := livePass
 	liveFail := append(slices.Clone(offlineOnly), checks.Result{ID: checks.IDBCL, Status: model.Fail})
 	integration := &model.Config{Environment: model.Integration}
 	tests := []struct {
@@ -153,10 +187,12 @@ func TestChecklistEvidence(t *testing.T) {
 		evid    string
 	}{
 		{"no evidence", nil, nil, false, "no check results"},
-		{"a results file alone, passing", nil, withLive, true, "8 passed · 0 warnings · 0 failed"},
+		{"a results file alone, passing", nil, withLive, true, "28 passed · 0 warnings · 0 failed"},
 		{"a results file of offline rules only", nil, offlineOnly, false, "6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
 		{"the config alone", prod(), nil, false, "6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
-		{"the config with live results", prod(), withLive, true, "8 passed"},
+		{"the config with live results", prod(), withLive, true, "28 passed"},
+		{"the config with the live results of an earlier version", withRedirect(prod(), "https://new.acme-health.co.uk/cb"), withLive, false,
+			"not ready: the check results are not of this configuration"},
 		{"a live check failed", nil, liveFail, false, "1 failed"},
 		{"the offline rules run on the config", &model.Config{Environment: model.Production, RedirectURIs: []string{"http://localhost/cb"}}, livePass, false, "checks failed"},
 		{"an integration config never counts", integration, withLive, false, "not production"},
@@ -210,7 +246,7 @@ var generated = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 func TestBuildCarriesTheVerdict(t *testing.T) {
 	c := prod()
 	c.JWKSURI = "https://epr.acme-int.co.uk/.well-known/jwks.json"
-	files, bs, err := Build(Submission{Config: c, INT: intOf(prod(), "acme-int.co.uk"), Results: livePass, Live: Done,
+	files, bs, err := Build(Submission{Config: c, INT: intOf(prod(), "acme-int.co.uk"), Results: checkstest.PassingRun(c), Live: Done,
 		Source: "cis2-golive check results: r.json", Generated: generated, Version: "dev"})
 	if err != nil {
 		t.Fatal(err)

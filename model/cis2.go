@@ -70,6 +70,9 @@ var CIS2 = struct {
 	// UserinfoSigningAlgs are the algorithms an RP may ask CIS2 to sign userinfo with, RS256
 	// (CIS2's default) first. Anything else only warns: no NHS page lists them.
 	UserinfoSigningAlgs []string
+	// UserinfoAdvertisedAlgs is userinfo_signing_alg_values_supported as CIS2's discovery
+	// document lists it, symmetric ones too; the embedded discovery snapshots carry the same.
+	UserinfoAdvertisedAlgs []string
 	// Withdrawn are values NHS has withdrawn although discovery may still advertise them: a
 	// discovery listing is never proof that something works.
 	Withdrawn []Withdrawal
@@ -120,7 +123,8 @@ var CIS2 = struct {
 	// (github.com/nervecentresoftware/CIS2-JWKS int/config, seen 2023-08 to 2024-02) is ES384,
 	// HS256, HS512, ES256, RS256, HS384, ES512: no RS384, RS512 or PS*. The HS* ones need a
 	// shared client secret, so an RP is offered the asymmetric ones. Unconfirmed by NHS.
-	UserinfoSigningAlgs: []string{"RS256", "ES256", "ES384", "ES512"},
+	UserinfoSigningAlgs:    []string{"RS256", "ES256", "ES384", "ES512"},
+	UserinfoAdvertisedAlgs: []string{"ES384", "HS256", "HS512", "ES256", "RS256", "HS384", "ES512"},
 	Withdrawn: []Withdrawal{
 		// CIS2 Authentication release notes 11.01 (8 Dec 2025, NHS England digital site):
 		// form_post discontinued, only query; suppliers still using it get authentication

@@ -160,7 +160,7 @@ func splitURI(raw string) uriParts {
 	if err != nil || u.Host == "" {
 		return uriParts{key: raw}
 	}
-	p := uriParts{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port(), explicitPort: u.Port(), ok: true}
+	p := uriParts{scheme: strings.ToLower(u.Scheme), host: hostKey(u.Hostname()), port: u.Port(), explicitPort: u.Port(), ok: true}
 	if p.port == "" {
 		p.port = map[string]string{"https": "443", "http": "80"}[p.scheme]
 	}

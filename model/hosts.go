@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // RuleNonProduction is the rule (and, as config.uri.non-production, the result id) for a
@@ -11,10 +13,25 @@ import (
 // match on it.
 const RuleNonProduction = "uri.non-production"
 
+// hostKey is the form in which two host names are the same DNS name: lower case, without the
+// root's trailing dot (RFC 1034 §3.1), internationalised labels in their punycode form (RFC
+// 5891), as a resolver looks them up. A name IDNA refuses is kept, lower-cased.
+func hostKey(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if ascii, err := idna.Lookup.ToASCII(h); err == nil {
+		return ascii
+	}
+	return h
+}
+
 // nonProductionName says why host looks like a non-production one (CIS2's INT, DEP or dev
 // domains, or named like a supplier's INT, UAT or staging host), or "" when it does not.
+// Punycode labels are read as they display ("xn--bcher-int-q9a" is "bücher-int").
 func nonProductionName(host string) string {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	h := hostKey(host)
+	if u, err := idna.Lookup.ToUnicode(h); err == nil {
+		h = u
+	}
 	for _, frag := range CIS2.NonProductionHosts {
 		if strings.Contains(h, frag) {
 			return "a CIS2 non-production domain (" + frag + ")"
@@ -42,7 +59,7 @@ func intHostField(host, field string, in *Config) string {
 	}
 	var found []string
 	for _, fv := range in.uriValues() {
-		if _, h := uriKey(fv.Value); h != "" && h == strings.ToLower(host) {
+		if _, h := uriKey(fv.Value); h != "" && h == hostKey(host) {
 			found = append(found, fv.Field)
 		}
 	}

@@ -28,6 +28,13 @@ func TestNonProductionHost(t *testing.T) {
 		{"https://epr.acme-int.co.uk/other", in, Fail, "the host of your INT configuration's redirect_uris[0]"},
 		{"https://KEYS.acme-health.co.uk/jwks.json", in, Fail, "INT configuration's jwks_uri"},
 		{"https://epr.acme-health.co.uk/cb", in, Pass, ""},
+		// A DNS name is the same host with a trailing dot, and in its punycode form.
+		{"https://epr.acme-int.co.uk./cb", in, Fail, "INT configuration's redirect_uris[0]"},
+		{"https://keys.acme-health.co.uk.:443/jwks.json", in, Fail, "INT configuration's jwks_uri"},
+		{"https://xn--bcher-kva.acme-health.co.uk/cb", &Config{RedirectURIs: []string{"https://bücher.acme-health.co.uk/cb"}}, Fail, "INT configuration's redirect_uris[0]"},
+		{"https://Bücher.acme-health.co.uk/cb", &Config{RedirectURIs: []string{"https://xn--bcher-kva.acme-health.co.uk/cb"}}, Fail, "INT configuration's redirect_uris[0]"},
+		// An internationalised label is judged as it reads, not by its punycode.
+		{"https://xn--bcher-int-q9a.acme-health.co.uk/cb", nil, Warn, "(bücher-int)"},
 	}
 	for _, tt := range tests {
 		sev, why := NonProductionHost("jwks_uri", tt.uri, tt.in)
@@ -95,5 +102,21 @@ func TestUserinfoAlgsOfferRS256First(t *testing.T) {
 	fs := Validate(c)
 	if len(fs) != 1 || fs[0].Severity != Warn || !strings.Contains(fs[0].Message, "RS256, ES256, ES384, ES512") {
 		t.Errorf("RS512: want one warning naming the list, got %+v", fs)
+	}
+}
+
+// TestUserinfoAlgMessages: an algorithm CIS2 does not list, and a symmetric one it lists, each
+// warn saying which it is, naming the ones to use.
+func TestUserinfoAlgMessages(t *testing.T) {
+	for alg, want := range map[string]string{
+		"RS512": "CIS2 does not advertise RS512 for signed userinfo",
+		"HS256": "CIS2 advertises HS256 for signed userinfo, but it is keyed with the client secret",
+	} {
+		c := validProd()
+		c.UserinfoSignedResponseAlg = alg
+		fs := FieldFindings(c, "userinfo_signed_response_alg")
+		if len(fs) != 1 || fs[0].Severity != Warn || !strings.Contains(fs[0].Message, want) || !strings.Contains(fs[0].Message, "RS256, ES256, ES384, ES512") {
+			t.Errorf("%s: %+v, want one warning with %q", alg, fs, want)
+		}
 	}
 }

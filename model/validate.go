@@ -114,8 +114,12 @@ func Validate(c *Config) []Finding {
 			Message: `"none" would ask CIS2 for unsigned JWT userinfo`,
 			Fix:     "leave userinfo_signed_response_alg out for plain (unsigned) userinfo, or use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ")})
 	case alg != "" && !slices.Contains(CIS2.UserinfoSigningAlgs, alg):
+		msg := "CIS2 does not advertise " + alg + " for signed userinfo; it supports " + strings.Join(CIS2.UserinfoSigningAlgs, ", ")
+		if slices.Contains(CIS2.UserinfoAdvertisedAlgs, alg) { // the HS* ones
+			msg = "CIS2 advertises " + alg + " for signed userinfo, but it is keyed with the client secret (symmetric); the ones verified with CIS2's published keys are " + strings.Join(CIS2.UserinfoSigningAlgs, ", ")
+		}
 		add(Finding{Rule: "userinfo_signed_response_alg", Field: "userinfo_signed_response_alg", Value: alg, Severity: Warn,
-			Message: "CIS2 does not advertise " + alg + " for signed userinfo; it supports " + strings.Join(CIS2.UserinfoSigningAlgs, ", "),
+			Message: msg,
 			Fix:     "use one of " + strings.Join(CIS2.UserinfoSigningAlgs, ", ") + " (RS256 is CIS2's default), or leave it empty for unsigned userinfo"})
 	}
 	// The login page is only ever opened by a browser, like a redirect URI.

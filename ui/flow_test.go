@@ -164,7 +164,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 	}
 	h.keys("down", "enter")
 	// Offline only: the wizard asks before writing, and the default is no.
-	h.wantView("The live checks did not run: nothing has tested your endpoints. Write the", "files anyway?")
+	h.wantView("The live checks did not run: nothing has tested your endpoints as they are", "configured. Write the files anyway?")
 	h.keys("enter")
 	if h.r.Finished() {
 		t.Fatal("enter (the default, no) wrote the files")

@@ -10,15 +10,25 @@ import (
 	"testing"
 
 	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/checks/checkstest"
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/report"
 )
 
-// failingPlan is a live plan whose checks give the given statuses, for screens that only
-// show results.
+// passingRun is a whole live run of cfg in which every check passes at once.
+func passingRun(cfg *model.Config) []checks.Check {
+	var list []checks.Check
+	for _, r := range checkstest.PassingLive(cfg) {
+		list = append(list, checks.Check{ID: r.ID, Target: r.Target, Run: func(context.Context) checks.Result { return r }})
+	}
+	return list
+}
+
+// failingPlan is a live plan whose checks give the given statuses, then a whole passing run of
+// the answers, for screens that only show results.
 func failingPlan(statuses ...model.Severity) func(*model.Config, string) []checks.Check {
-	return func(*model.Config, string) []checks.Check {
-		var list []checks.Check
+	return func(cfg *model.Config, _ string) []checks.Check {
+		list := passingRun(cfg)
 		for i, st := range statuses {
 			r := checks.Result{ID: "live.check" + string(rune('a'+i)), Target: "jwks_uri", Status: st,
 				Message: "message " + string(st), Fix: "fix " + string(st)}
@@ -287,4 +297,31 @@ func TestReviewShowsSelectedInFullAndINTHosts(t *testing.T) {
 	if v := h.view(); strings.Contains(v, "! ") || strings.Contains(v, "INT/test host") {
 		t.Fatalf("marker on production hosts:\n%s", v)
 	}
+}
+
+// TestResultsOfEarlierAnswersDoNotCount: a redirect URI added after a run that passed is
+// untested: the checklist does not tick, and writing asks first, until the checks run again.
+func TestResultsOfEarlierAnswersDoNotCount(t *testing.T) {
+	out := t.TempDir()
+	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: func(cfg *model.Config, _ string) []checks.Check { return passingRun(cfg) }})
+	h.send(gotoMsg{to: stateChecks})
+	h.wantView("Ready to send to NHS: nothing blocks it")
+	h.send(gotoMsg{to: stateRedirects})
+	h.paste("https://never-checked.acme-health.co.uk/cb")
+	h.keys("enter")
+	h.wantView("3 ✓ https://never-checked.acme-health.co.uk/cb")
+	h.send(gotoMsg{to: stateChecklist}) // before the checks have run again
+	h.wantWrapped("[ ] Production configuration passes cis2-golive checks", "the check results are not of this configuration")
+	for range 20 {
+		h.keys("down")
+	}
+	h.keys("enter")
+	h.wantWrapped("The check results are not of this configuration", "Write the files anyway?")
+	if h.r.Finished() {
+		t.Fatal("written without asking")
+	}
+	// Run again, the new URI is tested: ready.
+	h.keys("n")
+	h.send(gotoMsg{to: stateChecks})
+	h.wantView("Ready to send to NHS: nothing blocks it")
 }
