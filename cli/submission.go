@@ -68,15 +68,17 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"paste into the onboarding form or an email).\n\n" +
 			"It writes them only when the configuration is ready to send: for production, nothing\n" +
 			"failed (offline rules or --checks), no value on a non-production host (with --int, none\n" +
-			"on a host your INT configuration uses), and --checks holds a finished live run. Each\n" +
-			"refusal names every blocker, and the override for its kind: --allow-failures,\n" +
-			"--allow-warnings (non-production hosts), --allow-unverified (no live checks). Files\n" +
+			"on a host your INT configuration uses), and --checks holds a finished live run of this\n" +
+			"configuration (every URI it names tested). Each refusal names every blocker, and the\n" +
+			"override for its kind: --allow-failures, --allow-warnings (non-production hosts),\n" +
+			"--allow-unverified (no live checks, or not of this configuration). Files\n" +
 			"written over a blocker say \"not ready\" in their first lines (JSON \"status\":\n" +
 			"\"not-ready\" with the blockers). Nothing overrides a secret. It never replaces existing\n" +
 			"files unless --force, which waves nothing through.\n\n" +
 			"Exit codes: 0 written and ready to send; 1 not ready: refused, or written anyway with an\n" +
 			"--allow-* override (stderr says which); 2 usage error, unreadable input, a secret in the\n" +
-			"configuration or results, or files already present.",
+			"configuration or results, --checks recording other values than the configuration's, or\n" +
+			"files already present.",
 		Example: "  cis2-golive check --config prod.yaml --int int-export.json --format json > results.json\n" +
 			"  cis2-golive submission --config prod.yaml --int int-export.json --checks results.json -o submission/",
 		Args: noArgs("--config"),

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,4 +99,108 @@ func checkWatchArgs(t *testing.T, file string, args []string) {
 	if err := opts.validate(cmd); err != nil && !strings.Contains(err.Error(), "--key: cannot read") {
 		t.Errorf("%s: %v", line, err)
 	}
+}
+
+// The crontab runs as written: cron starts commands with PATH=/usr/bin:/bin, and the README
+// installs the binary in /usr/local/bin, so a bare cis2-golive is "command not found" unless
+// the crontab sets PATH or names the binary by its path.
+func TestWatchCrontabFindsTheBinary(t *testing.T) {
+	data, err := os.ReadFile("../examples/watch-crontab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/usr/bin:/bin" // cron's own
+	jobs := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "PATH="); ok {
+			path = v
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 6 || strings.Contains(fields[0], "=") {
+			continue // another variable
+		}
+		jobs++
+		bin := fields[5]
+		if filepath.IsAbs(bin) {
+			continue
+		}
+		if !slices.Contains(filepath.SplitList(path), "/usr/local/bin") {
+			t.Errorf("crontab runs %q with PATH=%s, which does not hold /usr/local/bin (where the README installs it)", bin, path)
+		}
+	}
+	if jobs == 0 {
+		t.Fatal("no cron job in examples/watch-crontab")
+	}
+}
+
+// The CronJob's key passes --key's own check. Kubernetes makes every file of a secret volume
+// group-readable (0440) when the pod sets fsGroup, whatever defaultMode says
+// (https://github.com/kubernetes/kubernetes/issues/57923), and --key refuses a key file that
+// group or others can read: the key must reach the watch some other way (copied to a 0600
+// file by an init container).
+func TestWatchCronJobKeyIsNotGroupReadable(t *testing.T) {
+	data, err := os.ReadFile("../examples/watch-cronjob.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		Spec struct {
+			JobTemplate struct {
+				Spec struct {
+					Template struct {
+						Spec struct {
+							SecurityContext struct {
+								FSGroup *int `yaml:"fsGroup"`
+							} `yaml:"securityContext"`
+							Containers []struct {
+								Args         []string `yaml:"args"`
+								VolumeMounts []struct {
+									Name      string `yaml:"name"`
+									MountPath string `yaml:"mountPath"`
+								} `yaml:"volumeMounts"`
+							} `yaml:"containers"`
+							Volumes []struct {
+								Name   string         `yaml:"name"`
+								Secret map[string]any `yaml:"secret"`
+							} `yaml:"volumes"`
+						} `yaml:"spec"`
+					} `yaml:"template"`
+				} `yaml:"spec"`
+			} `yaml:"jobTemplate"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &job); err != nil {
+		t.Fatal(err)
+	}
+	pod := job.Spec.JobTemplate.Spec.Template.Spec
+	if len(pod.Containers) == 0 {
+		t.Fatal("no container in the CronJob")
+	}
+	watch := pod.Containers[0]
+	key := ""
+	for _, a := range watch.Args {
+		if v, ok := strings.CutPrefix(a, "--key="); ok {
+			key = v
+		}
+	}
+	if key == "" {
+		t.Fatal("the CronJob passes no --key=FILE")
+	}
+	for _, m := range watch.VolumeMounts {
+		if !strings.HasPrefix(key, strings.TrimSuffix(m.MountPath, "/")+"/") {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			if v.Name == m.Name && v.Secret != nil && pod.SecurityContext.FSGroup != nil {
+				t.Errorf("--key=%s is on secret volume %q in a pod with fsGroup: Kubernetes makes it mode 0440, which --key refuses", key, v.Name)
+			}
+		}
+		return
+	}
+	t.Errorf("--key=%s is on no volume of the watch container", key)
 }

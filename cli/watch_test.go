@@ -39,6 +39,7 @@ type watchRig struct {
 	state  string
 	extra  atomic.Pointer[[]json.RawMessage]
 	dropRP atomic.Bool
+	down   atomic.Bool            // the JWKS answers 503
 	onJWKS atomic.Pointer[func()] // called on each JWKS request, when set
 }
 
@@ -53,6 +54,10 @@ func newWatchRig(t *testing.T) *watchRig {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if f := rig.onJWKS.Load(); f != nil {
 				(*f)()
+			}
+			if rig.down.Load() {
+				http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+				return
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
@@ -93,6 +98,7 @@ type watchReport struct {
 	Config      string          `json:"config"`
 	Results     []checks.Result `json:"results"`
 	Summary     checks.Summary  `json:"summary"`
+	RunAt       time.Time       `json:"run_at"`
 	PreviousRun *time.Time      `json:"previous_run"`
 	Regressions int             `json:"regressions"`
 	Changes     []watch.Change  `json:"changes"`
@@ -106,6 +112,9 @@ func (r watchReport) result(id, target string) checks.Result {
 	}
 	return checks.Result{Status: "absent"}
 }
+
+// runAt is when the round ran, as the watch's messages print it.
+func (r watchReport) runAt() string { return r.RunAt.UTC().Format(time.RFC3339) }
 
 func (r watchReport) changes(kind string) []watch.Change {
 	var out []watch.Change
@@ -227,6 +236,36 @@ func TestWatchSigningKeyRemovedFailsAndRegresses(t *testing.T) {
 	}
 }
 
+// A check that passed, could not run for a round (the JWKS was down, so the checks that read
+// it skipped) and then fails is a regression: the round in between saw nothing to compare.
+func TestWatchRegressionAcrossARoundThatCouldNotSee(t *testing.T) {
+	rig := newWatchRig(t)
+	first, err := rig.once(t, nil)
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if r := first.result(checks.IDJWKSPublic, "jwks_uri"); r.Status != cmodel.Pass {
+		t.Fatalf("jwks.public-only must pass first: %s %q", r.Status, r.Message)
+	}
+	rig.down.Store(true)
+	blind, _ := rig.once(t, nil)
+	if r := blind.result(checks.IDJWKSPublic, "jwks_uri"); r.Status != cmodel.Skip {
+		t.Fatalf("with the JWKS down, jwks.public-only should skip: %s %q", r.Status, r.Message)
+	}
+	rig.down.Store(false)
+	rig.serve(json.RawMessage(`{"kty": "oct", "kid": "shared", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQ"}`))
+	rep, err := rig.once(t, nil)
+	if !errors.Is(err, failedError) {
+		t.Fatalf("err %v, want exit 1", err)
+	}
+	if r := rep.result(checks.IDJWKSPublic, "jwks_uri"); r.Status != cmodel.Fail || !strings.Contains(r.Evidence["regression"], "was pass on "+first.runAt()) {
+		t.Errorf("jwks.public-only: %s, evidence %v; want a failure marked as a regression from the first run", r.Status, r.Evidence)
+	}
+	if !containsChange(rep.changes(watch.KindRegression), checks.IDJWKSPublic) {
+		t.Errorf("regressions: %+v, want jwks.public-only", rep.changes(watch.KindRegression))
+	}
+}
+
 func containsChange(cs []watch.Change, id string) bool {
 	for _, c := range cs {
 		if c.ID == id {
@@ -287,6 +326,44 @@ func TestWatchConfigAndDiscoveryDrift(t *testing.T) {
 	rep, _ = rig.once(t, func(o *WatchOptions) { o.SubmittedPath = submitted })
 	if r := rep.result(watch.IDDiscovery, "discovery"); r.Status != cmodel.Pass {
 		t.Errorf("drift.discovery, same document: %s %q", r.Status, r.Message)
+	}
+}
+
+// A state file another configuration wrote (a --state copied from another product's cron
+// line) is refused: compared with it, every round would start a new JWKS baseline (another
+// jwks_uri) and never report this one's key drift, and call the other product's results
+// regressions.
+func TestWatchRefusesAnotherConfigurationsState(t *testing.T) {
+	rig := newWatchRig(t)
+	cfg, _, err := cmodel.Load(rig.files.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ClientID == "" {
+		t.Fatal("the sandbox configuration should have a client_id")
+	}
+	if _, err := rig.once(t, nil); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	before, _ := os.ReadFile(rig.state)
+	other := *cfg
+	other.ClientID = "987654321098.apps.supplier"
+	other.Product = "Another product"
+	otherPath := filepath.Join(t.TempDir(), "other.yaml")
+	if err := cmodel.Save(otherPath, &other); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, _ := Test()
+	err = runWatch(context.Background(), &WatchOptions{IO: ios, ConfigPath: otherPath, StatePath: rig.state, Format: "json", Live: &rig.live, Version: "test"})
+	if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), rig.state) || !strings.Contains(err.Error(), cfg.ClientID) || !strings.Contains(err.Error(), "--state") {
+		t.Errorf("another configuration's state: %v (exit %d), want exit 2 naming the file, its client_id and --state", err, exitCode(err))
+	}
+	if after, _ := os.ReadFile(rig.state); string(after) != string(before) {
+		t.Error("the refused run must leave the other configuration's state alone")
+	}
+	// The configuration's own state is fine, even under another path to the same file.
+	if _, err := rig.once(t, nil); err != nil {
+		t.Errorf("the same configuration again: %v", err)
 	}
 }
 

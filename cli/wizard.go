@@ -104,7 +104,13 @@ func setLivePlan(uo *ui.Options, live checks.Options) {
 	uo.Plan = func(cfg *model.Config, keyPath string) []checks.Check {
 		o := live
 		o.KeyPath = keyPath
+		if keyPath != "" { // a key file set on screen replaces --sign-cmd: they are exclusive
+			o.SignCommand = ""
+		}
 		return checks.Plan(cfg, o)
+	}
+	uo.Lint = func(cfg *model.Config, token string) []checks.Check {
+		return checks.AssertionLint(cfg, live, token, nil)
 	}
 }
 

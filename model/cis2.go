@@ -81,7 +81,8 @@ var CIS2 = struct {
 	// NonProductionHosts are fragments of CIS2's own non-production domains (INT, DEP, dev).
 	NonProductionHosts []string
 	// NonProductionLabels name a supplier's non-production hosts: a host label (the TLD
-	// aside) equal to one, or ending in "-" and one (epr.int.acme.co.uk, epr.acme-int.co.uk).
+	// aside), or a hyphenated part of one, equal to one with or without a number after it
+	// (epr.int.acme.co.uk, epr.acme-int.co.uk, int-epr.acme.co.uk, epr-uat2.acme.co.uk).
 	NonProductionLabels []string
 	// TestHostSuffixes fail in production: nobody outside the supplier can reach them. .test,
 	// .example, .invalid and .localhost are reserved and never resolve on the internet

@@ -42,8 +42,8 @@ func nonProductionName(host string) string {
 		labels = labels[:len(labels)-1] // a TLD (.dev) says nothing about the environment
 	}
 	for _, l := range labels {
-		for _, name := range CIS2.NonProductionLabels {
-			if l == name || strings.HasSuffix(l, "-"+name) {
+		for _, part := range strings.Split(l, "-") { // epr-int, int-epr, epr-uat2, staging3
+			if slices.Contains(CIS2.NonProductionLabels, strings.TrimRight(part, "0123456789")) {
 				return "named like a non-production host (" + l + ")"
 			}
 		}

@@ -22,6 +22,14 @@ func TestNonProductionHost(t *testing.T) {
 		{"https://int.acme-health.co.uk/cb", nil, Warn, "(int)"},
 		{"https://epr.uat.acme-health.co.uk/cb", nil, Warn, "(uat)"},
 		{"https://staging.acme-health.co.uk/cb", nil, Warn, "(staging)"},
+		// A hyphenated part of a label, numbered or not, names the environment as well.
+		{"https://int-epr.acme-health.co.uk/cb", nil, Warn, "(int-epr)"},
+		{"https://epr-uat2.acme-health.co.uk/cb", nil, Warn, "(epr-uat2)"},
+		{"https://epr-int-1.acme-health.co.uk/cb", nil, Warn, "(epr-int-1)"},
+		{"https://staging3.acme-health.co.uk/cb", nil, Warn, "(staging3)"},
+		{"https://epr.test2.acme-health.co.uk/cb", nil, Warn, "(test2)"},
+		{"https://epr-integrated.acme-health.co.uk/cb", nil, Pass, ""}, // a word, not a part
+		{"https://v2.acme-health.co.uk/cb", nil, Pass, ""},
 		{"https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/x", nil, Warn, "CIS2 non-production domain (nhsint)"},
 		{"https://am.nhsdep.auth-ptl.cis2.spineservices.nhs.uk/x", nil, Warn, "nhsdep"},
 		// With INT loaded, a host INT uses fails, named or not.

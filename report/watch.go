@@ -63,6 +63,16 @@ func (rep WatchReport) sinceText() string {
 	return "compared with the run of " + rep.PreviousRun.Format(time.RFC3339)
 }
 
+// watchVerdictLine is golive's verdict on the round's checks, unless that reads as all clear
+// while watch rules failed: the configuration is fine to send, the live service is not.
+func watchVerdictLine(rep WatchReport) string {
+	if rep.Ready && rep.Summary.Failed() {
+		return "The configuration is ready to send to NHS, but the live service is not: " +
+			Plural(rep.Summary.Fail, "watch rule failed", "watch rules failed") + " (see above)."
+	}
+	return verdictLine(rep.CheckReport)
+}
+
 // changeLine is a change on one line, for logs and JUnit's system-out.
 func changeLine(c watch.Change) string {
 	s := fmt.Sprintf("%s %s %s %s: %s", c.Status, c.Kind, c.ID, c.Target, c.Message)
@@ -85,7 +95,7 @@ func watchText(w io.Writer, rep WatchReport) error {
 	resultsText(&b, rep.Results)
 	fmt.Fprintf(&b, "\n%s · %s · %s\n", SummaryLine(rep.Summary),
 		Plural(len(rep.Changes), "change", "changes"), Plural(rep.Regressions, "regression", "regressions"))
-	b.WriteString(Hang("", verdictLine(rep.CheckReport)))
+	b.WriteString(Hang("", watchVerdictLine(rep)))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -101,7 +111,7 @@ func watchMarkdown(w io.Writer, rep WatchReport) error {
 	}
 	fmt.Fprintf(&b, "**%s: %s · %s · %s**\n\n", verdict, SummaryLine(rep.Summary),
 		Plural(len(rep.Changes), "change", "changes"), Plural(rep.Regressions, "regression", "regressions"))
-	fmt.Fprintf(&b, "Run at %s; %s.\n\n%s\n\n", rep.RunAt.Format(time.RFC3339), rep.sinceText(), mdCell(verdictLine(rep.CheckReport)))
+	fmt.Fprintf(&b, "Run at %s; %s.\n\n%s\n\n", rep.RunAt.Format(time.RFC3339), rep.sinceText(), mdCell(watchVerdictLine(rep)))
 	if len(rep.Changes) > 0 {
 		b.WriteString("## Changes since the last run\n\n| Result | Change | Check | Target | Was | Now | Detail |\n|---|---|---|---|---|---|---|\n")
 		for _, c := range rep.Changes {

@@ -166,3 +166,23 @@ func TestWatchTextAndMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// A round whose checks all pass but whose watch rules fail (a kid reused, a certificate a few
+// days from expiry) exits 1: its report must not end on "nothing blocks it".
+func TestWatchReadyConfigurationFailingRound(t *testing.T) {
+	r := sampleRound()
+	r.Results = []checks.Result{
+		{ID: "uri.tls", Target: "jwks_uri", Status: model.Pass, Message: "TLS 1.3"},
+		{ID: watch.IDKidReused, Target: "jwks_uri", Status: model.Fail, Message: "kid a now names different key material"},
+	}
+	for _, f := range []Format{Text, Markdown} {
+		var buf bytes.Buffer
+		if err := WriteWatchReport(&buf, f, NewWatchReport("s", r, Verdict{Live: true}, nil)); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.Join(strings.Fields(ansi.Strip(buf.String())), " ") // unwrapped
+		if strings.Contains(out, "nothing blocks it") || !strings.Contains(out, "ready to send to NHS, but the live service is not: 1 watch rule failed") {
+			t.Errorf("format %v: a failing round reads as all clear:\n%s", f, out)
+		}
+	}
+}

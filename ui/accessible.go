@@ -108,6 +108,14 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	for _, n := range c.leftOutNotes() {
 		fmt.Fprintln(out, n)
 	}
+	if opts.Plan != nil { // the login probe: optional, and only with the live checks
+		err := ask(keepOptional("Your application's sign-in page (optional: the CIS2 request it redirects to is checked, nothing is sent to CIS2)",
+			&cfg.LoginURL, uriCheck(c, "login_url", "the sign-in page", model.RedirectURI)))
+		clearDashes(&cfg.LoginURL)
+		if err != nil {
+			return nil, accessibleErr(err)
+		}
+	}
 	fmt.Fprintln(out, "\nRunning checks…")
 	c.results = checks.Run(ctx, opts.plan(cfg, c.intCfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
 		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
@@ -119,6 +127,9 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		fmt.Fprintln(out, "Not ready to send to NHS: "+clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; "))+".")
 	} else {
 		fmt.Fprintln(out, "Ready to send to NHS: nothing blocks it.")
+	}
+	if err := askLint(ctx, ask, opts, cfg, out); err != nil {
+		return nil, accessibleErr(err)
 	}
 	if err := ask(keepOptional("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)",
 		&c.submittedOn, dateCheck)); err != nil {
@@ -151,6 +162,38 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		return nil, msg.err
 	}
 	return &Result{Config: cfg.Used(), Written: msg.paths, Unresolved: despite, Checklist: cl, KeyFiles: c.createdKey}, nil
+}
+
+// askLint offers to lint a client assertion the application sent (assertion.lint.*): the
+// answer is used once and dropped, and the lint's lines are printed but stay out of the
+// go-live verdict, as on the full-screen checks screen.
+func askLint(ctx context.Context, ask askFunc, opts Options, cfg *model.Config, out io.Writer) error {
+	if opts.Lint == nil || !cfg.UsesPrivateKeyJWT() {
+		return nil
+	}
+	for {
+		var pasted string
+		// Plain input: huh can mask an answer only on a terminal it reads directly, and this
+		// reads piped or screen-reader input too. The answer is used once and dropped.
+		err := ask(huh.NewInput().Title("Paste a client assertion your application sent, to lint it (optional; never stored; blank to skip)").
+			Value(&pasted))
+		if err != nil || strings.TrimSpace(pasted) == "" {
+			return err
+		}
+		token := checks.ExtractAssertion(pasted)
+		if token == "" {
+			fmt.Fprintln(out, "No JWT in what was pasted: paste the client_assertion value (it starts eyJ).")
+			continue
+		}
+		used := cfg.Used()
+		checks.Run(ctx, opts.Lint(&used, token), opts.CheckOptions, func(_ int, res checks.Result) {
+			fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
+			if res.Fix != "" && res.Status != model.Pass {
+				fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
+			}
+		})
+		return nil
+	}
 }
 
 // askFunc asks one group of accessible questions.
@@ -295,10 +338,12 @@ func printReview(out io.Writer, c *common) {
 		}
 		line := row.label + ": " + orBlank(clean(prod))
 		if cmp := row.cmp; cmp != nil {
-			switch cmp.Status {
-			case model.Same:
+			switch {
+			case cmp.Status == model.Same:
 				line += " (same as INT)"
-			case model.Diverges:
+			case cmp.Status == model.Diverges && row.int == row.prod: // on INT's own host: no "differs"
+				line += " (the same as INT: " + clean(cmp.Message) + ")"
+			case cmp.Status == model.Diverges:
 				line += " (differs from INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
 			default:
 				line += " (INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"

@@ -37,6 +37,16 @@ type checksScreen struct {
 	askKey bool
 	keyIn  textinput.Model
 	keyErr string // why the key file typed at the prompt cannot be used
+
+	// The login page prompt (l): the page whose redirect to CIS2 login.authorize-request reads.
+	askLogin bool
+	loginIn  textinput.Model
+	loginErr string
+	// The assertion prompt (a): a client assertion the application sent, for assertion.lint.*.
+	// It is a credential: the input never shows it, and it is dropped once the lint is planned.
+	askLint bool
+	lintIn  textinput.Model
+	lintErr string
 }
 
 // checkResultMsg is one result of one run; next keeps listening to that run.
@@ -56,11 +66,32 @@ var checkKeys = struct{ Rerun, RerunAll, Key, Next key.Binding }{
 	Next:     binding("enter", "next"),
 }
 
+// lintRow reports whether a row is one of a pasted assertion's lint: such rows follow the
+// planned checks, re-run as they are (the plan does not hold the assertion), and are not part
+// of the go-live verdict (they judge one captured assertion, not the configuration).
+func lintRow(id string) bool { return strings.HasPrefix(id, "assertion.lint.") }
+
 func newChecks(c *common) *checksScreen {
 	in := textinput.New()
 	in.Prompt = "key file> "
 	in.Placeholder = "e.g. ./keys/private.pem"
-	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in}
+	login := textinput.New()
+	login.Prompt = "login page> "
+	login.Placeholder = "e.g. https://epr.example.nhs.uk/auth/cis2/login"
+	lint := textinput.New()
+	lint.Prompt = "assertion> "
+	lint.EchoMode = textinput.EchoPassword // a credential: never on screen (or a shared screen)
+	lint.CharLimit = checks.MaxAssertionBytes
+	return &checksScreen{c: c, spin: spinner.New(spinner.WithSpinner(spinner.Dot)), keyIn: in, loginIn: login, lintIn: lint}
+}
+
+// planned is how many rows come from the plan: the lint rows, if any, follow them.
+func (s *checksScreen) planned() int {
+	n := len(s.list)
+	for n > 0 && lintRow(s.list[n-1].ID) {
+		n--
+	}
+	return n
 }
 
 func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.intCfg, s.c.keyPath) }
@@ -68,8 +99,11 @@ func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c
 // rerun runs line i again with a check from a fresh plan: the old one would answer from its
 // plan's cached JWKS and DNS lookups, hiding a fix the user just deployed.
 func (s *checksScreen) rerun(i int) tea.Cmd {
+	if lintRow(s.list[i].ID) {
+		return tea.Batch(s.run([]int{i}), s.spin.Tick)
+	}
 	fresh := s.plan()
-	if len(fresh) != len(s.list) || fresh[i].ID != s.list[i].ID || fresh[i].Target != s.list[i].Target {
+	if len(fresh) != s.planned() || fresh[i].ID != s.list[i].ID || fresh[i].Target != s.list[i].Target {
 		return s.enter() // the answers changed shape: run everything
 	}
 	s.list[i] = fresh[i]
@@ -78,6 +112,7 @@ func (s *checksScreen) rerun(i int) tea.Cmd {
 
 func (s *checksScreen) enter() tea.Cmd {
 	s.askKey, s.keyErr = false, ""
+	s.askLogin, s.loginErr, s.askLint, s.lintErr = false, "", false, ""
 	s.list = s.plan()
 	s.results = make([]checks.Result, len(s.list))
 	s.pending = make([]bool, len(s.list))
@@ -145,7 +180,12 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 		if msg.i < len(s.gen) && msg.gen == s.gen[msg.i] {
 			s.results[msg.i], s.pending[msg.i] = msg.r, false
 			if s.running() == 0 {
-				s.c.results = append([]checks.Result(nil), s.results...)
+				s.c.results = nil
+				for _, r := range s.results {
+					if !lintRow(r.ID) {
+						s.c.results = append(s.c.results, r)
+					}
+				}
 				if !s.moved { // start on the worst row: failures are listed first
 					s.cursor = s.order()[0]
 				}
@@ -170,14 +210,24 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 		s.c.keyPath, s.keyErr = msg.path, ""
 		return s.enter()
 	case tea.PasteMsg:
-		if s.askKey {
-			var cmd tea.Cmd
+		var cmd tea.Cmd
+		switch {
+		case s.askKey:
 			s.keyIn, cmd = s.keyIn.Update(msg)
-			return cmd
+		case s.askLogin:
+			s.loginIn, cmd = s.loginIn.Update(msg)
+		case s.askLint:
+			s.lintIn, cmd = s.lintIn.Update(msg)
 		}
+		return cmd
 	case tea.KeyPressMsg:
-		if s.askKey {
+		switch {
+		case s.askKey:
 			return s.keyPrompt(msg)
+		case s.askLogin:
+			return s.loginPrompt(msg)
+		case s.askLint:
+			return s.lintPrompt(msg)
 		}
 		return s.key(msg)
 	}
@@ -211,10 +261,96 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.keyIn.CursorEnd()
 			return s.keyIn.Focus()
 		}
+	case "l":
+		if s.c.opts.Plan != nil {
+			s.askLogin, s.loginErr = true, ""
+			s.loginIn.SetValue(s.c.cfg.LoginURL)
+			s.loginIn.CursorEnd()
+			return s.loginIn.Focus()
+		}
+	case "a":
+		if s.lintOffered() {
+			s.askLint, s.lintErr = true, ""
+			s.lintIn.SetValue("")
+			return s.lintIn.Focus()
+		}
 	case "enter":
 		return next
 	}
 	return nil
+}
+
+// lintOffered reports whether a pasted assertion can be linted: live checks on, and a
+// private key JWT configuration (the only one that sends client assertions).
+func (s *checksScreen) lintOffered() bool { return s.c.opts.Lint != nil && s.c.cfg.UsesPrivateKeyJWT() }
+
+// loginPrompt takes the login page URL: the same offline rules as every URI field, then every
+// check runs again (the probe's lines appear).
+func (s *checksScreen) loginPrompt(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		s.askLogin, s.loginErr = false, ""
+		return nil
+	case "enter":
+		v := strings.TrimSpace(s.loginIn.Value())
+		if v != "" {
+			if err := model.FirstFail(model.ValidateURI("login_url", v, model.RedirectURI, s.c.cfg.EffectiveEnvironment())); err != nil {
+				s.loginErr = err.Error()
+				return nil
+			}
+			if what := model.SecretIn(v); what != "" {
+				s.loginErr = "that looks like it holds " + what + ": give the page's plain URL"
+				return nil
+			}
+		}
+		s.c.cfg.LoginURL = v
+		return s.enter()
+	}
+	s.loginErr = ""
+	var cmd tea.Cmd
+	s.loginIn, cmd = s.loginIn.Update(msg)
+	return cmd
+}
+
+// lintPrompt takes a pasted assertion (or the token request or log line holding it) and adds
+// its lint rows below the planned checks, replacing an earlier lint's.
+func (s *checksScreen) lintPrompt(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		s.askLint, s.lintErr = false, ""
+		s.lintIn.SetValue("")
+		return nil
+	case "enter":
+		token := checks.ExtractAssertion(s.lintIn.Value())
+		s.lintIn.SetValue("")
+		if token == "" {
+			s.lintErr = "no JWT in what was pasted: paste the client_assertion value (it starts eyJ)"
+			return nil
+		}
+		s.askLint, s.lintErr = false, ""
+		used := s.c.cfg.Used()
+		var lint []checks.Check
+		for _, c := range s.c.opts.Lint(&used, token) {
+			if c.ID != checks.IDJWKSFetch { // the planned jwks.fetch row already says it
+				lint = append(lint, c)
+			}
+		}
+		n := s.planned()
+		s.list, s.results, s.pending, s.gen = s.list[:n], s.results[:n], s.pending[:n], s.gen[:n]
+		idx := make([]int, len(lint))
+		for j, c := range lint {
+			idx[j] = len(s.list)
+			s.list = append(s.list, c)
+			s.results = append(s.results, checks.Result{ID: c.ID, Target: c.Target})
+			s.pending = append(s.pending, false)
+			s.gen = append(s.gen, 0)
+		}
+		return tea.Batch(s.run(idx), s.spin.Tick) // fewer than all rows: a full run goes on
+	}
+	s.lintErr = ""
+	var cmd tea.Cmd
+	s.lintIn, cmd = s.lintIn.Update(msg)
+	return cmd
 }
 
 func (s *checksScreen) keyPrompt(msg tea.KeyPressMsg) tea.Cmd {
@@ -257,17 +393,26 @@ func (s *checksScreen) view() string {
 	for _, n := range s.c.leftOutNotes() { // wrapped here, so the lines below are counted right
 		b.WriteString(ansi.Wrap(st.Warn.Render("! "+n), s.c.width-2, " ") + "\n")
 	}
-	if s.askKey {
+	switch {
+	case s.askKey:
 		b.WriteString("Path of the private key (read by the check, never stored or shown):\n" + s.keyIn.View() + "\n")
 		if s.keyErr != "" {
 			b.WriteString(st.Fail.Render("✗ "+s.keyErr) + "\n")
 		}
-	} else if s.c.cfg.UsesPrivateKeyJWT() {
-		kp := "none: the assertion check is skipped (k to set)"
-		if s.c.keyPath != "" {
-			kp = truncateLeft(s.c.keyPath, s.c.width-len("key file: ")-2)
+	case s.askLogin:
+		b.WriteString("Your application's sign-in page (optional; its redirect to CIS2 is read, not followed):\n" + s.loginIn.View() + "\n")
+		if s.loginErr != "" {
+			b.WriteString(ansi.Wrap(st.Fail.Render("✗ "+clean(s.loginErr)), s.c.width-2, " ") + "\n")
 		}
-		b.WriteString(st.Faint.Render("key file: "+kp) + "\n")
+	case s.askLint:
+		b.WriteString("Paste a client assertion your application sent (not shown, never stored):\n" + s.lintIn.View() + "\n")
+		if s.lintErr != "" {
+			b.WriteString(st.Fail.Render("✗ "+s.lintErr) + "\n")
+		}
+	default:
+		for _, line := range s.settingsLines() {
+			b.WriteString(st.Faint.Render(line) + "\n")
+		}
 	}
 	b.WriteString("\n")
 	used := strings.Count(b.String(), "\n")
@@ -337,6 +482,50 @@ func (s *checksScreen) view() string {
 		b.WriteString("\n\n" + strings.Join(detail, "\n"))
 	}
 	return b.String()
+}
+
+// settingsLines say what the checks use and the key to change each: the private key file
+// (or --sign-cmd), the login page the login probe starts from, and the lint of a pasted
+// assertion. One line when it fits, else one line each; a path or URL too long keeps its end,
+// which is what names it.
+func (s *checksScreen) settingsLines() []string {
+	var parts []string
+	w := s.c.width - 2
+	short := "" // the key part in fewer words, for sharing its line
+	if s.c.cfg.UsesPrivateKeyJWT() {
+		v, k := "none: the assertion check is skipped", " (k to set)"
+		short = "key file: none (k to set)"
+		switch {
+		case s.c.keyPath != "":
+			v, k = s.c.keyPath, " (k)"
+		case s.c.opts.CheckOptions.SignCommand != "":
+			v, k = "none: --sign-cmd signs", " (k for a file)"
+		}
+		parts = append(parts, "key file: "+truncateLeft(v, w-len("key file: ")-len(k))+k)
+		if v != "none: the assertion check is skipped" {
+			short = parts[0]
+		}
+	}
+	if s.c.opts.Plan != nil {
+		v, k := "none", " (l to set)"
+		if s.c.cfg.LoginURL != "" {
+			v, k = s.c.cfg.LoginURL, " (l)"
+		}
+		tail := ""
+		if s.lintOffered() {
+			tail = " · a: lint an assertion"
+		}
+		parts = append(parts, "login page: "+truncateLeft(v, w-len("login page: ")-len(k)-len(tail))+k+tail)
+	}
+	switch one := strings.Join(parts, " · "); {
+	case one == "":
+		return nil
+	case ansi.StringWidth(one) <= w:
+		return []string{one}
+	case short != "" && len(parts) == 2 && ansi.StringWidth(short+" · "+parts[1]) <= w:
+		return []string{short + " · " + parts[1]}
+	}
+	return parts
 }
 
 // verdict is golive's answer on the finished run, on one line: what blocks sending the
@@ -468,17 +657,23 @@ func statusStyle(st *Styles, s model.Severity) lipgloss.Style {
 func clean(s string) string { return sanitize.CleanN(s, 300) }
 
 func (s *checksScreen) keys() []key.Binding {
-	if s.askKey {
+	switch {
+	case s.askKey:
 		return []key.Binding{binding("enter", "use this key"), binding("esc", "cancel")}
+	case s.askLogin:
+		return []key.Binding{binding("enter", "check this page"), binding("esc", "cancel")}
+	case s.askLint:
+		return []key.Binding{binding("enter", "lint it"), binding("esc", "cancel")}
 	}
 	// No "↑/↓ move": the cursor and the "↓ n more" line show it, and the footer is full.
 	ks := []key.Binding{checkKeys.Rerun, checkKeys.RerunAll}
 	if s.c.cfg.UsesPrivateKeyJWT() {
 		ks = append(ks, checkKeys.Key)
 	}
+	// l and a are on the settings line above the list: the footer has no room left for them.
 	return append(ks, checkKeys.Next)
 }
 
 func (s *checksScreen) leave() error { return nil }
 
-func (s *checksScreen) capturesEsc() bool { return s.askKey }
+func (s *checksScreen) capturesEsc() bool { return s.askKey || s.askLogin || s.askLint }

@@ -22,6 +22,9 @@ type review struct {
 	cursor  int
 	entered bool
 	rows    []reviewRow
+	// unplaced are findings on a field no row shows (no redirect URI at all, the
+	// environment): counted in the headline and shown under "Continue", never dropped.
+	unplaced []model.Finding
 }
 
 type reviewRow struct {
@@ -126,6 +129,12 @@ func (s *review) buildRows() []reviewRow {
 			rows[i].edit = stateSecurity // under a client secret the PKJ step is skipped
 		}
 	}
+	s.unplaced = nil
+	for _, f := range findings {
+		if !slices.ContainsFunc(rows, func(r reviewRow) bool { return r.field == f.Field }) {
+			s.unplaced = append(s.unplaced, f)
+		}
+	}
 	return rows
 }
 
@@ -209,6 +218,13 @@ func (s *review) update(msg tea.Msg) tea.Cmd {
 func (s *review) headline() string {
 	st := s.c.styles
 	var problems, warnings, onHosts, hostFails, differs int
+	for _, f := range s.unplaced {
+		if f.Severity == model.Fail {
+			problems++
+		} else {
+			warnings++
+		}
+	}
 	for _, r := range s.rows {
 		for _, f := range r.findings {
 			switch {
@@ -357,13 +373,21 @@ func (s *review) legend() []string {
 }
 
 // detail is the selected row's whole production (and INT) value, wrapped under a label, then
-// what the offline rules found on it and how compare judged it against INT; nil on
-// "Continue".
+// what the offline rules found on it and how compare judged it against INT; on "Continue",
+// the findings on a field no row shows.
 func (s *review) detail() []string {
-	if s.cursor >= len(s.rows) {
-		return nil
-	}
 	st := s.c.styles
+	if s.cursor >= len(s.rows) {
+		var out []string
+		for _, f := range s.unplaced {
+			mark, style := "!", st.Warn.Render
+			if f.Severity == model.Fail {
+				mark, style = "✗", st.Fail.Render
+			}
+			out = append(out, style(ansi.Truncate(mark+" "+clean(f.Message), max(20, s.c.width-2), "…")))
+		}
+		return out
+	}
 	r := s.rows[s.cursor]
 	w := max(20, s.c.width-2)
 	out := []string{""}

@@ -55,6 +55,9 @@ type Options struct {
 	// (checks.Plan with Options.KeyPath set). The checks screen runs the offline checks
 	// first, then these. Nil means the offline checks only.
 	Plan func(cfg *model.Config, keyPath string) []checks.Check
+	// Lint lists the checks of a client assertion pasted on the checks screen
+	// (checks.AssertionLint). Nil means the lint is not offered (--offline).
+	Lint func(cfg *model.Config, token string) []checks.Check
 	// CheckOptions tune the check runner (per-check and suite timeouts).
 	CheckOptions checks.Options
 	// KeyPath prefills the private key path used by the client assertion check.

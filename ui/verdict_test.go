@@ -100,7 +100,7 @@ func TestAccessibleINTHostOnReviewAndChecks(t *testing.T) {
 			"Not ready to send to NHS: jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)",
 		}},
 		{"fail with INT", intOnINTHost(), []string{
-			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json (differs from INT https://epr.acme-int.co.uk/.well-known/jwks.json: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri)",
+			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json (the same as INT: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri)",
 			"Problem, jwks_uri: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri",
 			"✗ FAIL config.uri.non-production jwks_uri: production still points at epr.acme-int.co.uk",
 			"Not ready to send to NHS: 1 check failed;",
@@ -355,5 +355,19 @@ func TestRedirectSecretNeverJoinsTheList(t *testing.T) {
 		t.Fatalf("after the paste: %v", got)
 	}
 	h.wantWrapped("left out 1 line that looked like a secret in a URI query")
+	fits(t, h.view(), 80, 24)
+}
+
+// TestReviewCountsFindingsWithoutARow: with no redirect URI there is no row to mark, but the
+// review never says "no problems found offline" over the offline rule that fails.
+func TestReviewCountsFindingsWithoutARow(t *testing.T) {
+	cfg := filled()
+	cfg.RedirectURIs = nil
+	h := newHarness(t, Options{Config: cfg})
+	h.send(gotoMsg{to: stateReview})
+	if strings.Contains(h.view(), "no problems found offline") {
+		t.Fatalf("review says no problems with no redirect URI:\n%s", h.view())
+	}
+	h.wantView("1 problem to fix", "✗ at least one redirect URI")
 	fits(t, h.view(), 80, 24)
 }

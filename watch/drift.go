@@ -201,32 +201,37 @@ func rank(s model.Severity) int {
 	return 0
 }
 
-// markRegressions compares every result with the previous run's: pass or warn then, fail now
-// is a regression (marked in the result's evidence and listed as a change); the reverse is a
+// markRegressions compares every result with the previous run's (or, for one that skipped
+// then, with the last run it did not skip: see outcomes): pass or warn then, fail now is a
+// regression (marked in the result's evidence and listed as a change); the reverse is a
 // recovery. Results new since the previous run are neither.
 func markRegressions(prev *State, rs []checks.Result) []Change {
 	if prev == nil {
 		return nil
 	}
-	before := map[[2]string]model.Severity{}
+	before := map[[2]string]Outcome{}
 	for _, o := range prev.Results {
 		if _, ok := before[[2]string{o.ID, o.Target}]; !ok {
-			before[[2]string{o.ID, o.Target}] = o.Status
+			if o.SeenAt.IsZero() {
+				o.SeenAt = prev.RunAt
+			}
+			before[[2]string{o.ID, o.Target}] = o
 		}
 	}
 	var cs []Change
 	for i, r := range rs {
-		was, ok := before[[2]string{r.ID, r.Target}]
+		o, ok := before[[2]string{r.ID, r.Target}]
 		if !ok {
 			continue
 		}
+		was := o.Status
 		switch {
 		case (was == model.Pass || was == model.Warn) && r.Status == model.Fail:
 			ev := map[string]string{}
 			for k, v := range r.Evidence {
 				ev[k] = v
 			}
-			ev["regression"] = "was " + string(was) + " on " + since(prev.RunAt)
+			ev["regression"] = "was " + string(was) + " on " + since(o.SeenAt)
 			rs[i].Evidence = ev
 			cs = append(cs, Change{ID: r.ID, Target: sanitize.Clean(r.Target), Kind: KindRegression, Status: model.Fail,
 				Old: string(was), New: string(r.Status), Message: sanitize.Clean(r.Message)})

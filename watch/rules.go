@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"crypto/x509"
 	"fmt"
 	"slices"
 	"strings"
@@ -130,8 +131,12 @@ func (e *evaluation) jwksRules() {
 	e.next.JWKS = now
 	if before != nil && before.URL != now.URL {
 		// Another JWKS altogether: comparing its keys with the old one's would call every key
-		// removed. drift.config says whether NHS must hear of the new jwks_uri.
+		// removed. drift.config says whether NHS must hear of the new jwks_uri. The kid signed
+		// with at the old one is not looked for here, unless this run signed with it.
 		before, e.next.Retired = nil, nil
+		if !e.next.SigningSeen.Equal(e.o.Now) {
+			e.next.SigningKID, e.next.SigningSeen = "", time.Time{}
+		}
 	}
 	if before == nil {
 		msg := fmt.Sprintf("no earlier JWKS at this jwks_uri to compare with: recorded %d key(s) (%s) as the baseline", len(now.Keys), kidList(now.Keys))
@@ -151,21 +156,31 @@ func (e *evaluation) jwksRules() {
 			Message: "published " + label(k)})
 	}
 	signing := e.next.SigningKID
+	isSigning := func(k Key) bool { return signing != "" && sanitize.Clean(k.KID) == signing }
+	const signingFix = "publish that key again at once, or switch signing to a kid in the JWKS (see `cis2-golive keys rotate`)"
 	for _, k := range removed {
 		c := Change{ID: IDKids, Target: target, Kind: KindRemoved, Status: model.Warn, Old: label(k),
 			Message: "removed " + label(k)}
-		if signing != "" && sanitize.Clean(k.KID) == signing {
+		if isSigning(k) {
 			c.Status = model.Fail
 			c.Message = fmt.Sprintf("removed %s, which client assertions were last seen signed with (%s): CIS2 will refuse them",
 				label(k), since(e.next.SigningSeen))
 			kids.Status = model.Fail
-			kids.Fix = "publish that key again at once, or switch signing to a kid in the JWKS (see `cis2-golive keys rotate`)"
+			kids.Fix = signingFix
 		} else if kids.Status == model.Pass {
 			kids.Status = model.Warn
 			kids.Fix = "make sure nothing still signs with a removed key: CIS2 caches the JWKS (for how long is unpublished), so remove a key only after signing has moved off it"
 		}
 		notes = append(notes, c.Message)
 		e.change(c)
+	}
+	// Removed in an earlier round and not back: still failing, not recovered, until the key
+	// is published again or an assertion passes with another kid (updateSigningKID).
+	if signing != "" && kids.Status != model.Fail && !slices.ContainsFunc(now.Keys, isSigning) {
+		notes = append(notes, fmt.Sprintf("kid %s, which client assertions were last seen signed with (%s), is still not in the JWKS: CIS2 will refuse them",
+			signing, since(e.next.SigningSeen)))
+		kids.Status = model.Fail
+		kids.Fix = signingFix + "; if signing has already moved to a published key, run watch with --key (or --sign-cmd) so it sees the kid in use"
 	}
 	if len(notes) == 0 {
 		kids.Message = fmt.Sprintf("the same %d key(s) as on %s: %s", len(now.Keys), since(before.SeenAt), kidList(now.Keys))
@@ -213,9 +228,24 @@ func (e *evaluation) updateSigningKID() {
 func keySetOf(s *keys.Set, url string, now time.Time) *KeySet {
 	ks := &KeySet{URL: url, SeenAt: now, Keys: make([]Key, 0, len(s.Keys))}
 	for _, k := range s.Keys {
-		ks.Keys = append(ks.Keys, Key{KID: k.RawKID(), Thumbprint: k.Thumbprint, Kty: k.Kty})
+		key := Key{KID: k.RawKID(), Thumbprint: k.Thumbprint, Kty: k.Kty}
+		if len(k.Certificates) > 0 {
+			key.X5CNotAfter = firstToExpire(k.Certificates).NotAfter
+		}
+		ks.Keys = append(ks.Keys, key)
 	}
 	return ks
+}
+
+// firstToExpire is the certificate of a chain that expires first: the chain is as good as it.
+func firstToExpire(chain []*x509.Certificate) *x509.Certificate {
+	first := chain[0]
+	for _, c := range chain[1:] {
+		if c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	return first
 }
 
 // identity is how a key is matched between runs: by kid, or by thumbprint when it has none.
@@ -356,7 +386,7 @@ func (e *evaluation) expiryX5C() {
 	const target = "jwks_uri"
 	set := e.o.JWKS
 	if set == nil {
-		e.add(checks.Result{ID: IDExpiryX5C, Target: target, Status: model.Skip, Message: "JWKS not fetched: see jwks.fetch"})
+		e.expiryX5CLastSeen()
 		return
 	}
 	found := false
@@ -372,13 +402,7 @@ func (e *evaluation) expiryX5C() {
 				Message: "the x5c chain could not be read: " + sanitize.Clean(k.X5CErr.Error())})
 			continue
 		}
-		// The chain is as good as its first certificate to expire.
-		first := chain[0]
-		for _, c := range chain[1:] {
-			if c.NotAfter.Before(first.NotAfter) {
-				first = c
-			}
-		}
+		first := firstToExpire(chain)
 		status, when := expiry(first.NotAfter, e.o.Now)
 		res := checks.Result{ID: IDExpiryX5C, Target: t, Status: status,
 			Message: fmt.Sprintf("x5c certificate %q %s", sanitize.Clean(first.Subject.String()), when),
@@ -391,5 +415,37 @@ func (e *evaluation) expiryX5C() {
 	}
 	if !found {
 		e.add(checks.Result{ID: IDExpiryX5C, Target: target, Status: model.Skip, Message: "no key in the JWKS carries an x5c certificate chain"})
+	}
+}
+
+// expiryX5CLastSeen is expiry.jwks-x5c for a run that could not fetch the JWKS: the x5c
+// chains of the last JWKS seen at this jwks_uri, judged now. An outage of the JWKS does not
+// stop its certificates from expiring.
+func (e *evaluation) expiryX5CLastSeen() {
+	const target = "jwks_uri"
+	last := e.next.JWKS
+	found := false
+	if last != nil && last.URL == e.o.Config.JWKSURI {
+		for i, k := range last.Keys {
+			if k.X5CNotAfter.IsZero() {
+				continue
+			}
+			found = true
+			name := fmt.Sprintf("key[%d]", i) // as keys.Key.Label names a key without a kid
+			if k.KID != "" {
+				name = sanitize.Clean(k.KID)
+			}
+			status, when := expiry(k.X5CNotAfter, e.o.Now)
+			res := checks.Result{ID: IDExpiryX5C, Target: fmt.Sprintf("%s (kid %s)", target, name), Status: status,
+				Message:  fmt.Sprintf("JWKS not fetched (see jwks.fetch); in the one last fetched (%s), this key's x5c chain %s", since(last.SeenAt), when),
+				Evidence: map[string]string{"kid": name, "not_after": k.X5CNotAfter.UTC().Format(time.RFC3339), "seen": since(last.SeenAt)}}
+			if status != model.Pass {
+				res.Fix = "publish the key with a renewed certificate chain (or without x5c, if nothing reads it), and get the JWKS answering again"
+			}
+			e.add(res)
+		}
+	}
+	if !found {
+		e.add(checks.Result{ID: IDExpiryX5C, Target: target, Status: model.Skip, Message: "JWKS not fetched: see jwks.fetch"})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -157,6 +158,29 @@ func TestSigningKidRemovedFails(t *testing.T) {
 	}
 	if next.SigningKID != "a" {
 		t.Errorf("the signing kid is kept until an assertion passes with another: got %q", next.SigningKID)
+	}
+
+	// The round after: the JWKS is unchanged, but the kid last signed with is still missing.
+	// That is no recovery: it fails until the key is back or an assertion passes with another.
+	rules, changes, next = Evaluate(next, Observation{Config: cfg, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(2 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Fail || !strings.Contains(r.Message, "kid a") || !strings.Contains(r.Message, "still not in the JWKS") || r.Fix == "" {
+		t.Errorf("signing kid still missing a round later: %s %q, want a failure naming kid a, with a fix", r.Status, r.Message)
+	}
+	if len(changes) != 0 {
+		t.Errorf("nothing changed since the last round: %+v", changes)
+	}
+	// Signing moved to b: the watch follows, and the missing a no longer matters.
+	rules, _, _ = Evaluate(next, Observation{Config: cfg, Results: movedOn, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(3 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Pass {
+		t.Errorf("after signing moved to b: %s %q, want pass", r.Status, r.Message)
+	}
+	// Another jwks_uri altogether: the kid signed with at the old one is not looked for there.
+	moved := pkjConfig()
+	moved.JWKSURI = "https://rp.example.org/v2/jwks.json"
+	_, _, there := Evaluate(next, Observation{Config: moved, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(3 * time.Hour)})
+	rules, _, _ = Evaluate(there, Observation{Config: moved, JWKS: set(t, jwk(t, b, "b")), Now: t0.Add(4 * time.Hour)})
+	if r := byID(rules)[IDKids+" jwks_uri"]; r.Status != model.Pass {
+		t.Errorf("a new jwks_uri without the old signing kid: %s %q, want pass", r.Status, r.Message)
 	}
 }
 
@@ -359,8 +383,8 @@ func TestConfigDrift(t *testing.T) {
 
 func TestMarkRegressions(t *testing.T) {
 	prev := &State{RunAt: t0, Results: []Outcome{
-		{"uri.tls", "jwks_uri", model.Pass}, {"jwks.lint", "jwks_uri", model.Warn},
-		{"bcl.rejects-bogus-token", "backchannel_logout_uri", model.Fail}, {"uri.reachable", "jwks_uri", model.Skip},
+		{ID: "uri.tls", Target: "jwks_uri", Status: model.Pass}, {ID: "jwks.lint", Target: "jwks_uri", Status: model.Warn},
+		{ID: "bcl.rejects-bogus-token", Target: "backchannel_logout_uri", Status: model.Fail}, {ID: "uri.reachable", Target: "jwks_uri", Status: model.Skip},
 	}}
 	rs := []checks.Result{
 		{ID: "uri.tls", Target: "jwks_uri", Status: model.Fail, Message: "handshake failed"},
@@ -381,5 +405,79 @@ func TestMarkRegressions(t *testing.T) {
 	}
 	if markRegressions(nil, rs) != nil {
 		t.Error("the first run has nothing to regress from")
+	}
+}
+
+// A skip keeps the status the result had when it last ran, so the run after compares with it.
+func TestOutcomesCarrySkippedResults(t *testing.T) {
+	first := &State{RunAt: t0, Results: outcomes(nil, []checks.Result{
+		{ID: "jwks.lint", Target: "jwks_uri", Status: model.Pass}, {ID: "uri.tls", Target: "jwks_uri", Status: model.Fail}})}
+	blind := &State{RunAt: t0.Add(time.Hour), Results: outcomes(first, []checks.Result{
+		{ID: "jwks.lint", Target: "jwks_uri", Status: model.Skip}, {ID: "uri.tls", Target: "jwks_uri", Status: model.Skip}})}
+	if o := blind.Results[0]; o.Status != model.Pass || !o.SeenAt.Equal(t0) {
+		t.Errorf("skipped jwks.lint kept as %+v, want pass seen at %s", o, t0)
+	}
+	rs := []checks.Result{{ID: "jwks.lint", Target: "jwks_uri", Status: model.Fail}, {ID: "uri.tls", Target: "jwks_uri", Status: model.Pass}}
+	cs := markRegressions(blind, rs)
+	if got := changesOf(cs, KindRegression); len(got) != 1 || got[0].ID != "jwks.lint" || rs[0].Evidence["regression"] != "was pass on 2026-03-02T09:00:00Z" {
+		t.Errorf("regressions %+v, evidence %v; want jwks.lint, from the run that last saw it", got, rs[0].Evidence)
+	}
+	if got := changesOf(cs, KindRecovered); len(got) != 1 || got[0].ID != "uri.tls" {
+		t.Errorf("recoveries %+v, want uri.tls", got)
+	}
+	// A result that ran is kept as it is, and so is one never seen run.
+	again := outcomes(blind, []checks.Result{{ID: "jwks.lint", Target: "jwks_uri", Status: model.Warn}, {ID: "new", Target: "x", Status: model.Skip}})
+	if again[0].Status != model.Warn || !again[0].SeenAt.IsZero() || again[1].Status != model.Skip {
+		t.Errorf("outcomes = %+v", again)
+	}
+}
+
+// A JWKS that does not answer still has the x5c certificates it last served: their expiry is
+// judged from the state, so an expiring chain is not hidden (nor its metric dropped) by an
+// outage.
+func TestExpiryX5CWhenTheJWKSIsNotFetched(t *testing.T) {
+	a, b := ecKey(t), ecKey(t)
+	cfg := pkjConfig()
+	s := set(t, jwk(t, a, "soon", selfSigned(t, a, t0.Add(10*24*time.Hour))), jwk(t, b, "plain"))
+	_, _, first := Evaluate(nil, Observation{Config: cfg, JWKS: s, Now: t0})
+	rules, _, next := Evaluate(first, Observation{Config: cfg, Now: t0.Add(5 * 24 * time.Hour)})
+	r := byID(rules)[IDExpiryX5C+" jwks_uri (kid soon)"]
+	if r.Status != model.Fail || !strings.Contains(r.Message, "expires in 5 days") || !strings.Contains(r.Message, "jwks.fetch") || r.Evidence["not_after"] == "" {
+		t.Errorf("x5c expiring in 5 days, JWKS not fetched: %s %q %v; want a failure from the last JWKS seen", r.Status, r.Message, r.Evidence)
+	}
+	if _, ok := byID(rules)[IDExpiryX5C+" jwks_uri (kid plain)"]; ok {
+		t.Error("a key without x5c has no expiry result")
+	}
+	// Still not fetched in the run after: the state still knows the date.
+	rules, _, _ = Evaluate(next, Observation{Config: cfg, Now: t0.Add(11 * 24 * time.Hour)})
+	if r := byID(rules)[IDExpiryX5C+" jwks_uri (kid soon)"]; r.Status != model.Fail || !strings.Contains(r.Message, "expired on") {
+		t.Errorf("x5c expired, JWKS still not fetched: %s %q", r.Status, r.Message)
+	}
+	// Never fetched: nothing to go on.
+	rules, _, _ = Evaluate(nil, Observation{Config: cfg, Now: t0})
+	if r := byID(rules)[IDExpiryX5C+" jwks_uri"]; r.Status != model.Skip || !strings.Contains(r.Message, "jwks.fetch") {
+		t.Errorf("JWKS never fetched: %s %q, want a skip", r.Status, r.Message)
+	}
+}
+
+// A kid that moves to a key of another type (RSA to EC) is a reuse like any other: the
+// thumbprints differ (RFC 7638 §3.2 hashes kty with the key's members).
+func TestKidReusedAcrossKeyTypes(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaJWK, err := jose.JSONWebKey{Key: &rsaKey.PublicKey, KeyID: "k", Algorithm: "RS256", Use: "sig"}.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pkjConfig()
+	_, _, first := Evaluate(nil, Observation{Config: cfg, JWKS: set(t, rsaJWK), Now: t0})
+	rules, changes, _ := Evaluate(first, Observation{Config: cfg, JWKS: set(t, jwk(t, ecKey(t), "k")), Now: t0.Add(time.Hour)})
+	if r := byID(rules)[IDKidReused+" jwks_uri"]; r.Status != model.Fail {
+		t.Errorf("kid k from RSA to EC: %s %q, want a failure", r.Status, r.Message)
+	}
+	if cs := changesOf(changes, KindReused); len(cs) != 1 || len(changesOf(changes, KindRemoved)) != 0 {
+		t.Errorf("changes %+v, want one reuse and no removal", changes)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/sanitize"
 )
 
 // StateVersion is the state file's format. A reader refuses a newer one rather than guess,
@@ -32,12 +33,15 @@ const maxRetired = 100
 // answer) is carried over from the run that last saw it, so one bad run does not erase the
 // baseline.
 type State struct {
-	Version     int       `json:"version"`
-	ToolVersion string    `json:"tool_version,omitempty"`
-	Config      string    `json:"config"`
-	RunAt       time.Time `json:"run_at"`
-	DurationMS  int64     `json:"duration_ms"`
-	Results     []Outcome `json:"results"`
+	Version     int    `json:"version"`
+	ToolVersion string `json:"tool_version,omitempty"`
+	Config      string `json:"config"`
+	// ClientID is the configuration's client_id, so a state file is not read for another
+	// configuration (see checkOwner). Public: CIS2 client ids are not secrets.
+	ClientID   string    `json:"client_id,omitempty"`
+	RunAt      time.Time `json:"run_at"`
+	DurationMS int64     `json:"duration_ms"`
+	Results    []Outcome `json:"results"`
 	// JWKS is the last JWK Set fetched, and when.
 	JWKS *KeySet `json:"jwks,omitempty"`
 	// Retired are keys seen earlier that have since left the JWKS, newest first (at most
@@ -52,11 +56,39 @@ type State struct {
 	Discovery *DiscoverySeen `json:"discovery,omitempty"`
 }
 
-// Outcome is one result's identity and status.
+// Outcome is one result's identity and status. A result that skipped keeps the status it
+// had when it last ran, and SeenAt says when that was (zero: in the run of State.RunAt), so a
+// check that passed, could not run for a round, and then fails is still a regression.
 type Outcome struct {
 	ID     string         `json:"id"`
 	Target string         `json:"target"`
 	Status model.Severity `json:"status"`
+	SeenAt time.Time      `json:"seen_at,omitzero"`
+}
+
+// outcomes are the results of a run as the state keeps them: a skip carries over the status
+// the previous state had for the same id and target, unless that was a skip too.
+func outcomes(prev *State, rs []checks.Result) []Outcome {
+	before := map[[2]string]Outcome{}
+	if prev != nil {
+		for _, o := range prev.Results {
+			k := [2]string{o.ID, o.Target}
+			if _, ok := before[k]; !ok {
+				if o.SeenAt.IsZero() {
+					o.SeenAt = prev.RunAt
+				}
+				before[k] = o
+			}
+		}
+	}
+	out := make([]Outcome, len(rs))
+	for i, r := range rs {
+		out[i] = Outcome{ID: r.ID, Target: r.Target, Status: r.Status}
+		if o, ok := before[[2]string{r.ID, r.Target}]; ok && r.Status == model.Skip && o.Status != model.Skip {
+			out[i] = o
+		}
+	}
+	return out
 }
 
 // KeySet is a JWK Set as a watch remembers it: where it was fetched, when, and its keys.
@@ -73,6 +105,9 @@ type Key struct {
 	KID        string `json:"kid"`
 	Thumbprint string `json:"thumbprint,omitempty"`
 	Kty        string `json:"kty,omitempty"`
+	// X5CNotAfter is when the key's x5c chain stops being valid (its first certificate to
+	// expire; zero without x5c), so its expiry is still judged while the JWKS does not answer.
+	X5CNotAfter time.Time `json:"x5c_not_after,omitzero"`
 }
 
 // DiscoverySeen is a discovery document's values, the URL they came from and when.
@@ -122,6 +157,18 @@ func LoadState(path string) (*State, error) {
 		return nil, fmt.Errorf("read state %s: %w; delete it to start a new baseline", path, err)
 	}
 	return &s, nil
+}
+
+// checkOwner refuses a state file written for another configuration (told apart by
+// client_id, when both have one): compared with another product's state, every round would
+// start a new JWKS baseline, so this one's key drift would never be reported, and the other
+// product's results would pass for this one's.
+func checkOwner(path string, s *State, cfg *model.Config) error {
+	if s == nil || s.ClientID == "" || cfg.ClientID == "" || s.ClientID == cfg.ClientID {
+		return nil
+	}
+	return fmt.Errorf("read state %s: it was written for client_id %s (%s), not this configuration's %s; pass --state with this configuration's own state file, or delete it to start a new baseline",
+		path, sanitize.Clean(s.ClientID), sanitize.Clean(s.Config), sanitize.Clean(cfg.ClientID))
 }
 
 // SaveState writes the state atomically (model.WriteFileAtomic): a kill at any moment leaves

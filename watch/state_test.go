@@ -32,7 +32,7 @@ func TestStateRoundTripAndRefusals(t *testing.T) {
 	if s, err := LoadState(path); s != nil || err != nil {
 		t.Fatalf("missing file: %v, %v; want the first run (nil, nil)", s, err)
 	}
-	want := &State{Version: StateVersion, Config: "prod.yaml", RunAt: t0, Results: []Outcome{{"uri.tls", "jwks_uri", model.Pass}},
+	want := &State{Version: StateVersion, Config: "prod.yaml", RunAt: t0, Results: []Outcome{{ID: "uri.tls", Target: "jwks_uri", Status: model.Pass}},
 		JWKS: &KeySet{SeenAt: t0, Keys: []Key{{KID: "a\x1b[31m", Thumbprint: "tp"}}}, SigningKID: "a"}
 	if err := SaveState(path, want); err != nil {
 		t.Fatal(err)

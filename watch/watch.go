@@ -96,6 +96,9 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 		}
 	}
 	prev, err := LoadState(opts.StatePath)
+	if err == nil {
+		err = checkOwner(opts.StatePath, prev, cfg)
+	}
 	if err != nil {
 		return round, &ConfigError{err}
 	}
@@ -133,10 +136,8 @@ func RunRound(ctx context.Context, opts Options) (Round, error) {
 	round.Changes = append(markRegressions(prev, round.Results), changes...)
 
 	next.ToolVersion, next.Config, next.DurationMS = opts.ToolVersion, opts.ConfigPath, round.Duration.Milliseconds()
-	next.Results = make([]Outcome, len(round.Results))
-	for i, r := range round.Results {
-		next.Results[i] = Outcome{ID: r.ID, Target: r.Target, Status: r.Status}
-	}
+	next.ClientID = cfg.ClientID
+	next.Results = outcomes(prev, round.Results)
 	if err := SaveState(opts.StatePath, next); err != nil {
 		return round, &ConfigError{err}
 	}
