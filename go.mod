@@ -1,8 +1,6 @@
 module github.com/cis2-golive/cis2-golive
 
-go 1.26.7
-
-toolchain go1.26.10
+go 1.26.10
 
 require (
 	charm.land/bubbles/v2 v2.2.1

@@ -44,24 +44,19 @@ func (r *run) bcl(ctx context.Context, e endpoint, prep bclTokens) Result {
 	if prep.err != nil {
 		return Result{Status: model.Fail, Message: "could not build the test logout tokens: " + prep.err.Error(), Evidence: ev}
 	}
-	// The first token goes alone: it opens the connection the others reuse, and an endpoint
-	// that does not answer it is not sent nine more. The rest follow one after another over
-	// that connection when it answered promptly (one TLS handshake in all), or a few at a time
-	// when it was slow, so a slow endpoint costs a few round trips, not ten.
-	//
-	// The matrix has a transport of its own (same dialer, so the same limits and TLS session
-	// cache): on an HTTP/1.1 host whose other URLs hang, the run's shared pool would hand the
-	// connection the first token opened to a waiting request that never returns it, and each
-	// token would pay a new handshake.
-	client := noRedirects(newHTTPClient(r.opts, r.dialer))
+	// The first token went alone, in Check.After (see bclCheck): it opens the connection the
+	// others reuse, and an endpoint that does not answer it is not sent nine more. The rest
+	// follow one after another over that connection when it answered promptly (one TLS
+	// handshake in all), or all at once when it was slow, so a slow endpoint costs one more
+	// round trip, not nine, and fits the check's timeout.
+	client := prep.client
 	defer client.CloseIdleConnections()
 	answers := make([]logoutAnswer, len(tokens))
-	start := time.Now()
-	answers[0] = r.postLogout(ctx, client, e.raw, tokens[0].token)
+	answers[0] = prep.first
 	if answers[0].err == nil {
 		parallel := 1
-		if time.Since(start) > bclSlowAnswer {
-			parallel = bclParallel
+		if prep.firstTook > bclSlowAnswer {
+			parallel = len(tokens) - 1
 		}
 		var wg sync.WaitGroup
 		slots := make(chan struct{}, parallel)
@@ -117,11 +112,18 @@ func (r *run) bcl(ctx context.Context, e endpoint, prep bclTokens) Result {
 
 // bclTokens is the matrix, built once per run before the check's own timeout starts: what it
 // takes (the discovery document, CIS2's published key, ten signatures) is this tool's
-// preparation, and the timeout is for the endpoint's answers.
+// preparation, and the timeout is for the endpoint's answers. The first token is posted then
+// too, bounded by the client's own timeout, so that the check's timeout is for one round trip
+// more however slow the endpoint: ten answers in the time CIS2 would allow one.
 type bclTokens struct {
 	tokens []bogusToken
 	ev     map[string]string
 	err    error
+	// client posts the matrix: a transport of its own (same dialer, so the same limits and
+	// TLS session cache), so the connection the first token opened is there for the rest.
+	client    *http.Client
+	first     logoutAnswer
+	firstTook time.Duration
 }
 
 // bclCheck is bcl.rejects-bogus-token for e, its tokens prepared in Check.After.
@@ -134,7 +136,13 @@ func (r *run) bclCheck(e endpoint) Check {
 				return bclTokens{ev: ev}
 			}
 			tokens, err := r.bogusLogoutTokens(ctx, ev)
-			return bclTokens{tokens: tokens, ev: ev, err: err}
+			p := bclTokens{tokens: tokens, ev: ev, err: err, client: noRedirects(newHTTPClient(r.opts, r.dialer))}
+			if err == nil {
+				start := time.Now()
+				p.first = r.postLogout(ctx, p.client, e.raw, tokens[0].token)
+				p.firstTook = time.Since(start)
+			}
+			return p
 		})
 	}
 	return Check{ID: IDBCL, Target: e.field, Priority: Critical,
@@ -216,12 +224,9 @@ func judgeLogoutStatus(code int, location string) Result {
 		Fix: "answer 400 when the logout token does not validate"}
 }
 
-// After the first token, the rest go one at a time, or bclParallel at a time when the first
-// answer took longer than bclSlowAnswer (a distant or slow endpoint).
-const (
-	bclParallel   = 3
-	bclSlowAnswer = 300 * time.Millisecond
-)
+// After the first token, the rest go one at a time, or all at once when the first answer took
+// longer than bclSlowAnswer (a distant or slow endpoint).
+const bclSlowAnswer = 300 * time.Millisecond
 
 // logoutAnswer is what the endpoint said to one token. code is 0 when it never answered.
 type logoutAnswer struct {

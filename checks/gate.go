@@ -17,6 +17,15 @@ import (
 // that, the client would open a connection for each further request.
 const h2FirstBatch = 90
 
+// How long the rest of an HTTP/2 host's requests wait for its SETTINGS when no answer comes
+// first: as long again as the first connection took to open (about the round trips SETTINGS
+// takes), within these bounds, since that time also holds any wait on this machine. A longer
+// round trip than the maximum costs a few extra connections, not a failure.
+const (
+	h2SettingsMin = 10 * time.Millisecond
+	h2SettingsMax = 200 * time.Millisecond
+)
+
 // firstConnGate holds back requests to a host until the first one to it has a connection.
 // Without it, 200 requests started at once each dial and complete a TLS handshake before
 // finding that the host speaks HTTP/2, which would have carried all of them over the first
@@ -26,8 +35,8 @@ const h2FirstBatch = 90
 // After the first connection an HTTP/1.1 host gets its connections in parallel, one handshake
 // later than it would have. An HTTP/2 host gets h2FirstBatch requests at once and the rest as
 // soon as the server has surely said how many streams it allows: at the first response byte,
-// or once as long again as the first connection took to open (the SETTINGS frame is the
-// first thing a server sends, one round trip after the handshake).
+// or once about a round trip has passed (the SETTINGS frame is the first thing a server
+// sends, one round trip after the handshake; see h2SettingsMax).
 //
 // Critical checks have gates of their own: the first request to a host may be a redirect
 // URI's, stuck behind who knows what.
@@ -85,7 +94,7 @@ func (g *gate) connected(http2 bool, took time.Duration) {
 			g.release()
 			return
 		}
-		time.AfterFunc(max(took, 10*time.Millisecond), g.release)
+		time.AfterFunc(min(max(took, h2SettingsMin), h2SettingsMax), g.release)
 	})
 }
 

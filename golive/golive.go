@@ -284,8 +284,7 @@ func Reasons(bs []Blocker) []Reason {
 			short = report.Plural(n, "check", "checks") + " passed only because of the sandbox" +
 				" (a results file cannot vouch for it: run the checks on your own configuration)"
 		}
-		out = append(out, Reason{Failed, short,
-			"CIS2 calls your back-channel logout and JWKS URIs from the public internet: it cannot reach a private address or trust a private CA"})
+		out = append(out, Reason{Failed, short, "NHS would deploy endpoints that CIS2, on the public internet, cannot use"})
 	}
 	if n, _ := count(func(b Blocker) bool { return b.Kind == Failed && b.ID != IDEnvironment && b.AllowedBy == "" }); n > 0 {
 		out = append(out, Reason{Failed, report.Plural(n, "check failed", "checks failed"), "NHS would deploy a configuration that does not work"})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -108,7 +109,22 @@ func SaveDraft(path string, d *Draft) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
+	cleanOnce(path)
 	return WriteFileAtomic(path, data, 0o600)
+}
+
+// cleaned records the drafts whose stale temporary files this process has removed: once, at
+// the first save, since a run's own are removed as it goes.
+var cleaned sync.Map
+
+// cleanOnce removes a draft's stale temporary files the first time this process saves it: a
+// wizard killed mid-save (kill -9, a closed laptop) leaves a complete copy of the answers in
+// one, mode 0600, and they would pile up beside the draft. Failing to remove one is not worth
+// failing the save for.
+func cleanOnce(path string) {
+	if _, done := cleaned.LoadOrStore(path, true); !done {
+		_, _ = RemoveStaleTemps(path)
+	}
 }
 
 // Clone is a copy that shares nothing with c (the redirect URI list is copied too).

@@ -76,10 +76,9 @@ expect "┃ Private key file"
 expect "sandbox-rp-key.pem"
 keys Enter
 expect "Should CIS2 sign userinfo"
+expect "> Yes, signed with RS256" # the sandbox's answer, kept
 keys Enter
-expect "Userinfo signing algorithm"
-keys Enter
-expect "Continue to live checks"
+expect "Continue to the checks"
 keys Enter
 expect "Step 8 of 9 · Live checks"
 checks_done

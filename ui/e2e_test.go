@@ -98,7 +98,7 @@ func TestEndToEndAt80x24(t *testing.T) {
 	press(tm, "down", "enter") // client secret
 	waitFor(t, tm, "sign userinfo")
 	press(tm, "enter") // no
-	waitFor(t, tm, "Continue to live checks")
+	waitFor(t, tm, "Continue to the checks")
 	press(tm, "enter")
 	waitFor(t, tm, "passed")
 	press(tm, "enter")
@@ -124,8 +124,8 @@ func TestEndToEndAt80x24(t *testing.T) {
 	if got := final.Config(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("config:\n got %+v\nwant %+v", got, want)
 	}
-	if len(final.c.written) != 4 {
-		t.Fatalf("written: %v", final.c.written)
+	if len(final.s.written) != 4 {
+		t.Fatalf("written: %v", final.s.written)
 	}
 }
 
