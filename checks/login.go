@@ -96,7 +96,11 @@ func (r *run) fetchLogin(ctx context.Context, raw string) loginFetch {
 	if err != nil || !cur.IsAbs() || cur.Host == "" || (cur.Scheme != "https" && cur.Scheme != "http") {
 		return fail("login_url is not an absolute http(s) URL", "give the full URL of the page that starts sign-in, such as https://app.example.nhs.uk/login")
 	}
-	expected, source := r.authorizeEndpoint(ctx)
+	expected, source, skip := r.authorizeEndpoint(ctx)
+	if skip != nil {
+		skip.Evidence = ev
+		return loginFetch{res: *skip}
+	}
 	own := r.ownSites(cur)
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	client := noRedirects(r.client)
@@ -143,13 +147,23 @@ func (r *run) fetchLogin(ctx context.Context, raw string) loginFetch {
 }
 
 // authorizeEndpoint is the environment's CIS2 authorize endpoint and where it came from: the
-// live discovery document's when fetched, else the embedded snapshot's.
-func (r *run) authorizeEndpoint(ctx context.Context) (endpoint, source string) {
+// live discovery document's when fetched, else the embedded snapshot's. Like every check that
+// needs the document, the probe skips when the one asked for cannot be had, or belongs to
+// another CIS2 environment (see cis2.algs): it never compares with an endpoint nobody chose.
+func (r *run) authorizeEndpoint(ctx context.Context) (endpoint, source string, skip *Result) {
 	d := r.discovery(ctx)
-	if a := d.doc.AuthorizationEndpoint; a != "" {
-		return a, d.source()
+	if skip := d.unavailable(); skip != nil {
+		return "", "", skip
 	}
-	return r.cfg.CIS2().AuthorizeEndpoint, "cis2-golive's table of CIS2 endpoints"
+	if other, ok := d.otherEnvironment(r.cfg); ok {
+		return "", "", &Result{Status: model.Skip,
+			Message: fmt.Sprintf("not compared: the discovery document is CIS2 %s's, not %s's (see cis2.algs)", other, r.cfg.EffectiveEnvironment()),
+			Fix:     "pass --discovery " + r.cfg.CIS2().Discovery}
+	}
+	if a := d.doc.AuthorizationEndpoint; a != "" {
+		return a, d.source(), nil
+	}
+	return r.cfg.CIS2().AuthorizeEndpoint, "cis2-golive's table of CIS2 endpoints", nil
 }
 
 // isCIS2Authorize reports whether u is the expected authorize endpoint or any known CIS2

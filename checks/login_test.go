@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -268,4 +269,42 @@ func TestModelAuthorizeEndpointsMatchSnapshots(t *testing.T) {
 			t.Errorf("%s: snapshot authorization_endpoint %q, model %q", env, d.AuthorizationEndpoint, e.AuthorizeEndpoint)
 		}
 	}
+}
+
+// TestLoginWithUnreadableDiscoverySkips: when the --discovery document asked for cannot be
+// had, the probe has no authorize endpoint to compare with and skips with that reason, as
+// every check that needs the document does; it never falls back to the built-in table.
+func TestLoginWithUnreadableDiscoverySkips(t *testing.T) {
+	pki := newPKI(t)
+	disc := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}), "cis2.cis2-golive.test")
+	cfg, opts := loginRP(t, pki, prodAuthorize, nil)
+	opts.Resolver = mapResolver{testHost: loopback, "cis2.cis2-golive.test": loopback}
+	u, _ := url.Parse(disc.URL)
+	opts.Discovery = "https://cis2.cis2-golive.test:" + u.Port() + "/.well-known/openid-configuration"
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Skip, "no discovery document: could not read --discovery")
+	if strings.Contains(rs[loginTarget].Message, "table") {
+		t.Errorf("message %q names the built-in table", rs[loginTarget].Message)
+	}
+	wantStatus(t, rs["authorize?client_id"], model.Skip, "no authorize request reached")
+}
+
+// TestLoginWithAnotherEnvironmentsDiscoverySkips: an INT discovery document passed for a
+// production configuration gives INT's authorize endpoint; a login page that redirects there
+// must not read as production's. The probe skips, as token.probe does (cis2.algs fails).
+func TestLoginWithAnotherEnvironmentsDiscoverySkips(t *testing.T) {
+	pki := newPKI(t)
+	intEnv := model.CIS2.Environments[model.Integration]
+	disc := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":%q,"authorization_endpoint":%q}`, intEnv.Issuer, intEnv.TokenEndpoint, intEnv.AuthorizeEndpoint)
+	}), "cis2.cis2-golive.test")
+	cfg, opts := loginRP(t, pki, intEnv.AuthorizeEndpoint, nil)
+	opts.Resolver = mapResolver{testHost: loopback, "cis2.cis2-golive.test": loopback}
+	u, _ := url.Parse(disc.URL)
+	opts.Discovery = "https://cis2.cis2-golive.test:" + u.Port() + "/.well-known/openid-configuration"
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Skip, "the discovery document is CIS2 integration's, not production's")
 }
