@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -307,4 +308,46 @@ func TestLoginWithAnotherEnvironmentsDiscoverySkips(t *testing.T) {
 	opts.Discovery = "https://cis2.cis2-golive.test:" + u.Port() + "/.well-known/openid-configuration"
 	rs := loginResults(t, cfg, opts)
 	wantStatus(t, rs[loginTarget], model.Skip, "the discovery document is CIS2 integration's, not production's")
+}
+
+// TestLoginShowsNoCredential: what the report shows of the request never carries a
+// credential the application put in a URL (a client secret, a PKCE verifier, a request
+// object holding state and nonce, an ID token), nor the query of a URL the application
+// redirected through, where per-sign-in values travel too.
+func TestLoginShowsNoCredential(t *testing.T) {
+	pki := newPKI(t)
+	const secret = "s3cr3t-value-never-shown"
+	cfg, opts := loginRP(t, pki, prodAuthorize, func(q url.Values) {
+		for _, p := range []string{"client_secret", "code_verifier", "client_assertion", "request", "id_token_hint"} {
+			q.Set(p, secret+"-"+p)
+		}
+	})
+	for _, r := range loginResults(t, cfg, opts) {
+		blob, _ := json.Marshal(r)
+		if strings.Contains(string(blob), secret) {
+			t.Errorf("%s shows a credential: %s", r.Target, blob)
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/auth/start?state="+secret, http.StatusFound)
+	})
+	mux.HandleFunc("/auth/start", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("sign in")) })
+	mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "/auth/%zz?state="+secret)
+		w.WriteHeader(http.StatusFound)
+	})
+	srv := pki.server(t, mux, testHost)
+	cfg = pkjwtConfig(urlFor(srv, "/cb"), urlFor(srv, "/logout"), urlFor(srv, "/jwks"))
+	for _, path := range []string{"/login", "/bad"} {
+		cfg.LoginURL = urlFor(srv, path)
+		r := loginResults(t, cfg, pki.testOptions())[loginTarget]
+		if r.Status != model.Fail {
+			t.Errorf("%s: %s %q, want a failure", path, r.Status, r.Message)
+		}
+		if blob, _ := json.Marshal(r); strings.Contains(string(blob), secret) {
+			t.Errorf("%s: the result repeats a redirect's query: %s", path, blob)
+		}
+	}
 }
