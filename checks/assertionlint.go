@@ -294,17 +294,26 @@ func (r *run) lintAud(ctx context.Context, d decodedAssertion) Result {
 	case string:
 		got = aud
 	case []any:
-		var list []string
+		// RFC 7523 §3 (and RFC 7519 §4.1.3) let aud be an array; ForgeRock AM accepts one that
+		// holds the token endpoint (its check is "the audiences contain the token endpoint").
+		// CIS2 documents only the token endpoint itself, so it warns.
+		var raw, shown []string
 		for _, a := range aud {
 			s, _ := a.(string)
-			list = append(list, sanitize.Clean(s))
+			raw = append(raw, s)
+			shown = append(shown, sanitize.CleanN(s, 300))
 		}
-		ev["aud"] = sanitize.Join(list, ", ")
-		msg := "aud is an array (" + ev["aud"] + "), not the token endpoint as a string"
-		if slices.Contains(list, want) {
-			msg += ": it holds the token endpoint, but CIS2 (ForgeRock AM) compares the one value"
+		ev["aud"] = sanitize.Join(shown, ", ")
+		if slices.Contains(raw, want) {
+			return Result{Status: model.Warn, Evidence: ev,
+				Message: "aud is an array that holds the token endpoint (" + ev["aud"] + "): RFC 7523 §3 allows it and ForgeRock AM accepts it, but CIS2 documents no array: send the one string",
+				Fix:     "set aud to the single string " + want}
 		}
-		return Result{Status: model.Fail, Evidence: ev, Message: msg, Fix: "set aud to the single string " + want}
+		msg := "aud is an array (" + ev["aud"] + ") and none of them is the token endpoint " + want
+		if len(raw) == 1 {
+			msg += ": " + audDifference(raw[0], want, disc.doc.Issuer)
+		}
+		return Result{Status: model.Fail, Evidence: ev, Message: msg + " (CIS2: JWT is not valid)", Fix: "set aud to the single string " + want}
 	default:
 		return Result{Status: model.Fail, Evidence: ev, Message: "aud is not a string", Fix: "set aud to " + want}
 	}

@@ -73,8 +73,14 @@ func TestAssertionLintOpenSSLAssertions(t *testing.T) {
 			"", "", IDLintAud, model.Fail, "the :443 is missing"},
 		{"aud is the issuer", func(_, c map[string]any) { c["aud"] = env.Issuer },
 			"", "", IDLintAud, model.Fail, "it is the issuer, not the token endpoint"},
-		{"aud is an array", func(_, c map[string]any) { c["aud"] = []string{env.TokenEndpoint} },
-			"", "", IDLintAud, model.Fail, "aud is an array"},
+		// RFC 7523 §3 lets aud be an array; ForgeRock AM accepts one that holds the token
+		// endpoint (OAuth2Jwt.isIntendedForAudience: getAudience().contains(tokenEndpoint)).
+		{"aud is an array with the token endpoint", func(_, c map[string]any) { c["aud"] = []string{env.Issuer, env.TokenEndpoint} },
+			"", "", IDLintAud, model.Warn, "aud is an array that holds the token endpoint"},
+		{"aud is an array without the token endpoint", func(_, c map[string]any) {
+			c["aud"] = []string{strings.Replace(env.TokenEndpoint, ":443", "", 1)}
+		},
+			"", "", IDLintAud, model.Fail, "none of them is the token endpoint"},
 		{"iss is not sub", func(_, c map[string]any) { c["iss"] = "acme-epr-app-key" },
 			"", "", IDLintIssSub, model.Fail, `iss "acme-epr-app-key" and sub "123456789012.apps.supplier" differ`},
 		{"missing kid", func(h, _ map[string]any) { delete(h, "kid") },
