@@ -38,6 +38,9 @@ const (
 const (
 	lintMaxLifetime = 5 * time.Minute
 	lintFutureSkew  = 60 * time.Second
+	// lintUnreasonableExpiry is ForgeRock AM's limit on a JWT's exp: an assertion expiring more
+	// than a day after it arrives is refused (OAuth2Jwt's UNREASONABLE_LIFETIME_LIMIT).
+	lintUnreasonableExpiry = 24 * time.Hour
 	// MaxAssertionBytes bounds what is read as an assertion: a real one is under 2 KiB.
 	MaxAssertionBytes = 64 << 10
 )
@@ -375,6 +378,11 @@ func (r *run) lintLifetime(_ context.Context, d decodedAssertion) Result {
 		return Result{Status: model.Fail, Message: "exp is not a number of seconds (NumericDate, RFC 7519 §2)", Fix: "write exp as seconds since 1970"}
 	}
 	ev := map[string]string{"exp": exp.UTC().Format(time.RFC3339)}
+	if ahead := exp.Sub(now); ahead > lintUnreasonableExpiry {
+		return Result{Status: model.Fail, Evidence: ev,
+			Message: fmt.Sprintf("exp is %s ahead, more than a day: ForgeRock AM, which CIS2 runs, refuses an assertion whose expiry is that far off (JWT is not valid)", ahead.Round(time.Minute)),
+			Fix:     "set exp to iat + 5 minutes at most, and sign a fresh assertion per token request"}
+	}
 	iat, _, iatOK := numericDate(d.claims, "iat")
 	if iatOK {
 		life := exp.Sub(iat)

@@ -91,6 +91,8 @@ func TestAssertionLintOpenSSLAssertions(t *testing.T) {
 			"sha256", "", IDLintAlg, model.Fail, "alg RS256, but the configuration declares RS512"},
 		{"1-hour lifetime", func(_, c map[string]any) { c["exp"] = now.Add(time.Hour).Unix() },
 			"", "", IDLintLifetime, model.Warn, "lives 1h0m0s"},
+		{"2-day lifetime", func(_, c map[string]any) { c["exp"] = now.Add(48 * time.Hour).Unix() },
+			"", "", IDLintLifetime, model.Fail, "ahead, more than a day: ForgeRock AM"},
 		{"future iat", func(_, c map[string]any) {
 			c["iat"] = now.Add(10 * time.Minute).Unix()
 			c["exp"] = now.Add(15 * time.Minute).Unix()
