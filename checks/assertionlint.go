@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -64,7 +66,19 @@ func ExtractAssertion(pasted string) string {
 			s = v.Get("client_assertion")
 		}
 	}
-	return jwtPattern.FindString(s)
+	// A log line holds other dotted words (a logger's class name, a host name) before the
+	// JWT: the first whose header decodes to a JSON object is the JWT, else the first match.
+	found := jwtPattern.FindAllString(s, -1)
+	for _, m := range found {
+		header, _, _ := strings.Cut(m, ".")
+		if h, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "=")); err == nil && bytes.HasPrefix(bytes.TrimSpace(h), []byte("{")) {
+			return m
+		}
+	}
+	if len(found) > 0 {
+		return found[0]
+	}
+	return ""
 }
 
 // decodedAssertion is an assertion decoded without trusting it: nothing here has been

@@ -190,6 +190,9 @@ func TestExtractAssertion(t *testing.T) {
 		"grant_type=authorization_code&client_assertion=" + jwt + "&client_id=1":                                         jwt,
 		"2026-12-01 10:00:00 INFO token request assertion=" + jwt + " took 32ms":                                         jwt,
 		"client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" + jwt: jwt,
+		// A logger's dotted class or host name before the JWT is not the JWT.
+		"INFO  org.acme.auth.TokenClient - posting assertion " + jwt:                     jwt,
+		"POST am.nhsidentity.spineservices.nhs.uk assertion " + jwt + " for epr.acme.co": jwt,
 		"nothing here": "",
 	} {
 		if got := ExtractAssertion(in); got != want {
