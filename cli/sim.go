@@ -46,6 +46,20 @@ type SimOptions struct {
 	ProtectedURL    string
 }
 
+// simMinimalConfig is the smallest registration the sim accepts, for the help; a test
+// registers it, so the help never shows a file the sim refuses.
+const (
+	simMinimalConfigIntro = "A minimal file for an application under development\n" +
+		"(plain http://localhost URLs are fine here; any <digits>.apps.supplier client_id):"
+	simMinimalConfig = `  client_id: "123456789012.apps.supplier"
+  redirect_uris: ["http://localhost:3000/callback"]
+  backchannel_logout_uri: "http://localhost:3000/backchannel-logout"
+  token_endpoint_auth_method: private_key_jwt
+  jwks_uri: "http://localhost:3000/.well-known/jwks.json"
+  token_endpoint_auth_signing_alg: RS512
+`
+)
+
 // caFile is the name of the CA certificate the sim writes for the application to trust.
 const caFile = "cis2-golive-sim-ca.pem"
 
@@ -63,15 +77,19 @@ func newCmdSim(ios *IOStreams) *cobra.Command {
 			"Faults: " + strings.Join(sim.FaultNames(), ", ") + ".\n\n" +
 			"Admin API on the same listener (loopback clients only): GET /_sim/sessions,\n" +
 			"POST /_sim/logout?sid=…, POST /_sim/fault?next=…, POST /_sim/signin, GET /_sim/events.\n\n" +
-			"Exit codes: 0 stopped with no finding, 1 the application accepted a fault or failed a\n" +
-			"logout, 2 usage or configuration error.",
+			"--config is required: the sim registers your application's own client (its\n" +
+			"redirect_uris, backchannel_logout_uri, security pattern and jwks_uri), and no default\n" +
+			"could be yours. " + simMinimalConfigIntro + "\n\n" + simMinimalConfig + "\n" +
+			"Exit codes: 0 stopped with no finding, 1 a finding (the application accepted a fault\n" +
+			"it must refuse, got a logout wrong, or published private key material), 2 usage or\n" +
+			"configuration error.",
 		Example: "  cis2-golive sim --config app.yaml --ca-out ./sim-ca\n" +
 			"  cis2-golive sim --config app.yaml --auto-login 555000000001 --protected-url https://localhost:8443/home\n" +
 			"  cis2-golive sim --config app.yaml --client-secret-env CIS2_SECRET --fault wrong-iss",
 		Args: noArgs("--config"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
-				return callError(errors.New("--config is required: the sim registers the client your application is (see examples/production.yaml)"))
+				return callError(errors.New("--config is required: the sim registers your application's own client (redirect_uris, security pattern, jwks_uri), so there is no default; `cis2-golive sim --help` shows a minimal file"))
 			}
 			if (opts.CertFile == "") != (opts.KeyFile == "") {
 				return callError(errors.New("--cert and --key go together: the certificate and its private key"))
@@ -143,10 +161,15 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
+	trust := "the certificate given by --cert"
+	if caPath != "" {
+		trust = "the CA in " + caPath
+	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		// A client that does not trust the CA yet fails its handshake: the banner says why.
-		ErrorLog: log.New(io.Discard, "", 0)}
+		// A client that does not trust the CA yet fails its handshake: an event says so and
+		// what to trust. The server's other log lines are dropped (the events say more).
+		ErrorLog: log.New(tlsErrorEvents{p, trust}, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeTLS(ln, "", "") }()
 	defer srv.Close()
@@ -158,42 +181,47 @@ func runSim(ctx context.Context, opts *SimOptions) error {
 	for _, h := range header {
 		fmt.Fprintln(ios.ErrOut, h) // stays on the terminal when the live view ends
 	}
-	var findings, warnings int
 	if ios.CanPrompt() && ios.IsStderrTTY() && ios.Getenv("ACCESSIBLE") == "" {
 		v := ui.NewSimView(p, header)
 		if err := ui.RunSim(ctx, v, ios.In, ios.ErrOut); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
-		findings, warnings = v.Findings(), v.Warnings()
 	} else {
 		fmt.Fprintln(ios.ErrOut, "Events follow, one a line (Ctrl+C stops).")
-		findings, warnings, err = simLines(ctx, p, ios.Out, served)
-		if err != nil {
+		linesCtx, stopLines := context.WithCancel(ctx)
+		defer stopLines()
+		if ios.CanPrompt() {
+			// ACCESSIBLE on a terminal: the live view's keys, as commands typed one a line.
+			fmt.Fprintln(ios.ErrOut, ui.SimCommandsHelp)
+			go ui.RunSimCommands(linesCtx, p, ios.In, ios.ErrOut, stopLines)
+		}
+		if err := simLines(linesCtx, p, ios.Out, served); err != nil {
 			return fmt.Errorf("sim: %w", err)
 		}
 	}
-	if warnings > 0 {
-		fmt.Fprintf(ios.ErrOut, "%s: worth fixing, not blocking (see the events marked warn).\n", report.Plural(warnings, "warning", "warnings"))
+	// The provider's own counts: a view or a pipe that fell behind may have missed events.
+	// The summary goes to stderr, where it stays once the live view has left the screen.
+	findings, warnings := p.FindingCounts()
+	for _, l := range report.SimSummary(p.Events(0), findings, warnings, p.Unjudged(), p.QueuedFaults()) {
+		fmt.Fprintln(ios.ErrOut, l)
 	}
 	if findings > 0 {
-		fmt.Fprintf(ios.ErrOut, "%s: the application accepted a fault or failed a logout (see the events).\n", report.Plural(findings, "finding", "findings"))
 		return failedError
 	}
 	return nil
 }
 
 // simLines prints events as plain lines (no terminal, or ACCESSIBLE) until ctx ends.
-func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan error) (findings, warnings int, err error) {
+// Every event is printed once, in order, even those that happened while out was slow.
+func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan error) error {
 	ch, cancel := p.Subscribe()
 	defer cancel()
+	last := 0
 	print := func(e sim.Event) {
-		switch e.Finding {
-		case model.Fail:
-			findings++
-		case model.Warn:
-			warnings++
+		for _, m := range p.Backfill(last, e) {
+			fmt.Fprintln(out, report.SimEvent(m))
+			last = m.Seq
 		}
-		fmt.Fprintln(out, report.SimEvent(e))
 	}
 	for _, e := range p.Events(0) {
 		print(e)
@@ -201,16 +229,32 @@ func simLines(ctx context.Context, p *sim.Provider, out io.Writer, served <-chan
 	for {
 		select {
 		case <-ctx.Done():
-			return findings, warnings, nil
+			return nil
 		case err := <-served:
-			return findings, warnings, err
+			return err
 		case e, ok := <-ch:
 			if !ok {
-				return findings, warnings, nil
+				return nil
 			}
 			print(e)
 		}
 	}
+}
+
+// tlsErrorEvents turns the server's "TLS handshake error" log lines into events.
+type tlsErrorEvents struct {
+	p     *sim.Provider
+	trust string
+}
+
+func (t tlsErrorEvents) Write(b []byte) (int, error) {
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "http: TLS handshake error from "); ok {
+		// "ADDR: REASON": an address holds no ": " (an IPv6 one is bracketed).
+		if i := strings.Index(rest, ": "); i > 0 {
+			t.p.TLSHandshakeFailed(rest[:i], rest[i+2:], t.trust)
+		}
+	}
+	return len(b), nil
 }
 
 // simListen opens the listener and picks the issuer's host name: localhost for a loopback

@@ -156,6 +156,8 @@ func (s *CommandSigner) jwsSignature(out []byte) ([]byte, error) {
 // looks like when no key does (base64 rather than raw bytes, a bare digest without its
 // DigestInfo, another hash), since those are the usual mistakes in a one-liner.
 func (s *CommandSigner) Bind(set *Set) (Key, error) {
+	// The challenge holds no '.', so it is never a JWS signing input: its signature cannot be
+	// replayed as a client assertion.
 	challenge := []byte("cis2-golive sign-command check " + rand.Text())
 	sig, err := s.Sign(nil, challenge, crypto.Hash(0))
 	if err != nil {

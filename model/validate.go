@@ -72,7 +72,7 @@ func Validate(c *Config) []Finding {
 	if c.ContactEmail != "" && !secret["contact_email"] {
 		if a, err := mail.ParseAddress(c.ContactEmail); err != nil || a.Address != c.ContactEmail {
 			add(Finding{Rule: "contact_email", Field: "contact_email", Value: c.ContactEmail, Severity: Warn,
-				Message: "contact_email is not a plain email address", Fix: "write it as name@organisation.nhs.uk"})
+				Message: "not a plain email address", Fix: "write one address, such as ops@your-company.co.uk, with no name or brackets"})
 		}
 	}
 	if c.ClientID != "" && !secret["client_id"] && !clientIDPattern.MatchString(c.ClientID) {

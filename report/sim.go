@@ -21,6 +21,8 @@ func SimMark(e sim.Event) string {
 	switch e.Outcome {
 	case sim.Refused:
 		return "× refused"
+	case sim.Failed: // a call that did not work, with no finding against the application
+		return "× failed"
 	case sim.Sent:
 		return "→ sent"
 	case sim.Info:
@@ -78,6 +80,45 @@ func SimDetail(e sim.Event) []string {
 			parts[i] = sanitize.Clean(k) + "=" + sanitize.CleanN(string(v), 300)
 		}
 		out = append(out, "Claims: "+strings.Join(parts, " "))
+	}
+	return out
+}
+
+// SimSummary is what the sim says when it stops, after a live view has left the screen: the
+// counts, each finding's event, the faulty sign-ins it saw no verdict on, and the faults
+// never sent. Empty when there is nothing to say.
+func SimSummary(events []sim.Event, fails, warns int, unjudged []sim.Session, queued []sim.Fault) []string {
+	var out []string
+	if fails > 0 || warns > 0 {
+		var counts []string
+		if fails > 0 {
+			counts = append(counts, Plural(fails, "finding", "findings")+" to fix before go-live")
+		}
+		if warns > 0 {
+			counts = append(counts, Plural(warns, "warning", "warnings")+" worth fixing, not blocking")
+		}
+		out = append(out, strings.Join(counts, "; ")+":")
+		for _, e := range events {
+			if e.Finding == model.Fail || e.Finding == model.Warn {
+				out = append(out, "  "+SimEvent(e))
+			}
+		}
+	}
+	if len(unjudged) > 0 {
+		var which []string
+		for _, s := range unjudged {
+			which = append(which, fmt.Sprintf("%s (%s, %s)", sanitize.Clean(s.Fault), sanitize.Clean(s.Name), sanitize.Clean(s.Sub)))
+		}
+		out = append(out, Plural(len(unjudged), "faulty sign-in has", "faulty sign-ins have")+" no verdict: "+strings.Join(which, ", ")+
+			". The application never used the access token that came with the ID token (it may have refused it, or never call userinfo), "+
+			"so the sim could not tell; sign in with the sim's browser (the s key, or POST /_sim/signin with --protected-url) for a verdict.")
+	}
+	if len(queued) > 0 {
+		names := make([]string, len(queued))
+		for i, f := range queued {
+			names[i] = string(f)
+		}
+		out = append(out, "Faults still queued, never sent: "+strings.Join(names, ", ")+".")
 	}
 	return out
 }

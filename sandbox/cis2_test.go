@@ -30,18 +30,18 @@ func TestTokenEndpointRejectsBadClients(t *testing.T) {
 		spoil     func(*assertion)
 		form      func(url.Values)
 	}{
-		{"aud is the issuer", "audience", func(a *assertion) { a.claims["aud"] = s.Issuer() }, nil},
-		{"aud with :443 added", "audience", func(a *assertion) {
+		{"aud is the issuer", "that is the issuer", func(a *assertion) { a.claims["aud"] = s.Issuer() }, nil},
+		{"aud with :443 added", "want the token endpoint", func(a *assertion) {
 			a.claims["aud"] = strings.Replace(s.TokenEndpoint(), CIS2Host, CIS2Host+":443", 1)
 		}, nil},
 		{"unknown kid", "not in the relying party's JWKS", func(a *assertion) { a.kid = "not-published" }, nil},
 		{"no kid", "no kid", func(a *assertion) { a.kid = "" }, nil},
-		{"RS256 when RS512 is registered", "signing method", func(a *assertion) { a.method = jwt.SigningMethodRS256 }, nil},
-		{"PS512", "signing method", func(a *assertion) { a.method = jwt.SigningMethodPS512 }, nil},
-		{"iss is not the client id", "issuer", func(a *assertion) { a.claims["iss"] = "999999999999.apps.national" }, nil},
-		{"sub is not the client id", "subject", func(a *assertion) { a.claims["sub"] = "someone" }, nil},
-		{"signed by another key", "verification error", func(a *assertion) { a.key = other }, nil},
-		{"expired", "expired", func(a *assertion) { a.claims["exp"] = time.Now().Add(-time.Hour).Unix() }, nil},
+		{"RS256 when RS512 is registered", "registered token_endpoint_auth_signing_alg is RS512", func(a *assertion) { a.method = jwt.SigningMethodRS256 }, nil},
+		{"PS512", "the header's alg is PS512", func(a *assertion) { a.method = jwt.SigningMethodPS512 }, nil},
+		{"iss is not the client id", `iss "999999999999.apps.national"`, func(a *assertion) { a.claims["iss"] = "999999999999.apps.national" }, nil},
+		{"sub is not the client id", `sub "someone"`, func(a *assertion) { a.claims["sub"] = "someone" }, nil},
+		{"signed by another key", "the signature does not verify", func(a *assertion) { a.key = other }, nil},
+		{"expired", "exp passed", func(a *assertion) { a.claims["exp"] = time.Now().Add(-time.Hour).Unix() }, nil},
 		{"no exp", "exp", func(a *assertion) { delete(a.claims, "exp") }, nil},
 		{"lives an hour", "expires more than", func(a *assertion) { a.claims["exp"] = time.Now().Add(time.Hour).Unix() }, nil},
 		{"no iat", "iat", func(a *assertion) { delete(a.claims, "iat") }, nil},

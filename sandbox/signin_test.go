@@ -161,6 +161,11 @@ func TestBackChannelLogoutFindings(t *testing.T) {
 	}{
 		{"answers 200 to anything", Faults{BCLAcceptsAll: true}, model.Fail, "still signed in"},
 		{"answers 200 but keeps the session", Faults{BCLKeepsSession: true}, model.Pass, "still signed in"},
+		// A relying party that checks every claim but not the signature lets anyone who knows
+		// a sid end that session: the sim's negative tokens carry the real sid, so it shows.
+		{"accepts an unsigned token", Faults{BCLAcceptsAlgNone: true}, model.Fail, "ended"},
+		{"skips the signature", Faults{BCLSkipsSignature: true}, model.Fail, "ended"},
+		{"takes HS256 keyed with CIS2's public key", Faults{BCLKeyConfusion: true}, model.Fail, "ended"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,5 +272,45 @@ func BenchmarkSignInThroughRelyingParty(b *testing.B) {
 		if res, err := s.CIS2().BrowserSignIn(ctx, ""); err != nil || !res.SignedIn {
 			b.Fatalf("sign-in: %+v %v", res, err)
 		}
+	}
+}
+
+// TestLogoutConfirmedAfterAnAcceptedFault: a session the application kept though its ID token
+// was faulty is still a session; its logout is confirmed at the protected page like any other,
+// and only a session the sim's browser holds a cookie for is marked so.
+func TestLogoutConfirmedAfterAnAcceptedFault(t *testing.T) {
+	s := start(t, Options{Faults: Faults{IDTokenUnchecked: true}})
+	op := s.CIS2()
+	op.QueueFault(sim.WrongAud)
+	res, err := op.BrowserSignIn(ctxT(t), "")
+	if err != nil || !res.SignedIn || res.Finding != model.Fail {
+		t.Fatalf("sign-in with wrong-aud at a relying party that checks nothing: %+v %v", res, err)
+	}
+	for _, sess := range op.Sessions() {
+		if sess.SID == res.SID && !sess.SimBrowser {
+			t.Error("the session the sim's browser holds a cookie for is not marked sim_browser")
+		}
+	}
+	out, err := op.Logout(ctxT(t), res.SID, sim.LogoutOptions{})
+	if err != nil || out.Confirmed != "ended" || out.Finding != model.Pass {
+		t.Errorf("logout after an accepted fault = %+v %v, want the end confirmed", out, err)
+	}
+
+	// A refused sign-in leaves no application session: the sim holds no cookie worth checking.
+	s = start(t, Options{})
+	op = s.CIS2()
+	op.QueueFault(sim.Expired)
+	res, err = op.BrowserSignIn(ctxT(t), "")
+	if err != nil || res.SignedIn {
+		t.Fatalf("sign-in with expired: %+v %v", res, err)
+	}
+	for _, sess := range op.Sessions() {
+		if sess.SID == res.SID && sess.SimBrowser {
+			t.Error("a refused sign-in is marked sim_browser, so the UI promises a confirmed logout")
+		}
+	}
+	out, err = op.Logout(ctxT(t), res.SID, sim.LogoutOptions{})
+	if err != nil || !strings.Contains(out.Confirmed, "POST /_sim/signin") || strings.Contains(out.Confirmed, "give --protected-url") {
+		t.Errorf("logout of a refused sign-in: %q %v, want it to say how to get a confirmable session", out.Confirmed, err)
 	}
 }

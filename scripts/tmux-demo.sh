@@ -76,8 +76,7 @@ expect "┃ Private key file"
 expect "sandbox-rp-key.pem"
 keys Enter
 expect "Should CIS2 sign userinfo"
-keys Enter
-expect "Userinfo signing algorithm"
+expect "> Yes, signed with RS256" # the sandbox's answer, kept
 keys Enter
 expect "Continue to live checks"
 keys Enter

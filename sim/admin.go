@@ -81,6 +81,19 @@ func (p *Provider) Sessions() []Session {
 	return out
 }
 
+// Unjudged lists the sessions whose last sign-in carried a fault the provider saw no verdict
+// on: the application never used that sign-in's access token and the sim's browser did not
+// make the sign-in, so whether it refused the ID token is unknown.
+func (p *Provider) Unjudged() []Session {
+	var out []Session
+	for _, s := range p.Sessions() {
+		if s.Fault != "" && !s.judged {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (p *Provider) adminLogout(w http.ResponseWriter, r *http.Request) {
 	sid := r.URL.Query().Get("sid")
 	if sid == "" {
@@ -160,13 +173,15 @@ func (p *Provider) adminEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if e.Seq <= last {
-				continue
+			for _, m := range p.Backfill(last, e) {
+				if enc.Encode(m) != nil {
+					return
+				}
+				last = m.Seq
 			}
-			if enc.Encode(e) != nil || rc.Flush() != nil {
+			if rc.Flush() != nil {
 				return
 			}
-			last = e.Seq
 		}
 	}
 }

@@ -60,7 +60,8 @@ type Session struct {
 	Fault   string `json:"fault,omitempty"`
 	Verdict string `json:"verdict,omitempty"`
 	// SimBrowser: the provider signed in through the application itself and holds the
-	// session cookie the application set, so a logout's effect can be confirmed.
+	// session cookie the application set (it reached the protected page), so a logout's
+	// effect can be confirmed.
 	SimBrowser bool `json:"sim_browser"`
 
 	user   *User
@@ -331,9 +332,6 @@ func (p *Provider) signInUser(w http.ResponseWriter, r *http.Request, req authRe
 		p.cookies[sess.cookie] = sess.SID
 	}
 	sess.AuthTime, sess.ACR, sess.AMR, sess.AAL = now, acr, a.AMR, a.AAL
-	if st, ok := r.Context().Value(browserKey{}).(*browserState); ok && st != nil {
-		sess.SimBrowser = true
-	}
 	cookie := sess.cookie
 	p.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: cookie, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})

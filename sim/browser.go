@@ -140,6 +140,7 @@ func (p *Provider) browserVerdict(ctx context.Context, res BrowserResult, st *br
 		res.Finding = f.Accepting()
 		res.Plain = fmt.Sprintf("the application accepted the ID token with %s: its protected page answered %d (%s)", f, status, path)
 		p.judgeFault(st.sid, f, true, "the sim's browser reached the protected page")
+		p.holdCookies(s, jar, "")
 	case f != "":
 		res.Finding = model.Pass
 		res.Plain = fmt.Sprintf("the application refused the ID token with %s: the protected page answered %d (%s)", f, status, path)
@@ -147,9 +148,7 @@ func (p *Provider) browserVerdict(ctx context.Context, res BrowserResult, st *br
 	case res.SignedIn:
 		res.Finding = model.Pass
 		res.Plain = fmt.Sprintf("signed in through the application: its protected page answered %d (%s)", status, path)
-		p.mu.Lock()
-		s.jar, s.Verdict = jar, "signed in through the sim's browser"
-		p.mu.Unlock()
+		p.holdCookies(s, jar, "signed in through the sim's browser")
 	default:
 		res.Finding = model.Fail
 		res.Plain = fmt.Sprintf("a valid sign-in did not reach the protected page (it answered %d: %s); a relying party that refuses good tokens would also pass every fault", status, path)
@@ -169,6 +168,18 @@ func (p *Provider) browserVerdict(ctx context.Context, res BrowserResult, st *br
 			Outcome: outcome, Finding: res.Finding, Plain: "sim browser: " + res.Plain})
 	}
 	return res, nil
+}
+
+// holdCookies keeps the application's cookies of a session it signed in (whatever its ID
+// token), so a logout can be confirmed at the protected page; verdict, when set, replaces
+// the session's.
+func (p *Provider) holdCookies(s *Session, jar http.CookieJar, verdict string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.jar, s.SimBrowser = jar, true
+	if verdict != "" {
+		s.Verdict = verdict
+	}
 }
 
 // sessionLive asks the protected URL, with the application's cookies, whether the session is

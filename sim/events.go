@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -53,6 +54,9 @@ type eventLog struct {
 	events []Event
 	next   int
 	subs   map[chan Event]struct{}
+	// fails and warns count every finding ever recorded, even those the bounded history or
+	// a slow subscriber no longer holds: the command's exit code comes from them.
+	fails, warns int
 }
 
 func newEventLog() *eventLog { return &eventLog{subs: map[chan Event]struct{}{}} }
@@ -66,6 +70,12 @@ func (l *eventLog) add(e Event) Event {
 	e.Seq = l.next
 	e.Plain = sanitize.CleanN(e.Plain, 600)
 	e.CIS2 = sanitize.Clean(e.CIS2)
+	switch e.Finding {
+	case model.Fail:
+		l.fails++
+	case model.Warn:
+		l.warns++
+	}
 	l.events = append(l.events, e)
 	if len(l.events) > maxEvents {
 		l.events = append([]Event(nil), l.events[len(l.events)-maxEvents/2:]...)
@@ -117,3 +127,47 @@ func (p *Provider) Events(seq int) []Event { return p.events.since(seq) }
 
 // Subscribe streams new events until cancel is called.
 func (p *Provider) Subscribe() (events <-chan Event, cancel func()) { return p.events.subscribe() }
+
+// FindingCounts counts every failing and warning finding recorded since the provider started.
+func (p *Provider) FindingCounts() (fails, warns int) {
+	p.events.mu.Lock()
+	defer p.events.mu.Unlock()
+	return p.events.fails, p.events.warns
+}
+
+// Backfill is what a subscriber that has shown every event up to seq last should show on
+// receiving e: e, preceded by any events it missed because it fell behind (the log drops
+// events for a full subscriber rather than stall the provider; its history still has them).
+// Nil when e was already shown.
+func (p *Provider) Backfill(last int, e Event) []Event {
+	switch {
+	case e.Seq <= last:
+		return nil
+	case e.Seq == last+1:
+		return []Event{e}
+	}
+	var out []Event
+	for _, m := range p.events.since(last) {
+		if m.Seq > e.Seq {
+			break
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 || out[len(out)-1].Seq != e.Seq {
+		out = append(out, e) // history already dropped it: still show it
+	}
+	return out
+}
+
+// TLSHandshakeFailed records a connection whose TLS handshake failed, which the listener's
+// owner sees and the provider does not: almost always an application that does not trust the
+// provider's certificate yet, the first thing a new set-up meets. trust says what it should
+// trust (the CA file, say).
+func (p *Provider) TLSHandshakeFailed(remote, reason, trust string) {
+	// Clients word a refused certificate many ways (an alert, a bad record MAC under TLS 1.3,
+	// a bare close), so the advice goes with every failure.
+	plain := fmt.Sprintf("a TLS handshake from %s failed (%s): most often the caller does not trust the sim's certificate: make it trust %s "+
+		"(NODE_EXTRA_CA_CERTS for Node, REQUESTS_CA_BUNDLE for Python requests, SSL_CERT_FILE for many others, a truststore for Java, OIDCCABundlePath for mod_auth_openidc)",
+		sanitize.Clean(remote), sanitize.Clean(reason), trust)
+	p.record(Event{Endpoint: TLS, Outcome: Failed, Plain: plain})
+}

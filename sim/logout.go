@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -24,17 +27,47 @@ const backchannelLogoutEvent = "http://schemas.openid.net/event/backchannel-logo
 const logoutTyp = "JWT"
 
 // negativeLogout is a logout token the application must refuse with 400 (BCL 1.0 §2.6, §2.8).
+// Each carries the session's real sid, so an application that acts on one ends the session.
 type negativeLogout struct {
 	Name, What string
 	edit       func(p *Provider, c jwt.MapClaims)
+	// sign, when set, signs the token instead of CIS2's key: the signature is what is wrong.
+	sign func(p *Provider, c jwt.MapClaims) (string, error)
 }
 
-// NegativeLogoutTokens are the invalid logout tokens the provider sends before the valid one.
+// NegativeLogoutTokens are the invalid logout tokens the provider sends before the valid one:
+// a wrong claim each (BCL 1.0 §2.6 steps 3-5), then signatures CIS2 never made (step 3
+// validates the signature as for an ID token, and a logout token comes to the application
+// from anyone who can reach it, so OIDC Core §3.1.3.7 step 6's TLS exception does not apply).
 var NegativeLogoutTokens = []negativeLogout{
-	{"other-aud", "aud is another client's id", func(_ *Provider, c jwt.MapClaims) { c["aud"] = otherClientID }},
-	{"wrong-iss", "iss is the issuer without its explicit port", func(p *Provider, c jwt.MapClaims) { c["iss"] = issuerWithoutPort(p.issuer) }},
-	{"with-nonce", "it carries a nonce, which a logout token must not (BCL 1.0 §2.4)", func(_ *Provider, c jwt.MapClaims) { c["nonce"] = randomID() }},
-	{"no-events", "it has no events claim, so it is not a logout token", func(_ *Provider, c jwt.MapClaims) { delete(c, "events") }},
+	{"other-aud", "aud is another client's id", func(_ *Provider, c jwt.MapClaims) { c["aud"] = otherClientID }, nil},
+	{"wrong-iss", "iss is the issuer without its explicit port", func(p *Provider, c jwt.MapClaims) { c["iss"] = issuerWithoutPort(p.issuer) }, nil},
+	{"with-nonce", "it carries a nonce, which a logout token must not (BCL 1.0 §2.4)", func(_ *Provider, c jwt.MapClaims) { c["nonce"] = randomID() }, nil},
+	{"no-events", "it has no events claim, so it is not a logout token", func(_ *Provider, c jwt.MapClaims) { delete(c, "events") }, nil},
+	{"expired", "its exp passed five minutes ago", func(p *Provider, c jwt.MapClaims) {
+		c["iat"], c["exp"] = p.now().Add(-10*time.Minute).Unix(), p.now().Add(-5*time.Minute).Unix()
+	}, nil},
+	{"alg-none", "it is unsigned (alg none): anyone could have made it", nil, func(_ *Provider, c jwt.MapClaims) (string, error) {
+		t := jwt.NewWithClaims(jwt.SigningMethodNone, c)
+		t.Header["typ"] = logoutTyp
+		return t.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	}},
+	{"other-key", "it is signed by a key CIS2 never published, under CIS2's kid", nil, func(p *Provider, c jwt.MapClaims) (string, error) {
+		rk, err := p.keys.rogue()
+		if err != nil {
+			return "", err
+		}
+		return key{signer: rk, kid: p.keys.token.kid, alg: tokenAlg}.sign(c, logoutTyp)
+	}},
+	{"hs256-public-key", "it is HS256 keyed with CIS2's public key in PEM (key confusion)", nil, func(p *Provider, c jwt.MapClaims) (string, error) {
+		der, err := x509.MarshalPKIXPublicKey(p.keys.token.signer.Public())
+		if err != nil {
+			return "", err
+		}
+		t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+		t.Header["kid"], t.Header["typ"] = p.keys.token.kid, logoutTyp
+		return t.SignedString(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}},
 }
 
 // LogoutOptions tune one logout.
@@ -95,8 +128,10 @@ func (p *Provider) Logout(ctx context.Context, sid string, opts LogoutOptions) (
 	if opts.Negative {
 		for _, n := range NegativeLogoutTokens {
 			c := p.logoutClaims(sub, sid)
-			n.edit(p, c)
-			res.add(p.deliver(ctx, sid, n.Name, n.What, c, http.StatusBadRequest))
+			if n.edit != nil {
+				n.edit(p, c)
+			}
+			res.add(p.deliver(ctx, sid, n.Name, n.What, c, n.signer(p), http.StatusBadRequest))
 		}
 		if jar != nil {
 			if live, _, err := p.sessionLive(ctx, jar); err == nil && !live {
@@ -107,12 +142,15 @@ func (p *Provider) Logout(ctx context.Context, sid string, opts LogoutOptions) (
 			}
 		}
 	}
-	res.add(p.deliver(ctx, sid, "valid", "the logout token CIS2 sends", p.logoutClaims(sub, sid), http.StatusOK))
+	res.add(p.deliver(ctx, sid, "valid", "the logout token CIS2 sends", p.logoutClaims(sub, sid), p.signLogout, http.StatusOK))
 	p.endSessionAt(sid)
 
 	switch {
+	case jar == nil && p.opts.ProtectedURL == "":
+		res.Confirmed = "not checked: the sim holds no application cookie; start the sim with --protected-url URL and sign in with its browser (the s key, or POST /_sim/signin) to have logouts confirmed"
+		p.record(Event{Endpoint: AppPage, SID: sid, Outcome: Info, Plain: "session end " + res.Confirmed})
 	case jar == nil:
-		res.Confirmed = "not checked: this session was not signed in through the sim's browser, so the sim holds no application cookie (give --protected-url and sign in with the sim's browser)"
+		res.Confirmed = "not checked: the sim holds no application cookie for this session (it was not signed in through the sim's browser, or the application refused that sign-in); sign in with the sim's browser (the s key, or POST /_sim/signin) to have a logout confirmed"
 		p.record(Event{Endpoint: AppPage, SID: sid, Outcome: Info, Plain: "session end " + res.Confirmed})
 	default:
 		live, status, err := p.sessionLive(ctx, jar)
@@ -169,9 +207,22 @@ func (p *Provider) logoutClaims(sub, sid string) jwt.MapClaims {
 	}
 }
 
+// signLogout signs a logout token as CIS2 does: RS256 with its published key and kid.
+func (p *Provider) signLogout(c jwt.MapClaims) (string, error) {
+	return p.keys.token.sign(c, logoutTyp)
+}
+
+// signer is how the negative token is signed: CIS2's key unless its signature is the fault.
+func (n negativeLogout) signer(p *Provider) func(jwt.MapClaims) (string, error) {
+	if n.sign == nil {
+		return p.signLogout
+	}
+	return func(c jwt.MapClaims) (string, error) { return n.sign(p, c) }
+}
+
 // deliver POSTs one logout token to the application and judges the answer against want.
 // Redirects are not followed: a logout endpoint answers, it does not send CIS2 elsewhere.
-func (p *Provider) deliver(ctx context.Context, sid, name, what string, claims jwt.MapClaims, want int) Delivery {
+func (p *Provider) deliver(ctx context.Context, sid, name, what string, claims jwt.MapClaims, sign func(jwt.MapClaims) (string, error), want int) Delivery {
 	d := Delivery{Token: name, What: what, Want: want, Claims: maps.Clone(claims)}
 	ev := Event{Endpoint: AppLogout, Method: http.MethodPost, Path: p.client.BackchannelLogoutURI, SID: sid, Claims: d.Claims}
 	defer func() {
@@ -182,7 +233,7 @@ func (p *Provider) deliver(ctx context.Context, sid, name, what string, claims j
 		}
 		p.record(ev)
 	}()
-	raw, err := p.keys.token.sign(claims, logoutTyp)
+	raw, err := sign(claims)
 	if err != nil {
 		d.Error, d.Finding = "could not sign: "+err.Error(), model.Fail
 		ev.Plain = d.Error

@@ -38,6 +38,7 @@ const (
 	UserInfo   Endpoint = "userinfo"
 	EndSession Endpoint = "endsession"
 	Admin      Endpoint = "admin"
+	TLS        Endpoint = "tls" // the listener's handshakes, reported by its owner
 	// Outbound endpoints are the application's, called by the provider.
 	AppJWKS   Endpoint = "app.jwks"
 	AppLogout Endpoint = "app.logout"

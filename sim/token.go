@@ -227,6 +227,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, f ur
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(p.now), // the provider's clock judges exp and iat, as every other lifetime
 	)
 	switch {
 	case err != nil:
@@ -287,9 +288,24 @@ func assertionClaims(raw string) map[string]any {
 	return out
 }
 
-// explainAssertion turns a validation error into what differs, in plain words.
+// explainAssertion turns a validation error into what differs, in plain words: the JWT
+// library's wording ("token is unverifiable: error while executing keyfunc") is dropped,
+// though the error still wraps its sentinel for errors.Is.
 func (p *Provider) explainAssertion(err error, c map[string]any) error {
+	plain := func(format string, a ...any) error { return &plainError{fmt.Sprintf(format, a...), err} }
+	var ke *keyError
 	switch {
+	case errors.As(err, &ke):
+		return plain("%s", ke.msg)
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return plain("client_assertion is not a JWT (three base64url parts separated by dots): %s",
+			sanitize.Clean(strings.TrimPrefix(err.Error(), jwt.ErrTokenMalformed.Error()+": ")))
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
+		return plain("the header's alg is %s; the registered token_endpoint_auth_signing_alg is %s, and CIS2 verifies with that alone",
+			sanitize.Clean(fmt.Sprint(c["header.alg"])), p.client.TokenEndpointAuthSigningAlg)
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return plain("the signature does not verify with the key published under kid %q: the assertion was signed with another private key than the one whose public half is in the JWKS",
+			sanitize.Clean(fmt.Sprint(c["header.kid"])))
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		aud := fmt.Sprint(c["aud"])
 		hint := ""
@@ -299,14 +315,47 @@ func (p *Provider) explainAssertion(err error, c map[string]any) error {
 		case strings.Replace(aud, ":443", "", 1) == strings.Replace(p.TokenEndpoint(), ":443", "", 1):
 			hint = ": only the port differs; compare byte for byte"
 		}
-		return fmt.Errorf("%w: aud is %q, want the token endpoint %s exactly%s", err, sanitize.Clean(aud), p.TokenEndpoint(), hint)
+		return plain("aud is %q, want the token endpoint %s exactly%s", sanitize.Clean(aud), p.TokenEndpoint(), hint)
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidSubject):
-		return fmt.Errorf("%w: iss %q and sub %q must both be the client_id %s", err,
+		return plain("iss %q and sub %q must both be the client_id %s",
 			sanitize.Clean(fmt.Sprint(c["iss"])), sanitize.Clean(fmt.Sprint(c["sub"])), p.client.ClientID)
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid) && strings.Contains(err.Error(), "signing method"):
-		return fmt.Errorf("%w: the registered token_endpoint_auth_signing_alg is %s", err, p.client.TokenEndpointAuthSigningAlg)
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return plain("iat is %s ahead of CIS2's clock (more than the %s allowed): the application's clock is fast; keep it in sync (NTP)",
+			claimTime(c["iat"]).Sub(p.now()).Round(time.Second), leeway)
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return plain("nbf is %s ahead of CIS2's clock (more than the %s allowed): the application's clock is fast; keep it in sync (NTP)",
+			claimTime(c["nbf"]).Sub(p.now()).Round(time.Second), leeway)
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return plain("the assertion has no exp: CIS2 wants a short-lived assertion (NHS teams give it 5 minutes)")
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return plain("exp passed %s ago by CIS2's clock: sign a fresh assertion for each token request (NHS teams give it 5 minutes), and keep the clock in sync (NTP)",
+			p.now().Sub(claimTime(c["exp"])).Round(time.Second))
 	}
 	return err
+}
+
+// plainError says in plain words what its wrapped error says in a library's.
+type plainError struct {
+	msg string
+	err error
+}
+
+func (e *plainError) Error() string { return e.msg }
+func (e *plainError) Unwrap() error { return e.err }
+
+// keyError is why no published key can verify the assertion, already in plain words.
+type keyError struct{ msg string }
+
+func (e *keyError) Error() string { return e.msg }
+
+func keyErrorf(format string, a ...any) error { return &keyError{fmt.Sprintf(format, a...)} }
+
+// claimTime reads a NumericDate claim as decoded from JSON (zero time when it is not one).
+func claimTime(v any) time.Time {
+	if f, ok := v.(float64); ok {
+		return time.Unix(int64(f), 0)
+	}
+	return time.Time{}
 }
 
 // assertionKey finds the key that must have signed the assertion: the one in the
@@ -314,21 +363,27 @@ func (p *Provider) explainAssertion(err error, c map[string]any) error {
 func (p *Provider) assertionKey(ctx context.Context, t *jwt.Token) (any, error) {
 	kid, _ := t.Header["kid"].(string)
 	if kid == "" {
-		return nil, errors.New("assertion header has no kid: CIS2 picks the key by kid")
+		return nil, keyErrorf("the assertion's header has no kid: CIS2 picks the key by kid")
 	}
 	set, err := p.fetchAppJWKS(ctx)
 	if err != nil {
-		return nil, err
+		return nil, keyErrorf("%v", err)
 	}
 	found := set.ByKID(kid)
 	if len(found) == 0 {
-		return nil, fmt.Errorf("kid %q is not in the relying party's JWKS at %s", sanitize.Clean(kid), p.client.JWKSURI)
+		return nil, keyErrorf("kid %q is not in the relying party's JWKS at %s", sanitize.Clean(kid), p.client.JWKSURI)
 	}
-	k := found[0]
-	if err := k.CheckAlg(t.Method.Alg()); err != nil {
-		return nil, fmt.Errorf("key %q cannot verify %s: %w", sanitize.Clean(kid), t.Method.Alg(), err)
+	// Keys of different types may share a kid (RFC 7517 §4.5): the key is the one that can
+	// verify the alg, as the live assertion check selects it.
+	alg := t.Method.Alg()
+	switch ks := keys.Verifiers(found, []string{alg}); len(ks) {
+	case 1:
+		return ks[0].Public, nil
+	case 0:
+		return nil, keyErrorf("the published key %q cannot verify %s: %v", sanitize.Clean(kid), alg, found[0].CheckAlg(alg))
+	default:
+		return nil, keyErrorf("%d keys with kid %q in the JWKS can verify %s: a verifier cannot tell which signed; give each key its own kid", len(ks), sanitize.Clean(kid), alg)
 	}
-	return k.Public, nil
 }
 
 // fetchAppJWKS reads the application's JWKS the way CIS2 would: from the registered jwks_uri,
@@ -364,11 +419,25 @@ func (p *Provider) fetchAppJWKS(ctx context.Context) (*keys.Set, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if set.Single {
+		// As the live jwks.fetch check says: a jwks_uri serves a JWK Set (RFC 7517 §5).
+		return fail(errors.New(`the body is a single JWK, not a JWK Set: wrap it as {"keys": [ <your JWK> ]}`))
+	}
 	kids := make([]string, len(set.Keys))
+	var leaked []string
 	for i, k := range set.Keys {
 		kids[i] = k.Label()
+		if k.HasPrivate() {
+			leaked = append(leaked, fmt.Sprintf("%s (%s)", k.Label(), strings.Join(k.PrivateMembers, ", ")))
+		}
 	}
 	ev.Plain = fmt.Sprintf("fetched the application's JWKS: %d key(s): %s", len(set.Keys), strings.Join(kids, ", "))
+	if len(leaked) > 0 {
+		// CIS2 would still use the public half; the leak is the application's finding.
+		ev.Outcome, ev.Finding = Failed, model.Fail
+		ev.Plain += "; PRIVATE KEY MATERIAL published in " + strings.Join(leaked, "; ") +
+			": anyone who fetches the JWKS can sign as the application. Publish only the public half (`cis2-golive keys`) and replace the key"
+	}
 	p.record(ev)
 	return set, nil
 }

@@ -157,7 +157,9 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	}
 	ev.Plain = strings.TrimPrefix(ev.Plain+"; the application asked CIS2 to end the session", "; ")
 	p.record(ev)
-	// CIS2 sends its back-channel logout after the session ends, not within this request.
+	// The session ends now, so a sign-in the browser starts straight away cannot reuse it;
+	// CIS2 sends its back-channel logout afterwards, not within this request.
+	p.endSessionAt(sid)
 	p.background(func(ctx context.Context) { p.Logout(ctx, sid, LogoutOptions{}) })
 }
 

@@ -18,318 +18,319 @@ import (
 )
 
 // RunAccessible asks the same questions with huh's accessible prompts: plain questions, one
-// per line, no redraws, for screen readers and dumb terminals. Validation is the same as the
-// full-screen wizard's; the check results are printed as lines.
+// per line, no redraws, for screen readers and dumb terminals. It runs the same session as the
+// full-screen wizard, with the same questions, rules and plain functions (save, check the key
+// file, create a key, write the files); the check results are printed as lines.
 func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Writer) (_ *Result, err error) {
-	r := NewRoot(opts)
+	a := &accessible{
+		s:   newSession(&opts),
+		ctx: ctx,
+		// Each huh prompt reads through its own buffer; a byte-at-a-time reader stops one
+		// prompt from swallowing the answers meant for the next when input is piped.
+		in: &byteReader{r: in, ctx: ctx},
+		// Plain text: a screen reader has no use for colour escapes.
+		out: &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY},
+		st:  NewStyles(true),
+	}
 	defer func() {
 		if errors.Is(err, ErrCancelled) {
-			err = r.stopped() // says so when the draft could not be saved
+			err = a.s.stopped() // says whether the answers are in the draft, or could not be
 		}
 	}()
-	// Each huh prompt reads through its own buffer; a byte-at-a-time reader stops one prompt
-	// from swallowing the answers meant for the next when input is piped.
-	br := &byteReader{r: in, ctx: ctx}
-	// Plain text: a screen reader has no use for colour escapes.
-	out = &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY}
-	c := r.c
-	// Input that ends (Ctrl+D, or piped answers running out) stops the wizard like Ctrl+C:
-	// huh would otherwise take defaults for every question left, or panic on a select whose
-	// last answer was not a number.
-	ask := func(fields ...huh.Field) (err error) {
-		if br.eof || ctx.Err() != nil {
-			return ErrCancelled
-		}
-		defer func() {
-			if p := recover(); p != nil {
-				if !br.eof {
-					panic(p)
-				}
-				err = ErrCancelled
-			}
-		}()
-		err = huh.NewForm(huh.NewGroup(fields...)).WithAccessible(true).WithInput(br).WithOutput(out).RunWithContext(ctx)
-		if err == nil && br.eof {
-			err = ErrCancelled
-		}
-		return err
+	return a.run()
+}
+
+// accessible is the accessible front end of a session.
+type accessible struct {
+	s   *session
+	ctx context.Context
+	in  *byteReader
+	out io.Writer
+	st  *Styles
+	at  state // the step being asked, as the draft records it
+}
+
+func (a *accessible) run() (*Result, error) {
+	s := a.s
+	heading, text, items, note := intro()
+	a.say(heading)
+	a.say(text)
+	for _, l := range items {
+		a.say("- " + l)
 	}
-	cfg := c.cfg
-	if d := opts.Draft; d != nil {
+	a.say(note)
+	if d := s.opts.Draft; d != nil {
 		choice := choiceResume
-		if err := ask(resumeQuestion(d, &choice)); err != nil {
-			return nil, accessibleErr(err)
+		if err := a.ask(resumeQuestion(d, &choice)); err != nil {
+			return nil, err
 		}
 		if choice == choiceResume {
-			r.loadDraft(d)
+			s.resume(d)
 		}
 	}
-	steps := accessibleSteps(c, ask, out)
-	// run asks one step and saves the draft, also when the step was cut short: what was
-	// answered is kept for resuming.
-	run := func(i int) error {
-		r.state, r.started = steps[i].at, true
-		err := steps[i].ask()
-		if serr := r.saveNow(); serr != nil {
-			fmt.Fprintln(out, "draft not saved:", serr)
-		}
-		return accessibleErr(err)
-	}
-	for i := range steps {
-		if err := run(i); err != nil {
+	for _, at := range []state{stateOrg, stateRedirects, stateLogout, stateSecurity, statePKJ, stateUserinfo} {
+		if err := a.step(at); err != nil {
 			return nil, err
 		}
 	}
 	// Review: every answer as a line, the offline findings, and a chance to change any step
-	// before the live checks (the full-screen review's job).
+	// before the checks (the full-screen review's job).
 	for {
-		r.state = stateReview
-		printReview(out, c)
-		pick, err := askReviewChoice(ask, steps, cfg)
+		a.heading(stateReview)
+		printReview(a.out, s)
+		pick, err := a.reviewChoice()
 		if err != nil {
-			return nil, accessibleErr(err)
+			return nil, err
 		}
 		if pick < 0 {
 			break
 		}
-		if err := run(pick); err != nil {
+		if err := a.step(pick); err != nil {
 			return nil, err
 		}
 		// A new security pattern changes which questions apply: ask the private key JWT step
-		// too (under a client secret it asks nothing and clears its answers).
-		if steps[pick].at == stateSecurity {
-			if err := run(slices.IndexFunc(steps, func(st accessibleStep) bool { return st.at == statePKJ })); err != nil {
+		// too (under a client secret it asks nothing; its answers stay in the draft, unused).
+		if pick == stateSecurity {
+			if err := a.step(statePKJ); err != nil {
 				return nil, err
 			}
 		}
 	}
 
-	r.state = stateChecks
-	for _, n := range c.leftOutNotes() {
-		fmt.Fprintln(out, n)
+	a.heading(stateChecks)
+	for _, n := range s.leftOutNotes() {
+		a.say(n)
 	}
-	if opts.Plan != nil { // the login probe: optional, and only with the live checks
-		err := ask(keepOptional("Your application's sign-in page (optional: the CIS2 request it redirects to is checked, nothing is sent to CIS2)",
-			&cfg.LoginURL, uriCheck(c, "login_url", "the sign-in page", model.RedirectURI)))
-		clearDashes(&cfg.LoginURL)
-		if err != nil {
-			return nil, accessibleErr(err)
+	if s.opts.Plan != nil { // the login probe: optional, and only with the live checks
+		if err := a.question(qLoginURL); err != nil {
+			return nil, err
 		}
 	}
-	fmt.Fprintln(out, "\nRunning checks…")
-	c.results = checks.Run(ctx, opts.plan(cfg, c.intCfg, c.keyPath), opts.CheckOptions, func(_ int, res checks.Result) {
-		fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
+	a.say("Running checks…")
+	s.results = checks.Run(a.ctx, s.opts.plan(s.cfg(), s.draft.INT, s.draft.KeyPath), s.opts.CheckOptions, func(_ int, res checks.Result) {
+		io.WriteString(a.out, report.Hang(report.Mark(res.Status)+" ", res.ID+" "+clean(res.Target)+": "+clean(res.Message)))
 		if res.Fix != "" && res.Status != model.Pass {
-			fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
+			io.WriteString(a.out, report.Hang("  fix: ", clean(res.Fix)))
 		}
 	})
-	if bs := c.blockers(); len(bs) > 0 {
-		fmt.Fprintln(out, "Not ready to send to NHS: "+clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; "))+".")
+	if a.ctx.Err() != nil {
+		return nil, ErrCancelled
+	}
+	if bs := s.blockers(); len(bs) > 0 {
+		a.say("Not ready to send to NHS: " + clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")) + ".")
 	} else {
-		fmt.Fprintln(out, "Ready to send to NHS: nothing blocks it.")
+		a.say("Ready to send to NHS: nothing blocks it.")
 	}
-	if err := askLint(ctx, ask, opts, cfg, out); err != nil {
-		return nil, accessibleErr(err)
+	if err := a.lint(); err != nil {
+		return nil, err
 	}
-	if err := ask(keepOptional("Date the configuration was submitted to NHS (YYYY-MM-DD, blank if not yet)",
-		&c.submittedOn, dateCheck)); err != nil {
-		return nil, accessibleErr(err)
+
+	a.heading(stateChecklist)
+	if err := a.question(qSubmitted); err != nil {
+		return nil, err
 	}
-	clearDashes(&c.submittedOn)
-	r.state = stateChecklist
-	if err := askTicks(ask, c); err != nil {
-		return nil, accessibleErr(err)
+	if err := a.ticks(); err != nil {
+		return nil, err
 	}
-	if err := r.saveNow(); err != nil {
-		fmt.Fprintln(out, "draft not saved:", err)
-	}
-	cl := (&checklist{c: c}).build()
-	var despite []string
-	if rs := golive.Reasons(c.blockers()); len(rs) > 0 {
+	a.save()
+	cl := s.checklist()
+	if rs := golive.Reasons(s.blockers()); len(rs) > 0 {
 		anyway := false // the default is no
-		if err := ask(huh.NewConfirm().Title(writeAnywayQuestion(rs)).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
-			return nil, accessibleErr(err)
+		if err := a.ask(huh.NewConfirm().Title(promptTitle(writeAnywayQuestion(rs))).Affirmative("Write anyway").Negative("No").Value(&anyway)); err != nil {
+			return nil, err
 		}
-		despite = golive.Shorts(rs)
+		s.despite = golive.Shorts(rs)
 		if !anyway {
-			fmt.Fprintln(out, "Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
-			return &Result{Config: cfg.Used(), Unresolved: despite, Checklist: cl}, nil
+			a.say("Files not written. Fix the failures above and run the wizard again; your answers are in the draft.")
+			return s.result(), nil
 		}
 	}
-	c.despite = despite
-	msg := writeOutputs(c, cl)().(outputsWrittenMsg)
-	if msg.err != nil {
-		return nil, msg.err
+	paths, err := writeFiles(s, cl)
+	if err != nil {
+		return nil, err
 	}
-	return &Result{Config: cfg.Used(), Written: msg.paths, Unresolved: despite, Checklist: cl, KeyFiles: c.createdKey}, nil
+	s.written = paths
+	return s.result(), nil
 }
 
-// askLint offers to lint a client assertion the application sent (assertion.lint.*): the
-// answer is used once and dropped, and the lint's lines are printed but stay out of the
-// go-live verdict, as on the full-screen checks screen.
-func askLint(ctx context.Context, ask askFunc, opts Options, cfg *model.Config, out io.Writer) error {
-	if opts.Lint == nil || !cfg.UsesPrivateKeyJWT() {
+// say prints text wrapped at spaces to 80 columns: a terminal would break a long line
+// mid-word, and a screen reader reads a line at a time.
+func (a *accessible) say(text string) {
+	for _, l := range report.WrapWords(text, report.TextWidth) {
+		fmt.Fprintln(a.out, l)
+	}
+}
+
+// heading starts a step the way the full-screen header does: "Step 3 of 9 · Back-channel
+// logout".
+func (a *accessible) heading(at state) {
+	a.at = at
+	fmt.Fprintln(a.out)
+	a.say(stepLine(at, a.s))
+}
+
+// ask asks one field. Input that ends (Ctrl+D, piped answers running out, or Ctrl+C, which
+// ends the context and so the input) stops the wizard as cancelled, before another prompt is
+// printed: huh would otherwise take defaults for every question left, printing each, or
+// panic on a select whose last answer was not a number.
+func (a *accessible) ask(f huh.Field) (err error) {
+	if a.in.eof || a.ctx.Err() != nil {
+		return ErrCancelled
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if !a.in.eof {
+				panic(p)
+			}
+			err = ErrCancelled
+		}
+	}()
+	err = huh.NewForm(huh.NewGroup(f)).WithAccessible(true).WithInput(a.in).WithOutput(a.out).RunWithContext(a.ctx)
+	if err == nil && a.in.eof {
+		err = ErrCancelled
+	}
+	return accessibleErr(err)
+}
+
+// question asks one question of the table, then says what the model's rules warn about the
+// answer (errors were refused while asking): a warning is never left for the review alone.
+func (a *accessible) question(q *question) error {
+	if q.help != "" {
+		a.say(q.help)
+	}
+	err := a.ask(q.prompt(a.s))
+	clearDashes(q.value(a.s))
+	if err != nil {
+		return err
+	}
+	for _, f := range q.findings(a.s) {
+		if f.Severity == model.Warn {
+			a.say("Warning: " + clean(userNumbering(f.Message)) + " (fix: " + clean(f.Fix) + ")")
+		}
+	}
+	return nil
+}
+
+// step asks one step's questions and saves the draft, also when the step was cut short:
+// what was answered is kept for resuming.
+func (a *accessible) step(at state) error {
+	s := a.s
+	if at == statePKJ && !s.cfg().UsesPrivateKeyJWT() {
+		return nil // its answers stay in the draft, unused
+	}
+	a.heading(at)
+	s.defaults(at)
+	var err error
+	switch at {
+	case stateRedirects:
+		var uris []string
+		uris, err = a.redirectURIs()
+		if err == nil {
+			s.cfg().RedirectURIs = uris
+		}
+	default:
+		for _, q := range stepQuestions[at] {
+			if err = a.question(q); err != nil {
+				break
+			}
+		}
+		if err == nil && at == statePKJ {
+			err = a.signingKey()
+		}
+	}
+	a.save()
+	return err
+}
+
+// save writes the draft at the step being asked, saying so when it cannot.
+func (a *accessible) save() {
+	if err := a.s.save(a.at); err != nil {
+		a.say("Draft not saved: " + err.Error())
+	}
+}
+
+// signingKey asks for the private key file, checking it is a private key the checks can use,
+// or creates a key pair with the same code as `keys new`, saying where each file went. A
+// refused answer is asked again (input that ends stops the wizard, so piped answers cannot
+// loop).
+func (a *accessible) signingKey() error {
+	s := a.s
+	if s.keyChoice == keyCreate {
+		for {
+			if err := a.question(qKeyDir); err != nil {
+				return err
+			}
+			files, err := newKeyPair(s.keyDir, s.cfg().TokenEndpointAuthSigningAlg)
+			if err == nil {
+				s.draft.KeyPath, s.createdKey, s.keyChoice = files.KeyPath, &files, keyHave
+				fmt.Fprintln(a.out, (&createdKey{files: files}).view(a.st, s.cfg().JWKSURI))
+				return nil
+			}
+			a.say(clean(keyDirProblem(err)))
+		}
+	}
+	for {
+		if err := a.question(qKeyFile); err != nil || s.draft.KeyPath == "" {
+			return err
+		}
+		if err := checkKeyFile(s.draft.KeyPath); err != nil {
+			a.say(clean(keyFileProblem(s.draft.KeyPath, err)))
+			continue
+		}
+		return nil
+	}
+}
+
+// lint offers to lint a client assertion the application sent (assertion.lint.*): the answer
+// is used once and dropped, and the lint's lines are printed but stay out of the go-live
+// verdict, as on the full-screen checks screen.
+func (a *accessible) lint() error {
+	s := a.s
+	if s.opts.Lint == nil || !s.cfg().UsesPrivateKeyJWT() {
 		return nil
 	}
 	for {
 		var pasted string
 		// Plain input: huh can mask an answer only on a terminal it reads directly, and this
 		// reads piped or screen-reader input too. The answer is used once and dropped.
-		err := ask(huh.NewInput().Title("Paste a client assertion your application sent, to lint it (optional; never stored; blank to skip)").
+		err := a.ask(huh.NewInput().Title(promptTitle("Paste a client assertion your application sent, to lint it (optional; never stored; blank to skip)")).
 			Value(&pasted))
 		if err != nil || strings.TrimSpace(pasted) == "" {
 			return err
 		}
 		token := checks.ExtractAssertion(pasted)
 		if token == "" {
-			fmt.Fprintln(out, "No JWT in what was pasted: paste the client_assertion value (it starts eyJ).")
+			a.say("No JWT in what was pasted: paste the client_assertion value (it starts eyJ).")
 			continue
 		}
-		used := cfg.Used()
-		checks.Run(ctx, opts.Lint(&used, token), opts.CheckOptions, func(_ int, res checks.Result) {
-			fmt.Fprintf(out, "%s %s %s: %s\n", report.Mark(res.Status), res.ID, clean(res.Target), clean(res.Message))
+		checks.Run(a.ctx, s.opts.Lint(s.used(), token), s.opts.CheckOptions, func(_ int, res checks.Result) {
+			io.WriteString(a.out, report.Hang(report.Mark(res.Status)+" ", res.ID+" "+clean(res.Target)+": "+clean(res.Message)))
 			if res.Fix != "" && res.Status != model.Pass {
-				fmt.Fprintf(out, "  fix: %s\n", clean(res.Fix))
+				io.WriteString(a.out, report.Hang("  fix: ", clean(res.Fix)))
 			}
 		})
 		return nil
 	}
 }
 
-// askFunc asks one group of accessible questions.
-type askFunc func(fields ...huh.Field) error
-
-// accessibleSteps are the wizard's question screens as accessible prompts, in order; the
-// private key JWT step asks nothing under a client secret.
-func accessibleSteps(c *common, ask askFunc, out io.Writer) []accessibleStep {
-	cfg := c.cfg
-	return []accessibleStep{
-		{stateOrg, func() error {
-			defer clearDashes(&cfg.ClientID)
-			return ask(keepInput(titled(c, "organisation", "Organisation"), &cfg.Organisation,
-				requiredField(c, "organisation", "the organisation", func(c *model.Config, v string) { c.Organisation = v })),
-				keepInput(titled(c, "product", "Product"), &cfg.Product,
-					requiredField(c, "product", "the product name", func(c *model.Config, v string) { c.Product = v })),
-				keepInput(titled(c, "contact_email", "Contact email"), &cfg.ContactEmail,
-					fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v })),
-				keepOptional(titled(c, "client_id", "Client id (optional)"), &cfg.ClientID,
-					fieldCheck(c, "client_id", func(c *model.Config, v string) { c.ClientID = v })))
-		}},
-		{stateRedirects, func() error {
-			uris, err := askRedirectURIs(ask, cfg.RedirectURIs, cfg.EffectiveEnvironment(),
-				func(i int) string { return c.leftOutNote(fmt.Sprintf("redirect_uris[%d]", i), cfg.RedirectURIs[i]) })
-			if err != nil {
-				return err
-			}
-			cfg.RedirectURIs = uris
-			return nil
-		}},
-		{stateLogout, func() error {
-			return ask(keepInput(titled(c, "backchannel_logout_uri", "Back-channel logout URI"), &cfg.BackchannelLogoutURI,
-				uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI)))
-		}},
-		{stateSecurity, func() error {
-			if cfg.TokenEndpointAuthMethod == "" {
-				cfg.TokenEndpointAuthMethod = model.PrivateKeyJWT
-			}
-			return ask(huh.NewSelect[model.AuthMethod]().Title(keeps("Security pattern", authMethodName(cfg.TokenEndpointAuthMethod))).
-				Options(huh.NewOption("Private key JWT (recommended by NHS)", model.PrivateKeyJWT),
-					huh.NewOption("Client secret", model.ClientSecretBasic)).Value(&cfg.TokenEndpointAuthMethod))
-		}},
-		{statePKJ, func() error {
-			if !cfg.UsesPrivateKeyJWT() { // its answers stay in the draft, unused
-				return nil
-			}
-			if cfg.TokenEndpointAuthSigningAlg == "" {
-				cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
-			}
-			if err := ask(keepInput(titled(c, "jwks_uri", "JWKS URI"), &cfg.JWKSURI, uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
-				huh.NewSelect[string]().Title(keeps("Token endpoint signing algorithm", cfg.TokenEndpointAuthSigningAlg)).
-					Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Value(&cfg.TokenEndpointAuthSigningAlg)); err != nil {
-				return err
-			}
-			return askSigningKey(c, ask, out)
-		}},
-		{stateUserinfo, func() error {
-			alg := cfg.UserinfoSignedResponseAlg
-			if alg == "" {
-				alg = "none"
-			}
-			err := ask(huh.NewSelect[string]().Title(keeps("Signed userinfo algorithm (none for unsigned)", alg)).
-				Options(huh.NewOptions(append([]string{"none"}, model.CIS2.UserinfoSigningAlgs...)...)...).Value(&alg))
-			cfg.UserinfoSignedResponseAlg = strings.TrimPrefix(alg, "none")
-			return err
-		}},
-	}
-}
-
-// askSigningKey asks for the private key file by path, checking it is a private key the
-// checks can use, or creates a key pair with the same code as `keys new` for a user who has
-// none yet, saying where each file went. A refused answer is asked again (input that ends
-// stops the wizard, so piped answers cannot loop).
-func askSigningKey(c *common, ask askFunc, out io.Writer) error {
-	choice := keyHave
-	if err := ask(huh.NewSelect[string]().Title("Signing key").Options(
-		huh.NewOption("I have a key file", keyHave),
-		huh.NewOption("I don't have a key yet: create one", keyCreate),
-	).Value(&choice)); err != nil {
-		return err
-	}
-	if choice == keyCreate {
-		dir := defaultKeyDir(c.opts.OutDir)
-		for {
-			if err := ask(keepInput("Create the key pair in this directory", &dir, required("a directory"))); err != nil {
-				return err
-			}
-			files, err := newKeyPair(dir, c.cfg.TokenEndpointAuthSigningAlg)
-			if err == nil {
-				c.keyPath, c.createdKey = files.KeyPath, &files
-				fmt.Fprintln(out, (&createdKey{files: files}).view(c.styles, c.cfg.JWKSURI))
-				return nil
-			}
-			fmt.Fprintln(out, clean(keyDirProblem(err)))
-		}
-	}
-	for {
-		err := ask(keepOptional("Private key file path (optional; never the key itself)", &c.keyPath, keyPathCheck))
-		clearDashes(&c.keyPath)
-		if err != nil || c.keyPath == "" {
-			return err
-		}
-		if err := checkKeyFile(c.keyPath); err != nil {
-			fmt.Fprintln(out, clean(keyFileProblem(c.keyPath, err)))
-			continue
-		}
-		return nil
-	}
-}
-
-// askReviewChoice asks whether to run the checks (-1) or which step to change.
-func askReviewChoice(ask askFunc, steps []accessibleStep, cfg *model.Config) (int, error) {
+// reviewChoice asks whether to run the checks (-1) or which step to change.
+func (a *accessible) reviewChoice() (state, error) {
 	pick := -1
-	opts := []huh.Option[int]{huh.NewOption("Looks right: run the live checks", -1)}
-	for i, st := range steps {
-		if st.at != statePKJ || cfg.UsesPrivateKeyJWT() {
-			opts = append(opts, huh.NewOption("Change: "+st.at.Title(), i))
+	opts := []huh.Option[int]{huh.NewOption("Looks right: run the checks", -1)}
+	for _, at := range visibleSteps(a.s) {
+		if at < stateReview {
+			opts = append(opts, huh.NewOption("Change: "+at.Title(), int(at)))
 		}
 	}
-	err := ask(huh.NewSelect[int]().Title("Is every answer right? (enter runs the live checks)").Options(opts...).Value(&pick))
-	return pick, err
-}
-
-// accessibleStep is one question group of the accessible flow and the screen it stands for
-// (the draft records where the user was; the review names it).
-type accessibleStep struct {
-	at  state
-	ask func() error
+	err := a.ask(huh.NewSelect[int]().Title("Is every answer right? (enter runs the checks)").Options(opts...).Value(&pick))
+	return state(pick), err
 }
 
 // printReview writes every answer on its own line, with the INT value and how compare
 // judged the pair when INT was imported (the full-screen review's rows, so the two cannot
 // disagree), then what the offline rules found, against INT.
-func printReview(out io.Writer, c *common) {
-	fmt.Fprintln(out, "\nReview")
-	rv := &review{c: c}
+func printReview(out io.Writer, s *session) {
+	rv := &review{c: &common{s: s, opts: s.opts, cfg: s.cfg()}}
 	rv.rows = rv.buildRows()
 	for _, row := range rv.rows {
 		prod := row.prod
@@ -354,8 +355,7 @@ func printReview(out io.Writer, c *common) {
 			fmt.Fprintln(out, "  "+row.leftOut)
 		}
 	}
-	used := c.cfg.Used()
-	findings := model.ValidateAgainstINT(&used, c.intCfg)
+	findings := model.ValidateAgainstINT(s.used(), s.draft.INT)
 	if len(findings) == 0 {
 		fmt.Fprintln(out, "No problems found offline.")
 		return
@@ -379,37 +379,67 @@ func orBlank(s string) string {
 	return s
 }
 
-// askTicks asks which go-live steps are done (those the person ticks; the tool ticks the
-// others from the check results), keeping earlier ticks from the draft.
-func askTicks(ask askFunc, c *common) error {
+// ticks asks which go-live steps are done: those a person ticks, each shown as the file will
+// show it. The others are said as they stand: ticked from the check results, or from the
+// submission date.
+func (a *accessible) ticks() error {
+	s := a.s
 	var opts []huh.Option[string]
 	var done []string
-	for _, it := range (&checklist{c: c}).build().Items {
-		if it.FromEvidence {
+	for _, it := range s.checklist().Items {
+		if !tickable(it, s) {
+			mark := "[ ]"
+			if it.Done {
+				mark = "[x]"
+			}
+			a.say(mark + " " + it.Text + " (" + tickedBy(it) + ")")
 			continue
 		}
-		opts = append(opts, huh.NewOption(it.Text, it.ID).Selected(c.ticks[it.ID]))
-		if c.ticks[it.ID] {
+		opts = append(opts, huh.NewOption(optionLabel(it.Text), it.ID).Selected(it.Done))
+		if it.Done {
 			done = append(done, it.ID)
 		}
 	}
-	err := ask(huh.NewMultiSelect[string]().
-		Title("Go-live checklist: which of these are done? (a number ticks or unticks it, 0 when finished)").
+	err := a.ask(huh.NewMultiSelect[string]().
+		Title(promptTitle("Go-live checklist: which of these are done? (a number ticks or unticks it, 0 when finished)")).
 		Options(opts...).Value(&done))
 	if err != nil {
 		return err
 	}
 	for _, o := range opts {
-		c.ticks[o.Value] = slices.Contains(done, o.Value)
+		s.draft.Checklist[o.Value] = slices.Contains(done, o.Value)
 	}
 	return nil
 }
 
-// askRedirectURIs asks for one redirect URI per prompt, as many as the user has: a screen
+// optionLabel wraps a numbered option's text at spaces to fit 80 columns after its number,
+// continuing under itself.
+func optionLabel(text string) string {
+	return strings.Join(report.WrapWords(text, report.TextWidth-8), "\n      ")
+}
+
+// tickable is an item a person ticks: not one the tool ticks from the check results, nor the
+// submission once its date is known (the date ticks it).
+func tickable(it report.ChecklistItem, s *session) bool {
+	return !it.FromEvidence && !(it.ID == report.ItemConfigSubmitted && s.draft.SubmittedOn != "")
+}
+
+// tickedBy says what ticks an item no person ticks.
+func tickedBy(it report.ChecklistItem) string {
+	if it.FromEvidence {
+		return "from the checks: " + it.Evidence
+	}
+	return "from the submission date"
+}
+
+// redirectURIs asks for one redirect URI per prompt, as many as the user has: a screen
 // reader user cannot enter several in one line-based answer. Each answer gets the same checks
 // as the full-screen list (the model's rules, no whitespace inside, no duplicate). Prefilled
 // URIs are offered one by one: enter keeps one, "-" removes it.
-func askRedirectURIs(ask askFunc, existing []string, env model.Environment, leftOut func(i int) string) ([]string, error) {
+func (a *accessible) redirectURIs() ([]string, error) {
+	s := a.s
+	existing, env := s.cfg().RedirectURIs, s.cfg().EffectiveEnvironment()
+	leftOut := func(i int) string { return s.leftOutNote(fmt.Sprintf("redirect_uris[%d]", i), existing[i]) }
 	var out []string
 	for i := 0; ; i++ {
 		n := len(out) + 1
@@ -439,7 +469,7 @@ func askRedirectURIs(ask askFunc, existing []string, env model.Environment, left
 			}
 			return redirectCheck(t, out, -1, env)
 		}
-		if err := ask(huh.NewInput().Title(title).Value(&v).Validate(validate)); err != nil {
+		if err := a.ask(huh.NewInput().Title(promptTitle(title)).Value(&v).Validate(validate)); err != nil {
 			return nil, err
 		}
 		v = strings.TrimSpace(v)
@@ -456,56 +486,6 @@ func askRedirectURIs(ask askFunc, existing []string, env model.Environment, left
 	}
 }
 
-// titled adds a field's left-out note to its question (common.leftOutNote), so an answer a
-// resumed draft left out is asked for again, never a silent blank.
-func titled(c *common, field, title string) string {
-	var v string
-	for _, fv := range c.cfg.Values() {
-		if fv.Field == field {
-			v = fv.Value
-		}
-	}
-	if n := c.leftOutNote(field, v); n != "" {
-		return title + " (" + n + ")"
-	}
-	return title
-}
-
-// keepInput is an accessible question with a prefilled answer: huh keeps the current value
-// when the answer is empty but never says what it is, and would check the empty answer rather
-// than the value kept. The title names the value; the check is on what will be stored.
-func keepInput(title string, v *string, validate func(string) error) *huh.Input {
-	cur := *v
-	if cur != "" {
-		title += " (enter keeps " + clean(cur) + ")"
-	}
-	return huh.NewInput().Title(title).Value(v).Validate(func(raw string) error {
-		t := strings.TrimSpace(raw) // huh stores the trimmed answer
-		if t == "" {
-			t = cur
-		}
-		if validate == nil {
-			return nil
-		}
-		return validate(t)
-	})
-}
-
-// keepOptional is keepInput for an answer that may be left empty: "-" clears a prefilled
-// value (enter keeps it), which clearDashes applies once the question is answered.
-func keepOptional(title string, v *string, validate func(string) error) *huh.Input {
-	if *v != "" {
-		title += " (enter keeps " + clean(*v) + "; - clears it)"
-	}
-	return huh.NewInput().Title(title).Value(v).Validate(func(raw string) error {
-		t := strings.TrimSpace(raw)
-		if t == "" || t == "-" || validate == nil {
-			return nil
-		}
-		return validate(t)
-	})
-}
-
 // clearDashes empties answers given as "-" (keepOptional's "clear it").
 func clearDashes(vs ...*string) {
 	for _, v := range vs {
@@ -513,26 +493,6 @@ func clearDashes(vs ...*string) {
 			*v = ""
 		}
 	}
-}
-
-// keeps names the choice enter keeps on a numbered question: huh's accessible select keeps
-// the current one without saying which.
-func keeps(title, current string) string {
-	if current == "" {
-		return title
-	}
-	return title + " (enter keeps " + clean(current) + ")"
-}
-
-// authMethodName is how the questions name a security pattern.
-func authMethodName(m model.AuthMethod) string {
-	switch m {
-	case model.PrivateKeyJWT:
-		return "private key JWT"
-	case model.ClientSecretBasic:
-		return "client secret"
-	}
-	return string(m)
 }
 
 // byteReader reads one byte at a time and remembers that the input ended. The end is final:

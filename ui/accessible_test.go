@@ -40,14 +40,14 @@ func TestAccessibleMode(t *testing.T) {
 		res.Config.RedirectURIs[0] != "https://epr.acme-health.co.uk/cb" {
 		t.Fatalf("config %+v\n%s", res.Config, out.String())
 	}
-	if !strings.Contains(out.String(), "not allowed") || len(res.Written) != 4 {
+	if !strings.Contains(said(out.String()), "not allowed") || len(res.Written) != 4 {
 		t.Fatalf("output:\n%s\nwritten %v", out.String(), res.Written)
 	}
 	if strings.Contains(out.String(), "\x1b[") {
 		t.Fatal("accessible output has escape sequences")
 	}
 	for _, want := range []string{"Review", "Redirect URI 1: https://epr.acme-health.co.uk/cb", "Security pattern: client_secret_basic"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(said(out.String()), want) {
 			t.Errorf("review lacks %q:\n%s", want, out.String())
 		}
 	}
@@ -89,16 +89,16 @@ func TestAccessibleResumeReviewAndChange(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "Resume it: Acme Health Ltd, at Back-channel logout") {
+	if !strings.Contains(said(out.String()), "Resume it: Acme Health Ltd, at Back-channel logout") {
 		t.Errorf("no resume offer:\n%s", out.String())
 	}
 	if got := res.Config.BackchannelLogoutURI; got != "https://epr.acme-health.co.uk/bcl" {
 		t.Fatalf("logout URI %q\n%s", got, out.String())
 	}
-	if !strings.Contains(out.String(), "Warning, redirect_uris[0]: the host has upper-case letters") {
+	if !strings.Contains(said(out.String()), "Warning, redirect_uris[0]: the host has upper-case letters") {
 		t.Errorf("the review does not show the offline finding:\n%s", out.String())
 	}
-	if strings.Count(out.String(), "Back-channel logout URI (enter keeps") != 2 || strings.Count(out.String(), "Product (enter keeps") != 1 {
+	if strings.Count(said(out.String()), "Back-channel logout URI (enter keeps") != 2 || strings.Count(said(out.String()), "Product (enter keeps") != 1 {
 		t.Errorf("change should re-ask the logout step only:\n%s", out.String())
 	}
 	if res.Config.Organisation != "Acme Health Ltd" || len(res.Config.RedirectURIs) != 1 {
@@ -169,7 +169,7 @@ func TestAccessibleCreatesKey(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{"Created a 2048-bit RSA key pair for RS256", "never leaves the server", "Publish this file at https://epr.acme-health.co.uk/jwks"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(said(out.String()), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
@@ -252,17 +252,17 @@ func TestAccessibleClearsOptionalAnswers(t *testing.T) {
 	for _, want := range []string{
 		"Client id (optional) (enter keeps 123456789012.apps.supplier; - clears it)",
 		"blank if not yet) (enter keeps 2026-11-20; - clears it)",
-		"Security pattern (enter keeps client secret)",
-		"Signed userinfo algorithm (none for unsigned) (enter keeps none)",
+		"How does your service authenticate to CIS2? (enter keeps Client secret)",
+		"Should CIS2 sign userinfo responses? (enter keeps No, unsigned)",
 	} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(said(out.String()), want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
 	if res.Config.ClientID != "" {
 		t.Errorf("client id %q, want it cleared", res.Config.ClientID)
 	}
-	if strings.Contains(out.String(), "Earliest go-live") {
+	if strings.Contains(said(out.String()), "Earliest go-live") {
 		t.Errorf("the cleared submission date still gives a go-live date:\n%s", out.String())
 	}
 	if t.Failed() {

@@ -71,11 +71,7 @@ func (s *checklist) enter() tea.Cmd {
 	return nil
 }
 
-func (s *checklist) build() report.Checklist {
-	submitted, _ := time.Parse(report.DateLayout, s.c.submittedOn)
-	used := s.c.cfg.Used()
-	return report.NewChecklist(&used, golive.ChecklistEvidence(&used, s.c.intCfg, s.c.results, s.c.live()), s.c.ticks, submitted)
-}
+func (s *checklist) build() report.Checklist { return s.c.s.checklist() }
 
 func (s *checklist) update(msg tea.Msg) tea.Cmd {
 	cl := s.build()
@@ -91,7 +87,7 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 			s.dirIn.SetWidth(s.c.width - 4)
 			return s.dirIn.Focus()
 		}
-		s.c.written = msg.paths
+		s.c.s.written = msg.paths
 		return func() tea.Msg { return finishMsg{} }
 	case tea.PasteMsg:
 		if s.askDir {
@@ -122,12 +118,12 @@ func (s *checklist) update(msg tea.Msg) tea.Cmd {
 				s.toggle(cl)
 			case s.cursor == n:
 				s.editing = true
-				s.date.SetValue(s.c.submittedOn)
+				s.date.SetValue(s.c.s.draft.SubmittedOn)
 				s.date.CursorEnd()
 				return s.date.Focus()
 			case !s.writing:
 				s.err = ""
-				if rs := golive.Reasons(s.c.blockers()); len(rs) > 0 {
+				if rs := golive.Reasons(s.c.s.blockers()); len(rs) > 0 {
 					s.confirm = rs // ask first; the default is no
 					return nil
 				}
@@ -180,8 +176,8 @@ func (s *checklist) answerDir(msg tea.KeyPressMsg, cl report.Checklist) tea.Cmd 
 func (s *checklist) write(cl report.Checklist, despite []golive.Reason) tea.Cmd {
 	s.writing = true
 	s.despite = despite
-	s.c.despite = golive.Shorts(despite)
-	return writeOutputs(s.c, cl)
+	s.c.s.despite = golive.Shorts(despite)
+	return writeFilesCmd(s.c.s, cl)
 }
 
 func (s *checklist) toggle(cl report.Checklist) {
@@ -189,12 +185,15 @@ func (s *checklist) toggle(cl report.Checklist) {
 		return
 	}
 	it := cl.Items[s.cursor]
-	if it.FromEvidence {
-		s.err = "the tool ticks this from the live check results"
+	if !tickable(it, s.c.s) {
+		s.err = "this is ticked " + tickedBy(it) + ", not by hand"
+		if !it.FromEvidence {
+			s.err += ": clear the date to untick it"
+		}
 		return
 	}
 	s.err = ""
-	s.c.ticks[it.ID] = !s.c.ticks[it.ID]
+	s.c.s.draft.Checklist[it.ID] = !it.Done
 }
 
 func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
@@ -210,7 +209,7 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 				return nil
 			}
 		}
-		s.c.submittedOn, s.editing, s.err = v, false, ""
+		s.c.s.draft.SubmittedOn, s.editing, s.err = v, false, ""
 		s.date.Blur()
 		return nil
 	}
@@ -219,22 +218,37 @@ func (s *checklist) editDate(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// writeOutputs writes what golive builds: the submission (JSON and Markdown, carrying the
+// writeFiles writes what golive builds: the submission (JSON and Markdown, carrying the
 // verdict in their first lines, so NHS sees what it was written over), the checklist and the
-// answers as a configuration file. The user chose "write", so existing files from an earlier
-// run are replaced (atomically). It copies what it needs: the command runs after Update.
-func writeOutputs(c *common, cl report.Checklist) tea.Cmd {
-	cfg := c.cfg.Used() // the answers to the security pattern not chosen are not written
+// answers as a configuration file, in the output directory. The user chose "write", so
+// existing files from an earlier run are replaced (atomically). A plain function both front
+// ends call; writeFilesCmd runs it in a command.
+func writeFiles(s *session, cl report.Checklist) ([]string, error) {
+	files, _, err := golive.Build(submission(s, cl))
+	if err != nil {
+		return nil, err
+	}
+	return golive.Write(s.opts.OutDir, files, true)
+}
+
+// submission is what golive needs to build the files, copied from the session: the answers
+// to the security pattern not chosen are not written, and the local key path never is.
+func submission(s *session, cl report.Checklist) golive.Submission {
 	var in *model.Config
-	if c.intCfg != nil {
-		v := c.intCfg.Clone()
+	if s.draft.INT != nil {
+		v := s.draft.INT.Clone()
 		in = &v
 	}
-	sub := golive.Submission{
-		Config: &cfg, INT: in, Results: withoutKeyPath(slices.Clone(c.results), c.keyPath), Live: c.live(),
-		Source: "cis2-golive wizard live checks", Generated: c.opts.now(), Version: c.opts.Version, Checklist: &cl,
+	return golive.Submission{
+		Config: s.used(), INT: in, Results: withoutKeyPath(slices.Clone(s.results), s.draft.KeyPath), Live: s.live(),
+		Source: "cis2-golive wizard live checks", Generated: s.opts.now(), Version: s.opts.Version, Checklist: &cl,
 	}
-	dir := c.opts.OutDir
+}
+
+// writeFilesCmd is writeFiles in a command: what to write is copied now, in Update, and
+// written when the command runs.
+func writeFilesCmd(s *session, cl report.Checklist) tea.Cmd {
+	sub, dir := submission(s, cl), s.opts.OutDir
 	return func() tea.Msg {
 		files, _, err := golive.Build(sub)
 		if err != nil {
@@ -271,7 +285,7 @@ func (s *checklist) view() string {
 	// Below the list, always on screen: the date, the go-live date, "Write files", and the
 	// question or message of the moment.
 	var below []string
-	date := s.c.submittedOn
+	date := s.c.s.draft.SubmittedOn
 	if date == "" {
 		date = "not yet (enter to set)"
 	}

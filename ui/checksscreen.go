@@ -94,7 +94,9 @@ func (s *checksScreen) planned() int {
 	return n
 }
 
-func (s *checksScreen) plan() []checks.Check { return s.c.opts.plan(s.c.cfg, s.c.intCfg, s.c.keyPath) }
+func (s *checksScreen) plan() []checks.Check {
+	return s.c.opts.plan(s.c.cfg, s.c.s.draft.INT, s.c.s.draft.KeyPath)
+}
 
 // rerun runs line i again with a check from a fresh plan: the old one would answer from its
 // plan's cached JWKS and DNS lookups, hiding a fix the user just deployed.
@@ -125,7 +127,8 @@ func (s *checksScreen) enter() tea.Cmd {
 	return tea.Batch(s.run(idx), s.spin.Tick)
 }
 
-// run starts the given lines: they show a spinner at once, and a goroutine streams results.
+// run starts the given lines: they show a spinner at once, and a goroutine the command starts
+// streams the results.
 func (s *checksScreen) run(idx []int) tea.Cmd {
 	if len(idx) == len(s.list) && s.cancel != nil {
 		s.cancel() // a full re-run replaces the previous one
@@ -144,14 +147,17 @@ func (s *checksScreen) run(idx []int) tea.Cmd {
 	}
 	opts := s.c.opts.CheckOptions
 	ch := make(chan checkResultMsg, len(list))
-	go func() {
-		defer cancel()
-		defer close(ch)
-		checks.Run(ctx, list, opts, func(j int, r checks.Result) {
-			ch <- checkResultMsg{i: idx[j], gen: gens[j], r: r, next: ch}
-		})
-	}()
-	return waitResult(ch)
+	// The run starts in the command, not here: Update never waits on, or starts, network work.
+	return func() tea.Msg {
+		go func() {
+			defer cancel()
+			defer close(ch)
+			checks.Run(ctx, list, opts, func(j int, r checks.Result) {
+				ch <- checkResultMsg{i: idx[j], gen: gens[j], r: r, next: ch}
+			})
+		}()
+		return waitResult(ch)()
+	}
 }
 
 func waitResult(ch <-chan checkResultMsg) tea.Cmd {
@@ -180,10 +186,10 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 		if msg.i < len(s.gen) && msg.gen == s.gen[msg.i] {
 			s.results[msg.i], s.pending[msg.i] = msg.r, false
 			if s.running() == 0 {
-				s.c.results = nil
+				s.c.s.results = nil
 				for _, r := range s.results {
 					if !lintRow(r.ID) {
-						s.c.results = append(s.c.results, r)
+						s.c.s.results = append(s.c.s.results, r)
 					}
 				}
 				if !s.moved { // start on the worst row: failures are listed first
@@ -207,7 +213,7 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 			s.keyErr = keyFileProblem(msg.path, msg.err)
 			return nil
 		}
-		s.c.keyPath, s.keyErr = msg.path, ""
+		s.c.s.draft.KeyPath, s.keyErr = msg.path, ""
 		return s.enter()
 	case tea.PasteMsg:
 		var cmd tea.Cmd
@@ -257,7 +263,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case "k":
 		if s.c.cfg.UsesPrivateKeyJWT() {
 			s.askKey = true
-			s.keyIn.SetValue(s.c.keyPath)
+			s.keyIn.SetValue(s.c.s.draft.KeyPath)
 			s.keyIn.CursorEnd()
 			return s.keyIn.Focus()
 		}
@@ -366,7 +372,7 @@ func (s *checksScreen) keyPrompt(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		if v == "" { // no key: the assertion check is skipped
-			s.c.keyPath = ""
+			s.c.s.draft.KeyPath = ""
 			return s.enter()
 		}
 		s.keyErr = "checking the key file…"
@@ -387,10 +393,10 @@ func (s *checksScreen) view() string {
 		head += fmt.Sprintf(" · %d running", n)
 	}
 	b.WriteString(st.Heading.Render(head) + "\n")
-	if s.running() == 0 && s.c.results != nil {
+	if s.running() == 0 && s.c.s.results != nil {
 		b.WriteString(s.verdict() + "\n")
 	}
-	for _, n := range s.c.leftOutNotes() { // wrapped here, so the lines below are counted right
+	for _, n := range s.c.s.leftOutNotes() { // wrapped here, so the lines below are counted right
 		b.WriteString(ansi.Wrap(st.Warn.Render("! "+n), s.c.width-2, " ") + "\n")
 	}
 	switch {
@@ -496,8 +502,8 @@ func (s *checksScreen) settingsLines() []string {
 		v, k := "none: the assertion check is skipped", " (k to set)"
 		short = "key file: none (k to set)"
 		switch {
-		case s.c.keyPath != "":
-			v, k = s.c.keyPath, " (k)"
+		case s.c.s.draft.KeyPath != "":
+			v, k = s.c.s.draft.KeyPath, " (k)"
 		case s.c.opts.CheckOptions.SignCommand != "":
 			v, k = "none: --sign-cmd signs", " (k for a file)"
 		}
@@ -532,7 +538,7 @@ func (s *checksScreen) settingsLines() []string {
 // configuration to NHS, or that nothing does.
 func (s *checksScreen) verdict() string {
 	st := s.c.styles
-	bs := s.c.blockers()
+	bs := s.c.s.blockers()
 	if len(bs) == 0 {
 		return st.Pass.Render("✓ Ready to send to NHS: nothing blocks it")
 	}

@@ -5,73 +5,18 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
-	"github.com/cis2-golive/cis2-golive/checks"
-	"github.com/cis2-golive/cis2-golive/golive"
-	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
-// common is what every screen shares: the answers, the styles and the body size. The root
-// owns it; screens hold a pointer.
+// common is what every screen shares: the session (the answers and what the run produced),
+// the styles and the body size. The root owns it; screens hold a pointer.
 type common struct {
-	opts   *Options
-	cfg    *model.Config
-	intCfg *model.Config
+	s      *session
+	opts   *Options      // the session's
+	cfg    *model.Config // the session's configuration answers: a pointer into its draft
 	styles *Styles
 	width  int // body width
 	height int // body height (the screen minus header and footer)
-
-	keyPath     string
-	ticks       map[string]bool
-	submittedOn string
-	results     []checks.Result // the last complete check run, for the checklist
-	written     []string
-	despite     []string    // blockers the user chose to write the files anyway over
-	createdKey  *keys.Files // the key pair made by "I don't have a key yet"
-	// leftOut is what a resumed draft left out because it looked like a secret, by field
-	// (what it looked like): the field is marked as needing an answer until it has one.
-	leftOut map[string]string
-}
-
-// leftOutNotes lists, in field order, every answer a resumed draft left out that is still
-// blank, each with its reason: for the screens that show the whole configuration.
-func (c *common) leftOutNotes() []string {
-	var out []string
-	for _, fv := range c.cfg.Values() {
-		if n := c.leftOutNote(fv.Field, fv.Value); n != "" {
-			out = append(out, fieldLabel(fv.Field)+": "+n)
-		}
-	}
-	return out
-}
-
-// leftOutNote says why a field is blank, when the draft it was resumed from left its value
-// out as a secret; "" once it has an answer (value) again.
-func (c *common) leftOutNote(field, value string) string {
-	what := c.leftOut[field]
-	if what == "" || value != "" {
-		return ""
-	}
-	return "left out of your saved draft: it looked like " + what + ". Enter it again, without the secret."
-}
-
-// live is how far the wizard's live checks got, for golive: not run without a live plan
-// (--offline), running until a whole run has finished.
-func (c *common) live() golive.Live {
-	switch {
-	case c.opts.Plan == nil:
-		return golive.NotRun
-	case c.results == nil:
-		return golive.Running
-	}
-	return golive.Done
-}
-
-// blockers is golive's verdict on the answers and the last complete check run: the one rule
-// the review, the checks screen, the checklist tick and the final write share.
-func (c *common) blockers() []golive.Blocker {
-	used := c.cfg.Used()
-	return golive.Blockers(&used, c.intCfg, c.results, c.live())
 }
 
 // screen is one step of the wizard.

@@ -124,8 +124,8 @@ func TestEndToEndAt80x24(t *testing.T) {
 	if got := final.Config(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("config:\n got %+v\nwant %+v", got, want)
 	}
-	if len(final.c.written) != 4 {
-		t.Fatalf("written: %v", final.c.written)
+	if len(final.s.written) != 4 {
+		t.Fatalf("written: %v", final.s.written)
 	}
 }
 

@@ -124,8 +124,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 	h.keys("enter")
 
 	h.wantState(stateUserinfo)
-	h.keys("down", "enter") // yes, signed
-	h.keys("enter")         // RS256, the first
+	h.keys("down", "enter") // yes, signed with RS256, the first
 
 	h.wantState(stateReview)
 	h.wantView("✓ no problems found offline", "Redirect URI 2", "RS512", "Continue to live checks")
@@ -159,7 +158,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 	h.typ("2026-11-02")
 	h.keys("enter")
 	h.wantView("Earliest go-live: Monday 16 November 2026")
-	if !h.r.c.ticks["assurance.complete"] {
+	if !h.r.s.draft.Checklist["assurance.complete"] {
 		t.Fatal("assurance not ticked")
 	}
 	h.keys("down", "enter")
@@ -174,7 +173,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 	if !h.r.Finished() {
 		t.Fatalf("wizard did not finish:\n%s", h.view())
 	}
-	if got := h.r.c.despite; !reflect.DeepEqual(got, []string{"the live checks did not run"}) {
+	if got := h.r.s.despite; !reflect.DeepEqual(got, []string{"the live checks did not run"}) {
 		t.Fatalf("written despite %q", got)
 	}
 

@@ -59,8 +59,8 @@ func (h *harness) send(msg tea.Msg) {
 		queue = queue[1:]
 		_, cmd := h.r.Update(m)
 		queue = append(queue, h.run(cmd)...)
-		if len(queue) == 0 && h.r.holding {
-			queue = append(queue, releaseKeysMsg{h.r.holdGen})
+		if len(queue) == 0 && h.r.ahead.holding {
+			queue = append(queue, releaseKeysMsg{h.r.ahead.gen})
 		}
 		if len(queue) == 0 && h.r.savePending {
 			queue = append(queue, saveDueMsg{})
@@ -179,3 +179,7 @@ func (h *harness) wantState(s state) {
 		h.t.Fatalf("state = %s, want %s\n%s", h.r.state, s, h.view())
 	}
 }
+
+// said is accessible output with each run of white space as one space: the prompts wrap at
+// spaces to 80 columns, so a test looks for a sentence wherever the wrap broke it.
+func said(s string) string { return strings.Join(strings.Fields(s), " ") }

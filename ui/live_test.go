@@ -101,7 +101,7 @@ func TestChecksScreenRunsOfflineAndLive(t *testing.T) {
 		t.Fatalf("still running:\n%s", h.view())
 	}
 	got := map[string]bool{}
-	for _, r := range h.r.c.results {
+	for _, r := range h.r.s.results {
 		if r.Status != model.Pass {
 			t.Errorf("%s %s: %s %s", r.ID, r.Target, r.Status, r.Message)
 		}
@@ -114,8 +114,8 @@ func TestChecksScreenRunsOfflineAndLive(t *testing.T) {
 			t.Errorf("no %s result", id)
 		}
 	}
-	if len(h.r.c.results) != n {
-		t.Fatalf("%d results for %d checks", len(h.r.c.results), n)
+	if len(h.r.s.results) != n {
+		t.Fatalf("%d results for %d checks", len(h.r.s.results), n)
 	}
 }
 
@@ -138,8 +138,8 @@ func TestChecksScreenKeyPrompt(t *testing.T) {
 	h.paste("-----BEGIN PRIVATE KEY-----")
 	h.keys("enter")
 	h.wantView("Path of the private key", "not the key itself") // a pasted key is refused and cleared
-	if h.r.c.keyPath != "" {
-		t.Fatalf("key path = %q", h.r.c.keyPath)
+	if h.r.s.draft.KeyPath != "" {
+		t.Fatalf("key path = %q", h.r.s.draft.KeyPath)
 	}
 	notKey := filepath.Join(t.TempDir(), "hosts")
 	if err := os.WriteFile(notKey, []byte("127.0.0.1 localhost\n"), 0o644); err != nil {
@@ -148,14 +148,14 @@ func TestChecksScreenKeyPrompt(t *testing.T) {
 	h.typ(notKey) // a file, not a key: refused where it is typed
 	h.keys("enter")
 	h.wantWrapped("no PEM private key found")
-	if h.r.c.keyPath != "" {
-		t.Fatalf("key path = %q", h.r.c.keyPath)
+	if h.r.s.draft.KeyPath != "" {
+		t.Fatalf("key path = %q", h.r.s.draft.KeyPath)
 	}
 	h.keys("ctrl+u")
 	h.typ(key)
 	h.keys("enter")
-	if h.r.c.keyPath != key {
-		t.Fatalf("key path = %q, want %q", h.r.c.keyPath, key)
+	if h.r.s.draft.KeyPath != key {
+		t.Fatalf("key path = %q, want %q", h.r.s.draft.KeyPath, key)
 	}
 	h.wantView("key file: "+key, "0 failed · 0 skipped")
 	if l := lineOf(h.view(), checks.IDAssertion, ""); !strings.Contains(l, "pass") {
@@ -245,7 +245,7 @@ func TestCreateKeyOnPKJScreen(t *testing.T) {
 
 	h.wantView("Created a 2048-bit RSA key pair for RS512", "never leaves the server",
 		"Publish this file at https://epr.acme-health.co.uk/jwks.json")
-	kp := h.r.c.keyPath
+	kp := h.r.s.draft.KeyPath
 	if filepath.Dir(kp) != filepath.Join(out, "keys") || !strings.HasSuffix(kp, ".pem") {
 		t.Fatalf("key path = %q", kp)
 	}
@@ -287,14 +287,14 @@ func TestCreateKeyOnPKJScreen(t *testing.T) {
 		t.Fatalf("the wizard names a command-line flag:\n%s", h.view())
 	}
 	h.wantState(statePKJ)
-	if h.r.c.keyPath != kp {
-		t.Fatalf("key path changed to %q", h.r.c.keyPath)
+	if h.r.s.draft.KeyPath != kp {
+		t.Fatalf("key path changed to %q", h.r.s.draft.KeyPath)
 	}
 	h.typ("2")
 	h.keys("enter")
 	h.wantView("Created a 2048-bit RSA key pair for RS512")
-	if filepath.Dir(h.r.c.keyPath) != filepath.Join(out, "keys2") {
-		t.Fatalf("the second key went to %q", h.r.c.keyPath)
+	if filepath.Dir(h.r.s.draft.KeyPath) != filepath.Join(out, "keys2") {
+		t.Fatalf("the second key went to %q", h.r.s.draft.KeyPath)
 	}
 }
 
@@ -338,7 +338,7 @@ func TestKeyFileMustBeAPrivateKey(t *testing.T) {
 	if !errors.Is(err, ErrCancelled) { // the answers end at the review
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), notKey+": no PEM private key found") || strings.Contains(out.String(), "chmod") {
+	if !strings.Contains(said(out.String()), notKey+": no PEM private key found") || strings.Contains(said(out.String()), "chmod") {
 		t.Fatalf("accessible mode took the file:\n%s", out.String())
 	}
 }

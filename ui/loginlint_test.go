@@ -40,8 +40,8 @@ func TestChecksScreenLoginPage(t *testing.T) {
 	h.keys("ctrl+u")
 	h.typ(login)
 	h.keys("enter")
-	if h.r.c.cfg.LoginURL != login || h.r.draft().Config.LoginURL != login {
-		t.Fatalf("login_url = %q (draft %q), want %q", h.r.c.cfg.LoginURL, h.r.draft().Config.LoginURL, login)
+	if h.r.c.cfg.LoginURL != login || h.r.s.draft.Config.LoginURL != login {
+		t.Fatalf("login_url = %q (draft %q), want %q", h.r.c.cfg.LoginURL, h.r.s.draft.Config.LoginURL, login)
 	}
 	h.wantView("login page: " + login)
 	if l := lineOf(h.view(), checks.IDLogin, "authorize?nonce"); !strings.Contains(l, "FAIL") || !strings.Contains(l, "no nonce") {
@@ -81,7 +81,7 @@ func TestChecksScreenLintsAPastedAssertion(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 60})
 	h.send(gotoMsg{to: stateChecks})
 	h.wantView("a: lint an assertion")
-	planned := len(h.r.c.results)
+	planned := len(h.r.s.results)
 	h.keys("a")
 	h.wantView("Paste a client assertion")
 	h.paste("something else entirely")
@@ -108,13 +108,13 @@ func TestChecksScreenLintsAPastedAssertion(t *testing.T) {
 	if strings.Contains(v, assertion) || strings.Contains(v, assertion[strings.LastIndex(assertion, ".")+1:][:20]) {
 		t.Fatal("the view repeats the assertion")
 	}
-	for _, r := range h.r.c.results {
+	for _, r := range h.r.s.results {
 		if strings.HasPrefix(r.ID, "assertion.lint.") {
 			t.Fatalf("a lint result joined the go-live results: %s", r.ID)
 		}
 	}
-	if len(h.r.c.results) != planned {
-		t.Fatalf("%d results after the lint, %d before", len(h.r.c.results), planned)
+	if len(h.r.s.results) != planned {
+		t.Fatalf("%d results after the lint, %d before", len(h.r.s.results), planned)
 	}
 	h.keys("R")
 	if l := lineOf(h.view(), checks.IDLintAud, ""); l != "" {
@@ -157,7 +157,7 @@ func TestAccessibleLoginPageAndLint(t *testing.T) {
 	if _, err := RunAccessible(t.Context(), opts, strings.NewReader(answers), &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	o := out.String()
+	o := said(out.String()) // lines wrap at 80 columns
 	for _, want := range []string{"Your application's sign-in page", "login.authorize-request authorize?response_mode: response_mode=form_post",
 		"Paste a client assertion", "assertion.lint.iss-sub claims.iss: iss \"123456789012.apps.supplier\" and sub \"someone-else\" differ"} {
 		if !strings.Contains(o, want) {

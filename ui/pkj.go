@@ -7,18 +7,14 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-
-	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // pkj asks for the private key JWT details: the JWKS URI, the signing algorithm (only what
 // CIS2 offers), and where the signing key is, for the client assertion check. A user with
-// no key yet can create one here (keyfile.go).
+// no key yet can create one here (keyfile.go). The key file is checked on disk in a command
+// before the wizard moves on.
 type pkj struct {
-	c      *common
-	form   *huh.Form
-	choice string // keyHave or keyCreate
-	dir    string // where to create a new key
+	askForm
 
 	// retry asks one answer again, in place, after the disk said no: the key file is not a
 	// private key, or the directory already holds a key. err says why above it.
@@ -35,65 +31,20 @@ const (
 	keyCreate = "create"
 )
 
-func newPKJ(c *common) *pkj { return &pkj{c: c} }
+func newPKJ(c *common) *pkj { return &pkj{askForm: askForm{c: c, at: statePKJ}} }
 
 func (s *pkj) enter() tea.Cmd {
-	cfg := s.c.cfg
-	if cfg.TokenEndpointAuthSigningAlg == "" {
-		cfg.TokenEndpointAuthSigningAlg = model.CIS2.TokenEndpointSigningAlgs[0]
-	}
 	s.busy, s.created, s.err, s.retry = "", nil, "", nil
-	if s.choice == "" || s.c.keyPath != "" {
-		s.choice = keyHave
+	sess := s.c.s
+	var first []huh.Field
+	for _, q := range s.questions() {
+		first = append(first, q.formField(sess, s.c.width))
 	}
-	if s.dir == "" {
-		s.dir = defaultKeyDir(s.c.opts.OutDir)
-	}
-	s.form = s.c.newForm(
-		huh.NewGroup(
-			huh.NewInput().Title("JWKS URI").
-				Description("Where your public keys are published. CIS2 fetches it from the internet.").
-				Placeholder("e.g. https://your-service.example.nhs.uk/.well-known/jwks.json").
-				Value(&cfg.JWKSURI).
-				Validate(uriCheck(s.c, "jwks_uri", "the JWKS URI", model.JWKSURI)),
-			huh.NewSelect[string]().Title("Token endpoint signing algorithm").
-				Description("The algorithm your client assertions are signed with.").
-				Options(huh.NewOptions(model.CIS2.TokenEndpointSigningAlgs...)...).Inline(true).
-				Value(&cfg.TokenEndpointAuthSigningAlg),
-			huh.NewSelect[string]().Title("Signing key").
-				Options(
-					huh.NewOption("I have a key file", keyHave),
-					huh.NewOption("I don't have a key yet: create one", keyCreate),
-				).Value(&s.choice),
-		),
-		huh.NewGroup(
-			keyFileInput(&s.c.keyPath),
-		).WithHideFunc(func() bool { return s.choice != keyHave }),
-		huh.NewGroup(
-			keyDirInput(&s.dir),
-		).WithHideFunc(func() bool { return s.choice != keyCreate }),
+	return s.start(
+		huh.NewGroup(first...),
+		huh.NewGroup(qKeyFile.formField(sess, s.c.width)).WithHideFunc(func() bool { return sess.keyChoice != keyHave }),
+		huh.NewGroup(qKeyDir.formField(sess, s.c.width)).WithHideFunc(func() bool { return sess.keyChoice != keyCreate }),
 	)
-	return s.form.Init()
-}
-
-// keyFileInput asks for the private key file by path.
-func keyFileInput(v *string) *huh.Input {
-	return huh.NewInput().Title("Private key file (optional)").
-		Description("Path only: the live checks sign a test assertion with it and verify it\n" +
-			"against your JWKS. The key is read there and never stored or shown.\n" +
-			"Leave it empty to skip that check.").
-		Placeholder("e.g. ./keys/private.pem").
-		Value(v).Validate(keyPathCheck)
-}
-
-// keyDirInput asks where to create a new key pair.
-func keyDirInput(v *string) *huh.Input {
-	return huh.NewInput().Title("Create the key pair in this directory").
-		Description("A 2048-bit RSA key for the algorithm above, made on this machine:\n" +
-			"the private key (mode 0600) and jwks.json, its public half.\n" +
-			"Existing files are never overwritten.").
-		Placeholder("e.g. ./keys").
-		Value(v).Validate(required("a directory"))
 }
 
 // keyPathCheck refuses a pasted key: the wizard must never hold key material.
@@ -105,6 +56,7 @@ func keyPathCheck(v string) error {
 }
 
 func (s *pkj) update(msg tea.Msg) tea.Cmd {
+	sess := s.c.s
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		s.c.resizeForm(s.form)
@@ -115,13 +67,13 @@ func (s *pkj) update(msg tea.Msg) tea.Cmd {
 			return s.ask(false, msg.err)
 		}
 		s.created, s.retry, s.err = &msg.key, nil, ""
-		s.c.keyPath = msg.key.files.KeyPath
-		s.c.createdKey = &msg.key.files
-		s.choice = keyHave
+		sess.draft.KeyPath = msg.key.files.KeyPath
+		sess.createdKey = &msg.key.files
+		sess.keyChoice = keyHave
 		return nil
 	case keyFileCheckedMsg:
 		s.busy = ""
-		if msg.path != s.c.keyPath { // answered again since
+		if msg.path != sess.draft.KeyPath { // answered again since
 			return nil
 		}
 		if msg.err != nil {
@@ -150,28 +102,29 @@ func (s *pkj) update(msg tea.Msg) tea.Cmd {
 	if !done {
 		return cmd
 	}
-	if s.choice == keyCreate {
+	if sess.keyChoice == keyCreate {
 		s.busy = "creating"
-		return createKey(s.dir, s.c.cfg.TokenEndpointAuthSigningAlg)
+		return createKey(sess.keyDir, sess.cfg().TokenEndpointAuthSigningAlg)
 	}
-	if s.c.keyPath == "" {
+	if sess.draft.KeyPath == "" {
 		return next
 	}
 	s.busy = "checking"
-	return checkKeyFileCmd(s.c.keyPath)
+	return checkKeyFileCmd(sess.draft.KeyPath)
 }
 
 // ask shows why the disk refused an answer and asks for that answer again, the others kept:
 // the key file (retryKey), or the directory for a new key.
 func (s *pkj) ask(retryKey bool, err error) tea.Cmd {
+	sess := s.c.s
 	s.retryKey = retryKey
+	q := qKeyDir
+	s.err = keyDirProblem(err)
 	if retryKey {
-		s.err = keyFileProblem(s.c.keyPath, err)
-		s.retry = s.c.newForm(huh.NewGroup(keyFileInput(&s.c.keyPath)))
-	} else {
-		s.err = keyDirProblem(err)
-		s.retry = s.c.newForm(huh.NewGroup(keyDirInput(&s.dir)))
+		q = qKeyFile
+		s.err = keyFileProblem(sess.draft.KeyPath, err)
 	}
+	s.retry = s.c.newForm(huh.NewGroup(q.formField(sess, s.c.width)))
 	return s.retry.Init()
 }
 
@@ -183,15 +136,11 @@ func (s *pkj) view() string {
 	case s.busy == "checking":
 		return st.Heading.Render("Checking the key file…")
 	case s.created != nil:
-		return s.created.view(st, s.c.cfg.JWKSURI)
+		return s.created.view(st, s.c.s.cfg().JWKSURI)
 	case s.retry != nil:
 		return st.Fail.Render("✗ "+s.err) + "\n\n" + s.retry.View()
 	}
-	var fs []model.Finding
-	if v := s.c.cfg.JWKSURI; v != "" {
-		fs = model.ValidateURI("jwks_uri", v, model.JWKSURI, s.c.cfg.EffectiveEnvironment())
-	}
-	return s.form.View() + formFindingsView(s.c, s.form, fs) + noteView(s.c, "jwks_uri", s.c.cfg.JWKSURI)
+	return s.askForm.view()
 }
 
 func (s *pkj) keys() []key.Binding {
@@ -208,16 +157,11 @@ func (s *pkj) leave() error {
 	if s.busy != "" {
 		return errors.New("wait: " + s.busy + " the key")
 	}
-	if err := keyPathCheck(s.c.keyPath); err != nil {
+	if err := keyPathCheck(s.c.s.draft.KeyPath); err != nil {
 		return err
 	}
-	if err := uriCheck(s.c, "jwks_uri", "the JWKS URI", model.JWKSURI)(s.c.cfg.JWKSURI); err != nil {
-		return err
-	}
-	return model.FirstFail(model.FieldFindings(s.c.cfg, "token_endpoint_auth_signing_alg"))
+	return s.askForm.leave()
 }
-
-func (s *pkj) capturesEsc() bool { return false }
 
 // activeForm is nil while the disk is being read or a new key is shown: input then goes to
 // the screen.

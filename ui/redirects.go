@@ -240,7 +240,7 @@ func (s *redirects) view() string {
 			b.WriteString("  " + line + "\n")
 		}
 		field := fmt.Sprintf("redirect_uris[%d]", i)
-		switch n := s.c.leftOutNote(field, uris[i]); {
+		switch n := s.c.s.leftOutNote(field, uris[i]); {
 		case n != "":
 			b.WriteString("      " + st.Warn.Render(n) + "\n")
 		case (i == s.cursor || worst(fs) == model.Fail) && len(fs) > 0:

@@ -70,16 +70,16 @@ func (s *review) enter() tea.Cmd {
 
 // comparisons is the INT comparison of the answers, nil without INT.
 func (c *common) comparisons() []model.Comparison {
-	if c.intCfg == nil {
+	if c.s.draft.INT == nil {
 		return nil
 	}
 	used := c.cfg.Used()
-	return model.CompareINTProd(c.intCfg, &used, model.CompareOptions{INTFromConnectionManager: c.intCfg.FromConnectionManager})
+	return model.CompareINTProd(c.s.draft.INT, &used, model.CompareOptions{INTFromConnectionManager: c.s.draft.INT.FromConnectionManager})
 }
 
 func (s *review) buildRows() []reviewRow {
 	used := s.c.cfg.Used() // the answers to the security pattern not chosen do not count
-	cfg, in := &used, s.c.intCfg
+	cfg, in := &used, s.c.s.draft.INT
 	findings := model.ValidateAgainstINT(cfg, in)
 	cmps := s.c.comparisons()
 	byField := map[string]*model.Comparison{}
@@ -87,7 +87,7 @@ func (s *review) buildRows() []reviewRow {
 		byField[cmps[i].Field] = &cmps[i]
 	}
 	row := func(label, field, prod, intVal string, edit state) reviewRow {
-		r := reviewRow{label: label, field: field, prod: prod, edit: edit, leftOut: s.c.leftOutNote(field, prod)}
+		r := reviewRow{label: label, field: field, prod: prod, edit: edit, leftOut: s.c.s.leftOutNote(field, prod)}
 		if in != nil {
 			r.int, r.cmp = intVal, byField[field]
 		}
@@ -145,7 +145,7 @@ func (s *review) redirectRows(row func(label, field, prod, intVal string, edit s
 	uris := s.c.cfg.RedirectURIs
 	label := func(i int) string { return fmt.Sprintf("Redirect URI %d", i+1) }
 	field := func(i int) string { return fmt.Sprintf("redirect_uris[%d]", i) }
-	if s.c.intCfg == nil {
+	if s.c.s.draft.INT == nil {
 		rows := make([]reviewRow, len(uris))
 		for i, u := range uris {
 			rows[i] = row(label(i), field(i), u, "", stateRedirects)
@@ -277,7 +277,7 @@ func (s *review) view() string {
 	}
 	b.WriteString(head + "\n\n")
 
-	in := s.c.intCfg != nil
+	in := s.c.s.draft.INT != nil
 	valW := s.c.width - 22
 	if in {
 		valW = (s.c.width - 24) / 2
@@ -416,7 +416,7 @@ func (s *review) detail() []string {
 		}
 	}
 	field("Production", r.prod)
-	if s.c.intCfg != nil && (r.int != "" || r.cmp != nil) {
+	if s.c.s.draft.INT != nil && (r.int != "" || r.cmp != nil) {
 		field("INT", r.int)
 	}
 	if r.leftOut != "" {

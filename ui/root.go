@@ -1,26 +1,24 @@
 package ui
 
 import (
-	"fmt"
-	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
 // Root is the wizard's top-level model: it owns the window size, the global keys, the
-// header and footer, the draft, and routes every other message to the active screen.
+// header and footer and when the draft is saved, and routes every other message to the
+// active screen. The answers are the session's.
 type Root struct {
 	c       *common
+	s       *session
 	state   state
 	screens [numStates]screen
 	keys    keyMap
@@ -36,44 +34,22 @@ type Root struct {
 	quitting   bool
 	finished   bool
 
-	saver       *draftSaver
-	saveSeq     int
-	lastDraft   model.Draft
+	// unsaved: input has reached a screen since the last save, so the answers may have
+	// changed (the screens edit the draft in place; the saver writes what is there).
+	unsaved     bool
 	savePending bool // a save is scheduled (saveDelay)
 
-	// Input typed right after a key that moves focus waits for the move (see keyHoldMax).
-	holding  bool
-	holdFrom focusSig // where focus was when the hold began
-	holdGen  int
-	held     []tea.Msg
+	ahead typeahead // input typed ahead of a focus move (typeahead.go)
 }
 
 // NewRoot builds the wizard for the given options.
 func NewRoot(opts Options) *Root {
-	cfg := &model.Config{}
-	switch {
-	case opts.Config != nil:
-		*cfg = opts.Config.Clone()
-	case opts.INT != nil:
-		*cfg = fromINT(*opts.INT)
-	}
-	if cfg.Environment == "" {
-		cfg.Environment = model.Production
-	}
-	c := &common{
-		opts:    &opts,
-		cfg:     cfg,
-		intCfg:  opts.INT,
-		styles:  NewStyles(true),
-		keyPath: opts.KeyPath,
-		ticks:   map[string]bool{},
-		width:   76,
-		height:  18,
-	}
-	m := &Root{c: c, keys: newKeyMap(), help: help.New()}
-	if opts.DraftPath != "" {
-		m.saver = &draftSaver{path: opts.DraftPath}
-	}
+	return newRoot(newSession(&opts))
+}
+
+func newRoot(s *session) *Root {
+	c := &common{s: s, opts: s.opts, cfg: s.cfg(), styles: NewStyles(true), width: 76, height: 18}
+	m := &Root{c: c, s: s, keys: newKeyMap(), help: help.New()}
 	m.screens = [numStates]screen{
 		stateWelcome:   newWelcome(c),
 		stateOrg:       newOrg(c),
@@ -86,17 +62,7 @@ func NewRoot(opts Options) *Root {
 		stateChecks:    newChecks(c),
 		stateChecklist: newChecklist(c),
 	}
-	m.lastDraft = m.draft()
 	return m
-}
-
-// fromINT prefills production answers from the INT configuration: the seed says production
-// "should replicate your INT configuration". Hosts still need changing, which the review shows.
-func fromINT(in model.Config) model.Config {
-	c := in.Clone()
-	c.Environment = model.Production
-	c.ClientID = "" // production gets its own client id
-	return c
 }
 
 // Config returns the configuration so far, as its security pattern uses it (the draft keeps
@@ -115,16 +81,7 @@ func (m *Root) Init() tea.Cmd {
 }
 
 // visible lists the screens of this walk-through: private key JWT only when chosen.
-func (m *Root) visible() []state {
-	var out []state
-	for s := stateOrg; s < numStates; s++ {
-		if s == statePKJ && m.c.cfg.TokenEndpointAuthMethod.IsSecret() {
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
+func (m *Root) visible() []state { return visibleSteps(m.s) }
 
 func (m *Root) step(dir int) (state, bool) {
 	if m.state == stateWelcome {
@@ -149,118 +106,18 @@ func (m *Root) goTo(s state) tea.Cmd {
 	m.state = s
 	m.status = ""
 	if s != stateWelcome {
-		m.started = true
+		m.started, m.unsaved = true, true // the draft records the step
 	}
 	return m.screens[s].enter()
 }
 
 // Update implements tea.Model.
 func (m *Root) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if hm, ok := msg.(releaseKeysMsg); ok {
-		if !m.holding || hm.gen != m.holdGen {
-			return m, nil
-		}
-		return m, m.release()
-	}
-	if m.holding && isInput(msg) {
-		m.held = append(m.held, msg)
-		return m, nil
-	}
-	k, isKey := msg.(tea.KeyPressMsg)
-	moving := isKey && key.Matches(k, m.keys.moves)
-	var before focusSig
-	if moving {
-		before = m.focus()
-	}
-	cmd := m.update(msg)
-	if moving && cmd != nil && m.focus() == before { // the move is still to come
-		m.holdFrom = before
-		cmd = tea.Batch(cmd, m.hold(before.form != nil))
-	} else if m.holding {
-		if now := m.focus(); now != m.holdFrom && now.ready() {
-			cmd = tea.Batch(cmd, m.release())
-		}
+	cmd := m.typedAhead(msg, m.update)
+	if isInput(msg) {
+		m.unsaved = true
 	}
 	return m, tea.Batch(cmd, m.autosave(!movesOn(msg, m.keys)))
-}
-
-// Keys typed right after a key that moves focus are held until the move has happened. huh
-// moves focus (and the root moves screens) with commands, whose messages queue behind keys
-// already typed: without the hold, "Acme<enter>EPR" typed fast lands "EPR" in the first
-// field. The hold ends when the focused field or screen has changed and takes input again,
-// however long the machine takes. The timer only ends a hold whose key moved nothing: short
-// on screens without a form, where a key with a command need not move focus; long on a form,
-// where such a key always moves it (huh's NextField or PrevField, or the root's back/next).
-const (
-	keyHoldMax     = 300 * time.Millisecond
-	keyHoldMaxForm = 3 * time.Second
-)
-
-type releaseKeysMsg struct{ gen int }
-
-// focusSig says where input goes: the screen, and on a form screen the form, its state and
-// its focused field.
-type focusSig struct {
-	state     state
-	form      *huh.Form
-	formState huh.FormState
-	field     huh.Field
-}
-
-// ready is true when input can go where the signature says: no form, or a form still open.
-func (f focusSig) ready() bool { return f.form == nil || f.formState == huh.StateNormal }
-
-// formScreen is a screen whose input goes to a huh form.
-type formScreen interface{ activeForm() *huh.Form }
-
-func (m *Root) focus() focusSig {
-	sig := focusSig{state: m.state}
-	if fs, ok := m.screens[m.state].(formScreen); ok {
-		if f := fs.activeForm(); f != nil {
-			sig.form, sig.formState = f, f.State
-			if f.State == huh.StateNormal {
-				sig.field = f.GetFocusedField()
-			}
-		}
-	}
-	return sig
-}
-
-// hold starts holding input until focus leaves where it was before the key just handled.
-func (m *Root) hold(onForm bool) tea.Cmd {
-	m.holding = true
-	m.holdGen++
-	gen, limit := m.holdGen, keyHoldMax
-	if onForm {
-		limit = keyHoldMaxForm
-	}
-	return tea.Tick(limit, func(time.Time) tea.Msg { return releaseKeysMsg{gen} })
-}
-
-// release replays the held input in order; a replayed key that moves focus holds the rest.
-func (m *Root) release() tea.Cmd {
-	m.holding = false
-	held := m.held
-	m.held = nil
-	var cmds []tea.Cmd
-	for i, in := range held {
-		_, cmd := m.Update(in)
-		cmds = append(cmds, cmd)
-		if m.holding {
-			m.held = append(held[i+1:len(held):len(held)], m.held...)
-			break
-		}
-	}
-	return tea.Batch(cmds...)
-}
-
-// isInput is what the user types or pastes, the messages a hold must keep in order.
-func isInput(msg tea.Msg) bool {
-	switch msg.(type) {
-	case tea.KeyPressMsg, tea.PasteMsg:
-		return true
-	}
-	return false
 }
 
 // movesOn is a key that moves to another field or screen: the draft is saved at once then,
@@ -282,6 +139,7 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 		// Results keep streaming after the user moves on, so the checklist gets the full run.
 		return m.screens[stateChecks].update(msg)
 	case keyCreatedMsg:
+		m.unsaved = true // a new key path
 		return m.screens[statePKJ].update(msg)
 	case saveDueMsg:
 		m.savePending = false
@@ -363,17 +221,12 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// quitNow ends the wizard, saving the draft first (the answers stay resumable). A failed save
-// is not shown here (the quitting view is blank): the saver keeps it for stopped.
-func (m *Root) quitNow() {
-	_ = m.saveNow()
-	m.quitting = true
-}
+// quitNow ends the wizard. The draft is saved by Run once the program has stopped, whatever
+// stopped it (Update does no I/O); a failed save is reported there.
+func (m *Root) quitNow() { m.quitting = true }
 
 func backMsgCmd() tea.Msg { return backMsg{} }
 
-// hasUnsaved is true when quitting would lose something the user typed: any answer at all
-// (the draft keeps answers, but the user should decide), or text not yet committed.
 // helpStyles draw the footer in full-strength text: bubbles' defaults are greys (237 to
 // 245) that a projector washes out.
 func helpStyles(st *Styles) help.Styles {
@@ -383,11 +236,18 @@ func helpStyles(st *Styles) help.Styles {
 	}
 }
 
+// hasUnsaved is true when quitting would lose something the user typed: any answer at all
+// (the draft keeps answers, but the user should decide), or text not yet committed.
 func (m *Root) hasUnsaved() bool {
 	if m.state == stateWelcome {
 		return false
 	}
-	return !reflect.DeepEqual(*m.c.cfg, model.Config{Environment: m.c.cfg.Environment}) || m.state == stateRedirects
+	for _, fv := range m.s.cfg().Values() {
+		if fv.Value != "" && fv.Field != "environment" {
+			return true
+		}
+	}
+	return m.state == stateRedirects
 }
 
 func (m *Root) resize(w, h int) {
@@ -476,7 +336,7 @@ func (m *Root) statusLines(w int) []string {
 func (m *Root) quitPrompt(w int) string {
 	const keys = "y quit · n stay"
 	why := "Quit? Answers are kept in the draft; unsaved typing is lost."
-	if m.saver == nil {
+	if m.s.saver == nil {
 		why = "Quit? Your answers so far will be lost."
 	}
 	room := w - ansi.StringWidth(keys) - 2
@@ -490,8 +350,7 @@ func (m *Root) stepLine() string {
 	if m.state == stateWelcome {
 		return "Welcome"
 	}
-	v := m.visible()
-	return fmt.Sprintf("Step %d of %d · %s", slices.Index(v, m.state)+1, len(v), m.state.Title())
+	return stepLine(m.state, m.s)
 }
 
 // footer is the screen's keys then the global ones. The global keys always show in full
@@ -544,39 +403,12 @@ func fitHelp(h help.Model, ks []key.Binding, w int) string {
 	return ""
 }
 
-// draft is the answers and progress as they would be saved.
-func (m *Root) draft() model.Draft {
-	d := model.Draft{
-		Config:      m.c.cfg.Clone(),
-		INT:         m.c.intCfg,
-		KeyPath:     m.c.keyPath,
-		SubmittedOn: m.c.submittedOn,
-		Step:        m.state.String(),
-	}
-	for _, fv := range m.c.cfg.Values() { // in field order, so the draft is stable
-		if m.c.leftOutNote(fv.Field, fv.Value) != "" {
-			d.LeftOut = append(d.LeftOut, model.LeftOut{Field: fv.Field, LookedLike: m.c.leftOut[fv.Field]})
-		}
-	}
-	if len(m.c.ticks) > 0 {
-		d.Checklist = map[string]bool{}
-		for k, v := range m.c.ticks {
-			d.Checklist[k] = v
-		}
-	}
-	return d
-}
-
-// autosave returns a command saving the draft when it changed since the last save. Saving
-// on every change is what lets a killed session resume with every answered field. A change
-// that can wait (typing) is saved at most saveDelay later, so a burst of keystrokes is one
-// write rather than one each; a key that moves on saves at once.
+// autosave returns a command saving the draft when input may have changed it since the last
+// save. Saving as the user goes is what lets a killed session resume with every answered
+// field. A change that can wait (typing) is saved at most saveDelay later, so a burst of
+// keystrokes is one write rather than one each; a key that moves on saves at once.
 func (m *Root) autosave(wait bool) tea.Cmd {
-	if m.saver == nil || !m.started || m.finished {
-		return nil
-	}
-	d := m.draft()
-	if reflect.DeepEqual(d, m.lastDraft) {
+	if m.s.saver == nil || !m.started || m.finished || !m.unsaved {
 		return nil
 	}
 	if wait {
@@ -586,25 +418,23 @@ func (m *Root) autosave(wait bool) tea.Cmd {
 		m.savePending = true
 		return tea.Tick(saveDelay, func(time.Time) tea.Msg { return saveDueMsg{} })
 	}
-	m.lastDraft = d
-	m.saveSeq++
-	seq, saver := m.saveSeq, m.saver
-	d.SavedAt = m.c.opts.now().UTC().Truncate(1e9)
-	saver.inFlight.Add(1) // here, not in the command: Wait must see it before the command runs
+	m.unsaved = false
+	return saveCmd(m.s, m.state)
+}
+
+// saveCmd is session.save in a command: the snapshot is taken now, in Update, and written
+// when the command runs.
+func saveCmd(s *session, at state) tea.Cmd {
+	snap := s.snapshot(at)
+	s.saver.inFlight.Add(1) // here, not in the command: wait must see it before the command runs
 	return func() tea.Msg {
-		defer saver.inFlight.Done()
-		return draftSavedMsg{err: saver.save(seq, &d)}
+		defer s.saver.inFlight.Done()
+		return draftSavedMsg{err: s.saver.save(snap)}
 	}
 }
 
-// WaitSaves returns once no draft save is in flight. The program does not wait for its
-// commands when it exits: without this, exiting mid-save would leave the atomic write's
-// temporary file behind in the config directory.
-func (m *Root) WaitSaves() {
-	if m.saver != nil {
-		m.saver.inFlight.Wait()
-	}
-}
+// WaitSaves returns once no draft save is in flight.
+func (m *Root) WaitSaves() { m.s.saver.wait() }
 
 type draftSavedMsg struct{ err error }
 
@@ -614,68 +444,26 @@ const saveDelay = 300 * time.Millisecond
 // saveDueMsg is the scheduled save.
 type saveDueMsg struct{}
 
-// saveNow writes the draft at once if it changed: before quitting, so text typed in the last
-// saveDelay is kept, and after each accessible-mode answer.
-func (m *Root) saveNow() error {
-	if cmd := m.autosave(false); cmd != nil {
-		if msg, ok := cmd().(draftSavedMsg); ok {
-			return msg.err
-		}
-	}
-	return nil
-}
-
-// draftSaver serialises saves: commands run concurrently, and an older draft must never
-// overwrite a newer one.
-type draftSaver struct {
-	mu       sync.Mutex
-	path     string
-	written  int
-	err      error // of the latest save
-	inFlight sync.WaitGroup
-}
-
-func (s *draftSaver) save(seq int, d *model.Draft) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if seq <= s.written {
+// saveOnExit writes what was typed since the last save, once the program has stopped: after
+// Ctrl+C, a signal or the context ending, so text typed in the last saveDelay is kept.
+func (m *Root) saveOnExit() error {
+	m.WaitSaves()
+	if m.s.saver == nil || !m.started || m.finished {
 		return nil
 	}
-	s.written = seq
-	s.err = model.SaveDraft(s.path, d)
-	return s.err
-}
-
-// stopped is the error for a wizard stopped before the end: ErrCancelled, or a DraftError
-// when the latest draft could not be written, so nobody is told the answers are saved.
-func (m *Root) stopped() error {
-	if m.saver == nil {
-		return &StopError{}
-	}
-	m.saver.mu.Lock()
-	defer m.saver.mu.Unlock()
-	if m.saver.err != nil {
-		return &DraftError{Path: m.saver.path, Err: m.saver.err}
-	}
-	return &StopError{Saved: m.saver.written > 0}
-}
-
-// result is what the wizard produced once it wrote the files (or decided not to).
-func (m *Root) result() *Result {
-	return &Result{Config: m.Config(), Written: m.c.written, Unresolved: m.c.despite,
-		Checklist: (&checklist{c: m.c}).build(), KeyFiles: m.c.createdKey}
+	return m.s.save(m.state)
 }
 
 // resume replaces the answers with a saved draft and goes to the step it was on, or, when
 // the draft left an answer out as a secret, to that answer's step, saying so.
 func (m *Root) resume(d *model.Draft) tea.Cmd {
-	m.loadDraft(d)
+	m.s.resume(d)
 	s, ok := parseState(d.Step)
-	if !ok || s == stateWelcome || (s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT()) {
+	if !ok || s == stateWelcome || (s == statePKJ && !m.s.cfg().UsesPrivateKeyJWT()) {
 		s = stateOrg
 	}
 	if len(d.LeftOut) > 0 {
-		if s = fieldState(d.LeftOut[0].Field); s == statePKJ && !m.c.cfg.UsesPrivateKeyJWT() {
+		if s = fieldState(d.LeftOut[0].Field); s == statePKJ && !m.s.cfg().UsesPrivateKeyJWT() {
 			s = stateSecurity
 		}
 	}
@@ -697,23 +485,4 @@ func fieldState(field string) state {
 		return statePKJ
 	}
 	return stateOrg
-}
-
-// loadDraft replaces the answers with a saved draft's.
-func (m *Root) loadDraft(d *model.Draft) {
-	*m.c.cfg = d.Config.Clone()
-	if d.INT != nil {
-		m.c.intCfg = d.INT
-	}
-	if d.KeyPath != "" {
-		m.c.keyPath = d.KeyPath
-	}
-	m.c.submittedOn = d.SubmittedOn
-	for k, v := range d.Checklist {
-		m.c.ticks[k] = v
-	}
-	m.c.leftOut = map[string]string{}
-	for _, l := range d.LeftOut {
-		m.c.leftOut[l.Field] = l.LookedLike
-	}
 }

@@ -22,16 +22,15 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer, progOpt
 	_, err := p.Run() // the final model is root
 	// Whatever stopped the program (ctrl+c, a signal, the context), keep what was typed since
 	// the last autosave, and let no save be cut off by the exit.
-	root.WaitSaves()
-	_ = root.saveNow() // its error is the saver's, which stopped reports
+	_ = root.saveOnExit() // its error is the saver's, which stopped reports
 	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
-			return nil, root.stopped()
+			return nil, root.s.stopped()
 		}
 		return nil, fmt.Errorf("wizard: %w", err)
 	}
 	if !root.Finished() {
-		return nil, root.stopped()
+		return nil, root.s.stopped()
 	}
-	return root.result(), nil
+	return root.s.result(), nil
 }

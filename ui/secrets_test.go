@@ -12,13 +12,13 @@ import (
 func TestFieldValidationRefusesEverySecretSpelling(t *testing.T) {
 	const secret = "hunter2-7f3a9c1e"
 	const jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
-	c := &common{cfg: &model.Config{Environment: model.Production}}
-	validators := map[string]func(string) error{
-		"organisation":  requiredField(c, "organisation", "the organisation", func(c *model.Config, v string) { c.Organisation = v }),
-		"client id":     fieldCheck(c, "client_id", func(c *model.Config, v string) { c.ClientID = v }),
-		"contact email": fieldCheck(c, "contact_email", func(c *model.Config, v string) { c.ContactEmail = v }),
-		"logout URI":    uriCheck(c, "backchannel_logout_uri", "the back-channel logout URI", model.LogoutURI),
-		"JWKS URI":      uriCheck(c, "jwks_uri", "the JWKS URI", model.JWKSURI),
+	s := newSession(&Options{Config: &model.Config{Environment: model.Production}})
+	validators := map[string]func(string) error{ // the questions both wizards ask
+		"organisation":  qOrganisation.validate(s),
+		"client id":     qClientID.validate(s),
+		"contact email": qContact.validate(s),
+		"logout URI":    qLogout.validate(s),
+		"JWKS URI":      qJWKS.validate(s),
 		"redirect URI":  func(v string) error { return redirectCheck(v, nil, -1, model.Production) },
 	}
 	for _, value := range []string{

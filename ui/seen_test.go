@@ -3,7 +3,9 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,7 +92,7 @@ func TestAccessiblePatternSwitchKeepsJWKSAndAlg(t *testing.T) {
 	if res.Config.JWKSURI != filled().JWKSURI || res.Config.TokenEndpointAuthSigningAlg != "RS512" {
 		t.Fatalf("after the switch back: %+v\n%s", res.Config, out.String())
 	}
-	if !strings.Contains(out.String(), "JWKS URI (enter keeps https://epr.acme-health.co.uk/jwks.json)") {
+	if !strings.Contains(said(out.String()), "JWKS URI (enter keeps https://epr.acme-health.co.uk/jwks.json)") {
 		t.Errorf("the JWKS question did not offer the kept answer:\n%s", out.String())
 	}
 }
@@ -216,7 +218,7 @@ func TestKeyPathNeverReachesTheSubmission(t *testing.T) {
 	if !h.r.Finished() {
 		t.Fatalf("not written:\n%s", h.view())
 	}
-	for _, p := range h.r.c.written {
+	for _, p := range h.r.s.written {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -282,5 +284,121 @@ func TestWriteFailureOffersAnotherDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(good, ChecklistFile)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAccessibleSaysWhereYouAre: accessible mode opens with the same introduction as the
+// welcome screen and heads each step "Step n of 9", the checks step saying whether the live
+// checks run; no line is longer than 80 columns (a terminal would break it mid-word), except
+// one holding a single long word such as a path.
+func TestAccessibleSaysWhereYouAre(t *testing.T) {
+	answers := strings.Join([]string{
+		"", "", "", "", "", "", "", "", // organisation … logout: kept
+		"", "", "", "", "", "", // security, JWKS URI, algorithm, key choice, no key file, userinfo
+		"", "", "0", "y", // review; not submitted; no ticks; write anyway
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	if _, err := RunAccessible(context.Background(), Options{Config: filled(), OutDir: t.TempDir(), Now: fixedNow},
+		strings.NewReader(answers), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"Put your CIS2 Authentication integration live",
+		"the path of your signing key file",
+		"Step 1 of 9 · Organisation and client", "Step 2 of 9 · Redirect URIs", "Step 5 of 9 · Private key JWT",
+		"Step 7 of 9 · Review", "Step 8 of 9 · Offline checks", "Step 9 of 9 · Go-live checklist",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if len([]rune(l)) > 80 && len(strings.Fields(l)) > 1 {
+			t.Errorf("line of %d columns: %q", len([]rune(l)), l)
+		}
+	}
+	if t.Failed() {
+		t.Log(out.String())
+	}
+}
+
+// TestAccessibleWarnsAsYouAnswer: an email address with a display name is accepted (a
+// warning, not an error) and said at once, under the question, without the YAML key or advice
+// meant for NHS staff.
+func TestAccessibleWarnsAsYouAnswer(t *testing.T) {
+	answers := "Acme Health Ltd\nAcme EPR\nOps <ops@acme-health.co.uk>\n\n"
+	var out bytes.Buffer
+	_, err := RunAccessible(context.Background(), Options{OutDir: t.TempDir(), Now: fixedNow}, strings.NewReader(answers), &out)
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	got := said(out.String())
+	want := "Warning: not a plain email address (fix: write one address, such as ops@your-company.co.uk, with no name or brackets) Assigned by CIS2" // before the next question
+	if !strings.Contains(got, want) {
+		t.Fatalf("no inline warning after the email question:\n%s", out.String())
+	}
+	if strings.Contains(got, "contact_email") || strings.Contains(got, "nhs.uk") {
+		t.Fatalf("the warning names the YAML key or an NHS address:\n%s", out.String())
+	}
+}
+
+// TestContactWarningUnderItsQuestion: on the full-screen organisation step the same warning
+// names its question, not the YAML key, so it does not read as being about the client id.
+func TestContactWarningUnderItsQuestion(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.keys("enter")
+	h.typ("Acme Health Ltd")
+	h.keys("enter")
+	h.typ("Acme EPR")
+	h.keys("enter")
+	h.typ("Ops <ops@acme-health.co.uk>")
+	h.wantView("! Contact email: not a plain email address", "fix: write one address, such as ops@your-company.co.uk")
+	if strings.Contains(h.view(), "contact_email") {
+		t.Fatalf("the YAML key on screen:\n%s", h.view())
+	}
+}
+
+// TestAccessibleStopsPromptingOnCtrlC: once Ctrl+C ends the context, no further prompt is
+// printed (huh would print every remaining question of a group, answering each empty).
+func TestAccessibleStopsPromptingOnCtrlC(t *testing.T) {
+	var out string
+	err := stopAfter(t, func(ctx context.Context, in io.Reader, w io.Writer) error {
+		sb := &syncBuffer{}
+		defer func() { out = sb.String() }()
+		_, err := RunAccessible(ctx, Options{OutDir: t.TempDir(), Now: fixedNow}, in, io.MultiWriter(w, sb))
+		return err
+	}, "Acme Health Ltd\n", "Product")
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("want cancelled, got %v", err)
+	}
+	for _, later := range []string{"Contact email", "Client id", "Redirect URI"} {
+		if strings.Contains(out, later) {
+			t.Errorf("%q was still asked after Ctrl+C:\n%s", later, out)
+		}
+	}
+}
+
+// TestAccessibleChecklistShowsWhatTheFileTicks: with a submission date, the accessible
+// checklist shows "submitted" ticked, as the written file does, and does not offer to untick it.
+func TestAccessibleChecklistShowsWhatTheFileTicks(t *testing.T) {
+	dir := t.TempDir()
+	answers := strings.Join([]string{
+		"", "", "", "", "", "", "", "", // organisation … logout: kept
+		"", "", "", "", "", "", // security … userinfo
+		"",           // review
+		"2026-11-02", // submitted
+		"0", "y",     // no ticks; write anyway
+	}, "\n") + "\n"
+	var out bytes.Buffer
+	if _, err := RunAccessible(context.Background(), Options{Config: filled(), OutDir: dir, Now: fixedNow},
+		strings.NewReader(answers), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(said(out.String()), "[x] Production configuration submitted to NHS England on 2026-11-02 (from the submission date)") {
+		t.Errorf("the accessible checklist does not show the submission ticked:\n%s", out.String())
+	}
+	ck, err := os.ReadFile(filepath.Join(dir, ChecklistFile))
+	if err != nil || !strings.Contains(string(ck), "- [x] Production configuration submitted to NHS England on 2026-11-02") {
+		t.Fatalf("checklist file: %v\n%s", err, ck)
 	}
 }

@@ -39,12 +39,11 @@ type SimView struct {
 	st     *Styles
 	w, h   int
 
-	events   []sim.Event
-	cursor   int  // the selected event
-	follow   bool // the selection stays on the newest event
-	info     bool // the lower panel shows the start-up details, not the selected event
-	findings int  // events where the application failed (model.Fail)
-	warnings int
+	events []sim.Event
+	last   int  // the seq of the newest event shown
+	cursor int  // the selected event
+	follow bool // the selection stays on the newest event
+	info   bool // the lower panel shows the start-up details, not the selected event
 
 	mode     simMode
 	pick     int
@@ -72,12 +71,12 @@ func NewSimView(p *sim.Provider, header []string) *SimView {
 	return v
 }
 
-// Findings counts the findings shown (events where the application did something a go-live
-// would fail on).
-func (v *SimView) Findings() int { return v.findings }
+// Findings counts the findings (events where the application did something a go-live would
+// fail on), from the provider: every one, even those the view's bounded list dropped.
+func (v *SimView) Findings() int { f, _ := v.p.FindingCounts(); return f }
 
 // Warnings counts the events marked warn (worth fixing, not blocking).
-func (v *SimView) Warnings() int { return v.warnings }
+func (v *SimView) Warnings() int { _, w := v.p.FindingCounts(); return w }
 
 // RunSim runs the view on the terminal behind in and out until the user quits or ctx ends.
 func RunSim(ctx context.Context, v *SimView, in io.Reader, out io.Writer, progOpts ...tea.ProgramOption) error {
@@ -103,13 +102,11 @@ func (v *SimView) wait() tea.Cmd {
 	}
 }
 
+// add shows e, and first any events the subscription dropped while the view was busy.
 func (v *SimView) add(e sim.Event) {
-	v.events = append(v.events, e)
-	switch e.Finding {
-	case model.Fail:
-		v.findings++
-	case model.Warn:
-		v.warnings++
+	for _, m := range v.p.Backfill(v.last, e) {
+		v.events = append(v.events, m)
+		v.last = m.Seq
 	}
 	if len(v.events) > maxSimEvents {
 		drop := len(v.events) - maxSimEvents
@@ -186,12 +183,10 @@ func (v *SimView) key(k tea.KeyPressMsg) tea.Cmd {
 		v.p.ClearFaults()
 		v.status = "fault queue cleared"
 	case "l":
-		v.sessions = v.sessions[:0]
-		for _, s := range v.p.Sessions() {
-			if s.Active() {
-				v.sessions = append(v.sessions, s)
-			}
+		if v.busy != "" {
+			return nil // one sign-in or logout at a time: its result is the next status
 		}
+		v.sessions = activeSessions(v.p)
 		if len(v.sessions) == 0 {
 			v.status = "no session to log out: sign in first"
 			return nil
@@ -229,7 +224,7 @@ func (v *SimView) pickKey(k tea.KeyPressMsg, n int, choose func(int) tea.Cmd) te
 	case s == "enter":
 		v.mode = simBrowse
 		return choose(v.pick)
-	case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < n:
+	case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < n: // the first nine; ↑/↓ reach the rest
 		v.mode = simBrowse
 		return choose(int(s[0] - '1'))
 	}
@@ -265,12 +260,13 @@ func (v *SimView) render() string {
 			active++
 		}
 	}
+	fails, warns := v.p.FindingCounts()
 	find := st.Pass.Render("0 findings")
-	if v.findings > 0 {
-		find = st.Fail.Render(report.Plural(v.findings, "finding", "findings"))
+	if fails > 0 {
+		find = st.Fail.Render(report.Plural(fails, "finding", "findings"))
 	}
-	if v.warnings > 0 {
-		find += " · " + st.Warn.Render(report.Plural(v.warnings, "warning", "warnings"))
+	if warns > 0 {
+		find += " · " + st.Warn.Render(report.Plural(warns, "warning", "warnings"))
 	}
 	top = append(top, cut(fmt.Sprintf("next sign-in fault: %s · %s active · %s", st.Heading.Render(next),
 		report.Plural(active, "session", "sessions"), find)))
@@ -344,12 +340,11 @@ func (v *SimView) lower(w int) []string {
 		return lines
 	case simPickSession:
 		lines = append(lines, v.st.Heading.Render("Log out which session? CIS2 sends the negative tokens, then its logout token:"))
-		for i, s := range v.sessions[:min(len(v.sessions), detailRows-1)] {
-			how := "end not confirmed (cookie unknown)"
-			if s.SimBrowser {
-				how = "sim browser: end confirmed"
-			}
-			lines = append(lines, v.pickRow(i, fmt.Sprintf("%d %s (%s) %s · %s", i+1, s.Name, s.Sub, s.ACR, how), w))
+		// A window that keeps the selection in view.
+		rows := detailRows - 1
+		start := max(0, min(v.pick-rows+1, len(v.sessions)-rows))
+		for i := start; i < min(len(v.sessions), start+rows); i++ {
+			lines = append(lines, v.pickRow(i, fmt.Sprintf("%d %s", i+1, simSessionLabel(v.sessions[i])), w))
 		}
 		return lines
 	}
@@ -370,6 +365,14 @@ func (v *SimView) lower(w int) []string {
 		lines[i] = v.st.Faint.Render(lines[i])
 	}
 	return lines
+}
+
+// sidPrefix is enough of a sid to tell sessions apart.
+func sidPrefix(sid string) string {
+	if len(sid) > 6 {
+		return sid[:6]
+	}
+	return sid
 }
 
 func (v *SimView) pickRow(i int, text string, w int) string {

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -127,7 +130,7 @@ func TestSimViewAgainstSandbox(t *testing.T) {
 		t.Errorf("after the sign-in:\n%s", s)
 	}
 	v.Update(keyMsg("l"))
-	if s := simScreen(t, v); !strings.Contains(s, "Log out which session?") || !strings.Contains(s, "sim browser: end confirmed") {
+	if s := simScreen(t, v); !strings.Contains(s, "Log out which session?") || !strings.Contains(s, "end confirmable") {
 		t.Fatalf("logout picker:\n%s", s)
 	}
 	_, cmd = v.Update(keyMsg("enter"))
@@ -150,5 +153,82 @@ func TestSimViewAgainstSandbox(t *testing.T) {
 	v.Update(keyMsg("G"))
 	if !v.follow || v.cursor != len(v.events)-1 {
 		t.Error("G does not return to the newest event")
+	}
+}
+
+// TestSimViewFillsGaps: events dropped by the subscription while the view was busy are
+// shown once the next one arrives, in order, each once.
+func TestSimViewFillsGaps(t *testing.T) {
+	v, p := simView(t)
+	for range 300 { // more than the subscription buffers
+		p.QueueFault(sim.Expired)
+	}
+	p.ClearFaults()
+	// Only the newest event reaches the view: the ones before it were dropped.
+	all := p.Events(0)
+	v.Update(simEventMsg{all[len(all)-1]})
+	if len(v.events) != len(all) {
+		t.Fatalf("the view shows %d events, want all %d", len(v.events), len(all))
+	}
+	for i, e := range v.events {
+		if e.Seq != i+1 {
+			t.Fatalf("event %d has seq %d: out of order or twice", i, e.Seq)
+		}
+	}
+	v.Update(simEventMsg{all[10]}) // a late duplicate from the subscription
+	if len(v.events) != len(all) {
+		t.Errorf("a duplicate was shown: %d events", len(v.events))
+	}
+}
+
+// TestSimViewLogoutPickerTellsSessionsApart: two sessions of one user are two rows one can
+// tell apart, and more sessions than rows can still be reached and picked.
+func TestSimViewLogoutPickerTellsSessionsApart(t *testing.T) {
+	p, err := sim.New(sim.Options{Origin: "https://localhost:9443", ClientSecret: "x", AutoLogin: "555000000001", Client: &model.Config{
+		ClientID: "123456789012.apps.supplier", RedirectURIs: []string{"https://app.cis2-golive.test/cb"},
+		TokenEndpointAuthMethod: model.ClientSecretBasic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	const n = 12
+	for range n { // each request without the provider's cookie is a new session
+		q := url.Values{"response_type": {"code"}, "client_id": {"123456789012.apps.supplier"},
+			"redirect_uri": {"https://app.cis2-golive.test/cb"}, "scope": {"openid"}}
+		r := httptest.NewRequest(http.MethodGet, p.Issuer()+"/authorize?"+q.Encode(), nil)
+		r.RemoteAddr = "127.0.0.1:1"
+		p.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	v := NewSimView(p, nil)
+	t.Cleanup(v.cancel)
+	v.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	v.Update(keyMsg("l"))
+	s := simScreen(t, v)
+	rows := map[string]bool{}
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "Priya Patel") && !strings.Contains(l, "authorize") {
+			_, rest, _ := strings.Cut(strings.TrimLeft(l, "> "), " ") // without the row's number
+			rows[rest] = true
+		}
+	}
+	if len(rows) < 8 || !strings.Contains(s, "end not confirmable") {
+		t.Fatalf("logout picker rows cannot be told apart (%d distinct):\n%s", len(rows), s)
+	}
+	for range n - 1 {
+		v.Update(keyMsg("down"))
+	}
+	if s := simScreen(t, v); !strings.Contains(s, "> 12 Priya Patel") {
+		t.Fatalf("the 12th session is not shown when selected:\n%s", s)
+	}
+	sessions := p.Sessions()
+	_, cmd := v.Update(keyMsg("enter"))
+	if cmd == nil {
+		t.Fatal("picking the 12th session does nothing")
+	}
+	cmd()
+	for _, sess := range p.Sessions() {
+		if sess.SID == sessions[n-1].SID && sess.Active() {
+			t.Error("the 12th session was not the one logged out")
+		}
 	}
 }

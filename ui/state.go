@@ -1,5 +1,10 @@
 package ui
 
+import (
+	"fmt"
+	"slices"
+)
+
 // state is the screen the wizard shows. The order is the order of the walk-through.
 type state int
 
@@ -34,6 +39,33 @@ func (s state) String() string {
 		return "unknown"
 	}
 	return stateNames[s]
+}
+
+// stepTitle is the step's title in a run: the checks step says whether live checks run.
+func stepTitle(st state, s *session) string {
+	if st == stateChecks && s.opts.Plan == nil {
+		return "Offline checks"
+	}
+	return st.Title()
+}
+
+// visibleSteps lists the steps of this walk-through after the welcome: private key JWT only
+// when it is the chosen pattern.
+func visibleSteps(s *session) []state {
+	var out []state
+	for st := stateOrg; st < numStates; st++ {
+		if st == statePKJ && s.cfg().TokenEndpointAuthMethod.IsSecret() {
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// stepLine is "Step 3 of 9 · Back-channel logout", as both wizards head a step.
+func stepLine(st state, s *session) string {
+	v := visibleSteps(s)
+	return fmt.Sprintf("Step %d of %d · %s", slices.Index(v, st)+1, len(v), stepTitle(st, s))
 }
 
 // Title is what the header shows.

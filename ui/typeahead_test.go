@@ -115,8 +115,8 @@ func TestTypedAheadKeysWaitForTheMoveNotTheClock(t *testing.T) {
 	if _, cmd := h.r.Update(tea.WindowSizeMsg{Width: 80, Height: 24}); cmd != nil {
 		h.run(cmd) // its messages are not the move
 	}
-	if !h.r.holding || len(h.r.held) != 3 {
-		t.Fatalf("an unrelated message released the keys before the move: holding %v, held %d", h.r.holding, len(h.r.held))
+	if !h.r.ahead.holding || len(h.r.ahead.held) != 3 {
+		t.Fatalf("an unrelated message released the keys before the move: holding %v, held %d", h.r.ahead.holding, len(h.r.ahead.held))
 	}
 	for _, m := range pending {
 		h.send(m)

@@ -8,102 +8,34 @@ import (
 	"strconv"
 	"strings"
 
-	"charm.land/huh/v2"
-
 	"github.com/cis2-golive/cis2-golive/model"
 )
-
-func errRequired(what string) error { return errors.New("enter " + what) }
-
-func required(what string) func(string) error {
-	return func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return errRequired(what)
-		}
-		return nil
-	}
-}
-
-// requiredField is required with the model's rules for the field: a value that looks like a
-// secret is refused where it is typed.
-func requiredField(c *common, field, what string, set func(*model.Config, string)) func(string) error {
-	check := fieldCheck(c, field, set)
-	return func(s string) error {
-		if strings.TrimSpace(s) == "" {
-			return errRequired(what)
-		}
-		return check(s)
-	}
-}
-
-// noteView is a field's left-out note (see common.leftOutNote), as a line under a form.
-func noteView(c *common, field, value string) string {
-	if n := c.leftOutNote(field, value); n != "" {
-		return "\n" + c.styles.Warn.Render("! "+fieldLabel(field)+": "+n)
-	}
-	return ""
-}
 
 // fieldLabel names a configuration field as the wizard's screens do.
 func fieldLabel(field string) string {
 	if l, ok := map[string]string{
 		"organisation": "Organisation", "product": "Product", "contact_email": "Contact email", "client_id": "Client id",
 		"description": "Description", "backchannel_logout_uri": "Back-channel logout URI", "jwks_uri": "JWKS URI",
+		"token_endpoint_auth_method": "Security pattern", "token_endpoint_auth_signing_alg": "Signing algorithm",
+		"userinfo_signed_response_alg": "Signed userinfo", "login_url": "Login page", "environment": "Environment",
 	}[field]; ok {
 		return l
 	}
 	return "Redirect " + userNumbering(field) // redirect_uris[0] → Redirect URI 1
 }
 
-// fieldCheck validates one answer with the model's offline rules, on a copy of the answers
-// with the new value set, and returns the first failure: warnings never block.
-func fieldCheck(c *common, field string, set func(*model.Config, string)) func(string) error {
-	return func(v string) error {
-		cfg := c.cfg.Clone()
-		set(&cfg, v)
-		return model.FirstFail(model.FieldFindings(&cfg, field))
-	}
-}
-
-// uriCheck validates a single URI for its role; empty fails with "enter …".
-func uriCheck(c *common, field, what string, role model.URIRole) func(string) error {
-	return func(v string) error {
-		if v == "" {
-			return errRequired(what)
-		}
-		return model.FirstFail(model.ValidateURI(field, v, role, c.cfg.EffectiveEnvironment()))
-	}
-}
-
-// findingsView lists findings under a form, live as the bound values change.
-func findingsView(c *common, groups ...[]model.Finding) string {
-	return formFindingsView(c, nil, groups...)
-}
-
-// formFindingsView is findingsView under form, leaving out what the form already shows as a
-// field's error (after enter), so a refusal is said once.
-func formFindingsView(c *common, form *huh.Form, groups ...[]model.Finding) string {
-	shown := map[string]bool{}
-	if form != nil {
-		for _, err := range form.Errors() {
-			shown[err.Error()] = true
-		}
-	}
+// findingsView lists findings under an answer, live as it is typed.
+func findingsView(c *common, fs []model.Finding) string {
 	st := c.styles
 	var b strings.Builder
-	for _, fs := range groups {
-		for _, f := range fs {
-			if shown[f.Error()] || shown[userNumbering(f.Error())] {
-				continue
-			}
-			mark := st.Warn.Render("! ")
-			if f.Severity == model.Fail {
-				mark = st.Fail.Render("✗ ")
-			}
-			b.WriteString("\n" + mark + userNumbering(f.Message))
-			if f.Fix != "" {
-				b.WriteString("\n  " + st.Faint.Render("fix: "+f.Fix))
-			}
+	for _, f := range fs {
+		mark := st.Warn.Render("! ")
+		if f.Severity == model.Fail {
+			mark = st.Fail.Render("✗ ")
+		}
+		b.WriteString("\n" + mark + userNumbering(f.Message))
+		if f.Fix != "" {
+			b.WriteString("\n  " + st.Faint.Render("fix: "+f.Fix))
 		}
 	}
 	return b.String()

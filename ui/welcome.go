@@ -9,6 +9,7 @@ import (
 	"charm.land/huh/v2"
 
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 // welcome says what the user will need and offers to resume a saved draft.
@@ -72,20 +73,30 @@ func (s *welcome) update(msg tea.Msg) tea.Cmd {
 func (s *welcome) view() string {
 	st := s.c.styles
 	var b strings.Builder
-	b.WriteString(st.Heading.Render("Put your CIS2 Authentication integration live") + "\n\n")
-	b.WriteString("This walks you through the production configuration NHS England needs,\n")
-	b.WriteString("checks it against your live endpoints, and writes the submission and\n")
-	b.WriteString("go-live checklist. About 10 minutes. Have ready:\n\n")
-	for _, l := range []string{
-		"your production redirect URIs and back-channel logout URI",
-		"your client id, if CIS2 has issued one",
-		"for private key JWT: your JWKS URI and the path of your signing key file",
-	} {
+	heading, text, items, note := intro()
+	b.WriteString(st.Heading.Render(heading) + "\n\n")
+	b.WriteString(strings.Join(report.WrapWords(text, s.c.width), "\n") + "\n\n")
+	for _, l := range items {
 		b.WriteString(st.Faint.Render("  • ") + l + "\n")
 	}
-	b.WriteString(st.Faint.Render("    (the key stays on disk: only its path is asked for, never the key)") + "\n")
+	b.WriteString(st.Faint.Render("    "+note) + "\n")
 	b.WriteString("\n" + s.form.View())
 	return b.String()
+}
+
+// intro is what the wizard says first, the same in both front ends: what it does and what to
+// have ready.
+func intro() (heading, text string, items []string, note string) {
+	return "Put your CIS2 Authentication integration live",
+		"This walks you through the production configuration NHS England needs, checks it " +
+			"against your live endpoints, and writes the submission and go-live checklist. " +
+			"About 10 minutes. Have ready:",
+		[]string{
+			"your production redirect URIs and back-channel logout URI",
+			"your client id, if CIS2 has issued one",
+			"for private key JWT: your JWKS URI and the path of your signing key file",
+		},
+		"(the key stays on disk: only its path is asked for, never the key)"
 }
 
 func (s *welcome) keys() []key.Binding { return []key.Binding{binding("enter", "choose")} }
