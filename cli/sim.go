@@ -265,6 +265,9 @@ func simListen(addr, host string) (net.Listener, string, error) {
 		return nil, "", fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:9443", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, "", fmt.Errorf("--listen %s: the port is in use (another sim still running?): stop that one, or pick another port (--listen 127.0.0.1:0 picks a free one)", addr)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("--listen %s: %w", addr, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -295,5 +296,17 @@ func TestSimAccessibleCommands(t *testing.T) {
 	typed.Close()
 	if !strings.Contains(stderr.String(), "Faults still queued, never sent: expired") {
 		t.Errorf("stop summary:\n%s", stderr)
+	}
+}
+
+func TestSimListenPortInUse(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, _, err = simListen(busy.Addr().String(), "")
+	if err == nil || !strings.Contains(err.Error(), "the port is in use") || !strings.Contains(err.Error(), "--listen 127.0.0.1:0 picks a free one") {
+		t.Errorf("listen on a busy port: %v, want what to do about it", err)
 	}
 }
