@@ -78,7 +78,7 @@ keys Enter
 expect "Should CIS2 sign userinfo"
 expect "> Yes, signed with RS256" # the sandbox's answer, kept
 keys Enter
-expect "Continue to live checks"
+expect "Continue to the checks"
 keys Enter
 expect "Step 8 of 9 · Live checks"
 checks_done

@@ -337,7 +337,7 @@ func printReview(out io.Writer, s *session) {
 		if model.SecretIn(prod) != "" {
 			prod = "(hidden: it looks like a secret)"
 		}
-		line := row.label + ": " + orBlank(clean(prod))
+		line := row.label + ": " + orBlank(clean(shownValue(row.field, prod)))
 		if cmp := row.cmp; cmp != nil {
 			switch {
 			case cmp.Status == model.Same:
@@ -345,14 +345,14 @@ func printReview(out io.Writer, s *session) {
 			case cmp.Status == model.Diverges && row.int == row.prod: // on INT's own host: no "differs"
 				line += " (the same as INT: " + clean(cmp.Message) + ")"
 			case cmp.Status == model.Diverges:
-				line += " (differs from INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
+				line += " (differs from INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(cmp.Message) + ")"
 			default:
-				line += " (INT " + orBlank(clean(row.int)) + ": " + clean(cmp.Message) + ")"
+				line += " (INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(cmp.Message) + ")"
 			}
 		}
-		fmt.Fprintln(out, line)
+		io.WriteString(out, report.HangIndent("", "  ", line)) // wrapped at spaces to 80 columns
 		if row.leftOut != "" {
-			fmt.Fprintln(out, "  "+row.leftOut)
+			io.WriteString(out, report.Hang("  ", row.leftOut))
 		}
 	}
 	findings := model.ValidateAgainstINT(s.used(), s.draft.INT)
@@ -365,9 +365,9 @@ func printReview(out io.Writer, s *session) {
 		if f.Severity == model.Fail {
 			sev = "Problem"
 		}
-		fmt.Fprintf(out, "%s, %s: %s\n", sev, f.Field, clean(userNumbering(f.Message)))
+		io.WriteString(out, report.HangIndent("", "  ", sev+", "+fieldLabel(f.Field)+": "+clean(userNumbering(f.Message))))
 		if f.Fix != "" {
-			fmt.Fprintln(out, "  fix: "+clean(f.Fix))
+			io.WriteString(out, report.Hang("  fix: ", clean(f.Fix)))
 		}
 	}
 }

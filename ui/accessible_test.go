@@ -46,7 +46,7 @@ func TestAccessibleMode(t *testing.T) {
 	if strings.Contains(out.String(), "\x1b[") {
 		t.Fatal("accessible output has escape sequences")
 	}
-	for _, want := range []string{"Review", "Redirect URI 1: https://epr.acme-health.co.uk/cb", "Security pattern: client_secret_basic"} {
+	for _, want := range []string{"Review", "Redirect URI 1: https://epr.acme-health.co.uk/cb", "Security pattern: Client secret"} {
 		if !strings.Contains(said(out.String()), want) {
 			t.Errorf("review lacks %q:\n%s", want, out.String())
 		}
@@ -95,7 +95,7 @@ func TestAccessibleResumeReviewAndChange(t *testing.T) {
 	if got := res.Config.BackchannelLogoutURI; got != "https://epr.acme-health.co.uk/bcl" {
 		t.Fatalf("logout URI %q\n%s", got, out.String())
 	}
-	if !strings.Contains(said(out.String()), "Warning, redirect_uris[0]: the host has upper-case letters") {
+	if !strings.Contains(said(out.String()), "Warning, Redirect URI 1: the host has upper-case letters") {
 		t.Errorf("the review does not show the offline finding:\n%s", out.String())
 	}
 	if strings.Count(said(out.String()), "Back-channel logout URI (enter keeps") != 2 || strings.Count(said(out.String()), "Product (enter keeps") != 1 {

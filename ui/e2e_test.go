@@ -98,7 +98,7 @@ func TestEndToEndAt80x24(t *testing.T) {
 	press(tm, "down", "enter") // client secret
 	waitFor(t, tm, "sign userinfo")
 	press(tm, "enter") // no
-	waitFor(t, tm, "Continue to live checks")
+	waitFor(t, tm, "Continue to the checks")
 	press(tm, "enter")
 	waitFor(t, tm, "passed")
 	press(tm, "enter")

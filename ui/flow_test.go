@@ -127,7 +127,7 @@ func TestWizardFlowByKeys(t *testing.T) {
 	h.keys("down", "enter") // yes, signed with RS256, the first
 
 	h.wantState(stateReview)
-	h.wantView("✓ no problems found offline", "Redirect URI 2", "RS512", "Continue to live checks")
+	h.wantView("✓ no problems found offline", "Redirect URI 2", "RS512", "Continue to the checks")
 	// Jump back to edit the organisation from the review, and return to the review.
 	for range 20 {
 		h.keys("up")
@@ -314,7 +314,7 @@ func TestFromINTShowsDifferences(t *testing.T) {
 	h.r.c.cfg.JWKSURI = "https://epr.acme-health.co.uk/jwks"
 	h.r.c.cfg.TokenEndpointAuthSigningAlg = "RS512"
 	h.send(gotoMsg{to: stateReview})
-	h.wantView("Production", "INT", "~ https://epr.int", "≠ client_secret_basic", "≠ https://int-only")
+	h.wantView("Production", "INT", "~ https://epr.int", "≠ Client secret", "≠ https://int-only")
 }
 
 // TestFormScreensSayNextOnce: a form screen sends "next" once, when its form completes. A

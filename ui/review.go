@@ -278,46 +278,145 @@ func (s *review) view() string {
 	b.WriteString(head + "\n\n")
 
 	in := s.c.s.draft.INT != nil
-	valW := s.c.width - 22
+	valW := max(12, s.c.width-2-labelW-1)
 	if in {
-		valW = (s.c.width - 24) / 2
-		b.WriteString(st.Label.Render(fmt.Sprintf("  %-19s %-*s   %s", "", valW, "Production", "INT")) + "\n")
+		valW = max(10, (s.c.width-2-labelW-1-3)/2)
+		b.WriteString(st.Label.Render(fmt.Sprintf("  %-*s %-*s   %s", labelW, "", valW, "Production", "INT")) + "\n")
 	}
-	// The selected row in full below the table: cut URIs cannot be double-checked.
+	// Every value in full, wrapped within its column (a URI breaks after a "/"): a cut URI
+	// cannot be double-checked, and two that differ only at the end must not look the same.
+	groups := make([][]string, len(s.rows)+1)
+	for i, r := range s.rows {
+		groups[i] = s.rowLines(r, i == s.cursor, valW, in)
+	}
+	groups[len(s.rows)] = []string{"", cursorLine(st, s.cursor == len(s.rows), st.Heading.Render("Continue to the checks →"))}
 	detail := s.detail()
 	legend := s.legend()
-	fixed := strings.Count(b.String(), "\n") + 1 + len(legend) + len(detail) // + the blank above "Continue", a row of the window
-	first, last := listWindow(len(s.rows)+1, s.cursor, max(3, s.c.height-fixed))
-	for i := first; i < last && i < len(s.rows); i++ {
-		r := s.rows[i]
-		prod := r.prod
-		if model.SecretIn(prod) != "" {
-			prod = "(hidden: it looks like a secret)"
-		}
-		mark, style := "", st.Text
-		switch {
-		case r.worst() == model.Fail:
-			mark, style = "✗ ", st.Fail
-		case r.host() != nil || r.leftOut != "":
-			mark, style = "! ", st.Warn
-		}
-		prod = ansi.Truncate(mark+prod, valW, "…") // the mark is visible without colour
-		if mark != "" {
-			prod = style.Render(prod)
-		}
-		line := fmt.Sprintf("%-19s %s", r.label, prod)
-		if in {
-			pad := strings.Repeat(" ", max(0, valW-ansi.StringWidth(prod)))
-			line = fmt.Sprintf("%-19s %s%s %s%s", r.label, prod, pad, s.cmpMark(r.cmp), st.Faint.Render(ansi.Truncate(r.int, valW, "…")))
-		}
-		b.WriteString(cursorLine(st, i == s.cursor, line) + "\n")
+	room := max(4, s.c.height-strings.Count(b.String(), "\n")-len(detail)-len(legend))
+	total := 0
+	for _, g := range groups {
+		total += len(g)
 	}
-	if last > len(s.rows) {
-		b.WriteString("\n" + cursorLine(st, s.cursor == len(s.rows), st.Heading.Render("Continue to live checks →")) + "\n")
+	var lines []string
+	if total <= room {
+		for _, g := range groups {
+			lines = append(lines, g...)
+		}
+	} else {
+		first, last := groupWindow(groups, s.cursor, room-2) // the "more" lines
+		if first > 0 {
+			lines = append(lines, st.Faint.Render(fmt.Sprintf("  ↑ %d more above", first)))
+		}
+		for _, g := range groups[first:last] {
+			lines = append(lines, g...)
+		}
+		if n := len(groups) - 1 - last; n > 0 {
+			lines = append(lines, st.Faint.Render(fmt.Sprintf("  ↓ %d more below", n)))
+		} else if last < len(groups) {
+			lines = append(lines, st.Faint.Render("  ↓ Continue below"))
+		}
 	}
+	b.WriteString(strings.Join(lines, "\n") + "\n")
 	b.WriteString(strings.Join(detail, "\n"))
 	b.WriteString(strings.Join(legend, ""))
 	return b.String()
+}
+
+// labelW is the width of the review's label column ("Back-channel logout").
+const labelW = 19
+
+// rowLines is one answer: its label, its production value in full (wrapped in its column and
+// marked when the offline rules found something on it: ✗ to fix, ! to check), and with INT,
+// how compare judged the pair and the INT value, wrapped the same way.
+func (s *review) rowLines(r reviewRow, on bool, valW int, in bool) []string {
+	st := s.c.styles
+	prod := shownValue(r.field, r.prod)
+	if model.SecretIn(r.prod) != "" {
+		prod = "(hidden: it looks like a secret)"
+	}
+	mark, style := "", st.Text
+	switch {
+	case r.worst() == model.Fail:
+		mark, style = "✗ ", st.Fail
+	case r.worst() == model.Warn || r.host() != nil || r.leftOut != "":
+		mark, style = "! ", st.Warn // visible without colour: the row a warning is about
+	}
+	if prod == "" && mark != "" {
+		prod = "(blank)"
+	}
+	pl := breakValue(clean(mark+prod), valW)
+	var il []string
+	if in {
+		il = breakValue(clean(shownValue(r.field, r.int)), valW)
+	}
+	var out []string
+	for n := 0; n < max(len(pl), len(il)); n++ {
+		label := ""
+		if n == 0 {
+			label = r.label
+		}
+		p := ""
+		if n < len(pl) {
+			p = pl[n]
+		}
+		line := fmt.Sprintf("%-*s %s", labelW, label, style.Render(p))
+		if in {
+			cmp := "  "
+			if n == 0 {
+				cmp = s.cmpMark(r.cmp)
+			}
+			iv := ""
+			if n < len(il) {
+				iv = il[n]
+			}
+			line += strings.Repeat(" ", max(0, valW-ansi.StringWidth(p))) + " " + cmp + st.Faint.Render(iv)
+		}
+		out = append(out, cursorLine(st, on && n == 0, strings.TrimRight(line, " ")))
+	}
+	return out
+}
+
+// shownValue is how the review shows an answer: in words where the configuration holds a
+// code (private_key_jwt), as the questions offer it.
+func shownValue(field, v string) string {
+	switch field {
+	case "token_endpoint_auth_method":
+		switch model.AuthMethod(v) {
+		case model.PrivateKeyJWT:
+			return "Private key JWT"
+		case model.ClientSecretBasic:
+			return "Client secret"
+		}
+	case "userinfo_signed_response_alg":
+		if v == "no" || v == "" {
+			return qUserinfo.label("")
+		}
+		return qUserinfo.label(v)
+	}
+	return v
+}
+
+// breakValue cuts v into lines of at most w columns without losing any of it, each piece
+// reading as part of the whole: a URI breaks after a "/", "?" or "&" (else after a "." or
+// "-" of its host), a sentence at a space, and only a piece with no such place is cut at w.
+func breakValue(v string, w int) []string {
+	if v == "" {
+		return []string{""}
+	}
+	var out []string
+	for ansi.StringWidth(v) > w {
+		head := ansi.Truncate(v, w, "")
+		cut := len(head)
+		for _, set := range []string{" ", "/?&", ".-"} {
+			if i := strings.LastIndexAny(head, set); i >= w/2 {
+				cut = i + 1
+				break
+			}
+		}
+		out = append(out, strings.TrimRight(v[:cut], " "))
+		v = v[cut:]
+	}
+	return append(out, v)
 }
 
 // cmpMark is the two-column mark before an INT value: how compare judged the pair.
@@ -347,7 +446,7 @@ func (s *review) legend() []string {
 		switch {
 		case r.worst() == model.Fail:
 			seen["✗"] = true
-		case r.host() != nil || r.leftOut != "":
+		case r.worst() == model.Warn || r.host() != nil || r.leftOut != "":
 			seen["!"] = true
 		}
 		if r.cmp != nil {
@@ -384,28 +483,13 @@ func (s *review) detail() []string {
 			if f.Severity == model.Fail {
 				mark, style = "✗", st.Fail.Render
 			}
-			out = append(out, style(ansi.Truncate(mark+" "+clean(f.Message), max(20, s.c.width-2), "…")))
+			out = append(out, style(mark+" "+clean(f.Message))) // the frame wraps it
 		}
 		return out
 	}
 	r := s.rows[s.cursor]
 	w := max(20, s.c.width-2)
 	out := []string{""}
-	field := func(label, v string) {
-		if v == "" {
-			v = "(none)"
-		}
-		if model.SecretIn(v) != "" {
-			v = "(hidden: it looks like a secret)"
-		}
-		for n, l := range strings.Split(ansi.Wrap(clean(v), max(20, s.c.width-13), "/?&"), "\n") {
-			lead := strings.Repeat(" ", 12)
-			if n == 0 {
-				lead = fmt.Sprintf("%-12s", label)
-			}
-			out = append(out, st.Label.Render(lead)+l)
-		}
-	}
 	note := func(style func(...string) string, mark, text string) {
 		for n, l := range strings.Split(ansi.Wrap(clean(text), w-2, " /"), "\n") {
 			if n == 0 {
@@ -414,10 +498,6 @@ func (s *review) detail() []string {
 				out = append(out, style("  "+l))
 			}
 		}
-	}
-	field("Production", r.prod)
-	if s.c.s.draft.INT != nil && (r.int != "" || r.cmp != nil) {
-		field("INT", r.int)
 	}
 	if r.leftOut != "" {
 		note(st.Warn.Render, "!", r.leftOut)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
@@ -401,4 +402,42 @@ func TestAccessibleChecklistShowsWhatTheFileTicks(t *testing.T) {
 	if err != nil || !strings.Contains(string(ck), "- [x] Production configuration submitted to NHS England on 2026-11-02") {
 		t.Fatalf("checklist file: %v\n%s", err, ck)
 	}
+}
+
+// TestReviewShowsTheREADMEExampleInFull: the review of examples/production.yaml at 80x24
+// shows its whole back-channel logout URI (it was cut at "backchannel-l…"), and so every
+// value; the view is a golden.
+func TestReviewShowsTheREADMEExampleInFull(t *testing.T) {
+	cfg, _, err := model.Load("../examples/production.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Options{Config: cfg})
+	h.jump(stateReview)
+	v := h.view()
+	fits(t, v, 80, 24)
+	if strings.Contains(v, "…") {
+		t.Fatalf("a value is cut:\n%s", v)
+	}
+	h.wantView("Back-channel logout https://epr.acme-health.co.uk/auth/cis2/", "backchannel-logout",
+		"Security pattern    Private key JWT")
+	golden.RequireEqual(t, render(t, h))
+
+	// At 60x20 the URIs still differ where they differ: nothing is cut there either.
+	h.send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	fits(t, h.view(), 60, 20)
+	body := h.view()[:strings.LastIndex(h.view(), "\n")] // the footer may shorten its keys
+	if strings.Contains(body, "…") {
+		t.Fatalf("a value is cut at 60 columns:\n%s", h.view())
+	}
+}
+
+// TestReviewMarksTheRowAWarningIsAbout: a warning (here the contact email's) marks its row
+// "!", so the headline's count can be traced to a row.
+func TestReviewMarksTheRowAWarningIsAbout(t *testing.T) {
+	cfg := filled()
+	cfg.ContactEmail = "Ops <ops@acme-health.co.uk>"
+	h := newHarness(t, Options{Config: cfg})
+	h.jump(stateReview)
+	h.wantView("1 warning", "Contact email       ! Ops <ops@acme-health.co.uk>", "! to check")
 }

@@ -73,7 +73,7 @@ func TestINTHostOnReviewAndChecks(t *testing.T) {
 	t.Run("fail with INT", func(t *testing.T) {
 		h := newHarness(t, Options{Config: onINTHost(), INT: intOnINTHost()})
 		h.send(gotoMsg{to: stateReview})
-		h.wantView("1 value still on an INT/test host", "JWKS URI            ✗ https://epr.acme-int.co… ≠ https://epr.acme-int.co.u…", "✗ to fix")
+		h.wantView("1 value still on an INT/test host", "JWKS URI            ✗ https://epr.acme-int.", "≠ https://epr.acme-int.", "✗ to fix")
 		selectRow(h, "JWKS URI")
 		h.wantWrapped("✗ production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri")
 		snap(t, h, "review")
@@ -95,13 +95,13 @@ func TestAccessibleINTHostOnReviewAndChecks(t *testing.T) {
 	}{
 		{"warn", nil, []string{
 			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json Signing algorithm", // nothing more on its line
-			"Warning, jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)",
+			"Warning, JWKS URI: production still points at a non-production host (epr.acme-int.co.uk)",
 			"! warn config.uri.non-production jwks_uri: production still points at a non-production host",
 			"Not ready to send to NHS: jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)",
 		}},
 		{"fail with INT", intOnINTHost(), []string{
 			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json (the same as INT: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri)",
-			"Problem, jwks_uri: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri",
+			"Problem, JWKS URI: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri",
 			"✗ FAIL config.uri.non-production jwks_uri: production still points at epr.acme-int.co.uk",
 			"Not ready to send to NHS: 1 check failed;",
 		}},
@@ -169,8 +169,9 @@ func TestReviewPortFromCompare(t *testing.T) {
 
 	h := newHarness(t, Options{Config: prod, INT: in})
 	h.send(gotoMsg{to: stateReview})
-	h.wantView("1 difference from INT", "Redirect URI 1      https://epr.acme.co.uk:84… ≠ https://epr.int.acme.co.u…",
-		"Back-channel logout https://epr.acme.co.uk/lo… ~ https://epr.int.acme.co.u…")
+	h.wantView("1 difference from INT", "Redirect URI 1      https://epr.acme.co.      ≠ https://epr.int.acme.co.",
+		"                    uk:8443/cb                  uk/cb", // the port is on screen, not cut off
+		"Back-channel logout https://epr.acme.co.uk/   ~ https://epr.int.acme.co.")
 	selectRow(h, "Redirect URI 1")
 	h.wantWrapped("≠ "+port.Message, "fix: "+port.Fix)
 	snap(t, h, "review")
