@@ -113,7 +113,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 	days := int(leaf.NotAfter.Sub(now).Hours() / 24)
 	ev["days_left"] = strconv.Itoa(days)
 
-	if err := verifyChain(state, host, r.opts.RootCAs, now); err != nil {
+	if err := r.verify(host, e.port(), state, r.opts.RootCAs); err != nil {
 		var certErr x509.CertificateInvalidError
 		switch {
 		case errors.As(err, &certErr) && certErr.Reason == x509.Expired && now.After(leaf.NotAfter):
@@ -128,7 +128,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 			note(model.Warn, fmt.Sprintf("the certificate expires in %d days (%s)", days, leaf.NotAfter.UTC().Format(time.DateOnly)),
 				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
 		}
-		if r.opts.RootCAs != nil && verifyChain(state, host, nil, now) != nil {
+		if r.opts.RootCAs != nil && r.verify(host, e.port(), state, nil) != nil {
 			// Trusted here because of --ca-cert only: CIS2 trusts public roots, and a user's
 			// browser trusts what its machine trusts. Passing it would hide that.
 			switch {
@@ -179,7 +179,7 @@ func (r *run) causedBy(ctx context.Context, e endpoint, err error) *Result {
 	host := e.url.Hostname()
 	state, herr := r.handshake(ctx, host, e.port())
 	if herr == nil {
-		herr = verifyChain(state, host, r.opts.RootCAs, r.opts.Now())
+		herr = r.verify(host, e.port(), state, r.opts.RootCAs)
 	}
 	if herr != nil {
 		return skipBecause(e, fmt.Sprintf("TLS to %s fails (see %s)", host, IDTLS))
@@ -249,15 +249,35 @@ func (r *run) handshakeOnce(ctx context.Context, host, port string) (tls.Connect
 	return state, nil
 }
 
-// handshakes holds one run's TLS handshakes by host:port. The first caller's ctx bounds the
-// handshake; the checks of a run start together with the same timeout, so that is everyone's.
+// verify is verifyChain for the run's handshake with host:port, once per run for each pool
+// (roots nil: the system's): every URI on the host shares the answer, as it shares the
+// handshake, and 200 of them do not verify the same chain 400 times.
+func (r *run) verify(host, port string, state tls.ConnectionState, roots *x509.CertPool) error {
+	key := net.JoinHostPort(strings.ToLower(host), port) + " system roots"
+	if roots != nil {
+		key = net.JoinHostPort(strings.ToLower(host), port) + " custom roots"
+	}
+	r.tls.mu.Lock()
+	f, ok := r.tls.verified[key]
+	if !ok {
+		f = sync.OnceValue(func() error { return verifyChain(state, host, roots, r.opts.Now()) })
+		r.tls.verified[key] = f
+	}
+	r.tls.mu.Unlock()
+	return f()
+}
+
+// handshakes holds one run's TLS handshakes by host:port, and their verifications. The first
+// caller's ctx bounds the handshake; the checks of a run start together with the same
+// timeout, so that is everyone's.
 type handshakes struct {
-	mu sync.Mutex
-	m  map[string]func() (tls.ConnectionState, error)
+	mu       sync.Mutex
+	m        map[string]func() (tls.ConnectionState, error)
+	verified map[string]func() error
 }
 
 func newHandshakes() *handshakes {
-	return &handshakes{m: map[string]func() (tls.ConnectionState, error){}}
+	return &handshakes{m: map[string]func() (tls.ConnectionState, error){}, verified: map[string]func() error{}}
 }
 
 func (h *handshakes) get(key string, do func() (tls.ConnectionState, error)) (tls.ConnectionState, error) {
