@@ -81,7 +81,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		return assertion{}, skip
 	}
 	set := r.inspection(ctx).Set
-	signer, res := r.bindSigner(signer, set) // an external signer finds its published key
+	signer, res := r.bindSigner(ctx, signer, set) // an external signer finds its published key
 	if res != nil {
 		return assertion{}, res
 	}
@@ -133,7 +133,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 	if kid := published.RawKID(); kid != "" {
 		t.Header["kid"] = kid
 	}
-	token, err := keys.SignedString(t, signer)
+	token, err := keys.SignedString(ctx, t, signer)
 	if err != nil {
 		return assertion{}, &Result{Status: model.Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
 			Fix: "use the key type the algorithm needs (RSA for RS256/RS512)"}

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -38,6 +40,9 @@ const (
 const (
 	lintMaxLifetime = 5 * time.Minute
 	lintFutureSkew  = 60 * time.Second
+	// lintUnreasonableExpiry is ForgeRock AM's limit on a JWT's exp: an assertion expiring more
+	// than a day after it arrives is refused (OAuth2Jwt's UNREASONABLE_LIFETIME_LIMIT).
+	lintUnreasonableExpiry = 24 * time.Hour
 	// MaxAssertionBytes bounds what is read as an assertion: a real one is under 2 KiB.
 	MaxAssertionBytes = 64 << 10
 )
@@ -61,7 +66,19 @@ func ExtractAssertion(pasted string) string {
 			s = v.Get("client_assertion")
 		}
 	}
-	return jwtPattern.FindString(s)
+	// A log line holds other dotted words (a logger's class name, a host name) before the
+	// JWT: the first whose header decodes to a JSON object is the JWT, else the first match.
+	found := jwtPattern.FindAllString(s, -1)
+	for _, m := range found {
+		header, _, _ := strings.Cut(m, ".")
+		if h, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "=")); err == nil && bytes.HasPrefix(bytes.TrimSpace(h), []byte("{")) {
+			return m
+		}
+	}
+	if len(found) > 0 {
+		return found[0]
+	}
+	return ""
 }
 
 // decodedAssertion is an assertion decoded without trusting it: nothing here has been
@@ -294,17 +311,26 @@ func (r *run) lintAud(ctx context.Context, d decodedAssertion) Result {
 	case string:
 		got = aud
 	case []any:
-		var list []string
+		// RFC 7523 §3 (and RFC 7519 §4.1.3) let aud be an array; ForgeRock AM accepts one that
+		// holds the token endpoint (its check is "the audiences contain the token endpoint").
+		// CIS2 documents only the token endpoint itself, so it warns.
+		var raw, shown []string
 		for _, a := range aud {
 			s, _ := a.(string)
-			list = append(list, sanitize.Clean(s))
+			raw = append(raw, s)
+			shown = append(shown, sanitize.CleanN(s, 300))
 		}
-		ev["aud"] = sanitize.Join(list, ", ")
-		msg := "aud is an array (" + ev["aud"] + "), not the token endpoint as a string"
-		if slices.Contains(list, want) {
-			msg += ": it holds the token endpoint, but CIS2 (ForgeRock AM) compares the one value"
+		ev["aud"] = sanitize.Join(shown, ", ")
+		if slices.Contains(raw, want) {
+			return Result{Status: model.Warn, Evidence: ev,
+				Message: "aud is an array that holds the token endpoint (" + ev["aud"] + "): RFC 7523 §3 allows it and ForgeRock AM accepts it, but CIS2 documents no array: send the one string",
+				Fix:     "set aud to the single string " + want}
 		}
-		return Result{Status: model.Fail, Evidence: ev, Message: msg, Fix: "set aud to the single string " + want}
+		msg := "aud is an array (" + ev["aud"] + ") and none of them is the token endpoint " + want
+		if len(raw) == 1 {
+			msg += ": " + audDifference(raw[0], want, disc.doc.Issuer)
+		}
+		return Result{Status: model.Fail, Evidence: ev, Message: msg + " (CIS2: JWT is not valid)", Fix: "set aud to the single string " + want}
 	default:
 		return Result{Status: model.Fail, Evidence: ev, Message: "aud is not a string", Fix: "set aud to " + want}
 	}
@@ -366,6 +392,11 @@ func (r *run) lintLifetime(_ context.Context, d decodedAssertion) Result {
 		return Result{Status: model.Fail, Message: "exp is not a number of seconds (NumericDate, RFC 7519 §2)", Fix: "write exp as seconds since 1970"}
 	}
 	ev := map[string]string{"exp": exp.UTC().Format(time.RFC3339)}
+	if ahead := exp.Sub(now); ahead > lintUnreasonableExpiry {
+		return Result{Status: model.Fail, Evidence: ev,
+			Message: fmt.Sprintf("exp is %s ahead, more than a day: ForgeRock AM, which CIS2 runs, refuses an assertion whose expiry is that far off (JWT is not valid)", ahead.Round(time.Minute)),
+			Fix:     "set exp to iat + 5 minutes at most, and sign a fresh assertion per token request"}
+	}
 	iat, _, iatOK := numericDate(d.claims, "iat")
 	if iatOK {
 		life := exp.Sub(iat)

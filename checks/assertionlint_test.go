@@ -73,8 +73,14 @@ func TestAssertionLintOpenSSLAssertions(t *testing.T) {
 			"", "", IDLintAud, model.Fail, "the :443 is missing"},
 		{"aud is the issuer", func(_, c map[string]any) { c["aud"] = env.Issuer },
 			"", "", IDLintAud, model.Fail, "it is the issuer, not the token endpoint"},
-		{"aud is an array", func(_, c map[string]any) { c["aud"] = []string{env.TokenEndpoint} },
-			"", "", IDLintAud, model.Fail, "aud is an array"},
+		// RFC 7523 §3 lets aud be an array; ForgeRock AM accepts one that holds the token
+		// endpoint (OAuth2Jwt.isIntendedForAudience: getAudience().contains(tokenEndpoint)).
+		{"aud is an array with the token endpoint", func(_, c map[string]any) { c["aud"] = []string{env.Issuer, env.TokenEndpoint} },
+			"", "", IDLintAud, model.Warn, "aud is an array that holds the token endpoint"},
+		{"aud is an array without the token endpoint", func(_, c map[string]any) {
+			c["aud"] = []string{strings.Replace(env.TokenEndpoint, ":443", "", 1)}
+		},
+			"", "", IDLintAud, model.Fail, "none of them is the token endpoint"},
 		{"iss is not sub", func(_, c map[string]any) { c["iss"] = "acme-epr-app-key" },
 			"", "", IDLintIssSub, model.Fail, `iss "acme-epr-app-key" and sub "123456789012.apps.supplier" differ`},
 		{"missing kid", func(h, _ map[string]any) { delete(h, "kid") },
@@ -85,6 +91,8 @@ func TestAssertionLintOpenSSLAssertions(t *testing.T) {
 			"sha256", "", IDLintAlg, model.Fail, "alg RS256, but the configuration declares RS512"},
 		{"1-hour lifetime", func(_, c map[string]any) { c["exp"] = now.Add(time.Hour).Unix() },
 			"", "", IDLintLifetime, model.Warn, "lives 1h0m0s"},
+		{"2-day lifetime", func(_, c map[string]any) { c["exp"] = now.Add(48 * time.Hour).Unix() },
+			"", "", IDLintLifetime, model.Fail, "ahead, more than a day: ForgeRock AM"},
 		{"future iat", func(_, c map[string]any) {
 			c["iat"] = now.Add(10 * time.Minute).Unix()
 			c["exp"] = now.Add(15 * time.Minute).Unix()
@@ -182,6 +190,9 @@ func TestExtractAssertion(t *testing.T) {
 		"grant_type=authorization_code&client_assertion=" + jwt + "&client_id=1":                                         jwt,
 		"2026-12-01 10:00:00 INFO token request assertion=" + jwt + " took 32ms":                                         jwt,
 		"client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" + jwt: jwt,
+		// A logger's dotted class or host name before the JWT is not the JWT.
+		"INFO  org.acme.auth.TokenClient - posting assertion " + jwt:                     jwt,
+		"POST am.nhsidentity.spineservices.nhs.uk assertion " + jwt + " for epr.acme.co": jwt,
 		"nothing here": "",
 	} {
 		if got := ExtractAssertion(in); got != want {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -61,7 +62,7 @@ func (d *dateRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	received := d.now()
-	if date, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
+	if date, ok := serverTime(resp.Header); ok {
 		host := strings.ToLower(req.URL.Hostname())
 		s := dateSample{date: date, sent: sent, received: received}
 		d.mu.Lock()
@@ -71,6 +72,25 @@ func (d *dateRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		d.mu.Unlock()
 	}
 	return resp, err
+}
+
+// serverTime is the server's clock as an answer states it: its Date, plus its Age when a
+// cache served it (a CDN in front of a JWKS or discovery document keeps the origin's Date and
+// counts in Age how long it has held the answer, RFC 9111 §4.2.3). An answer whose Age does
+// not parse says nothing reliable and is not used.
+func serverTime(h http.Header) (time.Time, bool) {
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return time.Time{}, false
+	}
+	if raw := h.Get("Age"); raw != "" {
+		age, err := strconv.ParseUint(strings.TrimSpace(raw), 10, 31)
+		if err != nil {
+			return time.Time{}, false
+		}
+		date = date.Add(time.Duration(age) * time.Second)
+	}
+	return date, true
 }
 
 func (d *dateRecorder) samples() map[string]dateSample {

@@ -130,3 +130,41 @@ func TestDateSampleSkew(t *testing.T) {
 		t.Error("formatSkew")
 	}
 }
+
+// TestClockSkewReadsACachedAnswer: a cache (a CDN in front of the JWKS, say) keeps the
+// origin's Date and says how long it has held the answer in Age (RFC 9111 §4.2.3, §5.1): an
+// answer cached 40 minutes is not a clock 40 minutes out.
+func TestClockSkewReadsACachedAnswer(t *testing.T) {
+	pki := newPKI(t)
+	s := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().Add(-40*time.Minute).UTC().Format(http.TimeFormat))
+		w.Header().Set("Age", "2400")
+		if r.URL.Path == "/logout" {
+			w.WriteHeader(400)
+		}
+	}), testHost)
+	u, _ := url.Parse(s.URL)
+	r := runOneCheck(t, clientSecretConfig("https://"+testHost+":"+u.Port()), pki.testOptions(), IDClock, clockTarget)
+	wantStatus(t, r, model.Pass, "within 30s")
+}
+
+func TestServerTime(t *testing.T) {
+	date := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	h := http.Header{"Date": {date.Format(http.TimeFormat)}}
+	if got, ok := serverTime(h); !ok || !got.Equal(date) {
+		t.Errorf("no Age: %s %v", got, ok)
+	}
+	h.Set("Age", "90")
+	if got, ok := serverTime(h); !ok || !got.Equal(date.Add(90*time.Second)) {
+		t.Errorf("Age 90: %s %v", got, ok)
+	}
+	for _, bad := range []string{"-5", "soon", "99999999999999"} {
+		h.Set("Age", bad)
+		if _, ok := serverTime(h); ok {
+			t.Errorf("Age %q was used", bad)
+		}
+	}
+	if _, ok := serverTime(http.Header{}); ok {
+		t.Error("no Date was used")
+	}
+}

@@ -41,9 +41,12 @@ var loginParams = []struct {
 	{"acr_values", (*run).judgeACR},
 }
 
-// secretishParams are parameters whose values the report does not repeat: they are per-login
-// values tied to the browser that started sign-in, and a report is shared.
-var secretishParams = []string{"state", "nonce", "code_challenge"}
+// secretishParams are parameters whose values the report does not repeat: per-login values
+// tied to the browser that started sign-in, and credentials a broken application may put in
+// a URL (a report is shared): a client secret or assertion, a PKCE verifier, a request object
+// (which holds state and nonce), an ID token.
+var secretishParams = []string{"state", "nonce", "code_challenge", "client_secret", "client_assertion",
+	"code_verifier", "request", "id_token_hint"}
 
 // loginFetch is how the probe reached the authorize request, shared by all its results.
 type loginFetch struct {
@@ -96,21 +99,35 @@ func (r *run) fetchLogin(ctx context.Context, raw string) loginFetch {
 	if err != nil || !cur.IsAbs() || cur.Host == "" || (cur.Scheme != "https" && cur.Scheme != "http") {
 		return fail("login_url is not an absolute http(s) URL", "give the full URL of the page that starts sign-in, such as https://app.example.nhs.uk/login")
 	}
-	expected, source := r.authorizeEndpoint(ctx)
+	expected, source, skip := r.authorizeEndpoint(ctx)
+	if skip != nil {
+		skip.Evidence = ev
+		return loginFetch{res: *skip}
+	}
 	own := r.ownSites(cur)
 	jar, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 	client := noRedirects(r.client)
 	client.Jar = jar
 	var hops []string
 	for hop := 0; ; hop++ {
+		// A URL the application redirected to is shown without its query, where per-sign-in
+		// values travel; the login URL is shown as given.
+		shown := sanitize.Clean(cur.String())
+		if hop > 0 {
+			shown = sanitize.Clean(withoutQuery(cur))
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cur.String(), nil)
 		if err != nil {
-			return fail("cannot request "+sanitize.Clean(cur.String()), "check the login URL")
+			return fail("cannot request "+shown, "check the login URL")
 		}
 		req.Header.Set("Accept", "text/html,application/xhtml+xml")
 		resp, err := client.Do(req)
+		if err != nil && strings.Contains(err.Error(), "failed to parse Location header") {
+			// net/http quotes the whole Location, query and all.
+			return fail(shown+" redirects to a Location that does not parse as a URL", "send an absolute, percent-encoded Location")
+		}
 		if err != nil {
-			return fail("could not fetch "+sanitize.Clean(cur.String())+": "+describeErr(err),
+			return fail("could not fetch "+shown+": "+describeErr(err),
 				"check the login page is up and reachable from here")
 		}
 		_, _ = readBody(resp.Body, MaxSmallBody)
@@ -118,12 +135,12 @@ func (r *run) fetchLogin(ctx context.Context, raw string) loginFetch {
 		loc := resp.Header.Get("Location")
 		if resp.StatusCode < 300 || resp.StatusCode > 399 || loc == "" {
 			ev["hops"] = sanitize.Join(hops, " → ")
-			return fail(fmt.Sprintf("%s answered %d without redirecting to CIS2", sanitize.Clean(cur.String()), resp.StatusCode),
+			return fail(fmt.Sprintf("%s answered %d without redirecting to CIS2", shown, resp.StatusCode),
 				"give the URL that answers with the redirect to CIS2 (often /login or /auth/cis2/login); if sign-in starts from a button or script, use the URL it opens")
 		}
 		next, err := cur.Parse(loc)
 		if err != nil {
-			return fail("the redirect's Location does not parse: "+sanitize.Clean(loc), "send an absolute, percent-encoded Location")
+			return fail(shown+" redirects to a Location that does not parse as a URL", "send an absolute, percent-encoded Location")
 		}
 		hops = append(hops, fmt.Sprintf("%d %s", resp.StatusCode, sanitize.CleanN(withoutQuery(next), 120)))
 		ev["hops"] = sanitize.Join(hops, " → ")
@@ -143,13 +160,23 @@ func (r *run) fetchLogin(ctx context.Context, raw string) loginFetch {
 }
 
 // authorizeEndpoint is the environment's CIS2 authorize endpoint and where it came from: the
-// live discovery document's when fetched, else the embedded snapshot's.
-func (r *run) authorizeEndpoint(ctx context.Context) (endpoint, source string) {
+// live discovery document's when fetched, else the embedded snapshot's. Like every check that
+// needs the document, the probe skips when the one asked for cannot be had, or belongs to
+// another CIS2 environment (see cis2.algs): it never compares with an endpoint nobody chose.
+func (r *run) authorizeEndpoint(ctx context.Context) (endpoint, source string, skip *Result) {
 	d := r.discovery(ctx)
-	if a := d.doc.AuthorizationEndpoint; a != "" {
-		return a, d.source()
+	if skip := d.unavailable(); skip != nil {
+		return "", "", skip
 	}
-	return r.cfg.CIS2().AuthorizeEndpoint, "cis2-golive's table of CIS2 endpoints"
+	if other, ok := d.otherEnvironment(r.cfg); ok {
+		return "", "", &Result{Status: model.Skip,
+			Message: fmt.Sprintf("not compared: the discovery document is CIS2 %s's, not %s's (see cis2.algs)", other, r.cfg.EffectiveEnvironment()),
+			Fix:     "pass --discovery " + r.cfg.CIS2().Discovery}
+	}
+	if a := d.doc.AuthorizationEndpoint; a != "" {
+		return a, d.source(), nil
+	}
+	return r.cfg.CIS2().AuthorizeEndpoint, "cis2-golive's table of CIS2 endpoints", nil
 }
 
 // isCIS2Authorize reports whether u is the expected authorize endpoint or any known CIS2

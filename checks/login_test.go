@@ -2,6 +2,8 @@ package checks
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -266,6 +268,86 @@ func TestModelAuthorizeEndpointsMatchSnapshots(t *testing.T) {
 		}
 		if d.AuthorizationEndpoint != e.AuthorizeEndpoint {
 			t.Errorf("%s: snapshot authorization_endpoint %q, model %q", env, d.AuthorizationEndpoint, e.AuthorizeEndpoint)
+		}
+	}
+}
+
+// TestLoginWithUnreadableDiscoverySkips: when the --discovery document asked for cannot be
+// had, the probe has no authorize endpoint to compare with and skips with that reason, as
+// every check that needs the document does; it never falls back to the built-in table.
+func TestLoginWithUnreadableDiscoverySkips(t *testing.T) {
+	pki := newPKI(t)
+	disc := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}), "cis2.cis2-golive.test")
+	cfg, opts := loginRP(t, pki, prodAuthorize, nil)
+	opts.Resolver = mapResolver{testHost: loopback, "cis2.cis2-golive.test": loopback}
+	u, _ := url.Parse(disc.URL)
+	opts.Discovery = "https://cis2.cis2-golive.test:" + u.Port() + "/.well-known/openid-configuration"
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Skip, "no discovery document: could not read --discovery")
+	if strings.Contains(rs[loginTarget].Message, "table") {
+		t.Errorf("message %q names the built-in table", rs[loginTarget].Message)
+	}
+	wantStatus(t, rs["authorize?client_id"], model.Skip, "no authorize request reached")
+}
+
+// TestLoginWithAnotherEnvironmentsDiscoverySkips: an INT discovery document passed for a
+// production configuration gives INT's authorize endpoint; a login page that redirects there
+// must not read as production's. The probe skips, as token.probe does (cis2.algs fails).
+func TestLoginWithAnotherEnvironmentsDiscoverySkips(t *testing.T) {
+	pki := newPKI(t)
+	intEnv := model.CIS2.Environments[model.Integration]
+	disc := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":%q,"authorization_endpoint":%q}`, intEnv.Issuer, intEnv.TokenEndpoint, intEnv.AuthorizeEndpoint)
+	}), "cis2.cis2-golive.test")
+	cfg, opts := loginRP(t, pki, intEnv.AuthorizeEndpoint, nil)
+	opts.Resolver = mapResolver{testHost: loopback, "cis2.cis2-golive.test": loopback}
+	u, _ := url.Parse(disc.URL)
+	opts.Discovery = "https://cis2.cis2-golive.test:" + u.Port() + "/.well-known/openid-configuration"
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs[loginTarget], model.Skip, "the discovery document is CIS2 integration's, not production's")
+}
+
+// TestLoginShowsNoCredential: what the report shows of the request never carries a
+// credential the application put in a URL (a client secret, a PKCE verifier, a request
+// object holding state and nonce, an ID token), nor the query of a URL the application
+// redirected through, where per-sign-in values travel too.
+func TestLoginShowsNoCredential(t *testing.T) {
+	pki := newPKI(t)
+	const secret = "s3cr3t-value-never-shown"
+	cfg, opts := loginRP(t, pki, prodAuthorize, func(q url.Values) {
+		for _, p := range []string{"client_secret", "code_verifier", "client_assertion", "request", "id_token_hint"} {
+			q.Set(p, secret+"-"+p)
+		}
+	})
+	for _, r := range loginResults(t, cfg, opts) {
+		blob, _ := json.Marshal(r)
+		if strings.Contains(string(blob), secret) {
+			t.Errorf("%s shows a credential: %s", r.Target, blob)
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/auth/start?state="+secret, http.StatusFound)
+	})
+	mux.HandleFunc("/auth/start", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("sign in")) })
+	mux.HandleFunc("/bad", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "/auth/%zz?state="+secret)
+		w.WriteHeader(http.StatusFound)
+	})
+	srv := pki.server(t, mux, testHost)
+	cfg = pkjwtConfig(urlFor(srv, "/cb"), urlFor(srv, "/logout"), urlFor(srv, "/jwks"))
+	for _, path := range []string{"/login", "/bad"} {
+		cfg.LoginURL = urlFor(srv, path)
+		r := loginResults(t, cfg, pki.testOptions())[loginTarget]
+		if r.Status != model.Fail {
+			t.Errorf("%s: %s %q, want a failure", path, r.Status, r.Message)
+		}
+		if blob, _ := json.Marshal(r); strings.Contains(string(blob), secret) {
+			t.Errorf("%s: the result repeats a redirect's query: %s", path, blob)
 		}
 	}
 }

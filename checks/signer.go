@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"crypto"
 	"errors"
 
@@ -41,12 +42,12 @@ func (r *run) signerFlag() string {
 // bindSigner tells an external signer which published key is its own (it signs a challenge
 // and keeps the key that verifies it), so the checks can look it up by thumbprint like a PEM
 // key. A PEM key is returned as it is.
-func (r *run) bindSigner(signer crypto.Signer, set *keys.Set) (crypto.Signer, *Result) {
+func (r *run) bindSigner(ctx context.Context, signer crypto.Signer, set *keys.Set) (crypto.Signer, *Result) {
 	cs, ok := signer.(*keys.CommandSigner)
 	if !ok || cs.Public() != nil {
 		return signer, nil
 	}
-	if _, err := cs.Bind(set); err != nil {
+	if _, err := cs.Bind(ctx, set); err != nil {
 		if errors.Is(err, keys.ErrSignatureNotPublished) {
 			return nil, &Result{Status: model.Fail, Message: errKeyNotInJWKS.Error() + ": " + sanitize.CleanN(err.Error(), 400),
 				Fix: "publish the public JWK of the key the command signs with (see `cis2-golive keys`), or point the command at the published key"}

@@ -77,12 +77,20 @@ func NewCommandSigner(command, alg string) (*CommandSigner, error) {
 func (s *CommandSigner) Public() crypto.PublicKey { return s.pub }
 
 // Sign runs the command with message on stdin and returns the signature in JWS form (raw
-// r||s for ES algs, whose commands usually print DER). opts.HashFunc() must be 0.
+// r||s for ES algs, whose commands usually print DER). opts.HashFunc() must be 0. Prefer
+// SignContext, which also stops the command when the caller gives up.
 func (s *CommandSigner) Sign(_ io.Reader, message []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if opts != nil && opts.HashFunc() != 0 {
 		return nil, errors.New("a sign command signs the whole JWS signing input, not a digest: call Sign with crypto.Hash(0)")
 	}
-	out, err := s.run(message)
+	return s.SignContext(context.Background(), message)
+}
+
+// SignContext is Sign, bounded by ctx as well as Timeout: the command runs in a process group
+// of its own (so a terminal's Ctrl-C does not reach it), and only this kills it when the run
+// is cancelled, rather than leaving it behind when the tool exits.
+func (s *CommandSigner) SignContext(ctx context.Context, message []byte) ([]byte, error) {
+	out, err := s.run(ctx, message)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +98,12 @@ func (s *CommandSigner) Sign(_ io.Reader, message []byte, opts crypto.SignerOpts
 }
 
 // run executes the command once, bounded in time and output.
-func (s *CommandSigner) run(stdin []byte) ([]byte, error) {
+func (s *CommandSigner) run(parent context.Context, stdin []byte) ([]byte, error) {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = DefaultSignTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	cmd := shellCommand(ctx, s.Command)
 	cmd.Env = append(os.Environ(), SignAlgEnv+"="+s.Alg)
@@ -110,6 +118,8 @@ func (s *CommandSigner) run(stdin []byte) ([]byte, error) {
 	err := cmd.Run()
 	said := strings.TrimSpace(sanitize.Clean(stderr.String()))
 	switch {
+	case parent.Err() != nil:
+		return nil, fmt.Errorf("the sign command was stopped: %w", parent.Err())
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("the sign command did not finish within %s", timeout)
 	case err != nil:
@@ -155,11 +165,11 @@ func (s *CommandSigner) jwsSignature(out []byte) ([]byte, error) {
 // keeps the key in set whose public half verifies it. The error says what the command's output
 // looks like when no key does (base64 rather than raw bytes, a bare digest without its
 // DigestInfo, another hash), since those are the usual mistakes in a one-liner.
-func (s *CommandSigner) Bind(set *Set) (Key, error) {
+func (s *CommandSigner) Bind(ctx context.Context, set *Set) (Key, error) {
 	// The challenge holds no '.', so it is never a JWS signing input: its signature cannot be
 	// replayed as a client assertion.
 	challenge := []byte("cis2-golive sign-command check " + rand.Text())
-	sig, err := s.Sign(nil, challenge, crypto.Hash(0))
+	sig, err := s.SignContext(ctx, challenge)
 	if err != nil {
 		return Key{}, err
 	}
@@ -239,9 +249,10 @@ func pkcs1Payload(em []byte) ([]byte, bool) {
 	return em[i+1:], true
 }
 
-// SignedString signs t with k: with a CommandSigner, the command signs the JWS signing input;
-// with any other key, golang-jwt does. It is the one place the checks sign a token.
-func SignedString(t *jwt.Token, k crypto.Signer) (string, error) {
+// SignedString signs t with k: with a CommandSigner, the command signs the JWS signing input
+// (stopped if ctx ends first); with any other key, golang-jwt does. It is the one place the
+// checks sign a token.
+func SignedString(ctx context.Context, t *jwt.Token, k crypto.Signer) (string, error) {
 	cs, ok := k.(*CommandSigner)
 	if !ok {
 		return t.SignedString(k)
@@ -253,7 +264,7 @@ func SignedString(t *jwt.Token, k crypto.Signer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sig, err := cs.Sign(nil, []byte(input), crypto.Hash(0))
+	sig, err := cs.SignContext(ctx, []byte(input))
 	if err != nil {
 		return "", err
 	}

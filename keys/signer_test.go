@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -95,7 +96,7 @@ func TestCommandSignerWithOpenSSL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			k, err := s.Bind(set)
+			k, err := s.Bind(context.Background(), set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,7 @@ func TestCommandSignerWithOpenSSL(t *testing.T) {
 			}
 			tok := jwt.NewWithClaims(jwt.GetSigningMethod(tt.alg), jwt.MapClaims{"iss": "x", "exp": time.Now().Add(time.Minute).Unix()})
 			tok.Header["kid"] = k.RawKID()
-			signed, err := SignedString(tok, s)
+			signed, err := SignedString(context.Background(), tok, s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +137,7 @@ func TestCommandSignerNamesTheMistake(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := NewCommandSigner(tt.cmd, tt.alg)
-			_, err := s.Bind(published(t, tt.alg, key))
+			_, err := s.Bind(context.Background(), published(t, tt.alg, key))
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), ErrSignatureNotPublished.Error()) {
 				t.Errorf("Bind: %v, want %q", err, tt.want)
 			}
@@ -145,7 +146,7 @@ func TestCommandSignerNamesTheMistake(t *testing.T) {
 	// A key that is not published is said to be so.
 	s, _ := NewCommandSigner("openssl dgst -sha256 -sign "+path, "RS256")
 	other, _ := Generate(2048)
-	if _, err := s.Bind(published(t, "RS256", other)); err == nil || !strings.Contains(err.Error(), "verifies with no key in the JWKS") {
+	if _, err := s.Bind(context.Background(), published(t, "RS256", other)); err == nil || !strings.Contains(err.Error(), "verifies with no key in the JWKS") {
 		t.Errorf("unpublished key: %v", err)
 	}
 }
@@ -211,7 +212,7 @@ func TestCommandSignerGetsTheSigningInput(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "stdin")
 	s, _ := NewCommandSigner("cat > "+out+"; printf x", "RS256")
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": "me"})
-	signed, err := SignedString(tok, s)
+	signed, err := SignedString(context.Background(), tok, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestCommandSignerGetsTheSigningInput(t *testing.T) {
 		t.Errorf("stdin %q, token %q; want the signing input and its base64url signature", got, signed)
 	}
 	tok = jwt.NewWithClaims(jwt.SigningMethodRS512, jwt.MapClaims{})
-	if _, err := SignedString(tok, s); err == nil {
+	if _, err := SignedString(context.Background(), tok, s); err == nil {
 		t.Error("signed RS512 with an RS256 command")
 	}
 }
