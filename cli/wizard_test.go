@@ -143,6 +143,14 @@ func TestDemoWizardVersionAndExit(t *testing.T) {
 			if strings.Contains(errOut.String(), "anyway") {
 				t.Fatalf("asked although every check passed:\n%s", errOut.String())
 			}
+			// What stays in the terminal: what was written and what for, the earliest go-live
+			// date, the next steps.
+			for _, want := range []string{"✓ Written to " + dir + ", every check passed:", "cis2-production-config.md",
+				"the same, to paste into the onboarding form", "Earliest go-live:", "Next:", "Send cis2-production-config.md"} {
+				if !strings.Contains(flat(out.String()), want) { // wrapped at 80 columns
+					t.Errorf("the summary lacks %q:\n%s", want, out.String())
+				}
+			}
 		})
 	}
 }
