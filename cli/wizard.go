@@ -151,7 +151,7 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 		if err != nil {
 			return usageError(fmt.Errorf("--from-int: %w", err))
 		}
-		uo.INT = cfg
+		uo.INT, uo.INTPath = cfg, opts.FromINT
 	}
 	uo.DraftPath = opts.DraftPath
 	if uo.DraftPath == "" {

@@ -146,7 +146,7 @@ func (s *session) leftOutNotes() []string {
 // result is what the run produced.
 func (s *session) result() *Result {
 	return &Result{Config: s.draft.Config.Used(), Written: s.written, Unresolved: s.despite,
-		Checklist: s.checklist(), KeyFiles: s.createdKey}
+		Checklist: s.checklist(), KeyFiles: s.createdKey, INTPath: s.opts.INTPath}
 }
 
 // save writes the draft as it stands, at step: a plain function both front ends call (the
