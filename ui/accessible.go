@@ -339,15 +339,15 @@ func printReview(out io.Writer, s *session) {
 		}
 		line := row.label + ": " + orBlank(clean(shownValue(row.field, prod)))
 		if cmp := row.cmp; cmp != nil {
-			switch {
+			switch shown := shownStatus(cmp); {
 			case cmp.Status == model.Same:
 				line += " (same as INT)"
-			case cmp.Status == model.Diverges && row.int == row.prod: // on INT's own host: no "differs"
-				line += " (the same as INT: " + clean(cmp.Message) + ")"
-			case cmp.Status == model.Diverges:
-				line += " (differs from INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(cmp.Message) + ")"
+			case shown == model.Same: // on INT's own host: no "differs"
+				line += " (the same as INT: " + clean(userNumbering(cmp.Message)) + ")"
+			case shown == model.Diverges:
+				line += " (differs from INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(userNumbering(cmp.Message)) + ")"
 			default:
-				line += " (INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(cmp.Message) + ")"
+				line += " (INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(userNumbering(cmp.Message)) + ")"
 			}
 		}
 		io.WriteString(out, report.HangIndent("", "  ", line)) // wrapped at spaces to 80 columns

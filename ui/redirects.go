@@ -315,7 +315,7 @@ func (s *redirects) leave() error {
 		return errors.New("add at least one redirect URI")
 	}
 	if f, ok := model.FirstFail(model.FieldFindings(s.c.cfg, "redirect_uris")).(model.Finding); ok {
-		return errors.New(userNumbering(f.Field + ": " + f.Error()))
+		return errors.New(fieldLabel(f.Field) + ": " + userNumbering(f.Error()))
 	}
 	return nil
 }

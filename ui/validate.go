@@ -21,7 +21,11 @@ func fieldLabel(field string) string {
 	}[field]; ok {
 		return l
 	}
-	return "Redirect " + userNumbering(field) // redirect_uris[0] → Redirect URI 1
+	if m := fieldIndex.FindStringSubmatch(field); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return fmt.Sprintf("Redirect URI %d", n+1) // redirect_uris[0] → Redirect URI 1
+	}
+	return field
 }
 
 // findingsView lists findings under an answer, live as it is typed.
@@ -56,13 +60,22 @@ func redirectCheck(v string, list []string, self int, env model.Environment) err
 var fieldIndex = regexp.MustCompile(`redirect_uris\[(\d+)\]`)
 
 // userNumbering rewrites the model's zero-based field names ("redirect_uris[2]") as the
-// wizard numbers its list ("URI 3"), so a finding points at the row the user sees.
+// wizard numbers its list ("redirect URI 3"), so a finding points at the row the user sees,
+// and a message about INT's URIs says which of them ("your INT configuration's redirect URI 1").
 func userNumbering(s string) string {
-	return fieldIndex.ReplaceAllStringFunc(s, func(m string) string {
-		n, err := strconv.Atoi(fieldIndex.FindStringSubmatch(m)[1])
-		if err != nil {
-			return m
-		}
-		return fmt.Sprintf("URI %d", n+1)
+	s = intField.ReplaceAllStringFunc(s, func(m string) string {
+		return intFieldWords[intField.FindStringSubmatch(m)[1]]
 	})
+	return fieldIndex.ReplaceAllStringFunc(s, func(m string) string {
+		return strings.ToLower(fieldLabel(m)[:1]) + fieldLabel(m)[1:]
+	})
+}
+
+// intField is the INT URI a non-production host finding names by its field
+// (model.NonProductionHost): the wizard says it in words.
+var intField = regexp.MustCompile(`INT configuration's (backchannel_logout_uri|jwks_uri)\b`)
+
+var intFieldWords = map[string]string{
+	"backchannel_logout_uri": "INT configuration's back-channel logout URI",
+	"jwks_uri":               "INT configuration's JWKS URI",
 }
