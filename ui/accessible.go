@@ -467,7 +467,7 @@ func (a *accessible) redirectURIs() ([]string, error) {
 			case t == "-" && i < len(existing):
 				return nil
 			}
-			return redirectCheck(t, out, -1, env)
+			return redirectCheck(t, out, -1, env, s.draft.INT)
 		}
 		if err := a.ask(huh.NewInput().Title(promptTitle(title)).Value(&v).Validate(validate)); err != nil {
 			return nil, err
@@ -483,6 +483,14 @@ func (a *accessible) redirectURIs() ([]string, error) {
 			return out, nil
 		}
 		out = append(out, v)
+		// Its warnings, said under it as under any other question (errors were refused).
+		cfg := s.cfg().Clone()
+		cfg.RedirectURIs = out
+		for _, f := range model.FieldFindingsAgainstINT(&cfg, s.draft.INT, fmt.Sprintf("redirect_uris[%d]", len(out)-1)) {
+			if f.Severity == model.Warn {
+				a.say("Warning: " + clean(userNumbering(f.Message)) + " (fix: " + clean(f.Fix) + ")")
+			}
+		}
 	}
 }
 

@@ -46,15 +46,26 @@ func findingsView(c *common, fs []model.Finding) string {
 }
 
 // redirectCheck decides whether v can join list as a redirect URI (self is its own index when
-// editing, else -1): the same rules in the full-screen list and the accessible prompts.
-func redirectCheck(v string, list []string, self int, env model.Environment) error {
-	if err := model.FirstFail(model.ValidateURI("redirect_uris", v, model.RedirectURI, env)); err != nil {
+// editing, else -1): the same rules in the full-screen list and the accessible prompts, with
+// the INT configuration (in, nil for none) as the review and the checks apply it.
+func redirectCheck(v string, list []string, self int, env model.Environment, in *model.Config) error {
+	if err := model.FirstFail(redirectFindings(v, list, self, env, in)); err != nil {
 		return errors.New(userNumbering(err.Error()))
 	}
 	if i := slices.Index(list, v); i >= 0 && i != self {
 		return fmt.Errorf("already in the list as URI %d", i+1)
 	}
 	return nil
+}
+
+// redirectFindings are the model's findings on v as the redirect URI it would be in list: at
+// self when editing, else added at the end.
+func redirectFindings(v string, list []string, self int, env model.Environment, in *model.Config) []model.Finding {
+	at := self
+	if at < 0 {
+		at = len(list)
+	}
+	return model.ValidateURIAgainstINT(fmt.Sprintf("redirect_uris[%d]", at), v, model.RedirectURI, env, in)
 }
 
 var fieldIndex = regexp.MustCompile(`redirect_uris\[(\d+)\]`)
