@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -349,5 +350,42 @@ func TestLoginShowsNoCredential(t *testing.T) {
 		if blob, _ := json.Marshal(r); strings.Contains(string(blob), secret) {
 			t.Errorf("%s: the result repeats a redirect's query: %s", path, blob)
 		}
+	}
+}
+
+// TestLoginStaysOnTheApplication: a redirect to another site (a broker, an attacker's page)
+// is judged, never fetched, and a redirect loop within the application is followed five
+// times, no more.
+func TestLoginStaysOnTheApplication(t *testing.T) {
+	pki := newPKI(t)
+	const elsewhere = "idp.elsewhere.test"
+	var offSite, loops atomic.Int32
+	other := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { offSite.Add(1) }), elsewhere)
+	ou, _ := url.Parse(other.URL)
+	mux := http.NewServeMux()
+	var redirect string
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		q := goodAuthorizeQuery(redirect)
+		http.Redirect(w, r, "https://"+elsewhere+":"+ou.Port()+"/authorize?"+q.Encode(), http.StatusFound)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		loops.Add(1)
+		http.Redirect(w, r, "/loop", http.StatusFound)
+	})
+	srv := pki.server(t, mux, testHost)
+	redirect = urlFor(srv, "/cb")
+	cfg := pkjwtConfig(redirect, urlFor(srv, "/logout"), urlFor(srv, "/jwks"))
+	opts := pki.testOptions()
+	opts.Resolver = mapResolver{testHost: loopback, elsewhere: loopback}
+
+	cfg.LoginURL = urlFor(srv, "/login")
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Fail, "not CIS2's authorize endpoint")
+	if n := offSite.Load(); n != 0 {
+		t.Errorf("the probe fetched the other site %d times", n)
+	}
+	cfg.LoginURL = urlFor(srv, "/loop")
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Fail, "stopped after 5 redirects")
+	if n := loops.Load(); n != MaxRedirects {
+		t.Errorf("%d requests to the loop, want %d (the login page and 4 redirects followed; the 5th is read, not followed)", n, MaxRedirects)
 	}
 }
