@@ -499,7 +499,13 @@ func (r *run) judgeState(_ context.Context, q url.Values) Result {
 	}
 	got, _ := param(q, "state")
 	ev := map[string]string{"length": strconv.Itoa(len(got))}
+	method, _ := param(q, "code_challenge_method")
 	switch {
+	case got == "" && q.Get("code_challenge") != "" && method == "S256":
+		// RFC 9700 §4.7.1: a client using PKCE with S256 may rely on it against CSRF.
+		return Result{Status: model.Warn, Evidence: ev,
+			Message: "no state: PKCE S256 protects the callback against login CSRF (RFC 9700 §4.7.1); state is still what RFC 6749 §10.12 asks for",
+			Fix:     "send a fresh random state per sign-in and check it on the callback"}
 	case got == "":
 		return Result{Status: model.Fail, Evidence: ev,
 			Message: "no state: the callback cannot be tied to the browser that started sign-in (login CSRF, RFC 6749 §10.12)",

@@ -123,7 +123,8 @@ func TestLoginFaults(t *testing.T) {
 		// and the rest of the rules
 		{"unknown scope", func(q url.Values) { q.Set("scope", "openid offline_access") },
 			"authorize?scope", model.Fail, "offline_access"},
-		{"no state", func(q url.Values) { q.Del("state") }, "authorize?state", model.Fail, "no state"},
+		// RFC 9700 §4.7.1: with PKCE (S256) the client may rely on it against CSRF.
+		{"no state, PKCE S256", func(q url.Values) { q.Del("state") }, "authorize?state", model.Warn, "PKCE S256 protects the callback"},
 		{"short state", func(q url.Values) { q.Set("state", "abc") }, "authorize?state", model.Warn, "only 3 characters"},
 		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") },
 			"authorize?code_challenge", model.Warn, "no PKCE"},
@@ -388,4 +389,18 @@ func TestLoginStaysOnTheApplication(t *testing.T) {
 	if n := loops.Load(); n != MaxRedirects {
 		t.Errorf("%d requests to the loop, want %d (the login page and 4 redirects followed; the 5th is read, not followed)", n, MaxRedirects)
 	}
+}
+
+// TestLoginNoStateNoPKCE: without state and without PKCE nothing ties the callback to the
+// browser that started sign-in.
+func TestLoginNoStateNoPKCE(t *testing.T) {
+	pki := newPKI(t)
+	cfg, opts := loginRP(t, pki, prodAuthorize, func(q url.Values) {
+		q.Del("state")
+		q.Del("code_challenge")
+		q.Del("code_challenge_method")
+	})
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs["authorize?state"], model.Fail, "no state: the callback cannot be tied")
+	wantStatus(t, rs["authorize?code_challenge"], model.Warn, "no PKCE")
 }
