@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -537,6 +538,10 @@ func (r *run) judgeNonce(_ context.Context, q url.Values) Result {
 	return Result{Status: model.Pass, Evidence: ev, Message: fmt.Sprintf("nonce present (%d characters)", len(got))}
 }
 
+// s256Challenge is the form of an S256 code_challenge: a SHA-256 digest in base64url without
+// padding (RFC 7636 §4.2).
+var s256Challenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
 func (r *run) judgePKCE(_ context.Context, q url.Values) Result {
 	if res := repeated(q, "code_challenge"); res != nil {
 		return *res
@@ -549,6 +554,12 @@ func (r *run) judgePKCE(_ context.Context, q url.Values) Result {
 		return Result{Status: model.Warn, Evidence: ev,
 			Message: "no PKCE code_challenge: a stolen authorization code could be redeemed (RFC 9700 §2.1.1 recommends PKCE for confidential clients too); CIS2 supports S256",
 			Fix:     "send code_challenge with code_challenge_method=S256, and the code_verifier in the token request"}
+	case method == "S256" && !s256Challenge.MatchString(challenge):
+		// The token request's verifier can then never hash to it: sign-in fails at the token
+		// endpoint (invalid_grant). Hex digests and padded standard base64 are the usual slips.
+		return Result{Status: model.Fail, Evidence: ev,
+			Message: fmt.Sprintf("code_challenge is %d characters, not the 43 base64url characters of BASE64URL(SHA-256(code_verifier)) (RFC 7636 §4.2): the token request will fail (invalid_grant)", len(challenge)),
+			Fix:     "encode the SHA-256 digest of the verifier as base64url without padding (not hex, not standard base64)"}
 	case method == "S256":
 		return Result{Status: model.Pass, Evidence: ev, Message: "PKCE with code_challenge_method=S256"}
 	case method == "":

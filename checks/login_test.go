@@ -128,6 +128,12 @@ func TestLoginFaults(t *testing.T) {
 		{"short state", func(q url.Values) { q.Set("state", "abc") }, "authorize?state", model.Warn, "only 3 characters"},
 		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") },
 			"authorize?code_challenge", model.Warn, "no PKCE"},
+		// RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA-256(verifier)), 43 characters.
+		{"hex S256 challenge", func(q url.Values) {
+			q.Set("code_challenge", "13d31e961a1ad8ec2f16b10c4c982e08766f4db5d8ef5ad7f2e5ae43a4e6f3a5")
+		}, "authorize?code_challenge", model.Fail, "not the 43 base64url characters"},
+		{"padded base64 S256 challenge", func(q url.Values) { q.Set("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM=") },
+			"authorize?code_challenge", model.Fail, "not the 43 base64url characters"},
 		{"plain PKCE", func(q url.Values) { q.Set("code_challenge_method", "plain") },
 			"authorize?code_challenge", model.Warn, "use S256"},
 		{"implicit flow", func(q url.Values) { q.Set("response_type", "id_token token") },
