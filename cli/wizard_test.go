@@ -143,6 +143,31 @@ func TestDemoWizardVersionAndExit(t *testing.T) {
 			if strings.Contains(errOut.String(), "anyway") {
 				t.Fatalf("asked although every check passed:\n%s", errOut.String())
 			}
+			// What stays in the terminal: what was written and what for, the earliest go-live
+			// date, the next steps.
+			for _, want := range []string{"✓ Written to " + dir + ", every check passed:", "cis2-production-config.md",
+				"the same, to paste into the onboarding form", "Earliest go-live:", "Next:", "Send cis2-production-config.md"} {
+				if !strings.Contains(flat(out.String()), want) { // wrapped at 80 columns
+					t.Errorf("the summary lacks %q:\n%s", want, out.String())
+				}
+			}
 		})
+	}
+}
+
+// TestStoppedMessageSaysWhatWasKept: stopped before any answer, the wizard does not point to
+// a draft that was never written; with answers saved it does; with an older draft it says
+// that one is unchanged.
+func TestStoppedMessageSaysWhatWasKept(t *testing.T) {
+	uo := ui.Options{DraftPath: "/home/me/.config/cis2-golive/draft.yaml"}
+	if got := stoppedMessage(&ui.StopError{}, uo); got != "Stopped before any answer; nothing was saved." {
+		t.Errorf("nothing answered: %q", got)
+	}
+	if got := stoppedMessage(&ui.StopError{Saved: true}, uo); !strings.Contains(got, "Your answers so far are in "+uo.DraftPath) {
+		t.Errorf("answers saved: %q", got)
+	}
+	uo.Draft = &model.Draft{}
+	if got := stoppedMessage(&ui.StopError{}, uo); !strings.Contains(got, "Your saved draft in "+uo.DraftPath+" is unchanged") {
+		t.Errorf("an older draft: %q", got)
 	}
 }

@@ -38,6 +38,12 @@ type checksScreen struct {
 	keyIn  textinput.Model
 	keyErr string // why the key file typed at the prompt cannot be used
 
+	// rerunNote says what r or R is doing, then what it did and when: local checks finish
+	// faster than a frame, and a re-run with no visible change looks like a key that did
+	// nothing.
+	rerunNote string
+	rerunning int // the line r re-runs, or -1 for R (all), while rerunNote says "re-running"
+
 	// The login page prompt (l): the page whose redirect to CIS2 login.authorize-request reads.
 	askLogin bool
 	loginIn  textinput.Model
@@ -113,7 +119,7 @@ func (s *checksScreen) rerun(i int) tea.Cmd {
 }
 
 func (s *checksScreen) enter() tea.Cmd {
-	s.askKey, s.keyErr = false, ""
+	s.askKey, s.keyErr, s.rerunNote = false, "", ""
 	s.askLogin, s.loginErr, s.askLint, s.lintErr = false, "", false, ""
 	s.list = s.plan()
 	s.results = make([]checks.Result, len(s.list))
@@ -185,6 +191,13 @@ func (s *checksScreen) update(msg tea.Msg) tea.Cmd {
 	case checkResultMsg:
 		if msg.i < len(s.gen) && msg.gen == s.gen[msg.i] {
 			s.results[msg.i], s.pending[msg.i] = msg.r, false
+			if s.rerunNote != "" && s.rerunning == msg.i && s.rerunning >= 0 {
+				s.rerunNote = fmt.Sprintf("re-ran %s for %s at %s: %s", msg.r.ID, clean(msg.r.Target),
+					s.c.opts.now().Format("15:04:05"), msg.r.Status)
+			}
+			if s.running() == 0 && s.rerunning < 0 && strings.HasPrefix(s.rerunNote, "re-running all") {
+				s.rerunNote = fmt.Sprintf("re-ran all %d checks at %s", len(s.list), s.c.opts.now().Format("15:04:05"))
+			}
 			if s.running() == 0 {
 				s.c.s.results = nil
 				for _, r := range s.results {
@@ -256,10 +269,15 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.cursor, s.moved = order[pos], true
 	case "r":
 		if s.cursor < len(s.list) && !s.pending[s.cursor] {
-			return s.rerun(s.cursor)
+			c := s.list[s.cursor]
+			cmd := s.rerun(s.cursor)
+			s.rerunning, s.rerunNote = s.cursor, "re-running "+c.ID+" for "+clean(c.Target)+"…"
+			return cmd
 		}
 	case "R":
-		return s.enter()
+		cmd := s.enter()
+		s.rerunning, s.rerunNote = -1, fmt.Sprintf("re-running all %d checks…", len(s.list))
+		return cmd
 	case "k":
 		if s.c.cfg.UsesPrivateKeyJWT() {
 			s.askKey = true
@@ -393,6 +411,9 @@ func (s *checksScreen) view() string {
 		head += fmt.Sprintf(" · %d running", n)
 	}
 	b.WriteString(st.Heading.Render(head) + "\n")
+	if s.rerunNote != "" {
+		b.WriteString(st.Faint.Render(s.rerunNote) + "\n")
+	}
 	if s.running() == 0 && s.c.s.results != nil {
 		b.WriteString(s.verdict() + "\n")
 	}

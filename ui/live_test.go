@@ -62,6 +62,9 @@ func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 // lineOf is the view's line naming id (and target, when given).
 func lineOf(view, id, target string) string {
 	for _, l := range strings.Split(view, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "re-ran") || strings.HasPrefix(t, "re-running") {
+			continue // the note of what r did, not the check's row
+		}
 		if strings.Contains(l, " "+id+" ") && strings.Contains(l, target) {
 			return l
 		}

@@ -441,3 +441,68 @@ func TestReviewMarksTheRowAWarningIsAbout(t *testing.T) {
 	h.jump(stateReview)
 	h.wantView("1 warning", "Contact email       ! Ops <ops@acme-health.co.uk>", "! to check")
 }
+
+// TestChecksScreenSaysWhatRAndRDid: r and R finish faster than a frame on local checks; the
+// screen says what was re-run and when, so the key visibly did something. Under --offline the
+// step is called what it is.
+func TestChecksScreenSaysWhatRAndRDid(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateChecks)
+	h.wantView("Step 8 of 9 · Offline checks")
+	if strings.Contains(h.view(), "Live checks") {
+		t.Fatalf("an offline run is called live:\n%s", h.view())
+	}
+	h.keys("r")
+	h.wantView("re-ran config.redirect_uris for redirect_uris[0] at 09:30:00: pass")
+	h.keys("R")
+	h.wantView("re-ran all 6 checks at 09:30:00")
+
+	live := newHarness(t, Options{Config: filled(), Plan: failingPlan(model.Pass)})
+	live.jump(stateChecks)
+	live.wantView("Step 8 of 9 · Live checks")
+}
+
+// TestLogoutRefusalSaidOnce: a refused logout URI is said under its field once, not again in
+// the findings below the form.
+func TestLogoutRefusalSaidOnce(t *testing.T) {
+	h := newHarness(t, Options{Config: filled()})
+	h.jump(stateLogout)
+	h.keys("ctrl+u")
+	h.typ("https://203.0.113.9/logout")
+	h.keys("enter")
+	h.wantState(stateLogout)
+	if n := strings.Count(h.view(), "needs a public DNS name"); n != 1 {
+		t.Fatalf("the refusal is said %d times:\n%s", n, h.view())
+	}
+}
+
+// TestWrapKeepsIndentAndURLs: a long message wraps under its own text, its "fix:" under the
+// fix, and a URL moves whole to the next line rather than being split at its slashes.
+func TestWrapKeepsIndentAndURLs(t *testing.T) {
+	url := "https://epr.acme-health.co.uk/auth/cis2/backchannel-logout"
+	got := wrap("✗ the logout endpoint answered 200 to a forged token, see "+url+"\n  fix: verify the token signature against the CIS2 JWKS and answer 400 to every token that fails it", 60)
+	lines := strings.Split(got, "\n")
+	want := []string{
+		"✗ the logout endpoint answered 200 to a forged token, see",
+		"  " + url,
+		"  fix: verify the token signature against the CIS2 JWKS and",
+		"       answer 400 to every token that fails it",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+// TestCtrlCOnWelcomeSavesNothing: stopped before any answer, the wizard says no draft was
+// saved (it claimed "Your answers so far are in …draft.yaml", a file that did not exist).
+func TestCtrlCOnWelcomeSavesNothing(t *testing.T) {
+	draft := filepath.Join(t.TempDir(), "draft.yaml")
+	err := runStopped(t, Options{DraftPath: draft, Now: fixedNow}, "", "Have ready")
+	var se *StopError
+	if !errors.As(err, &se) || se.Saved {
+		t.Fatalf("want a StopError with nothing saved, got %#v", err)
+	}
+	if _, err := os.Stat(draft); err == nil {
+		t.Fatal("a draft was written although nothing was answered")
+	}
+}
