@@ -21,7 +21,19 @@ type Result struct {
 	Message  string            `json:"message"`
 	Fix      string            `json:"fix"`
 	Evidence map[string]string `json:"evidence,omitempty"`
+	// sandboxed is set, in this process only, on a result that passed because the run's
+	// resolver is the sandbox's (see SandboxResolver): loopback by construction. It is not
+	// part of the JSON, so a results file can never claim it.
+	sandboxed bool
 }
+
+// AllowedBy is the testing allowance a result passed only because of (Evidence
+// EvidenceAllowedBy: AllowedByFlag or AllowedBySandbox), "" for none.
+func (r Result) AllowedBy() string { return r.Evidence[EvidenceAllowedBy] }
+
+// Sandboxed reports whether r passed because of the sandbox of this very process (the demo),
+// rather than a testing flag or a results file: only then may it count towards a verdict.
+func (r Result) Sandboxed() bool { return r.sandboxed && r.AllowedBy() == AllowedBySandbox }
 
 // Summary counts results by status.
 type Summary struct {

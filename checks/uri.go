@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,61 @@ import (
 	"github.com/cis2-golive/cis2-golive/model"
 	"github.com/cis2-golive/cis2-golive/sanitize"
 )
+
+// What a result records when it passed only because the run allowed what CIS2 never would:
+// Evidence[EvidenceAllowedBy] names the allowance, so that a report, a results file and
+// golive's verdict all see that the pass is a test's, not CIS2's. golive never counts such
+// a result on a URI CIS2 calls as ready.
+const (
+	EvidenceAllowedBy = "allowed_by"
+	// AllowedByFlag: --allow-private (Options.AllowPrivate).
+	AllowedByFlag = "--allow-private"
+	// AllowedBySandbox: the sandbox's own resolver (SandboxResolver), in this process.
+	AllowedBySandbox = "sandbox"
+)
+
+// SandboxResolver is the resolver of package sandbox: it resolves only the sandbox's own
+// made-up names, and only to loopback, so a run with it checks nothing but the sandbox. What
+// a run with it lets pass on a loopback address is the sandbox's by construction, and is
+// marked so in this process (Result.Sandboxed). No flag or file can choose it: only code
+// that hands the sandbox's resolver to the run.
+type SandboxResolver interface {
+	Resolver
+	SandboxLoopbackOnly()
+}
+
+// CalledByCIS2 reports whether target is a field whose URI CIS2 itself calls from the
+// internet (the back-channel logout and JWKS URIs), not one only users' browsers follow.
+func CalledByCIS2(target string) bool {
+	return target == "backchannel_logout_uri" || target == "jwks_uri"
+}
+
+// allow marks res as passed only because of the run's allowance for private addresses and
+// custom CAs: the sandbox's when the host was resolved by the sandbox's resolver to
+// loopback only (never an IP literal, which no resolver answers), else --allow-private.
+func (r *run) allow(ctx context.Context, res *Result, host string, ips []netip.Addr) {
+	res.Evidence[EvidenceAllowedBy] = AllowedByFlag
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil || !r.sandboxResolver() {
+		return
+	}
+	if ips == nil {
+		ips, _ = lookupHost(ctx, r.opts.Resolver, host) // the run's cached answer
+	}
+	if len(ips) > 0 && !slices.ContainsFunc(ips, func(ip netip.Addr) bool { return !ip.IsLoopback() }) {
+		res.Evidence[EvidenceAllowedBy] = AllowedBySandbox
+		res.sandboxed = true
+	}
+}
+
+// sandboxResolver reports whether the run resolves through the sandbox's resolver.
+func (r *run) sandboxResolver() bool {
+	res := r.opts.Resolver
+	if c, ok := res.(*cachingResolver); ok {
+		res = c.next
+	}
+	_, ok := res.(SandboxResolver)
+	return ok
+}
 
 // resolve is uri.resolve: the host has A/AAAA records, and for URIs CIS2 calls, public ones.
 func (r *run) resolve(ctx context.Context, e endpoint) Result {
@@ -48,7 +104,14 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 	case len(private) == 0:
 		return Result{Status: model.Pass, Message: msg, Evidence: ev}
 	case r.opts.AllowPrivate:
-		return Result{Status: model.Pass, Message: msg + " (private or loopback, allowed by --allow-private)", Evidence: ev}
+		res := Result{Status: model.Pass, Evidence: ev}
+		r.allow(ctx, &res, host, ips)
+		why := "private or loopback, allowed by --allow-private"
+		if res.AllowedBy() == AllowedBySandbox {
+			why = "loopback: the sandbox on this machine"
+		}
+		res.Message = msg + " (" + why + ")"
+		return res
 	case !e.internetFacing():
 		return Result{Status: model.Warn, Message: msg + ": a private or loopback address, reachable only from inside your network",
 			Fix: "fine for an internal application; otherwise publish a public address for " + host, Evidence: ev}
@@ -133,7 +196,12 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 			// browser trusts what its machine trusts. Passing it would hide that.
 			switch {
 			case r.opts.AllowPrivate:
-				notes = append(notes, "the chain verifies only with the custom CA (allowed for testing by --allow-private)")
+				r.allow(ctx, &res, host, nil)
+				what := "allowed for testing by --allow-private"
+				if res.AllowedBy() == AllowedBySandbox {
+					what = "the sandbox's own CA"
+				}
+				notes = append(notes, "the chain verifies only with the custom CA ("+what+")")
 			case e.internetFacing(): // as without --ca-cert: CIS2 trusts public roots only, so it would refuse it
 				note(model.Fail, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
 					"CIS2 calls this URI and needs a chain to a public root CA", "use a certificate from a public CA for "+host)

@@ -121,9 +121,8 @@ func loadINT(path string) (*model.Config, error) {
 // interrupted (the report then holds what finished, and the rest as "cancelled" skips, so
 // nothing already learnt is lost), 1 when a check failed, else 0.
 func finishCheck(ctx context.Context, ios *IOStreams, format report.Format, config string, cfg, in *model.Config, results []checks.Result, live golive.Live) error {
-	bs := golive.Blockers(cfg, in, results, live)
-	rep := report.NewCheckReport(config, results, report.Verdict{Live: live == golive.Done, Blockers: golive.Rendered(bs)},
-		golive.Shorts(golive.Reasons(bs)))
+	v, reasons := golive.Verdict(cfg, in, results, live)
+	rep := report.NewCheckReport(config, results, v, reasons)
 	if err := report.WriteCheckReport(ios.ColorOut(), format, rep); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

@@ -33,7 +33,7 @@ func (l *LiveFlags) bind(f *pflag.FlagSet, offlineHelp string) {
 	f.DurationVar(&l.Timeout, "timeout", checks.DefaultTimeout, "give up on one live check after this long")
 	f.StringVar(&l.KeyPath, "key", "", "sign a test client assertion with this PEM private key (read locally, never sent; must be chmod 600)")
 	f.StringVar(&l.CACertPath, "ca-cert", "", "trust this PEM CA certificate as well as the system roots (CIS2 itself needs a public root)")
-	f.BoolVar(&l.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only)")
+	f.BoolVar(&l.AllowPrivate, "allow-private", false, "accept endpoints on private or loopback addresses (testing only); a logout or JWKS URI that passes only so is never ready to send")
 	f.StringVar(&l.Discovery, "discovery", "", "compare algorithms with this CIS2 discovery document URL, not the built-in snapshot")
 	f.BoolVar(&l.ProbeToken, "probe-token-endpoint", false, "send one token request to CIS2 to confirm it accepts your client authentication")
 	f.StringVar(&l.SignCmd, "sign-cmd", "", "sign the test client assertion with this shell command instead of --key (a KMS or HSM key): it reads the JWS signing input on stdin and writes the raw signature on stdout")

@@ -193,8 +193,7 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 // readyVerdict is golive's "ready to send to NHS" on a round's own check results, the verdict
 // `check` gives on the same results; the watch rules do not enter it.
 func readyVerdict(cfg *model.Config, results []checks.Result) (report.Verdict, []string) {
-	bs := golive.Blockers(cfg, nil, results, golive.Done)
-	return report.Verdict{Live: true, Blockers: golive.Rendered(bs)}, golive.Shorts(golive.Reasons(bs))
+	return golive.Verdict(cfg, nil, results, golive.Done)
 }
 
 // watchEvery runs rounds on the schedule until ctx ends. A file that cannot be read at the

@@ -41,6 +41,9 @@ type Blocker struct {
 	Target  string
 	Message string
 	Fix     string
+	// AllowedBy is the testing allowance a result passed only because of (checks.AllowedByFlag…),
+	// for a blocker that is one; "" otherwise.
+	AllowedBy string
 }
 
 // The ids of blockers that are not a check result.
@@ -147,6 +150,8 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 		switch {
 		case r.Status == model.Fail:
 			bs = append(bs, fromResult(Failed, r))
+		case testingOnly(r):
+			bs = append(bs, testingBlocker(r))
 		case blocks(r):
 			bs = append(bs, fromResult(NonProduction, r))
 		case r.Unfinished():
@@ -201,6 +206,45 @@ func Unchecked(cfg *model.Config, results []checks.Result) []string {
 	return gaps
 }
 
+// testingOnly reports whether r, on a URI CIS2 calls, passed only because the run allowed
+// what CIS2 never does (a private address, a chain to a private CA): --allow-private, or a
+// sandbox result read from a file. CIS2 calls those URIs from the public internet, so such a
+// pass is a test's, never evidence of being ready. Only the sandbox of this very process is
+// exempt (checks.Result.Sandboxed): the demo, whose endpoints are loopback by construction.
+func testingOnly(r checks.Result) bool {
+	return r.AllowedBy() != "" && checks.CalledByCIS2(r.Target) && !r.Sandboxed()
+}
+
+// whyNotReachable is, by check, what CIS2 cannot do that the allowance let pass.
+var whyNotReachable = map[string]string{
+	checks.IDResolve: "CIS2 calls this URI from the public internet and cannot reach a private address",
+	checks.IDTLS:     "CIS2 calls this URI and trusts only public root CAs, not the custom CA",
+}
+
+func testingBlocker(r checks.Result) Blocker {
+	by := r.AllowedBy()
+	why, ok := whyNotReachable[r.ID]
+	if !ok {
+		why = "CIS2 calls this URI from the public internet"
+	}
+	fix := "run the checks without --allow-private from a host that sees your public DNS"
+	if r.ID == checks.IDTLS {
+		fix = "serve a certificate from a public CA, then " + fix
+	}
+	if by != checks.AllowedByFlag {
+		by = "the sandbox (a results file cannot vouch for it)"
+		fix = "run the checks on your own configuration, " + strings.TrimPrefix(fix, "run the checks ")
+	}
+	return Blocker{Kind: Failed, ID: r.ID, Target: r.Target, AllowedBy: r.AllowedBy(),
+		Message: fmt.Sprintf("%s passed only because of %s: %s", r.ID, by, why), Fix: fix}
+}
+
+// Sandboxed reports whether results are the sandbox's, run in this process (the demo): its
+// verdict is ready only as a sandbox ("ready (sandbox)"), never for a real configuration.
+func Sandboxed(results []checks.Result) bool {
+	return slices.ContainsFunc(results, checks.Result.Sandboxed)
+}
+
 func fromResult(k Kind, r checks.Result) Blocker {
 	return Blocker{Kind: k, ID: r.ID, Target: r.Target, Message: r.Message, Fix: r.Fix}
 }
@@ -212,8 +256,8 @@ type Reason struct {
 	Short, Why string
 }
 
-// Reasons sums blockers up, one reason per sort, worst first: the environment, failures,
-// non-production hosts, then unverified endpoints.
+// Reasons sums blockers up, one reason per sort, worst first: the environment, passes that
+// only a testing allowance made, failures, non-production hosts, then unverified endpoints.
 func Reasons(bs []Blocker) []Reason {
 	var out []Reason
 	count := func(f func(Blocker) bool) (n int, first Blocker) {
@@ -230,7 +274,19 @@ func Reasons(bs []Blocker) []Reason {
 	if n, b := count(func(b Blocker) bool { return b.ID == IDEnvironment }); n > 0 {
 		out = append(out, Reason{Failed, b.Message, "NHS would deploy settings meant for another environment"})
 	}
-	if n, _ := count(func(b Blocker) bool { return b.Kind == Failed && b.ID != IDEnvironment }); n > 0 {
+	if n, b := count(func(b Blocker) bool { return b.AllowedBy != "" }); n > 0 {
+		// The fix goes in the short form too: every result reads "pass", so the reason is
+		// the one place a report says what to do.
+		short := report.Plural(n, "check", "checks") + " passed only because of " + checks.AllowedByFlag +
+			" (CIS2 cannot reach a private address or trust a private CA: run the checks without " +
+			checks.AllowedByFlag + " from a host that sees your public DNS)"
+		if b.AllowedBy != checks.AllowedByFlag {
+			short = report.Plural(n, "check", "checks") + " passed only because of the sandbox" +
+				" (a results file cannot vouch for it: run the checks on your own configuration)"
+		}
+		out = append(out, Reason{Failed, short, "NHS would deploy endpoints that CIS2, on the public internet, cannot use"})
+	}
+	if n, _ := count(func(b Blocker) bool { return b.Kind == Failed && b.ID != IDEnvironment && b.AllowedBy == "" }); n > 0 {
 		out = append(out, Reason{Failed, report.Plural(n, "check failed", "checks failed"), "NHS would deploy a configuration that does not work"})
 	}
 	if n, b := count(func(b Blocker) bool { return b.Kind == NonProduction }); n > 0 {
@@ -256,6 +312,13 @@ func Shorts(rs []Reason) []string {
 	return out
 }
 
+// Verdict is the verdict in report's shape, with its reasons in short: what a check or a
+// watch report ends with.
+func Verdict(cfg, intCfg *model.Config, results []checks.Result, live Live) (report.Verdict, []string) {
+	bs := Blockers(cfg, intCfg, results, live)
+	return report.Verdict{Live: live == Done, Blockers: Rendered(bs), Sandbox: Sandboxed(results)}, Shorts(Reasons(bs))
+}
+
 // Rendered is the blockers in report's shape, for a submission or a check report.
 func Rendered(bs []Blocker) []report.Blocker {
 	out := make([]report.Blocker, len(bs))
@@ -273,8 +336,11 @@ func ChecklistEvidence(cfg, intCfg *model.Config, results []checks.Result, live 
 	}
 	bs := Blockers(cfg, intCfg, results, live)
 	text := report.SummaryLine(checks.Summarise(Evidence(cfg, intCfg, nil, results)))
-	if len(bs) > 0 {
+	switch {
+	case len(bs) > 0:
 		text += "; not ready: " + strings.Join(Shorts(Reasons(bs)), "; ")
+	case Sandboxed(results):
+		text += "; ready in the sandbox (the demo's endpoints, on this machine)"
 	}
 	return report.Evidence{Done: len(bs) == 0, Text: text}
 }

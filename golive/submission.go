@@ -64,7 +64,7 @@ func Build(s Submission) ([]report.File, []Blocker, error) {
 		source = "offline rules"
 	}
 	sub := report.NewSubmission(s.Config, evidence, source,
-		report.Verdict{Live: s.Live == Done, Blockers: Rendered(bs)}, s.Generated, s.Version)
+		report.Verdict{Live: s.Live == Done, Blockers: Rendered(bs), Sandbox: Sandboxed(s.Results)}, s.Generated, s.Version)
 	files, err := report.SubmissionFiles(sub)
 	if err != nil {
 		return nil, nil, err

@@ -57,11 +57,14 @@ func ParseFormat(s string) (Format, error) {
 // CheckReport is the outcome of `check`: the file checked, every result, and whether it is
 // ready to send to NHS (golive's verdict: ready only with no blocker).
 type CheckReport struct {
-	Config   string          `json:"config"`
-	Results  []checks.Result `json:"results"`
-	Summary  checks.Summary  `json:"summary"`
-	Ready    bool            `json:"ready"`
-	Blockers []Blocker       `json:"blockers"`
+	Config  string          `json:"config"`
+	Results []checks.Result `json:"results"`
+	Summary checks.Summary  `json:"summary"`
+	Ready   bool            `json:"ready"`
+	// Sandbox marks the demo's run: its endpoints are the sandbox's, on this machine, so
+	// "ready" is the sandbox's and says nothing of a real configuration.
+	Sandbox  bool      `json:"sandbox,omitempty"`
+	Blockers []Blocker `json:"blockers"`
 	// reasons are the blockers summed up, for the text and Markdown verdict line.
 	reasons []string
 	// lint marks a report of a client assertion (NewLintReport): its verdict is about the
@@ -88,7 +91,16 @@ func NewCheckReport(config string, rs []checks.Result, v Verdict, reasons []stri
 	for _, b := range v.Blockers {
 		bs = append(bs, Blocker{Kind: Clean(b.Kind), ID: Clean(b.ID), Target: Clean(b.Target), Message: Clean(b.Message), Fix: Clean(b.Fix)})
 	}
-	return CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs), Ready: len(bs) == 0, Blockers: bs, reasons: reasons}
+	return CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs), Ready: len(bs) == 0, Sandbox: v.Sandbox, Blockers: bs, reasons: reasons}
+}
+
+// ReadyLine is the verdict when nothing blocks sending, without a full stop: for the demo's
+// sandbox (golive.Sandboxed) it says so, since no real endpoint was checked.
+func ReadyLine(sandbox bool) string {
+	if sandbox {
+		return "Ready to send to NHS (sandbox): nothing blocks it"
+	}
+	return "Ready to send to NHS: nothing blocks it"
 }
 
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.
@@ -101,8 +113,11 @@ func verdictLine(rep CheckReport) string {
 	case rep.lint:
 		return "CIS2 would refuse this assertion (invalid_client, JWT is not valid): see the failures above."
 	}
-	if rep.Ready {
-		return "Ready to send to NHS: nothing blocks it."
+	switch {
+	case rep.Ready && rep.Sandbox:
+		return ReadyLine(true) + ". The sandbox is loopback by design; your own configuration is ready only when its checks pass without --allow-private."
+	case rep.Ready:
+		return ReadyLine(false) + "."
 	}
 	reasons := make([]string, len(rep.reasons))
 	for i, r := range rep.reasons {

@@ -93,13 +93,18 @@ type Blocker struct {
 type Verdict struct {
 	Live     bool
 	Blockers []Blocker
+	// Sandbox: the results are the demo's sandbox's, run in this process (golive.Sandboxed).
+	Sandbox bool
 }
 
 // Submission is the production configuration NHS England deploys, with who is sending it and
 // the check evidence. It holds no secret: FindSecret must pass before one is built. Status
 // and Blockers come first, so a file written over blockers says so in its first lines.
 type Submission struct {
-	Status   string    `json:"status"`
+	Status string `json:"status"`
+	// Sandbox marks the demo's submission: its endpoints are the sandbox's on this machine,
+	// never a real configuration's, whatever Status says.
+	Sandbox  bool      `json:"sandbox,omitempty"`
 	Blockers []Blocker `json:"blockers"`
 	// Client is the object NHS's Connection Manager tooling ingests; ClientMetadata is the same
 	// client for any standard (RFC 7591) registration.
@@ -138,6 +143,7 @@ func NewSubmission(cfg *model.Config, results []checks.Result, source string, v 
 	}
 	return Submission{
 		Status:   status,
+		Sandbox:  v.Sandbox,
 		Blockers: blockers,
 		Client: ConnectionManagerClient{
 			RedirectURIs:            redirects,
@@ -296,7 +302,12 @@ func WriteSubmissionMarkdown(w io.Writer, s Submission) error {
 // says so before anything else, naming each.
 func writeStatus(b *strings.Builder, s Submission) {
 	if s.Status == StatusReady {
-		b.WriteString("**Status: ready to send.** cis2-golive found nothing that blocks it: no failed check, no value on a non-production host, and the live checks ran.")
+		if s.Sandbox {
+			b.WriteString("**Status: ready to send (sandbox).** cis2-golive found nothing that blocks it, in the demo: " +
+				"the endpoints are the sandbox's, on this machine, so this file is an example of one to send, not one to send.")
+		} else {
+			b.WriteString("**Status: ready to send.** cis2-golive found nothing that blocks it: no failed check, no value on a non-production host, and the live checks ran.")
+		}
 		if n := s.Checks.Summary.Warn; n > 0 {
 			fmt.Fprintf(b, " %s under Check evidence.", Plural(n, "warning is", "warnings are")+" worth a look")
 		}

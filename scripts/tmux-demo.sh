@@ -82,6 +82,7 @@ expect "Continue to the checks"
 keys Enter
 expect "Step 8 of 9 · Live checks"
 checks_done
+expect "Ready to send to NHS (sandbox)" # golive's verdict, exempt as the sandbox's own run
 expect "key file: $work/sandbox-rp-key.pem"
 keys Enter
 expect "Write files and finish"

@@ -119,7 +119,7 @@ func (a *accessible) run() (*Result, error) {
 	if bs := s.blockers(); len(bs) > 0 {
 		a.say("Not ready to send to NHS: " + clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")) + ".")
 	} else {
-		a.say("Ready to send to NHS: nothing blocks it.")
+		a.say(report.ReadyLine(golive.Sandboxed(s.results)) + ".")
 	}
 	if err := a.lint(); err != nil {
 		return nil, err

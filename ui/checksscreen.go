@@ -561,7 +561,7 @@ func (s *checksScreen) verdict() string {
 	st := s.c.styles
 	bs := s.c.s.blockers()
 	if len(bs) == 0 {
-		return st.Pass.Render("✓ Ready to send to NHS: nothing blocks it")
+		return st.Pass.Render("✓ " + report.ReadyLine(golive.Sandboxed(s.c.s.results)))
 	}
 	style := st.Warn
 	if slices.ContainsFunc(bs, func(b golive.Blocker) bool { return b.Kind == golive.Failed }) {
