@@ -230,3 +230,12 @@ func TestCACertOnlyIsNotReady(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoCommandEndsReadyAsSandbox: `demo` itself (not only its options) ends ready, exit
+// 0, as the sandbox's run.
+func TestDemoCommandEndsReadyAsSandbox(t *testing.T) {
+	code, rep, stderr := runDemoJSON(t)
+	if code != ExitOK || !rep.Ready || !rep.Sandbox || len(rep.Blockers) != 0 {
+		t.Fatalf("demo: exit %d, ready %v, sandbox %v, blockers %v; stderr: %s", code, rep.Ready, rep.Sandbox, rep.Blockers, stderr)
+	}
+}
