@@ -40,6 +40,7 @@ var loginParams = []struct {
 	{"nonce", (*run).judgeNonce},
 	{"code_challenge", (*run).judgePKCE},
 	{"acr_values", (*run).judgeACR},
+	{"credentials", (*run).judgeCredentials},
 }
 
 // secretishParams are parameters whose values the report does not repeat: per-login values
@@ -48,6 +49,12 @@ var loginParams = []struct {
 // (which holds state and nonce), an ID token.
 var secretishParams = []string{"state", "nonce", "code_challenge", "client_secret", "client_assertion",
 	"code_verifier", "request", "id_token_hint"}
+
+// frontChannelCredentials are parameters that must never travel in the browser's URL: the URL
+// lands in browser history, proxy and CIS2 access logs and Referer headers. A client secret or
+// assertion belongs in the token request's body only (RFC 6749 §2.3.1, RFC 7523 §2.2), and a
+// code_verifier sent with the authorize request defeats PKCE (RFC 7636 §4.5).
+var frontChannelCredentials = []string{"client_secret", "client_assertion", "code_verifier"}
 
 // loginFetch is how the probe reached the authorize request, shared by all its results.
 type loginFetch struct {
@@ -570,6 +577,23 @@ func (r *run) judgePKCE(_ context.Context, q url.Values) Result {
 	return Result{Status: model.Warn, Evidence: ev,
 		Message: "code_challenge_method=" + ev["code_challenge_method"] + "; use S256 (RFC 7636 §7.2)",
 		Fix:     "send code_challenge_method=S256 with the SHA-256 challenge"}
+}
+
+// judgeCredentials fails an authorize request that carries a credential; values are never
+// shown (see secretishParams).
+func (r *run) judgeCredentials(_ context.Context, q url.Values) Result {
+	var found []string
+	for _, p := range frontChannelCredentials {
+		if q.Has(p) {
+			found = append(found, p)
+		}
+	}
+	if len(found) == 0 {
+		return Result{Status: model.Pass, Message: "no client secret, client assertion or code_verifier in the browser's URL"}
+	}
+	return Result{Status: model.Fail, Evidence: map[string]string{"parameters": strings.Join(found, ", ")},
+		Message: fmt.Sprintf("the authorize request carries %s in the browser's URL, where browser history, proxies and CIS2's access logs keep it", strings.Join(found, ", ")),
+		Fix:     "send client credentials only in the token request's body, to CIS2's token endpoint; rotate any client secret or key that has been sent this way"}
 }
 
 func (r *run) judgeACR(ctx context.Context, q url.Values) Result {

@@ -147,6 +147,11 @@ func TestLoginFaults(t *testing.T) {
 			"authorize?redirect_uri", model.Fail, "a trailing slash differs"},
 		{"redirect_uri sent twice", func(q url.Values) { q.Add("redirect_uri", "https://evil.example/cb") },
 			"authorize?redirect_uri", model.Fail, "sent 2 times"},
+		// RFC 6749 §2.3.1, RFC 7636 §4.5: credentials never go in the front channel.
+		{"client secret in the URL", func(q url.Values) { q.Set("client_secret", "s3cr3t-value") },
+			"authorize?credentials", model.Fail, "carries client_secret in the browser's URL"},
+		{"code_verifier in the URL", func(q url.Values) { q.Set("code_verifier", strings.Repeat("v", 43)) },
+			"authorize?credentials", model.Fail, "carries code_verifier"},
 		{"prompt reported", func(q url.Values) { q.Set("prompt", "login"); q.Set("max_age", "0") },
 			loginTarget, model.Pass, "asks prompt=login, max_age=0"},
 	}
