@@ -103,7 +103,7 @@ func AssertionLint(cfg *model.Config, opts Options, token string, jwks *keys.Set
 	if jwks != nil {
 		r.jwksOnce.get(func() jwksFetch { return jwksFetch{set: jwks} })
 	} else if _, ok := endpointFor(cfg, "jwks_uri"); ok {
-		list = append(list, Check{ID: IDJWKSFetch, Target: "jwks_uri", Priority: Critical, Run: r.jwksFetchCheck})
+		list = append(list, r.jwksFetchCheck())
 	}
 	d := decodeAssertion(token)
 	add := func(id, target string, needsJWKS bool, f func(context.Context, decodedAssertion) Result) {

@@ -21,8 +21,8 @@ type jwksFetch struct {
 }
 
 // jwks fetches the JWKS once per run, as a critical check whoever asks (see asCritical).
-// The first caller's ctx bounds the fetch; the checks that share it start together with the
-// same timeout, so that bounds them all.
+// Every caller waits for it in Check.After, jwks.fetch included, so the HTTP client's own
+// timeout (Options.Timeout, from the request's start) bounds it, not one caller's deadline.
 func (r *run) jwks(ctx context.Context) jwksFetch {
 	return r.jwksOnce.get(func() jwksFetch { return r.fetchJWKS(asCritical(ctx)) })
 }
@@ -133,8 +133,15 @@ func (r *run) fetchJWKS(ctx context.Context) jwksFetch {
 	return jwksFetch{set: set, res: res}
 }
 
-// jwksFetchCheck is the jwks.fetch check itself.
-func (r *run) jwksFetchCheck(ctx context.Context) Result { return r.jwks(ctx).res }
+// jwksFetchCheck is the jwks.fetch check itself. Like the checks built on the fetch, it
+// waits for it before its own timeout starts (Check.After) and then reports the fetch's
+// result: had the runner's "no answer within" been its line while a fetch that ended just
+// after that timeout (parsing a large set is work of our own) handed the keys to jwks.*, the
+// lines would disagree. A JWKS URI that never answers fails the fetch at the client's timeout.
+func (r *run) jwksFetchCheck() Check {
+	return Check{ID: IDJWKSFetch, Target: "jwks_uri", Priority: Critical, After: r.awaitJWKS,
+		Run: func(ctx context.Context) Result { return r.jwks(ctx).res }}
+}
 
 // msgNoJWKS is the skip of every check that needs the fetched JWKS when jwks.fetch failed:
 // the failure is counted once, on jwks.fetch, not once per dependant.

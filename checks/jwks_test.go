@@ -144,10 +144,40 @@ func TestJWKSHangCountsOnce(t *testing.T) {
 			got[r.ID] = r
 		}
 	}
-	wantStatus(t, got[IDJWKSFetch], model.Fail, "")
+	wantStatus(t, got[IDJWKSFetch], model.Fail, "no answer")
 	for _, id := range []string{IDJWKSPublic, IDJWKSLint, IDJWKSAlgMatch, IDAssertion, IDTokenProbe} {
 		wantStatus(t, got[id], model.Skip, msgNoJWKS)
 	}
+}
+
+// TestJWKSFetchAndItsDependantsAgree: jwks.fetch and the checks built on the set tell one
+// story even when the fetch ends after jwks.fetch's own timeout would have. On a loaded
+// machine the set's parsing, our own work after the server answered, outlasted it: the
+// runner's "no answer within" stood beside jwks.* passes on the keys the fetch brought in.
+// Here the fetch is held for several timeouts; jwks.fetch must report what it brought.
+func TestJWKSFetchAndItsDependantsAgree(t *testing.T) {
+	set, err := keys.ParseSet(jwksOf(t, rsaKey(t, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pkjwtConfig("https://"+testHost+"/cb", "", "https://"+testHost+"/jwks")
+	opts := Options{Timeout: 50 * time.Millisecond, SuiteTimeout: time.Minute}
+	r := newRun(cfg, opts)
+	fetched := Result{Status: model.Pass, Message: "fetched a JWK Set with 1 key(s)"}
+	loading := make(chan struct{})
+	go r.jwksOnce.get(func() jwksFetch { // the run's one fetch, slower than the timeout
+		close(loading)
+		time.Sleep(4 * opts.Timeout)
+		return jwksFetch{set: set, res: fetched}
+	})
+	<-loading
+	list := []Check{r.jwksFetchCheck(),
+		{ID: IDJWKSPublic, Target: "jwks_uri", Priority: Critical, After: r.awaitJWKS, Run: r.publicOnly}}
+	rs := Run(t.Context(), list, opts, nil)
+	if rs[0].Status != model.Pass || rs[0].Message != fetched.Message {
+		t.Errorf("jwks.fetch %s %q, want the fetch's own pass", rs[0].Status, rs[0].Message)
+	}
+	wantStatus(t, rs[1], model.Pass, "")
 }
 
 // TestJWKSFetchedOnce runs every jwks check together and counts the requests.

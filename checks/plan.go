@@ -85,7 +85,7 @@ func Plan(cfg *model.Config, opts Options) []Check {
 		list = append(list, r.bclCheck(e)) // its tokens are prepared before its timeout starts
 	}
 	if _, ok := endpointFor(cfg, "jwks_uri"); ok {
-		add(Critical, IDJWKSFetch, "jwks_uri", r.jwksFetchCheck)
+		list = append(list, r.jwksFetchCheck()) // it waits for the fetch as its dependants do
 		needsJWKS(IDJWKSPublic, "jwks_uri", r.publicOnly)
 		needsJWKS(IDJWKSLint, "jwks_uri", r.lint)
 		needsJWKS(IDJWKSAlgMatch, "jwks_uri", r.algMatch)
