@@ -115,11 +115,13 @@ func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Add
 
 var loopback = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 
-// testOptions resolves testHost to 127.0.0.1 and trusts the test CA; timeouts are short so a
-// hanging server costs the test suite little.
+// testOptions resolves testHost to 127.0.0.1 and trusts the test CA. Its timeout is the
+// product's default: the work a check does under -race on a loaded 2-core machine (TLS
+// handshakes, RSA signing with an 8192-bit key, parsing a large JWKS) can take seconds, and
+// no server here hangs unless a test says so, which then sets the short timeout it waits out.
 func (p *testPKI) testOptions() Options {
 	return Options{
-		Timeout:      2 * time.Second,
+		Timeout:      DefaultTimeout,
 		RootCAs:      p.pool,
 		AllowPrivate: true,
 		Resolver:     mapResolver{testHost: loopback},
