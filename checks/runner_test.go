@@ -50,13 +50,16 @@ func TestRunSaysWhenTheRunsLimitCutACheck(t *testing.T) {
 	var jwks shared[int]
 	list := []Check{
 		{ID: "own", Run: block},
-		// Waits out most of the run first, so its own timeout outlasts the run's.
+		// Waits out two thirds of the run first, so its own timeout outlasts the run's.
 		{ID: "cut", Run: block, After: func(ctx context.Context) {
-			jwks.get(func() int { time.Sleep(150 * time.Millisecond); return 0 })
+			jwks.get(func() int { time.Sleep(2 * time.Second); return 0 })
 		}},
 		{ID: "quick", Run: func(context.Context) Result { return Result{Status: model.Pass, Message: "fine"} }},
 	}
-	opts := Options{Timeout: 100 * time.Millisecond, SuiteTimeout: 200 * time.Millisecond}
+	// Each moment is a second from the next ("own" times out at 2 s, "cut" starts at 2 s, the
+	// run ends at 3 s, "cut"'s own timeout would at 4 s), so a loaded machine that runs a
+	// goroutine late cannot swap them.
+	opts := Options{Timeout: 2 * time.Second, SuiteTimeout: 3 * time.Second}
 	start := time.Now()
 	rs := Run(context.Background(), list, opts, nil)
 	if d := time.Since(start); d > 5*time.Second {
@@ -65,7 +68,7 @@ func TestRunSaysWhenTheRunsLimitCutACheck(t *testing.T) {
 	if rs[0].Status != model.Fail || !strings.Contains(rs[0].Message, "no answer") {
 		t.Errorf("own timeout: %+v", rs[0])
 	}
-	if rs[1].Status != model.Fail || rs[1].Message != "not finished: the run's time limit of 200ms was reached" {
+	if rs[1].Status != model.Fail || rs[1].Message != "not finished: the run's time limit of 3s was reached" {
 		t.Errorf("cut by the run: %+v", rs[1])
 	}
 	if strings.Contains(rs[1].Message, "no answer") {
