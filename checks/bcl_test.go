@@ -289,6 +289,9 @@ func TestBCLPlaceholderClientID(t *testing.T) {
 	cfg := pkjwtConfig(u, u, u)
 	cfg.ClientID = ""
 	runOneCheck(t, cfg, pki.testOptions(), IDBCL, "backchannel_logout_uri")
+	if len(rc.tokens) != 10 {
+		t.Fatalf("received %d tokens, want 10", len(rc.tokens)) // else the loop below checks nothing
+	}
 	for _, tok := range rc.tokens {
 		if aud := tok.claims["aud"]; aud != placeholderClientID && aud != otherClientID {
 			t.Errorf("aud = %v, want the placeholder", aud)

@@ -45,6 +45,12 @@ func (s dateSample) skew() time.Duration {
 	return s.date.Add(500 * time.Millisecond).Sub(local)
 }
 
+// uncertainty is how far skew may be off: the server stamped its Date at some moment of the
+// exchange, at most half of it from the middle, and within the Date's second.
+func (s dateSample) uncertainty() time.Duration {
+	return s.received.Sub(s.sent)/2 + 500*time.Millisecond
+}
+
 // dateRecorder is a RoundTripper that notes every answer's Date header, per host, keeping
 // the sample with the shortest round trip (the most precise). The checks' own requests feed
 // it, so the clock check costs nothing extra when others already talked to a server.
@@ -147,23 +153,32 @@ func (r *run) clockSkew(ctx context.Context, rec *dateRecorder) Result {
 	if len(samples) == 0 {
 		return Result{Status: model.Skip, Message: "no server answered with a Date header to compare this machine's clock with"}
 	}
+	return judgeClock(samples, cis2Host, app)
+}
+
+// judgeClock is clock.skew's verdict on the samples: against CIS2's (cis2Host) when there is
+// one, else against each application server's (app). A skew counts only as far as it is
+// certain: a Date is stamped somewhere within its exchange, so a slow answer leaves its
+// estimate up to half the round trip (and the Date's own second) off, and a slow server
+// must not read as a skewed clock.
+func judgeClock(samples map[string]dateSample, cis2Host string, app []string) Result {
 	ev := map[string]string{}
 	for h, s := range samples {
 		ev["skew."+sanitize.CleanN(h, 80)] = formatSkew(s.skew())
 	}
 
 	type finding struct {
-		skew time.Duration
-		msg  string
+		skew, uncertainty time.Duration
+		msg               string
 	}
 	var fs []finding
 	if cis2Host != "" {
-		ref := samples[cis2Host].skew()
+		ref := samples[cis2Host]
 		ev["reference"] = "CIS2 (" + cis2Host + ")"
-		fs = append(fs, finding{-ref, "this machine's clock is " + aheadBehind(-ref) + " CIS2's"})
+		fs = append(fs, finding{-ref.skew(), ref.uncertainty(), "this machine's clock is " + aheadBehind(-ref.skew()) + " CIS2's"})
 		for _, h := range app {
-			d := samples[h].skew() - ref
-			fs = append(fs, finding{d, sanitize.Clean(h) + "'s clock is " + aheadBehind(d) + " CIS2's"})
+			d := samples[h].skew() - ref.skew()
+			fs = append(fs, finding{d, samples[h].uncertainty() + ref.uncertainty(), sanitize.Clean(h) + "'s clock is " + aheadBehind(d) + " CIS2's"})
 		}
 	} else {
 		ev["reference"] = "the application's servers (CIS2 not contacted: pass --discovery to compare with CIS2)"
@@ -174,12 +189,13 @@ func (r *run) clockSkew(ctx context.Context, rec *dateRecorder) Result {
 				msg = "this machine's clock and " + sanitize.Clean(h) + "'s differ by " + abs(d).Round(time.Second).String() +
 					" (" + sanitize.Clean(h) + " " + aheadBehindShort(d) + ")"
 			}
-			fs = append(fs, finding{d, msg})
+			fs = append(fs, finding{d, samples[h].uncertainty(), msg})
 		}
 	}
-	worst := slices.MaxFunc(fs, func(a, b finding) int { return cmp.Compare(abs(a.skew), abs(b.skew)) })
+	certain := func(f finding) time.Duration { return max(abs(f.skew)-f.uncertainty, 0) }
+	worst := slices.MaxFunc(fs, func(a, b finding) int { return cmp.Compare(certain(a), certain(b)) })
 	res := Result{Status: model.Pass, Evidence: ev}
-	switch a := abs(worst.skew); {
+	switch a := certain(worst); {
 	case a >= skewFail:
 		res.Status = model.Fail
 		res.Message = worst.msg + fmt.Sprintf(": %s or more out, CIS2 rejects the client assertions it signs (iat in the future or exp passed)", skewFail)
@@ -188,10 +204,14 @@ func (r *run) clockSkew(ctx context.Context, rec *dateRecorder) Result {
 		res.Message = worst.msg + fmt.Sprintf(": %s or more out; at %s CIS2 rejects client assertions", skewWarn, skewFail)
 	default:
 		var parts []string
+		within := fmt.Sprintf(" (within %s)", skewWarn)
 		for _, f := range fs {
 			parts = append(parts, f.msg)
+			if abs(f.skew) >= skewWarn {
+				within = fmt.Sprintf(" (within %s, allowing ±%s for answers that were slow to come)", skewWarn, f.uncertainty.Round(100*time.Millisecond))
+			}
 		}
-		res.Message = strings.Join(parts, "; ") + fmt.Sprintf(" (within %s)", skewWarn)
+		res.Message = strings.Join(parts, "; ") + within
 		return res
 	}
 	res.Fix = "synchronise the clock with NTP (timedatectl set-ntp true, or w32tm /resync on Windows), on every server that signs client assertions"

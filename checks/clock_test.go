@@ -168,3 +168,32 @@ func TestServerTime(t *testing.T) {
 		t.Error("no Date was used")
 	}
 }
+
+// TestClockSkewAllowsForASlowAnswer: a server stamps Date when it answers, anywhere within
+// the exchange; an answer that took 6 s can put the estimate 3 s (and the Date's own second)
+// off. Only a skew beyond the threshold however the exchange went is reported.
+func TestClockSkewAllowsForASlowAnswer(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	// Stamped at the very end of a 6 s exchange by a clock 28 s ahead: the midpoint reads 31 s.
+	slow := dateSample{date: t0.Add(34 * time.Second), sent: t0, received: t0.Add(6 * time.Second)}
+	if got := slow.skew(); got < skewWarn {
+		t.Fatalf("the fixture reads %s, want the midpoint to cross %s", got, skewWarn)
+	}
+	r := judgeClock(map[string]dateSample{"app.test": slow}, "", []string{"app.test"})
+	wantStatus(t, r, model.Pass, "within 30s")
+	// A prompt answer 40 s ahead is 40 s ahead.
+	prompt := dateSample{date: t0.Add(40 * time.Second), sent: t0, received: t0.Add(200 * time.Millisecond)}
+	r = judgeClock(map[string]dateSample{"app.test": prompt}, "", []string{"app.test"})
+	wantStatus(t, r, model.Warn, "30s or more out")
+	// Against CIS2 the two exchanges' uncertainties add up.
+	cis2 := dateSample{date: t0, sent: t0, received: t0.Add(200 * time.Millisecond)}
+	r = judgeClock(map[string]dateSample{"cis2.test": cis2, "app.test": slow}, "cis2.test", []string{"app.test"})
+	wantStatus(t, r, model.Pass, "within 30s")
+}
+
+func TestClockSkewSaysWhenASlowAnswerWasAllowedFor(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	slow := dateSample{date: t0.Add(34 * time.Second), sent: t0, received: t0.Add(6 * time.Second)}
+	r := judgeClock(map[string]dateSample{"app.test": slow}, "", []string{"app.test"})
+	wantStatus(t, r, model.Pass, "differ by 32s (app.test ahead) (within 30s, allowing ±3.5s for answers that were slow to come)")
+}

@@ -16,7 +16,7 @@ import (
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
-// The hostile-server matrix (issue 7): one endpoint of an otherwise healthy relying party
+// The hostile-server matrix: one endpoint of an otherwise healthy relying party
 // misbehaves. Each case must end as a clear finding (check id, status, message) within the
 // per-check timeout, leave every other target's results exactly as in a healthy run, and put
 // no control character into any result. Related single-check tests: TestReachable (redirect

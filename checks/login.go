@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ var loginParams = []struct {
 	{"nonce", (*run).judgeNonce},
 	{"code_challenge", (*run).judgePKCE},
 	{"acr_values", (*run).judgeACR},
+	{"credentials", (*run).judgeCredentials},
 }
 
 // secretishParams are parameters whose values the report does not repeat: per-login values
@@ -47,6 +49,12 @@ var loginParams = []struct {
 // (which holds state and nonce), an ID token.
 var secretishParams = []string{"state", "nonce", "code_challenge", "client_secret", "client_assertion",
 	"code_verifier", "request", "id_token_hint"}
+
+// frontChannelCredentials are parameters that must never travel in the browser's URL: the URL
+// lands in browser history, proxy and CIS2 access logs and Referer headers. A client secret or
+// assertion belongs in the token request's body only (RFC 6749 §2.3.1, RFC 7523 §2.2), and a
+// code_verifier sent with the authorize request defeats PKCE (RFC 7636 §4.5).
+var frontChannelCredentials = []string{"client_secret", "client_assertion", "code_verifier"}
 
 // loginFetch is how the probe reached the authorize request, shared by all its results.
 type loginFetch struct {
@@ -499,7 +507,13 @@ func (r *run) judgeState(_ context.Context, q url.Values) Result {
 	}
 	got, _ := param(q, "state")
 	ev := map[string]string{"length": strconv.Itoa(len(got))}
+	method, _ := param(q, "code_challenge_method")
 	switch {
+	case got == "" && q.Get("code_challenge") != "" && method == "S256":
+		// RFC 9700 §4.7.1: a client using PKCE with S256 may rely on it against CSRF.
+		return Result{Status: model.Warn, Evidence: ev,
+			Message: "no state: PKCE S256 protects the callback against login CSRF (RFC 9700 §4.7.1); state is still what RFC 6749 §10.12 asks for",
+			Fix:     "send a fresh random state per sign-in and check it on the callback"}
 	case got == "":
 		return Result{Status: model.Fail, Evidence: ev,
 			Message: "no state: the callback cannot be tied to the browser that started sign-in (login CSRF, RFC 6749 §10.12)",
@@ -531,6 +545,10 @@ func (r *run) judgeNonce(_ context.Context, q url.Values) Result {
 	return Result{Status: model.Pass, Evidence: ev, Message: fmt.Sprintf("nonce present (%d characters)", len(got))}
 }
 
+// s256Challenge is the form of an S256 code_challenge: a SHA-256 digest in base64url without
+// padding (RFC 7636 §4.2).
+var s256Challenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
 func (r *run) judgePKCE(_ context.Context, q url.Values) Result {
 	if res := repeated(q, "code_challenge"); res != nil {
 		return *res
@@ -543,6 +561,12 @@ func (r *run) judgePKCE(_ context.Context, q url.Values) Result {
 		return Result{Status: model.Warn, Evidence: ev,
 			Message: "no PKCE code_challenge: a stolen authorization code could be redeemed (RFC 9700 §2.1.1 recommends PKCE for confidential clients too); CIS2 supports S256",
 			Fix:     "send code_challenge with code_challenge_method=S256, and the code_verifier in the token request"}
+	case method == "S256" && !s256Challenge.MatchString(challenge):
+		// The token request's verifier can then never hash to it: sign-in fails at the token
+		// endpoint (invalid_grant). Hex digests and padded standard base64 are the usual slips.
+		return Result{Status: model.Fail, Evidence: ev,
+			Message: fmt.Sprintf("code_challenge is %d characters, not the 43 base64url characters of BASE64URL(SHA-256(code_verifier)) (RFC 7636 §4.2): the token request will fail (invalid_grant)", len(challenge)),
+			Fix:     "encode the SHA-256 digest of the verifier as base64url without padding (not hex, not standard base64)"}
 	case method == "S256":
 		return Result{Status: model.Pass, Evidence: ev, Message: "PKCE with code_challenge_method=S256"}
 	case method == "":
@@ -553,6 +577,23 @@ func (r *run) judgePKCE(_ context.Context, q url.Values) Result {
 	return Result{Status: model.Warn, Evidence: ev,
 		Message: "code_challenge_method=" + ev["code_challenge_method"] + "; use S256 (RFC 7636 §7.2)",
 		Fix:     "send code_challenge_method=S256 with the SHA-256 challenge"}
+}
+
+// judgeCredentials fails an authorize request that carries a credential; values are never
+// shown (see secretishParams).
+func (r *run) judgeCredentials(_ context.Context, q url.Values) Result {
+	var found []string
+	for _, p := range frontChannelCredentials {
+		if q.Has(p) {
+			found = append(found, p)
+		}
+	}
+	if len(found) == 0 {
+		return Result{Status: model.Pass, Message: "no client secret, client assertion or code_verifier in the browser's URL"}
+	}
+	return Result{Status: model.Fail, Evidence: map[string]string{"parameters": strings.Join(found, ", ")},
+		Message: fmt.Sprintf("the authorize request carries %s in the browser's URL, where browser history, proxies and CIS2's access logs keep it", strings.Join(found, ", ")),
+		Fix:     "send client credentials only in the token request's body, to CIS2's token endpoint; rotate any client secret or key that has been sent this way"}
 }
 
 func (r *run) judgeACR(ctx context.Context, q url.Values) Result {

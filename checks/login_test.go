@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cis2-golive/cis2-golive/model"
@@ -122,10 +123,17 @@ func TestLoginFaults(t *testing.T) {
 		// and the rest of the rules
 		{"unknown scope", func(q url.Values) { q.Set("scope", "openid offline_access") },
 			"authorize?scope", model.Fail, "offline_access"},
-		{"no state", func(q url.Values) { q.Del("state") }, "authorize?state", model.Fail, "no state"},
+		// RFC 9700 §4.7.1: with PKCE (S256) the client may rely on it against CSRF.
+		{"no state, PKCE S256", func(q url.Values) { q.Del("state") }, "authorize?state", model.Warn, "PKCE S256 protects the callback"},
 		{"short state", func(q url.Values) { q.Set("state", "abc") }, "authorize?state", model.Warn, "only 3 characters"},
 		{"no PKCE", func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") },
 			"authorize?code_challenge", model.Warn, "no PKCE"},
+		// RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA-256(verifier)), 43 characters.
+		{"hex S256 challenge", func(q url.Values) {
+			q.Set("code_challenge", "13d31e961a1ad8ec2f16b10c4c982e08766f4db5d8ef5ad7f2e5ae43a4e6f3a5")
+		}, "authorize?code_challenge", model.Fail, "not the 43 base64url characters"},
+		{"padded base64 S256 challenge", func(q url.Values) { q.Set("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM=") },
+			"authorize?code_challenge", model.Fail, "not the 43 base64url characters"},
 		{"plain PKCE", func(q url.Values) { q.Set("code_challenge_method", "plain") },
 			"authorize?code_challenge", model.Warn, "use S256"},
 		{"implicit flow", func(q url.Values) { q.Set("response_type", "id_token token") },
@@ -139,6 +147,11 @@ func TestLoginFaults(t *testing.T) {
 			"authorize?redirect_uri", model.Fail, "a trailing slash differs"},
 		{"redirect_uri sent twice", func(q url.Values) { q.Add("redirect_uri", "https://evil.example/cb") },
 			"authorize?redirect_uri", model.Fail, "sent 2 times"},
+		// RFC 6749 §2.3.1, RFC 7636 §4.5: credentials never go in the front channel.
+		{"client secret in the URL", func(q url.Values) { q.Set("client_secret", "s3cr3t-value") },
+			"authorize?credentials", model.Fail, "carries client_secret in the browser's URL"},
+		{"code_verifier in the URL", func(q url.Values) { q.Set("code_verifier", strings.Repeat("v", 43)) },
+			"authorize?credentials", model.Fail, "carries code_verifier"},
 		{"prompt reported", func(q url.Values) { q.Set("prompt", "login"); q.Set("max_age", "0") },
 			loginTarget, model.Pass, "asks prompt=login, max_age=0"},
 	}
@@ -350,4 +363,55 @@ func TestLoginShowsNoCredential(t *testing.T) {
 			t.Errorf("%s: the result repeats a redirect's query: %s", path, blob)
 		}
 	}
+}
+
+// TestLoginStaysOnTheApplication: a redirect to another site (a broker, an attacker's page)
+// is judged, never fetched, and a redirect loop within the application is followed five
+// times, no more.
+func TestLoginStaysOnTheApplication(t *testing.T) {
+	pki := newPKI(t)
+	const elsewhere = "idp.elsewhere.test"
+	var offSite, loops atomic.Int32
+	other := pki.server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { offSite.Add(1) }), elsewhere)
+	ou, _ := url.Parse(other.URL)
+	mux := http.NewServeMux()
+	var redirect string
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		q := goodAuthorizeQuery(redirect)
+		http.Redirect(w, r, "https://"+elsewhere+":"+ou.Port()+"/authorize?"+q.Encode(), http.StatusFound)
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		loops.Add(1)
+		http.Redirect(w, r, "/loop", http.StatusFound)
+	})
+	srv := pki.server(t, mux, testHost)
+	redirect = urlFor(srv, "/cb")
+	cfg := pkjwtConfig(redirect, urlFor(srv, "/logout"), urlFor(srv, "/jwks"))
+	opts := pki.testOptions()
+	opts.Resolver = mapResolver{testHost: loopback, elsewhere: loopback}
+
+	cfg.LoginURL = urlFor(srv, "/login")
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Fail, "not CIS2's authorize endpoint")
+	if n := offSite.Load(); n != 0 {
+		t.Errorf("the probe fetched the other site %d times", n)
+	}
+	cfg.LoginURL = urlFor(srv, "/loop")
+	wantStatus(t, loginResults(t, cfg, opts)[loginTarget], model.Fail, "stopped after 5 redirects")
+	if n := loops.Load(); n != MaxRedirects {
+		t.Errorf("%d requests to the loop, want %d (the login page and 4 redirects followed; the 5th is read, not followed)", n, MaxRedirects)
+	}
+}
+
+// TestLoginNoStateNoPKCE: without state and without PKCE nothing ties the callback to the
+// browser that started sign-in.
+func TestLoginNoStateNoPKCE(t *testing.T) {
+	pki := newPKI(t)
+	cfg, opts := loginRP(t, pki, prodAuthorize, func(q url.Values) {
+		q.Del("state")
+		q.Del("code_challenge")
+		q.Del("code_challenge_method")
+	})
+	rs := loginResults(t, cfg, opts)
+	wantStatus(t, rs["authorize?state"], model.Fail, "no state: the callback cannot be tied")
+	wantStatus(t, rs["authorize?code_challenge"], model.Warn, "no PKCE")
 }

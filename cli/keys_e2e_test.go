@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestKeysNewThenCheckVerifiesAssertion is issue 8's end-to-end path, through the commands a
+// TestKeysNewThenCheckVerifiesAssertion is the keys end-to-end path, through the commands a
 // user types: `keys new` makes a key pair, jwks.json is served over loopback TLS, and
 // `check --key` signs a client assertion with the new key and verifies it against the served
 // JWKS. A key that was never published fails with the check's exact message.

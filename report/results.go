@@ -173,6 +173,8 @@ func warningName(w Warning) string {
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.
 func verdictLine(rep CheckReport) string {
 	switch {
+	case rep.lint && rep.Ready && rep.Summary.Warn > 0:
+		return "No rule CIS2 checks fails; see the warnings above."
 	case rep.lint && rep.Ready:
 		return "The assertion follows every rule CIS2 checks."
 	case rep.lint:

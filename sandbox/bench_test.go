@@ -10,7 +10,7 @@ import (
 	"github.com/cis2-golive/cis2-golive/sandbox"
 )
 
-// BenchmarkSuiteVsSlowest measures what issue 4 promises: with 10 endpoints each answering
+// BenchmarkSuiteVsSlowest measures the runner's speed promise: with 10 endpoints each answering
 // after 500 ms, the whole live suite takes at most 1.3× its slowest single check, because the
 // runner checks everything concurrently. Each check is first run alone, one after the other
 // (that gives the slowest single check and the sequential total); then each iteration runs the
