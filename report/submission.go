@@ -190,6 +190,9 @@ func cleanResult(r checks.Result) checks.Result {
 			out.Evidence[Clean(k)] = Clean(v)
 		}
 	}
+	for _, rl := range r.Rules {
+		out.Rules = append(out.Rules, checks.Rule{ID: Clean(rl.ID), Status: rl.Status, Subject: Clean(rl.Subject)})
+	}
 	return out
 }
 
