@@ -103,7 +103,7 @@ func (d discovery) source() string {
 
 // discovery loads the live document at most once per run (see jwks on ctx).
 func (r *run) discovery(ctx context.Context) discovery {
-	return r.discOnce.get(func() discovery { return r.loadDiscovery(ctx) })
+	return r.discOnce.get(func() discovery { return r.loadDiscovery(asCritical(ctx)) })
 }
 
 func (r *run) loadDiscovery(ctx context.Context) discovery {

@@ -9,10 +9,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -88,7 +90,8 @@ func newHTTPClient(opts Options, d *dialer) *http.Client {
 		}
 	}
 	return &http.Client{
-		Transport:     deadlineTransport{firstConnGate{byPriority{critical: transport(), ordinary: transport()}, newGates()}, opts.Timeout},
+		Transport: deadlineTransport{firstConnGate{aloneAfterDrop{byPriority{critical: transport(), ordinary: transport()}, transport},
+			newGates()}, opts.Timeout},
 		Timeout:       opts.Timeout,
 		CheckRedirect: checkRedirect,
 	}
@@ -111,6 +114,68 @@ func (t byPriority) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t byPriority) CloseIdleConnections() {
 	t.critical.CloseIdleConnections()
 	t.ordinary.CloseIdleConnections()
+}
+
+// aloneAfterDrop asks again, on a connection of its own, for a URI whose HTTP/2 connection was
+// lost under its request. HTTP/2 carries every request to a host over one connection, so a
+// server that drops it over one URI (a handler that crashes behind a proxy, a protocol error)
+// fails every request in flight on it: each of those URIs would be blamed for another's fault,
+// though a user's browser, asking for it alone, gets an answer. The second answer is the
+// URI's own, so the one that drops its connection still fails. Only requests that may be sent
+// twice are asked again (a GET or HEAD without a body): a logout token is posted once.
+type aloneAfterDrop struct {
+	base http.RoundTripper
+	// alone makes a transport with no connection yet, over the same dialer (the run's limits
+	// and TLS sessions).
+	alone func() *http.Transport
+}
+
+func (t aloneAfterDrop) CloseIdleConnections() { closeIdle(t.base) }
+
+func (t aloneAfterDrop) RoundTrip(req *http.Request) (*http.Response, error) {
+	var multiplexed atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { multiplexed.Store(isHTTP2(info.Conn)) }}
+	resp, err := t.base.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	if err == nil || !multiplexed.Load() || !connLost(err) || req.Context().Err() != nil ||
+		(req.Method != http.MethodGet && req.Method != http.MethodHead) || (req.Body != nil && req.Body != http.NoBody) {
+		return resp, err
+	}
+	alone := t.alone()
+	resp, err = alone.RoundTrip(req)
+	if err != nil {
+		alone.CloseIdleConnections()
+		return nil, err
+	}
+	resp.Body = &closingBody{ReadCloser: resp.Body, after: alone.CloseIdleConnections}
+	return resp, nil
+}
+
+// connLost reports whether err is the loss of the connection itself (closed, reset, or sent
+// away), as opposed to an answer, a timeout, or a reset of the request's own stream.
+func connLost(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	s := err.Error() // net/http's bundled HTTP/2 errors are not exported
+	for _, lost := range []string{"http2: client conn", "GOAWAY"} {
+		if strings.Contains(s, lost) { // "… connection lost", "… force closed", "… conn is closed"
+			return true
+		}
+	}
+	return false
+}
+
+// closingBody runs after once the body is closed.
+type closingBody struct {
+	io.ReadCloser
+	after func()
+}
+
+func (b *closingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.after()
+	return err
 }
 
 // closeIdler is what http.Client.CloseIdleConnections looks for in its transport; the

@@ -20,10 +20,11 @@ type jwksFetch struct {
 	res Result    // the jwks.fetch result
 }
 
-// jwks fetches the JWKS once per run. The first caller's ctx bounds the fetch; the checks
-// that share it start together with the same timeout, so that bounds them all.
+// jwks fetches the JWKS once per run, as a critical check whoever asks (see asCritical).
+// The first caller's ctx bounds the fetch; the checks that share it start together with the
+// same timeout, so that bounds them all.
 func (r *run) jwks(ctx context.Context) jwksFetch {
-	return r.jwksOnce.get(func() jwksFetch { return r.fetchJWKS(ctx) })
+	return r.jwksOnce.get(func() jwksFetch { return r.fetchJWKS(asCritical(ctx)) })
 }
 
 // FetchedJWKS is a JWKS URI's answer: 200 and a body of at most MaxDocumentBody.

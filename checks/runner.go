@@ -286,6 +286,15 @@ func withScope(ctx context.Context, p Priority) context.Context {
 	return context.WithValue(ctx, scopeKey{}, scope{priority: p, check: ctx, waited: new(atomic.Int64)})
 }
 
+// asCritical is ctx with its check's scope raised to Critical, for work a check does on behalf
+// of checks of what CIS2 depends on: the run's one JWKS fetch and one discovery fetch are made
+// by whichever check asks first, and clock.skew and the login probe, ordinary checks, ask too.
+func asCritical(ctx context.Context) context.Context {
+	sc := scopeOf(ctx)
+	sc.priority = Critical
+	return context.WithValue(ctx, scopeKey{}, sc)
+}
+
 // scopeOf is the scope of the check ctx belongs to; outside a run, an ordinary check that
 // never ends.
 func scopeOf(ctx context.Context) scope {

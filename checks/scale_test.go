@@ -135,10 +135,14 @@ func stallingListener(t *testing.T) string {
 	return port
 }
 
-// rpServer starts a loopback TLS server for testHost, speaking HTTP/2 when asked.
-func rpServer(t *testing.T, pki *testPKI, h http.Handler, http2 bool) *httptest.Server {
+// rpServer starts a loopback TLS server for testHost, speaking HTTP/2 when asked; connCtx,
+// when given, is its http.Server.ConnContext.
+func rpServer(t *testing.T, pki *testPKI, h http.Handler, http2 bool, connCtx ...func(context.Context, net.Conn) context.Context) *httptest.Server {
 	t.Helper()
 	s := httptest.NewUnstartedServer(h)
+	for _, f := range connCtx {
+		s.Config.ConnContext = f
+	}
 	s.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.EnableHTTP2 = http2
 	s.TLS = &tls.Config{Certificates: []tls.Certificate{pki.leaf(t, time.Now().Add(365*24*time.Hour), testHost)}}

@@ -82,6 +82,7 @@ func newCmdAssertionLint(ios *IOStreams) *cobra.Command {
 	f.StringVarP(&opts.ConfigPath, "config", "c", "", "configuration file (YAML, JSON, or a Connection Manager export)")
 	f.StringVarP(&opts.Format, "format", "f", "text", "output format: text, json or markdown")
 	f.StringVar(&opts.JWKS, "jwks", "", "look the kid up in this JWKS (file or https URL) instead of the configuration's jwks_uri")
+	setPlaceholder(f, "jwks", "FILE|URL")
 	f.StringVar(&opts.At, "at", "", "judge exp and iat as of this time (RFC 3339, such as 2026-12-01T10:15:00Z): when the assertion was captured")
 	f.StringVar(&opts.Discovery, "discovery", "", "take the token endpoint (the aud) from this CIS2 discovery document URL, not the built-in snapshot")
 	f.StringVar(&opts.CACertPath, "ca-cert", "", "trust this PEM CA certificate as well as the system roots")

@@ -178,6 +178,9 @@ func placeholder(f *pflag.Flag) (string, string) {
 	if f.Value.Type() == "bool" {
 		return "", f.Usage
 	}
+	if p := f.Annotations[placeholderKey]; len(p) == 1 {
+		return p[0], f.Usage
+	}
 	if name, usage := pflag.UnquoteUsage(f); name != "" && name == strings.ToUpper(name) && !strings.Contains(name, " ") {
 		return name, usage
 	}
@@ -191,6 +194,17 @@ func placeholder(f *pflag.Flag) (string, string) {
 		return "N", f.Usage
 	}
 	return "VALUE", f.Usage
+}
+
+// placeholderKey annotates a flag whose value is not what its name usually takes (a --jwks
+// that also takes a URL): setPlaceholder.
+const placeholderKey = "cis2-golive/placeholder"
+
+// setPlaceholder names the value of one command's flag in its help.
+func setPlaceholder(fs *pflag.FlagSet, flag, value string) {
+	if err := fs.SetAnnotation(flag, placeholderKey, []string{value}); err != nil {
+		panic(err) // a flag name the command does not define: a programming error
+	}
 }
 
 // placeholders are the values of the flags the commands share, by flag name.

@@ -46,6 +46,10 @@ func TestHelpShowsValuePlaceholders(t *testing.T) {
 		"checklist --help": {"-o, --output FILE", "--submitted DATE", "--checks FILE"},
 		"help keys":        {"cis2-golive keys <command>", "rotate   Add the next signing key"},
 		"--help":           {"cis2-golive <command> [flags]", "START HERE", "-v, --version"},
+		// --jwks takes a file or an https URL there, only a file for rotate.
+		"keys inspect --help":   {"--jwks FILE|URL  "},
+		"assertion lint --help": {"--jwks FILE|URL  "},
+		"keys rotate --help":    {"--jwks FILE  "},
 	} {
 		code, stdout, stderr := runCLI(t, strings.Fields(args)...)
 		if code != ExitOK {

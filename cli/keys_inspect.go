@@ -60,6 +60,7 @@ func newCmdKeysInspect(ios *IOStreams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&opts.JWKS, "jwks", "", "the JWKS (file or https URL) that should hold the private key's public half")
+	setPlaceholder(cmd.Flags(), "jwks", "FILE|URL")
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "text", "output format: text or json")
 	cmd.Flags().StringVar(&opts.CACert, "ca-cert", "", "trust this PEM CA certificate for https URLs (private CAs; CIS2 itself needs a public root)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", checks.DefaultTimeout, "give up on fetching a URL after this long")

@@ -75,8 +75,10 @@ func NewRootCmd(ios *IOStreams, build BuildInfo) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "cis2-golive",
 		Short: "Check and submit a CIS2 Authentication production configuration",
-		Long: "cis2-golive walks you through the production configuration NHS England needs to put a\n" +
-			"CIS2 Authentication integration live, checks it offline and against your live endpoints,\n" +
+		// One line: the man page (mango) makes every newline of it a paragraph, and --help
+		// wraps it to the terminal.
+		Long: "cis2-golive walks you through the production configuration NHS England needs to put a " +
+			"CIS2 Authentication integration live, checks it offline and against your live endpoints, " +
 			"and writes the submission file and go-live checklist.",
 		Version: build.Version, // for the --version flag in help; fang sets the shown version
 		Args:    noArgs(""),

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -228,6 +229,8 @@ func TestSubmissionRefusesEverySecretSpelling(t *testing.T) {
 		"?client_secret=" + secret, "?client%5Fsecret=" + secret, "?clientSecret=" + secret, "?client-secret=" + secret,
 		"?api_key=" + secret, "?apikey=" + secret, "?access_token=" + secret, "?password=" + secret, "?secret=" + secret,
 		"#client_secret=" + secret, "?x=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl",
+		"?client+secret=" + secret, "?next=%2Fclient_secret%3D" + secret, "?user[password]=" + secret,
+		"?ｃｌｉｅｎｔ＿ｓｅｃｒｅｔ＝" + secret, "?state=" + base64.RawURLEncoding.EncodeToString([]byte(`{"client_secret":"`+secret+`"}`)),
 	} {
 		cfg := writeIn(t, dir, fmt.Sprintf("prod%d.yaml", i), strings.Replace(readExample(t),
 			"backchannel_logout_uri: https://epr.acme-health.co.uk/auth/cis2/backchannel-logout",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cis2-golive/cis2-golive/checks"
 	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 	"github.com/cis2-golive/cis2-golive/ui"
 )
 
@@ -150,7 +151,7 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 		if err != nil {
 			return usageError(fmt.Errorf("--from-int: %w", err))
 		}
-		uo.INT = cfg
+		uo.INT, uo.INTPath = cfg, opts.FromINT
 	}
 	uo.DraftPath = opts.DraftPath
 	if uo.DraftPath == "" {
@@ -186,8 +187,9 @@ func runWizard(ctx context.Context, opts *WizardOptions) error {
 	// The same exit rule as `submission`: 0 only when nothing was left unresolved.
 	if !res.Ready() {
 		if len(res.Written) == 0 {
-			fmt.Fprintf(ios.ErrOut, "Not written: %s. Your answers are kept in the draft; fix what failed and run cis2-golive again.\n",
+			msg := fmt.Sprintf("Not written: %s. Your answers are kept in the draft; fix what failed and run cis2-golive again.",
 				strings.Join(res.Unresolved, "; "))
+			fmt.Fprintln(ios.ErrOut, strings.Join(report.WrapWords(msg, report.TextWidth), "\n"))
 		}
 		return failedError
 	}
@@ -227,8 +229,13 @@ func writableDir(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// stoppedMessage says what became of the answers of a wizard stopped before the end.
+// stoppedMessage says what became of the answers of a wizard stopped before the end, wrapped
+// at spaces to 80 columns (the terminal would break a word in two).
 func stoppedMessage(err error, uo ui.Options) string {
+	return strings.Join(report.WrapWords(stopped(err, uo), report.TextWidth), "\n")
+}
+
+func stopped(err error, uo ui.Options) string {
 	var de *ui.DraftError
 	var se *ui.StopError
 	switch {

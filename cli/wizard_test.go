@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,11 +164,28 @@ func TestStoppedMessageSaysWhatWasKept(t *testing.T) {
 	if got := stoppedMessage(&ui.StopError{}, uo); got != "Stopped before any answer; nothing was saved." {
 		t.Errorf("nothing answered: %q", got)
 	}
-	if got := stoppedMessage(&ui.StopError{Saved: true}, uo); !strings.Contains(got, "Your answers so far are in "+uo.DraftPath) {
+	if got := stoppedMessage(&ui.StopError{Saved: true}, uo); !strings.Contains(flat(got), "Your answers so far are in "+uo.DraftPath) {
 		t.Errorf("answers saved: %q", got)
 	}
 	uo.Draft = &model.Draft{}
-	if got := stoppedMessage(&ui.StopError{}, uo); !strings.Contains(got, "Your saved draft in "+uo.DraftPath+" is unchanged") {
+	if got := stoppedMessage(&ui.StopError{}, uo); !strings.Contains(flat(got), "Your saved draft in "+uo.DraftPath+" is unchanged") {
 		t.Errorf("an older draft: %q", got)
+	}
+}
+
+// TestStoppedMessageWrapsAtSpaces: the message left in the terminal breaks between words at
+// 80 columns, not mid-word where the terminal would ("run cis2-golive ag|ain").
+func TestStoppedMessageWrapsAtSpaces(t *testing.T) {
+	uo := ui.Options{DraftPath: "/tmp/qa/d1/draft.yaml"}
+	for _, err := range []error{&ui.StopError{Saved: true}, &ui.DraftError{Path: uo.DraftPath, Err: errors.New("read-only file system")}} {
+		got := stoppedMessage(err, uo)
+		for _, l := range strings.Split(got, "\n") {
+			if len(l) > 80 {
+				t.Errorf("line of %d columns: %q", len(l), l)
+			}
+		}
+		if !strings.Contains(flat(got), "run cis2-golive again") && !strings.Contains(flat(got), "use --draft FILE") {
+			t.Errorf("message lost words: %q", got)
+		}
 	}
 }

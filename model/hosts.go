@@ -127,20 +127,38 @@ func ValidateAgainstINT(c, in *Config) []Finding {
 		return fs
 	}
 	for _, fv := range c.uriValues() {
-		if SecretIn(fv.Value) != "" {
-			continue // ValidateURI reports it, without the value
-		}
-		f := nonProductionFinding(fv.Field, fv.Value, in)
-		if f == nil || f.Severity != Fail {
-			continue
-		}
-		// One finding per field and rule: the INT host fail replaces the naming warning.
-		i := slices.IndexFunc(fs, func(g Finding) bool { return g.Rule == RuleNonProduction && g.Field == fv.Field })
-		if i >= 0 {
-			fs[i] = *f
-		} else {
-			fs = append(fs, *f)
-		}
+		fs = onINTHost(fs, fv.Field, fv.Value, in)
+	}
+	return fs
+}
+
+// ValidateURIAgainstINT is ValidateURI with the INT configuration production replicates, the
+// verdict ValidateAgainstINT gives the URI as part of a configuration: a form checking one
+// answer as it is typed says what the review and the checks will say. With in nil it is
+// ValidateURI.
+func ValidateURIAgainstINT(field, raw string, role URIRole, env Environment, in *Config) []Finding {
+	fs := ValidateURI(field, raw, role, env)
+	if in == nil || env != Production {
+		return fs
+	}
+	return onINTHost(fs, field, raw, in)
+}
+
+// onINTHost adds to fs (the findings of field, whose value is raw) the failure of a host INT
+// uses, in place of the naming warning: one finding per field and rule.
+func onINTHost(fs []Finding, field, raw string, in *Config) []Finding {
+	if SecretIn(raw) != "" {
+		return fs // ValidateURI reports it, without the value
+	}
+	f := nonProductionFinding(field, raw, in)
+	if f == nil || f.Severity != Fail {
+		return fs
+	}
+	i := slices.IndexFunc(fs, func(g Finding) bool { return g.Rule == RuleNonProduction && g.Field == field })
+	if i >= 0 {
+		fs[i] = *f
+	} else {
+		fs = append(fs, *f)
 	}
 	return fs
 }

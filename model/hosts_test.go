@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -126,5 +127,47 @@ func TestUserinfoAlgMessages(t *testing.T) {
 		if len(fs) != 1 || fs[0].Severity != Warn || !strings.Contains(fs[0].Message, want) || !strings.Contains(fs[0].Message, "RS256, ES256, ES384, ES512") {
 			t.Errorf("%s: %+v, want one warning with %q", alg, fs, want)
 		}
+	}
+}
+
+// TestURIAndFieldFindingsAgainstINT: a form checks one answer with the verdict
+// ValidateAgainstINT gives the whole configuration: a URI on a host INT uses fails (it
+// replaces the naming warning), for the URI typed on its own and for a field of the config.
+func TestURIAndFieldFindingsAgainstINT(t *testing.T) {
+	in := &Config{Environment: Integration, RedirectURIs: []string{"https://epr-int.acme.co.uk/cb"}, JWKSURI: "https://keys.acme.co.uk/jwks.json"}
+	rules := func(fs []Finding) (out []string) {
+		for _, f := range fs {
+			out = append(out, f.Rule+":"+string(f.Severity))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		raw  string
+		in   *Config
+		want []string
+	}{
+		{"https://epr-int.acme.co.uk/logout", nil, []string{RuleNonProduction + ":warn"}},
+		{"https://epr-int.acme.co.uk/logout", in, []string{RuleNonProduction + ":fail"}},
+		{"https://keys.acme.co.uk/logout", in, []string{RuleNonProduction + ":fail"}}, // no naming needed
+		{"https://epr.acme.co.uk/logout", in, nil},
+		{"http://epr-int.acme.co.uk/logout", in, []string{"uri.scheme:fail", RuleNonProduction + ":fail"}},
+	} {
+		got := rules(ValidateURIAgainstINT("backchannel_logout_uri", tc.raw, LogoutURI, Production, tc.in))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("ValidateURIAgainstINT(%s, INT %v) = %v, want %v", tc.raw, tc.in != nil, got, tc.want)
+		}
+	}
+	// In integration nothing is judged against INT.
+	if got := rules(ValidateURIAgainstINT("jwks_uri", "https://keys.acme.co.uk/x", JWKSURI, Integration, in)); got != nil {
+		t.Errorf("integration: %v", got)
+	}
+	prod := validProd()
+	prod.RedirectURIs = append(prod.RedirectURIs, "https://epr-int.acme.co.uk/cb")
+	got := FieldFindingsAgainstINT(prod, in, "redirect_uris")
+	if len(got) != 1 || got[0].Field != fmt.Sprintf("redirect_uris[%d]", len(prod.RedirectURIs)-1) || got[0].Severity != Fail {
+		t.Errorf("FieldFindingsAgainstINT: %+v", got)
+	}
+	if got := FieldFindingsAgainstINT(prod, nil, "redirect_uris"); len(got) != 1 || got[0].Severity != Warn {
+		t.Errorf("FieldFindingsAgainstINT without INT: %+v", got)
 	}
 }

@@ -1,11 +1,14 @@
 package model
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // SecretIn is the one rule for "this value holds a secret": the loader refuses such a
@@ -14,14 +17,24 @@ import (
 // or "" when none, never quoting the value.
 //
 // It decodes before it matches: percent-encoding (repeatedly, so client%255Fsecret counts),
-// then any case or separator (client_secret, clientSecret, Client-Secret, client.secret). It
-// finds, anywhere in s: a PEM block, a JWT (a client assertion is one), a private JWK, a
-// password in a URI's userinfo, and any parameter, assignment or JSON member whose name is a
-// credential's (see IsCredentialName) in a query, a fragment or plain text.
+// JSON and HTML escapes, look-alike characters (fullwidth forms, Cyrillic letters, invisible
+// ones), then any case or separator (client_secret, clientSecret, Client-Secret, client.secret,
+// client+secret). It finds, anywhere in s: a PEM block, a JWT (a client assertion is one), a
+// private JWK, a password in a URI's userinfo, and any parameter, assignment or JSON member
+// whose name is a credential's (see IsCredentialName) in a query, a fragment, a path segment,
+// plain text, or base64url-encoded JSON (a state parameter often is).
 func SecretIn(s string) string {
 	for _, d := range decodings(s) {
 		if what := secretInDecoded(d); what != "" {
 			return what
+		}
+		// JSON encoded as base64url, as a state parameter may be: "eyJ" is `{"`.
+		for _, b := range base64JSON.FindAllString(d, 8) {
+			if j, ok := decodeBase64(b); ok {
+				if what := secretInDecoded(j); what != "" {
+					return what
+				}
+			}
 		}
 	}
 	return ""
@@ -36,9 +49,14 @@ var (
 	privateJWK = regexp.MustCompile(`"(d|k)"\s*:\s*"`)
 	userinfo   = regexp.MustCompile(`://[^/?#@\s]*:[^/?#@\s]*@`)
 	// assignment is name= after the start, a query or fragment delimiter, a matrix
-	// parameter's ;, white space or punctuation that opens a list.
-	assignment = regexp.MustCompile(`(?:^|([?&;#])|[\s"'{,(])([A-Za-z][A-Za-z0-9_.\-]*)\s*=`)
-	jsonMember = regexp.MustCompile(`"([A-Za-z][A-Za-z0-9_.\-]*)"\s*:\s*"`)
+	// parameter's ;, a path's /, white space or punctuation that opens a list. A name's words
+	// may be joined by +, a form-encoded space; name[]= and user[name]= are how many web
+	// frameworks spell a list or a member in a query.
+	assignment = regexp.MustCompile(`(?:^|([?&;#/])|[\s"'{,(\[])([A-Za-z][A-Za-z0-9_.\-+]*)(?:\[\]|\])?\s*=`)
+	// jsonMember is "name": followed by a string or a number; single quotes too, as a
+	// language's literal would have them.
+	jsonMember = regexp.MustCompile(`["']([A-Za-z][A-Za-z0-9_.\-+]*)["']\s*:\s*(?:["']|-?[0-9])`)
+	base64JSON = regexp.MustCompile(`eyJ[A-Za-z0-9_\-+/]{6,}`)
 )
 
 func secretInDecoded(s string) string {
@@ -69,6 +87,8 @@ func secretInDecoded(s string) string {
 			return "a secret in a URI query"
 		case "#":
 			return "a secret in a URI fragment"
+		case "/":
+			return "a secret in a URI path"
 		}
 		return "a credential (name=value)"
 	}
@@ -97,7 +117,7 @@ var queryCredentials = []string{"key", "sig", "signature", "authorization", "cod
 func normalName(name string) string {
 	return strings.Map(func(r rune) rune {
 		switch r {
-		case '_', '-', '.', ' ':
+		case '_', '-', '.', ' ', '+':
 			return -1
 		}
 		return unicode.ToLower(r)
@@ -116,23 +136,20 @@ func IsCredentialName(name string) bool {
 	return false
 }
 
-// unescaper undoes the escapes a value picks up on its way into a document: JSON's \u0026
-// for & (encoding/json writes it so), HTML's &amp;.
-var unescaper = strings.NewReplacer(`\u0026`, "&", `\u003d`, "=", `\u003D`, "=", `\/`, "/", "&amp;", "&")
-
-// decodings are s and its successive percent-decodings, at most three deep: enough for a
-// doubly encoded name, and bounded so a crafted value cannot make the rule slow.
+// decodings are s and what it reads as once decoded, step by step: its escapes undone and
+// look-alike characters folded (see unescape), then each successive percent-decoding, at most
+// three deep: enough for a doubly encoded name, and bounded so a crafted value cannot make the
+// rule slow.
 func decodings(s string) []string {
 	out := []string{s}
-	if !strings.ContainsAny(s, `%\&`) {
+	if !strings.ContainsAny(s, `%\&`) && isASCII(s) {
 		return out
 	}
-	if u := unescaper.Replace(s); u != s {
-		out = append(out, u)
-		s = u
-	}
-	for range 3 {
-		d := percentDecode(s)
+	for range 4 {
+		d := unescape(s)
+		if d == s {
+			d = percentDecode(s)
+		}
 		if d == s {
 			break
 		}
@@ -140,6 +157,113 @@ func decodings(s string) []string {
 		s = d
 	}
 	return out
+}
+
+// unescape undoes the escapes a value picks up on its way into a document (JSON's \u0026 and
+// \", HTML's &amp; and &#95;) and folds what only looks like ASCII into it: fullwidth forms
+// (ｓｅｃｒｅｔ), Cyrillic and Greek letters that share a Latin letter's shape, and invisible
+// characters (a zero-width space, a soft hyphen), which are dropped.
+func unescape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\\' && strings.HasPrefix(s[i:], `\u`) && len(s) >= i+6 && isHex(s[i+2:i+6]):
+			n, _ := strconv.ParseUint(s[i+2:i+6], 16, 32)
+			b.WriteRune(rune(n))
+			i += 6
+			continue
+		case r == '\\' && i+1 < len(s) && strings.IndexByte(`"'/\\`, s[i+1]) >= 0:
+			b.WriteByte(s[i+1])
+			i += 2
+			continue
+		case r == '&':
+			if c, n, ok := htmlEntity(s[i:]); ok {
+				b.WriteRune(c)
+				i += n
+				continue
+			}
+		case r >= 0xFF01 && r <= 0xFF5E: // fullwidth ASCII
+			r -= 0xFF01 - '!'
+		case unicode.Is(unicode.Cf, r): // format characters: invisible
+			i += size
+			continue
+		default:
+			if l, ok := lookalikes[r]; ok {
+				r = l
+			}
+		}
+		b.WriteRune(r)
+		i += size
+	}
+	return b.String()
+}
+
+// lookalikes are the Cyrillic and Greek letters drawn like a Latin one.
+var lookalikes = map[rune]rune{
+	'а': 'a', 'с': 'c', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'к': 'k', 'о': 'o', 'р': 'p',
+	'ѕ': 's', 'т': 't', 'у': 'y', 'х': 'x', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w',
+	'А': 'A', 'В': 'B', 'С': 'C', 'Е': 'E', 'Н': 'H', 'І': 'I', 'Ј': 'J', 'К': 'K', 'М': 'M',
+	'О': 'O', 'Р': 'P', 'Ѕ': 'S', 'Т': 'T', 'Х': 'X', 'У': 'Y',
+	'α': 'a', 'ε': 'e', 'ι': 'i', 'κ': 'k', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'ν': 'v',
+	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O', 'Ρ': 'P',
+	'Τ': 'T', 'Χ': 'X', 'Υ': 'Y', 'Ζ': 'Z',
+}
+
+// htmlEntity reads the HTML character reference s starts with (&amp; &quot; &#95; &#x5F;).
+func htmlEntity(s string) (r rune, n int, ok bool) {
+	end := strings.IndexByte(s, ';')
+	if end < 2 || end > 10 {
+		return 0, 0, false
+	}
+	switch name := s[1:end]; {
+	case name == "amp":
+		return '&', end + 1, true
+	case name == "quot":
+		return '"', end + 1, true
+	case name == "apos":
+		return '\'', end + 1, true
+	case name[0] == '#':
+		num, base := name[1:], 10
+		if num != "" && (num[0] == 'x' || num[0] == 'X') {
+			num, base = num[1:], 16
+		}
+		c, err := strconv.ParseUint(num, base, 32)
+		if err != nil || c == 0 || c > unicode.MaxRune {
+			return 0, 0, false
+		}
+		return rune(c), end + 1, true
+	}
+	return 0, 0, false
+}
+
+// decodeBase64 decodes base64url or base64, padded or not, when what it holds is text.
+func decodeBase64(s string) (string, bool) {
+	s = strings.NewReplacer("+", "-", "/", "_").Replace(strings.TrimRight(s, "="))
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		// A trailing partial quantum: decode what comes before it.
+		b, err = base64.RawURLEncoding.DecodeString(s[:len(s)/4*4])
+	}
+	return string(b), err == nil && utf8.Valid(b)
+}
+
+func isHex(s string) bool {
+	for i := range len(s) {
+		if unhex(s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // percentDecode decodes every valid %XX and leaves anything else as it is: a value need not

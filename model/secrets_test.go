@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -51,6 +52,29 @@ var secretSpellings = []struct {
 	{"PEM private key in a URI", "https://app.example.nhs.uk/cb?k=-----BEGIN%20PRIVATE%20KEY-----" + secretValue, "a PEM private key"},
 	{"PEM certificate", "-----BEGIN CERTIFICATE-----\nMIIB", "a PEM block (keys and certificates belong in files, not in the configuration)"},
 	{"private JWK", `{"kty":"RSA","d":"` + secretValue + `"}`, `a private JWK (it has a "d" or "k" member)`},
+	// A form-encoded space (+, or %2B once decoded) between the words of a name.
+	{"query client+secret", "https://app.example.nhs.uk/cb?client+secret=" + secretValue, "a secret in a URI query"},
+	{"query client%2Bsecret", "https://app.example.nhs.uk/cb?client%2Bsecret=" + secretValue, "a secret in a URI query"},
+	// name=value as a path segment, also inside an encoded return path.
+	{"path segment", "https://app.example.nhs.uk/cb/client_secret=" + secretValue, "a secret in a URI path"},
+	{"encoded path in a query", "https://app.example.nhs.uk/cb?next=%2Fclient_secret%3D" + secretValue, "a secret in a URI path"},
+	{"query client_secret[]", "https://app.example.nhs.uk/cb?client_secret[]=" + secretValue, "a secret in a URI query"},
+	{"query member user[password]", "https://app.example.nhs.uk/cb?user[password]=" + secretValue, "a credential (name=value)"},
+	{"semicolon between parameters", "https://app.example.nhs.uk/cb?a=1;api_key=" + secretValue, "a secret in a URI query"},
+	// JSON in a query: escaped inside another JSON string, a number, single quotes, base64url.
+	{"JSON in a query", `https://app.example.nhs.uk/cb?state={"client_secret":"` + secretValue + `"}`, `a credential ("name": value)`},
+	{"escaped JSON in a query", `https://app.example.nhs.uk/cb?state={\"client_secret\":\"` + secretValue + `\"}`, `a credential ("name": value)`},
+	{"JSON \\u escapes", `https://app.example.nhs.uk/cb?x=1\u0026client\u005fsecret=` + secretValue, "a secret in a URI query"},
+	{"JSON number", `https://app.example.nhs.uk/cb?state={"password":12345678}`, `a credential ("name": value)`},
+	{"single-quoted JSON", `https://app.example.nhs.uk/cb?state={'client_secret':'` + secretValue + `'}`, `a credential ("name": value)`},
+	{"base64url JSON state", "https://app.example.nhs.uk/cb?state=" + base64.RawURLEncoding.EncodeToString([]byte(`{"client_secret":"`+secretValue+`"}`)),
+		`a credential ("name": value)`},
+	{"HTML numeric entity", "https://app.example.nhs.uk/cb?client&#95;secret=" + secretValue, "a secret in a URI query"},
+	// Look-alike characters: fullwidth forms, an invisible character inside the name, Cyrillic.
+	{"fullwidth name", "https://app.example.nhs.uk/cb?ｃｌｉｅｎｔ＿ｓｅｃｒｅｔ＝" + secretValue, "a secret in a URI query"},
+	{"zero-width space in the name", "https://app.example.nhs.uk/cb?client\u200bsecret=" + secretValue, "a secret in a URI query"},
+	{"soft hyphen, percent-encoded", "https://app.example.nhs.uk/cb?client%C2%ADsecret=" + secretValue, "a secret in a URI query"},
+	{"Cyrillic letters", "https://app.example.nhs.uk/cb?client_\u0455e\u0441ret=" + secretValue, "a secret in a URI query"},
 }
 
 func TestSecretInCatchesEverySpelling(t *testing.T) {
@@ -84,6 +108,18 @@ func TestSecretInLeavesPublicValuesAlone(t *testing.T) {
 		"eyJ-not-a-token",
 		`{"key": "(the private key file)", "kid": "abc", "keys": 1}`, "key=value pairs",
 		"https://app.example.nhs.uk/100%25-sure",
+		// Ordinary URIs whose words only look like a credential's.
+		"https://app.example.nhs.uk/cb?token_type=bearer&id_token_hint=x&response_type=id_token",
+		"https://app.example.nhs.uk/password-reset?next=/home",
+		"https://app.example.nhs.uk/account/password/reset#password",
+		"https://app.example.nhs.uk/cb?return=https%3A%2F%2Fapp%2Fsettings%2Fpassword",
+		"https://apikey.example.nhs.uk/cb", "https://secret-garden.example.nhs.uk/cb",
+		"https://app.example.nhs.uk/cb/aGVsbG8gd29ybGQ=", "https://app.example.nhs.uk/cb/eyJhbGciOiJub25lIn0",
+		"https://app.example.nhs.uk/cb?state=" + base64.RawURLEncoding.EncodeToString([]byte(`{"returnTo":"/home","nonce":"n-0S6"}`)),
+		"https://app.example.nhs.uk/cb?country_code=GB&key_id=2&keyword=x&passwordless=1&mode=password",
+		"https://app.example.nhs.uk/@team/cb?email=a@b.nhs.uk",
+		`{"client_secret_expires_at": 0, "max_tokens": 5, "password": null}`,
+		"Ｎｏｒｔｈ Health \u00adLtd", "Café Health",
 	} {
 		if got := SecretIn(v); got != "" {
 			t.Errorf("SecretIn(%q) = %q, want none", v, got)

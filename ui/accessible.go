@@ -335,15 +335,15 @@ func printReview(out io.Writer, s *session) {
 		}
 		line := row.label + ": " + orBlank(clean(shownValue(row.field, prod)))
 		if cmp := row.cmp; cmp != nil {
-			switch {
+			switch shown := shownStatus(cmp); {
 			case cmp.Status == model.Same:
 				line += " (same as INT)"
-			case cmp.Status == model.Diverges && row.int == row.prod: // on INT's own host: no "differs"
-				line += " (the same as INT: " + clean(cmp.Message) + ")"
-			case cmp.Status == model.Diverges:
-				line += " (differs from INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(cmp.Message) + ")"
+			case shown == model.Same: // on INT's own host: no "differs"
+				line += " (the same as INT: " + clean(userNumbering(cmp.Message)) + ")"
+			case shown == model.Diverges:
+				line += " (differs from INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(userNumbering(cmp.Message)) + ")"
 			default:
-				line += " (INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(cmp.Message) + ")"
+				line += " (INT " + orBlank(clean(shownValue(row.field, row.int))) + ": " + clean(userNumbering(cmp.Message)) + ")"
 			}
 		}
 		io.WriteString(out, report.HangIndent("", "  ", line)) // wrapped at spaces to 80 columns
@@ -463,7 +463,7 @@ func (a *accessible) redirectURIs() ([]string, error) {
 			case t == "-" && i < len(existing):
 				return nil
 			}
-			return redirectCheck(t, out, -1, env)
+			return redirectCheck(t, out, -1, env, s.draft.INT)
 		}
 		if err := a.ask(huh.NewInput().Title(promptTitle(title)).Value(&v).Validate(validate)); err != nil {
 			return nil, err
@@ -479,6 +479,14 @@ func (a *accessible) redirectURIs() ([]string, error) {
 			return out, nil
 		}
 		out = append(out, v)
+		// Its warnings, said under it as under any other question (errors were refused).
+		cfg := s.cfg().Clone()
+		cfg.RedirectURIs = out
+		for _, f := range model.FieldFindingsAgainstINT(&cfg, s.draft.INT, fmt.Sprintf("redirect_uris[%d]", len(out)-1)) {
+			if f.Severity == model.Warn {
+				a.say("Warning: " + clean(userNumbering(f.Message)) + " (fix: " + clean(f.Fix) + ")")
+			}
+		}
 	}
 }
 

@@ -183,13 +183,13 @@ func TestRedirectListNumbersFromOne(t *testing.T) {
 	h.wantView("pasted 4 URIs; 1 was already in the list (URI 1), not added again", "4 ✓ https://c.acme-health.co.uk/y")
 	h.r.c.cfg.RedirectURIs = append(h.r.c.cfg.RedirectURIs, "https://epr.acme-health.co.uk/cb") // a draft may hold one
 	h.send(gotoMsg{to: stateRedirects})
-	h.wantView("duplicate of URI 1")
+	h.wantView("duplicate of redirect URI 1")
 	if strings.Contains(h.view(), "redirect_uris[") {
 		t.Fatalf("zero-based field names on screen:\n%s", h.view())
 	}
 	h.keys("pgdown")
 	h.wantState(stateRedirects)
-	h.wantView("URI 5: duplicate of URI 1")
+	h.wantView("Redirect URI 5: duplicate of redirect URI 1")
 	h.typ("https://d.acme-health.co.uk/cb https://e.acme-health.co.uk/cb")
 	h.keys("enter")
 	h.wantView("✗ the URI contains a space")

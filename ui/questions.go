@@ -171,15 +171,15 @@ func (q *question) checkAnswer(s *session, v string) error {
 		return nil
 	}
 	if q.uri {
-		if err := model.FirstFail(model.ValidateURI(q.field, v, q.role, s.cfg().EffectiveEnvironment())); err != nil {
-			return err
+		if err := model.FirstFail(model.ValidateURIAgainstINT(q.field, v, q.role, s.cfg().EffectiveEnvironment(), s.draft.INT)); err != nil {
+			return errors.New(userNumbering(err.Error()))
 		}
 	}
 	if q.at != nil {
 		cfg := s.cfg().Clone()
 		*q.at(&cfg) = v
-		if err := model.FirstFail(model.FieldFindings(&cfg, q.field)); err != nil {
-			return err
+		if err := model.FirstFail(model.FieldFindingsAgainstINT(&cfg, s.draft.INT, q.field)); err != nil {
+			return errors.New(userNumbering(err.Error()))
 		}
 	}
 	if q.check != nil {
@@ -189,15 +189,16 @@ func (q *question) checkAnswer(s *session, v string) error {
 }
 
 // findings are what the model's rules say about the current answer (warnings included), for
-// the screen to show under its form as the answer is typed.
+// the screen to show under its form as the answer is typed: against INT, when one was
+// imported, as the review and the checks judge it.
 func (q *question) findings(s *session) []model.Finding {
 	if q.at == nil || q.options != nil || *q.value(s) == "" {
 		return nil
 	}
 	if q.uri {
-		return model.ValidateURI(q.field, *q.value(s), q.role, s.cfg().EffectiveEnvironment())
+		return model.ValidateURIAgainstINT(q.field, *q.value(s), q.role, s.cfg().EffectiveEnvironment(), s.draft.INT)
 	}
-	return model.FieldFindings(s.cfg(), q.field)
+	return model.FieldFindingsAgainstINT(s.cfg(), s.draft.INT, q.field)
 }
 
 func plainOptions(vs []string) []option {

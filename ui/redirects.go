@@ -111,7 +111,7 @@ func (s *redirects) commit() tea.Cmd {
 		}
 		return next
 	}
-	if err := redirectCheck(v, *uris, s.editing, s.c.cfg.EffectiveEnvironment()); err != nil {
+	if err := redirectCheck(v, *uris, s.editing, s.c.cfg.EffectiveEnvironment(), s.c.s.draft.INT); err != nil {
 		s.err = err.Error()
 		return nil
 	}
@@ -221,7 +221,7 @@ func (s *redirects) view() string {
 		b.WriteString(st.Faint.Render(fmt.Sprintf("  ↑ %d more above", first)) + "\n")
 	}
 	for i := first; i < last; i++ {
-		fs := model.FieldFindings(s.c.cfg, fmt.Sprintf("redirect_uris[%d]", i))
+		fs := model.FieldFindingsAgainstINT(s.c.cfg, s.c.s.draft.INT, fmt.Sprintf("redirect_uris[%d]", i))
 		shown := uris[i]
 		if model.SecretIn(shown) != "" {
 			shown = "(hidden: it looks like a secret)" // never echo one
@@ -259,7 +259,7 @@ func (s *redirects) view() string {
 	case s.err != "":
 		b.WriteString(st.Fail.Render("✗ "+s.err) + "\n")
 	case s.input.Value() != "":
-		fs := model.ValidateURI("redirect_uri", s.input.Value(), model.RedirectURI, s.c.cfg.EffectiveEnvironment())
+		fs := redirectFindings(s.input.Value(), *s.uris(), s.editing, s.c.cfg.EffectiveEnvironment(), s.c.s.draft.INT)
 		if len(fs) == 0 {
 			b.WriteString(st.Pass.Render("✓ looks right") + "\n")
 		}
@@ -314,8 +314,8 @@ func (s *redirects) leave() error {
 	if len(*s.uris()) == 0 {
 		return errors.New("add at least one redirect URI")
 	}
-	if f, ok := model.FirstFail(model.FieldFindings(s.c.cfg, "redirect_uris")).(model.Finding); ok {
-		return errors.New(userNumbering(f.Field + ": " + f.Error()))
+	if f, ok := model.FirstFail(model.FieldFindingsAgainstINT(s.c.cfg, s.c.s.draft.INT, "redirect_uris")).(model.Finding); ok {
+		return errors.New(fieldLabel(f.Field) + ": " + userNumbering(f.Error()))
 	}
 	return nil
 }

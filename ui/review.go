@@ -241,7 +241,7 @@ func (s *review) headline() string {
 				hostFails++
 			}
 		}
-		if r.cmp != nil && r.cmp.Status == model.Diverges && r.cmp.Rule != "non-production-host" {
+		if r.cmp != nil && shownStatus(r.cmp) == model.Diverges {
 			differs++
 		}
 	}
@@ -419,13 +419,27 @@ func breakValue(v string, w int) []string {
 	return append(out, v)
 }
 
+// shownStatus is how the review marks a pair. A production URI compare flags only for its
+// host (rule non-production-host) is, as a pair, the same as INT's or moved to another host:
+// the ✗ or ! on the production value says what is wrong with that host, and "≠ differs from
+// INT" would call an unchanged value different.
+func shownStatus(c *model.Comparison) model.CompareStatus {
+	if c.Status == model.Diverges && c.Rule == "non-production-host" {
+		if c.INT == c.Prod {
+			return model.Same
+		}
+		return model.Expected
+	}
+	return c.Status
+}
+
 // cmpMark is the two-column mark before an INT value: how compare judged the pair.
 func (s *review) cmpMark(c *model.Comparison) string {
 	st := s.c.styles
 	if c == nil {
 		return "  "
 	}
-	switch c.Status {
+	switch shownStatus(c) {
 	case model.Expected:
 		return st.Faint.Render("~ ")
 	case model.Info:
@@ -450,7 +464,7 @@ func (s *review) legend() []string {
 			seen["!"] = true
 		}
 		if r.cmp != nil {
-			seen[string(r.cmp.Status)] = true
+			seen[string(shownStatus(r.cmp))] = true
 		}
 	}
 	var parts []string
@@ -509,12 +523,12 @@ func (s *review) detail() []string {
 		}
 		note(style, mark, userNumbering(f.Message))
 	}
-	if c := r.cmp; c != nil && c.Status != model.Same && !slices.ContainsFunc(r.findings, func(f model.Finding) bool { return f.Message == c.Message }) {
+	if c := r.cmp; c != nil && shownStatus(c) != model.Same && !slices.ContainsFunc(r.findings, func(f model.Finding) bool { return f.Message == c.Message }) {
 		style := st.Faint.Render
-		if c.Status == model.Diverges {
+		if shownStatus(c) == model.Diverges {
 			style = st.Changed.Render
 		}
-		note(style, s.cmpSymbol(c.Status), c.Message)
+		note(style, s.cmpSymbol(shownStatus(c)), userNumbering(c.Message))
 		if c.Fix != "" {
 			note(st.Faint.Render, " ", "fix: "+c.Fix)
 		}

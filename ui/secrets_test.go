@@ -19,7 +19,7 @@ func TestFieldValidationRefusesEverySecretSpelling(t *testing.T) {
 		"contact email": qContact.validate(s),
 		"logout URI":    qLogout.validate(s),
 		"JWKS URI":      qJWKS.validate(s),
-		"redirect URI":  func(v string) error { return redirectCheck(v, nil, -1, model.Production) },
+		"redirect URI":  func(v string) error { return redirectCheck(v, nil, -1, model.Production, nil) },
 	}
 	for _, value := range []string{
 		"https://app.example.nhs.uk/cb?client_secret=" + secret,

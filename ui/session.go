@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,7 +60,22 @@ func fromINT(in model.Config) model.Config {
 	c := in.Clone()
 	c.Environment = model.Production
 	c.ClientID = "" // production gets its own client id
+	c.Product, c.Description = withoutINTMarker(c.Product), withoutINTMarker(c.Description)
 	return c
+}
+
+// intMarker is an environment name at the end of a product name or description ("Acme EPR
+// (INT)", "… - Integration"), set apart by a bracket, a dash, a colon or a space.
+var intMarker = regexp.MustCompile(`(?i)(\s*[-–—:]\s*|\s*[(\[]\s*|\s+)(int|integration)(\s+env(ironment)?)?\s*[)\]]?$`)
+
+// withoutINTMarker drops INT's environment marker from a name production copies: sent to NHS,
+// "Acme EPR (INT)" would name the production product as INT's. A name that is only the
+// marker stays, for the user to change.
+func withoutINTMarker(s string) string {
+	if t := strings.TrimSpace(intMarker.ReplaceAllString(s, "")); t != "" {
+		return t
+	}
+	return s
 }
 
 // resume takes a saved draft's answers. What the run was started with stays where the draft
@@ -152,7 +169,7 @@ func (s *session) leftOutNotes() []string {
 // result is what the run produced.
 func (s *session) result() *Result {
 	return &Result{Config: s.draft.Config.Used(), Written: s.written, Unresolved: s.despite,
-		Checklist: s.checklist(), KeyFiles: s.createdKey}
+		Checklist: s.checklist(), KeyFiles: s.createdKey, INTPath: s.opts.INTPath}
 }
 
 // save writes the draft as it stands, at step: a plain function both front ends call (the

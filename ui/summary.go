@@ -50,8 +50,11 @@ func (r *Result) Summary(now time.Time) string {
 	var steps []string
 	md := report.SubmissionMarkdownFile
 	if !r.Ready() {
-		steps = append(steps, "Fix what the checks found before sending anything. To see it again:\n"+
-			"cis2-golive check --config "+filepath.Join(dir, ConfigFile))
+		again := "cis2-golive check --config " + shellWord(filepath.Join(dir, ConfigFile))
+		if r.INTPath != "" { // the run compared with INT: so does the command that repeats it
+			again += " --int " + shellWord(r.INTPath)
+		}
+		steps = append(steps, "Fix what the checks found before sending anything. To see it again:\n"+again)
 	} else if r.Checklist.Submitted.IsZero() {
 		steps = append(steps, fmt.Sprintf("Send %s to the CIS2 team, in the onboarding form or by email.", md))
 	}
@@ -94,4 +97,12 @@ func keyStep(k *keys.Files, jwksURI string) string {
 	}
 	return fmt.Sprintf("Publish %s %s; keep %s on the server that signs client assertions (never email it).",
 		k.JWKSPath, where, k.KeyPath)
+}
+
+// shellWord quotes a path for a command to copy into a POSIX shell, when it needs it.
+func shellWord(p string) string {
+	if p != "" && !strings.ContainsAny(p, " \t\n'\"$`\\*?[]{}()<>|&;#~!") {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }

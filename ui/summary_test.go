@@ -26,6 +26,9 @@ func TestExitSummary(t *testing.T) {
 			Checklist: report.NewChecklist(cfg, report.Evidence{}, nil, time.Time{}),
 			KeyFiles:  &keys.Files{KeyPath: "out/keys/private-key-AbCd.pem", JWKSPath: "out/keys/jwks.json"}},
 		"not-written": {Config: *cfg, Unresolved: []string{"the live checks did not run"}},
+		// With --from-int the command to see the findings again compares with INT too.
+		"from-int": {Config: *cfg, Written: written, Unresolved: []string{"1 check failed"}, INTPath: "int export.json",
+			Checklist: report.NewChecklist(cfg, report.Evidence{}, nil, time.Time{})},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := res.Summary(fixedNow())
@@ -33,6 +36,9 @@ func TestExitSummary(t *testing.T) {
 				if w := len([]rune(l)); w > 80 {
 					t.Errorf("line of %d columns: %q", w, l)
 				}
+			}
+			if want := "cis2-golive check --config out/cis2-golive.yaml --int 'int export.json'"; res.INTPath != "" && !strings.Contains(got, want) {
+				t.Errorf("the next step lacks %q:\n%s", want, got)
 			}
 			golden.RequireEqual(t, []byte(got))
 		})

@@ -47,6 +47,8 @@ type Options struct {
 	// is nil, is compared with them on the review screen (model.CompareINTProd, as `compare`
 	// does), and makes a production URI on one of its hosts a failure.
 	INT *model.Config
+	// INTPath is the file INT was read from, for the command the exit summary suggests.
+	INTPath string
 	// Draft is a draft found on disk; the welcome screen offers to resume it.
 	Draft *model.Draft
 	// DraftPath is where answers are autosaved; empty disables saving.
@@ -91,6 +93,8 @@ type Result struct {
 	Checklist report.Checklist
 	// KeyFiles is the key pair the wizard created, if it made one.
 	KeyFiles *keys.Files
+	// INTPath is the INT configuration's file (--from-int), "" without one.
+	INTPath string
 }
 
 // Ready reports whether the files were written with nothing left unresolved: the only

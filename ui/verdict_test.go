@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,9 +74,13 @@ func TestINTHostOnReviewAndChecks(t *testing.T) {
 	t.Run("fail with INT", func(t *testing.T) {
 		h := newHarness(t, Options{Config: onINTHost(), INT: intOnINTHost()})
 		h.send(gotoMsg{to: stateReview})
-		h.wantView("1 value still on an INT/test host", "JWKS URI            ✗ https://epr.acme-int.", "≠ https://epr.acme-int.", "✗ to fix")
+		// The same value as INT's: ✗ for its host, but not "≠ differs from INT".
+		h.wantView("1 value still on an INT/test host", "JWKS URI            ✗ https://epr.acme-int.", "✗ to fix")
+		if strings.Contains(h.view(), "≠") {
+			t.Fatalf("the value INT has too is marked as differing:\n%s", h.view())
+		}
 		selectRow(h, "JWKS URI")
-		h.wantWrapped("✗ production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri")
+		h.wantWrapped("✗ production still points at epr.acme-int.co.uk, the host of your INT configuration's JWKS URI")
 		snap(t, h, "review")
 
 		h.r.hasReturn = false
@@ -99,15 +104,19 @@ func TestAccessibleINTHostOnReviewAndChecks(t *testing.T) {
 			"! warn config.uri.non-production jwks_uri: production still points at a non-production host",
 			"Not ready to send to NHS: jwks_uri: production still points at a non-production host (epr.acme-int.co.uk)",
 		}},
+		// With the INT file the prompt refuses to keep it, as the full-screen field does: the
+		// verdict is said where the answer is given, and the answer given instead is reviewed.
 		{"fail with INT", intOnINTHost(), []string{
-			"JWKS URI: https://epr.acme-int.co.uk/.well-known/jwks.json (the same as INT: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri)",
-			"Problem, JWKS URI: production still points at epr.acme-int.co.uk, the host of your INT configuration's jwks_uri",
-			"✗ FAIL config.uri.non-production jwks_uri: production still points at epr.acme-int.co.uk",
-			"Not ready to send to NHS: 1 check failed;",
+			"JWKS URI (enter keeps https://epr.acme-int.co.uk/.well-known/jwks.json) production still points at epr.acme-int.co.uk, the host of your INT configuration's JWKS URI",
+			"JWKS URI: https://epr.acme-health.co.uk/.well-known/jwks.json (INT https://epr.acme-int.co.uk/.well-known/jwks.json: same scheme, port and path, production host)",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := runAccessibleKeeping(t, Options{Config: onINTHost(), INT: tc.in})
+			var jwks []string
+			if tc.in != nil {
+				jwks = []string{"https://epr.acme-health.co.uk/.well-known/jwks.json"}
+			}
+			out := runAccessibleKeeping(t, Options{Config: onINTHost(), INT: tc.in}, jwks...)
 			for _, want := range tc.want {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
@@ -119,21 +128,24 @@ func TestAccessibleINTHostOnReviewAndChecks(t *testing.T) {
 
 // runAccessibleKeeping walks the accessible wizard over a prefilled private key JWT
 // configuration keeping every answer, runs the (offline) checks, and declines to write.
-func runAccessibleKeeping(t *testing.T, opts Options) string {
+// Answers in jwks follow the JWKS URI's, for a prompt that refuses to keep it.
+func runAccessibleKeeping(t *testing.T, opts Options, jwks ...string) string {
 	t.Helper()
-	answers := strings.Join([]string{
+	answers := strings.Join(slices.Concat([]string{
 		"", "", "", "", // organisation, product, contact, client id: kept
 		"", "", "", // both redirect URIs kept, no third
-		"",     // logout kept
-		"",     // security pattern kept
-		"", "", // JWKS URI, algorithm kept
+		"", // logout kept
+		"", // security pattern kept
+		"", // JWKS URI kept
+	}, jwks, []string{
+		"",     // algorithm kept
 		"", "", // I have a key file; no path
 		"",  // userinfo kept
 		"",  // review: run the checks
 		"",  // not submitted
 		"0", // no ticks
 		"n", // do not write anyway
-	}, "\n") + "\n"
+	}), "\n") + "\n"
 	dir := t.TempDir()
 	opts.OutDir, opts.Now = dir, fixedNow
 	var out bytes.Buffer
