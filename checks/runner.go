@@ -134,7 +134,10 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 			cctx := withScope(ctx, c.Priority)
 			// Wait for what the check builds on before its own timeout starts (see After).
 			if c.After != nil {
-				c.After(cctx)
+				if r, ok := await(cctx, c); !ok {
+					ch <- done{i, r}
+					return
+				}
 			}
 			if ctx.Err() != nil {
 				ch <- done{i, cut(ctx, c, opts, "not started")}
@@ -198,8 +201,7 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 		defer func() {
 			// A bug in one check must not take down the run on a go-live call.
 			if p := recover(); p != nil {
-				out <- Result{Status: model.Fail, Message: fmt.Sprintf("internal error in check: %v", p),
-					Fix: "please report this as a cis2-golive bug"}
+				out <- internalError(p)
 			}
 		}()
 		out <- c.Run(ctx)
@@ -226,6 +228,24 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 		r.Target = c.Target
 	}
 	return r
+}
+
+// await runs c.After, and is false with c's result when it panicked.
+func await(ctx context.Context, c Check) (r Result, ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = withheld(internalError(p))
+			r.ID, r.Target = c.ID, c.Target
+		}
+	}()
+	c.After(ctx)
+	return Result{}, true
+}
+
+// internalError is the result of a check that panicked.
+func internalError(p any) Result {
+	return Result{Status: model.Fail, Message: fmt.Sprintf("internal error in check: %v", p),
+		Fix: "please report this as a cis2-golive bug"}
 }
 
 // withheld replaces every text of r that holds what looks like a secret (model.SecretIn), and
