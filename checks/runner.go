@@ -116,7 +116,8 @@ func (o Options) withDefaults() Options {
 // Every check starts at once: what is scarce is connections, and those are bounded where they
 // are opened (see connLimiter), most important checks first. A check that outlives its own
 // timeout ends as a Fail ("no answer within"); one still running when the whole run's time is
-// up also fails, saying so, since nothing was verified; a cancelled ctx ends the rest as Skip.
+// up, or when ctx is cancelled, ends as a Skip saying so (Result.Unfinished), since nothing
+// was verified either way.
 func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)) []Result {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeoutCause(ctx, opts.SuiteTimeout, errRunLimit)
@@ -174,13 +175,15 @@ var errRunLimit = errors.New("the run's time limit was reached")
 // errCheckTimeout is the cause of a check's own deadline.
 var errCheckTimeout = errors.New("the check's timeout was reached")
 
-// cut is the result of a check the run ended before it finished: cancelled by the user (a
-// skip), or stopped by the run's time limit (a failure that blames nobody: the endpoint may
-// be fine, but nothing was verified).
+// cut is the result of a check the run ended before it finished: cancelled by the user, or
+// stopped by the run's time limit. Either is a skip that says why (EvidenceUnfinished): the
+// endpoint may be fine or broken, nothing was verified, so it is neither a pass nor a
+// failure to write over with --allow-failures (golive counts it as unverified).
 func cut(ctx context.Context, c Check, opts Options, what string) Result {
-	r := Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: "cancelled"}
+	r := Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: "cancelled",
+		Evidence: map[string]string{EvidenceUnfinished: UnfinishedCancelled}}
 	if errors.Is(context.Cause(ctx), errRunLimit) {
-		r.Status = model.Fail
+		r.Evidence[EvidenceUnfinished] = UnfinishedTimeLimit
 		r.Message = fmt.Sprintf("%s: the run's time limit of %s was reached", what, opts.SuiteTimeout)
 		r.Fix = "re-run with a longer --timeout (the whole run may take twice as long), or check the slow endpoints on their own"
 	}
