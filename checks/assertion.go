@@ -30,6 +30,7 @@ var errKeyNotInJWKS = errors.New("the key's public half is not in the JWKS")
 type assertion struct {
 	token    string
 	kid      string
+	keyLabel string // the published key's label (kid or key[i]), for a report
 	alg      string
 	aud      string
 	clientID string
@@ -138,7 +139,7 @@ func (r *run) signAssertion(ctx context.Context) (assertion, *Result) {
 		return assertion{}, &Result{Status: model.Fail, Message: fmt.Sprintf("could not sign with %s: %v", alg, err), Evidence: ev,
 			Fix: "use the key type the algorithm needs (RSA for RS256/RS512)"}
 	}
-	return assertion{token: token, kid: published.RawKID(), alg: alg, aud: aud, clientID: clientID, claims: claims}, nil
+	return assertion{token: token, kid: published.RawKID(), keyLabel: published.Label(), alg: alg, aud: aud, clientID: clientID, claims: claims}, nil
 }
 
 // defaultAlg picks an algorithm for a key when the configuration declares none.
@@ -192,11 +193,21 @@ func (r *run) assertionCheck(ctx context.Context) Result {
 	}
 	msg := fmt.Sprintf("signed a client assertion with kid %s (%s), aud %s, and verified it against the fetched JWKS",
 		ev["kid"], a.alg, a.aud)
+	res := Result{Status: model.Pass, Evidence: ev}
 	if a.kid == "" {
-		msg = fmt.Sprintf("signed a client assertion without a kid (the JWKS's only key has none) (%s), aud %s, and verified it against that key", a.alg, a.aud)
+		// RFC 7517 §4.5 lets a one-key set do without kids, and a verifier that falls back to
+		// the only key accepts it; CIS2's key-management guidance does not: the assertion's kid
+		// names the key in your JWKS, and a missing kid is a reported cause of invalid_client.
+		res.Status = model.Warn
+		res.Rules = []Rule{{ID: keys.RuleKIDMissing, Status: model.Warn, Subject: sanitize.Clean(a.keyLabel)}}
+		msg = fmt.Sprintf("signed a client assertion (%s, aud %s) and it verifies against the JWKS's only key, but that key has no kid, "+
+			"so the assertion could not carry one: CIS2's key-management guidance expects the assertion's kid to name a key in your JWKS, "+
+			"and NHS developers report invalid_client (JWT is not valid) for one without", a.alg, a.aud)
+		res.Fix = "give the published key a kid (its RFC 7638 thumbprint is a good one; `cis2-golive keys new` writes one) and sign with that kid"
 	}
 	if a.clientID == placeholderClientID {
 		msg += "; client_id is not set, so iss and sub used the placeholder " + placeholderClientID
 	}
-	return Result{Status: model.Pass, Message: msg, Evidence: ev}
+	res.Message = msg
+	return res
 }

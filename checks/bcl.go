@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,9 +173,15 @@ func judgeMatrix(tokens []bogusToken, answers []logoutAnswer) Result {
 	worst := Result{Status: model.Pass,
 		Message: fmt.Sprintf("answered 400 to each of the %d logout tokens CIS2 never signed (an unknown key, alg none, HS256 key confusion, a nonce, no or wrong events, expired, wrong aud, wrong iss), as OIDC Back-Channel Logout requires", len(tokens))}
 	same := true
+	var rules []Rule // every answer's, so that a milder answer shown does not hide another's rule
 	for i, a := range answers {
 		same = same && a.code == answers[0].code
 		j := judgeLogoutStatus(a.code, a.header.Get("Location"))
+		for _, rl := range j.Rules {
+			if !slices.Contains(rules, rl) {
+				rules = append(rules, rl)
+			}
+		}
 		if rank(j.Status) > rank(worst.Status) {
 			worst = j
 			if len(tokens) > 1 {
@@ -186,8 +193,17 @@ func judgeMatrix(tokens []bogusToken, answers []logoutAnswer) Result {
 		// One answer to everything (a 404, an allowlist's 403): say it once, plainly.
 		worst = judgeLogoutStatus(answers[0].code, answers[0].header.Get("Location"))
 	}
+	worst.Rules = rules
 	return worst
 }
+
+// The rules of bcl.rejects-bogus-token's warnings (Result.Rules).
+const (
+	// RuleBCLRefused: 401 or 403, a refusal before the token was read (an IP allowlist).
+	RuleBCLRefused = "refused-unread"
+	// RuleBCLStatus: another status than the 400 OIDC Back-Channel Logout 1.0 §2.8 requires.
+	RuleBCLStatus = "not-400"
+)
 
 // judgeLogoutStatus judges one answer to a token the endpoint should have rejected.
 func judgeLogoutStatus(code int, location string) Result {
@@ -207,7 +223,7 @@ func judgeLogoutStatus(code int, location string) Result {
 		// NHS's own logout endpoint (NHSDigital/identity-service-api) allowlists CIS2's
 		// addresses and answers 403 to anyone else, 401 to an unknown kid: a refusal here says
 		// nothing about whether the token would be verified, so it is not a failure.
-		return Result{Status: model.Warn,
+		return Result{Status: model.Warn, Rules: []Rule{{ID: RuleBCLRefused, Status: model.Warn}},
 			Message: fmt.Sprintf("answered %d: inconclusive: the endpoint refused the probe before reading the token — "+
 				"typical of an IP allowlist for CIS2's addresses; run from an allowlisted host or confirm with NHS", code),
 			Fix: "run the check from an allowlisted host, or confirm with NHS; if it is session authentication or CSRF " +
@@ -220,8 +236,9 @@ func judgeLogoutStatus(code int, location string) Result {
 		return Result{Status: model.Fail, Message: fmt.Sprintf("answered %d: the endpoint fails on an invalid token instead of rejecting it", code),
 			Fix: "catch token validation errors and answer 400"}
 	}
-	return Result{Status: model.Warn, Message: fmt.Sprintf("answered %d; OIDC Back-Channel Logout says to answer 400 to an invalid token", code),
-		Fix: "answer 400 when the logout token does not validate"}
+	return Result{Status: model.Warn, Rules: []Rule{{ID: RuleBCLStatus, Status: model.Warn}},
+		Message: fmt.Sprintf("answered %d; OIDC Back-Channel Logout says to answer 400 to an invalid token", code),
+		Fix:     "answer 400 when the logout token does not validate"}
 }
 
 // After the first token, the rest go one at a time, or all at once when the first answer took

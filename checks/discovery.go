@@ -197,6 +197,15 @@ func checkEndpointURL(u string) error {
 	return nil
 }
 
+// The rules of cis2.algs (Result.Rules, with the declared field as Subject).
+const (
+	// RuleAlgNotAdvertised: the declared value is not in the document's list. It fails against
+	// a live document, and warns against the snapshot, whose lists no NHS page confirms.
+	RuleAlgNotAdvertised = "not-advertised"
+	// RuleAlgNoList: the document has no such list, so nothing confirms the value.
+	RuleAlgNoList = "no-list"
+)
+
 // cis2Algs is cis2.algs: the declared security pattern and algorithms are among those CIS2's
 // discovery document advertises.
 func (r *run) cis2Algs(ctx context.Context) Result {
@@ -233,7 +242,8 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 	}
 	res := Result{Status: model.Pass, Evidence: ev}
 	var notes []string
-	worsen := func(s model.Severity, fix string) {
+	worsen := func(rule, field string, s model.Severity, fix string) {
+		res.Rules = append(res.Rules, Rule{ID: rule, Status: s, Subject: field})
 		if rank(s) > rank(res.Status) {
 			res.Status = s
 			res.Fix = fix
@@ -261,13 +271,13 @@ func (r *run) cis2Algs(ctx context.Context) Result {
 			notes = append(notes, n)
 		case len(list) == 0:
 			notes = append(notes, fmt.Sprintf("%s does not list %s, so %s %s cannot be confirmed", d.source(), dc.listName, dc.field, dc.value))
-			worsen(model.Warn, "confirm the value with NHS before submitting")
+			worsen(RuleAlgNoList, dc.field, model.Warn, "confirm the value with NHS before submitting")
 		case unconfirmed:
 			notes = append(notes, fmt.Sprintf("%s %s is not in the snapshot's %s (values unconfirmed by NHS)", dc.field, dc.value, dc.listName))
-			worsen(model.Warn, "re-run with --discovery <the environment's discovery URL> to compare with the live document")
+			worsen(RuleAlgNotAdvertised, dc.field, model.Warn, "re-run with --discovery <the environment's discovery URL> to compare with the live document")
 		default:
 			notes = append(notes, fmt.Sprintf("%s %s is not in %s: CIS2 will not accept it", dc.field, dc.value, dc.listName))
-			worsen(model.Fail, "use one of: "+sanitize.Join(list, ", "))
+			worsen(RuleAlgNotAdvertised, dc.field, model.Fail, "use one of: "+sanitize.Join(list, ", "))
 		}
 	}
 	res.Message = strings.Join(notes, "; ") + " (" + d.source() + ")"

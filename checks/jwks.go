@@ -192,7 +192,9 @@ func (r *run) usableJWKS(ctx context.Context) *Result {
 	return nil
 }
 
-// problemsResult turns keys problems into one result: the worst severity, every message.
+// problemsResult turns keys problems into one result: the worst severity, every message, and
+// each problem's rule and key in Rules (Evidence "problems" lists the rule ids alone, as it
+// always has).
 func problemsResult(ps []keys.Problem, pass string) Result {
 	if len(ps) == 0 {
 		return Result{Status: model.Pass, Message: pass}
@@ -208,6 +210,7 @@ func problemsResult(ps []keys.Problem, pass string) Result {
 		}
 		msgs = append(msgs, p.Message)
 		rules = append(rules, p.Rule)
+		res.Rules = append(res.Rules, Rule{ID: p.Rule, Status: p.Severity, Subject: sanitize.Clean(p.KID)})
 	}
 	res.Message = sanitize.Join(msgs, "; ")
 	res.Evidence["problems"] = sanitize.Join(rules, ", ")

@@ -169,9 +169,19 @@ func (e endpoint) evidence() map[string]string { return map[string]string{"url":
 type shared[T any] struct {
 	once sync.Once
 	v    T
+	// panicked is what load panicked with, if it did: every caller panics with it too (as
+	// with sync.OnceValue), so that each check that needed the value fails as its own
+	// internal error rather than reading a zero value, a result with no status.
+	panicked any
 }
 
 func (s *shared[T]) get(load func() T) T {
-	s.once.Do(func() { s.v = load() })
+	s.once.Do(func() {
+		defer func() { s.panicked = recover() }()
+		s.v = load()
+	})
+	if s.panicked != nil {
+		panic(s.panicked)
+	}
 	return s.v
 }

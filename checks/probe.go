@@ -74,14 +74,19 @@ func (r *run) tokenProbe(ctx context.Context) Result {
 	if err != nil && !errors.Is(err, ErrBodyTooLarge) {
 		return Result{Status: model.Fail, Message: "the token endpoint's answer did not finish: " + describeErr(err), Evidence: ev}
 	}
-	return reconcile(tokenAnswer(resp.StatusCode, body, ev), s.verifyErr)
+	return reconcile(tokenAnswer(resp.StatusCode, body, ev), a.kid, s.verifyErr)
 }
 
 // reconcile says why, when CIS2's answer to the probe and assertion.sign-verify's local
 // verification of the same assertion disagree, so one run never shows two unexplained
-// opposite verdicts.
-func reconcile(res Result, verifyErr error) Result {
+// opposite verdicts. kid is the assertion's.
+func reconcile(res Result, kid string, verifyErr error) Result {
 	switch {
+	case res.Status == model.Fail && verifyErr == nil && kid == "":
+		// Verified here only because a one-key set needs no kid (RFC 7517 §4.5); CIS2 picks
+		// the key by kid, as assertion.sign-verify warns.
+		res.Message += "; the assertion carries no kid, because the JWKS's only key has none: CIS2 selects the key by kid (see assertion.sign-verify)"
+		res.Fix = "give the published key a kid (its RFC 7638 thumbprint is a good one) and sign with it"
 	case res.Status == model.Fail && verifyErr == nil:
 		res.Evidence["disagrees_with"] = IDAssertion
 		res.Message += "; yet this same assertion verified against the JWKS fetched here (assertion.sign-verify), so CIS2 judges it " +

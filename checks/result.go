@@ -21,10 +21,35 @@ type Result struct {
 	Message  string            `json:"message"`
 	Fix      string            `json:"fix"`
 	Evidence map[string]string `json:"evidence,omitempty"`
+	// Rules are the rules a check applied that found something, for a check that reports
+	// several in one line (jwks.lint's key problems, uri.tls's observations): each rule's
+	// own status, so that a reader (golive's verdict, a CI script) can tell which rule warned
+	// without parsing Message. Empty for a check with one meaning per status.
+	Rules []Rule `json:"rules,omitempty"`
 	// sandboxed is set, in this process only, on a result that passed because the run's
 	// resolver is the sandbox's (see SandboxResolver): loopback by construction. It is not
 	// part of the JSON, so a results file can never claim it.
 	sandboxed bool
+}
+
+// Rule is one rule of a result that reports several (Result.Rules): its stable id (a keys
+// rule such as keys.RuleKIDMissing, or one of the check's Rule constants), what it found, and
+// what it is about when the result covers several things (a key's kid or key[i], a field).
+type Rule struct {
+	ID      string         `json:"id"`
+	Status  model.Severity `json:"status"`
+	Subject string         `json:"subject,omitempty"`
+}
+
+// Warned lists the ids of r's rules that warned, in order, each once.
+func (r Result) Warned() []string {
+	var out []string
+	for _, rl := range r.Rules {
+		if rl.Status == model.Warn && !slices.Contains(out, rl.ID) {
+			out = append(out, rl.ID)
+		}
+	}
+	return out
 }
 
 // AllowedBy is the testing allowance a result passed only because of (Evidence
@@ -126,8 +151,25 @@ func configuredFields(c *model.Config) []fieldValue {
 	return fvs
 }
 
+// A check that Run ended before it finished records why in Evidence[EvidenceUnfinished]. It
+// is a skip either way: nothing was verified, and nothing was found wrong.
+const (
+	EvidenceUnfinished = "unfinished"
+	// UnfinishedCancelled: the run was interrupted (Ctrl+C, a closed wizard).
+	UnfinishedCancelled = "cancelled"
+	// UnfinishedTimeLimit: the whole run's time limit (Options.SuiteTimeout) came first.
+	UnfinishedTimeLimit = "time-limit"
+)
+
 // Unfinished reports whether a result stands for a check that Run ended before it finished
 // (interrupted, or out of the suite's time): its endpoint has not been tested.
 func (r Result) Unfinished() bool {
-	return r.Status == model.Skip && (r.Message == "cancelled" || strings.HasPrefix(r.Message, "not started"))
+	return r.Status == model.Skip && (r.Evidence[EvidenceUnfinished] != "" || r.Message == "cancelled" ||
+		strings.HasPrefix(r.Message, "not started") || strings.HasPrefix(r.Message, "not finished"))
+}
+
+// OutOfTime reports whether the run's time limit cut r short: unverified, not failed, yet
+// `check` still exits 1 for it, since the run did not do what it was asked.
+func (r Result) OutOfTime() bool {
+	return r.Unfinished() && r.Evidence[EvidenceUnfinished] == UnfinishedTimeLimit
 }

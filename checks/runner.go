@@ -116,7 +116,8 @@ func (o Options) withDefaults() Options {
 // Every check starts at once: what is scarce is connections, and those are bounded where they
 // are opened (see connLimiter), most important checks first. A check that outlives its own
 // timeout ends as a Fail ("no answer within"); one still running when the whole run's time is
-// up also fails, saying so, since nothing was verified; a cancelled ctx ends the rest as Skip.
+// up, or when ctx is cancelled, ends as a Skip saying so (Result.Unfinished), since nothing
+// was verified either way.
 func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)) []Result {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeoutCause(ctx, opts.SuiteTimeout, errRunLimit)
@@ -133,7 +134,10 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 			cctx := withScope(ctx, c.Priority)
 			// Wait for what the check builds on before its own timeout starts (see After).
 			if c.After != nil {
-				c.After(cctx)
+				if r, ok := await(cctx, c); !ok {
+					ch <- done{i, r}
+					return
+				}
 			}
 			if ctx.Err() != nil {
 				ch <- done{i, cut(ctx, c, opts, "not started")}
@@ -171,13 +175,15 @@ var errRunLimit = errors.New("the run's time limit was reached")
 // errCheckTimeout is the cause of a check's own deadline.
 var errCheckTimeout = errors.New("the check's timeout was reached")
 
-// cut is the result of a check the run ended before it finished: cancelled by the user (a
-// skip), or stopped by the run's time limit (a failure that blames nobody: the endpoint may
-// be fine, but nothing was verified).
+// cut is the result of a check the run ended before it finished: cancelled by the user, or
+// stopped by the run's time limit. Either is a skip that says why (EvidenceUnfinished): the
+// endpoint may be fine or broken, nothing was verified, so it is neither a pass nor a
+// failure to write over with --allow-failures (golive counts it as unverified).
 func cut(ctx context.Context, c Check, opts Options, what string) Result {
-	r := Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: "cancelled"}
+	r := Result{ID: c.ID, Target: c.Target, Status: model.Skip, Message: "cancelled",
+		Evidence: map[string]string{EvidenceUnfinished: UnfinishedCancelled}}
 	if errors.Is(context.Cause(ctx), errRunLimit) {
-		r.Status = model.Fail
+		r.Evidence[EvidenceUnfinished] = UnfinishedTimeLimit
 		r.Message = fmt.Sprintf("%s: the run's time limit of %s was reached", what, opts.SuiteTimeout)
 		r.Fix = "re-run with a longer --timeout (the whole run may take twice as long), or check the slow endpoints on their own"
 	}
@@ -195,8 +201,7 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 		defer func() {
 			// A bug in one check must not take down the run on a go-live call.
 			if p := recover(); p != nil {
-				out <- Result{Status: model.Fail, Message: fmt.Sprintf("internal error in check: %v", p),
-					Fix: "please report this as a cis2-golive bug"}
+				out <- internalError(p)
 			}
 		}()
 		out <- c.Run(ctx)
@@ -223,6 +228,24 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 		r.Target = c.Target
 	}
 	return r
+}
+
+// await runs c.After, and is false with c's result when it panicked.
+func await(ctx context.Context, c Check) (r Result, ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = withheld(internalError(p))
+			r.ID, r.Target = c.ID, c.Target
+		}
+	}()
+	c.After(ctx)
+	return Result{}, true
+}
+
+// internalError is the result of a check that panicked.
+func internalError(p any) Result {
+	return Result{Status: model.Fail, Message: fmt.Sprintf("internal error in check: %v", p),
+		Fix: "please report this as a cis2-golive bug"}
 }
 
 // withheld replaces every text of r that holds what looks like a secret (model.SecretIn), and

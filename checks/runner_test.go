@@ -68,8 +68,13 @@ func TestRunSaysWhenTheRunsLimitCutACheck(t *testing.T) {
 	if rs[0].Status != model.Fail || !strings.Contains(rs[0].Message, "no answer") {
 		t.Errorf("own timeout: %+v", rs[0])
 	}
-	if rs[1].Status != model.Fail || rs[1].Message != "not finished: the run's time limit of 3s was reached" {
+	// Nothing was verified either way: a skip that says why, never a failure to write over.
+	if rs[1].Status != model.Skip || rs[1].Message != "not finished: the run's time limit of 3s was reached" ||
+		!rs[1].Unfinished() || !rs[1].OutOfTime() {
 		t.Errorf("cut by the run: %+v", rs[1])
+	}
+	if rs[0].Unfinished() || rs[0].OutOfTime() {
+		t.Errorf("a check that timed out on its own is a failure, not unfinished: %+v", rs[0])
 	}
 	if strings.Contains(rs[1].Message, "no answer") {
 		t.Errorf("a check cut by the run blames the endpoint: %q", rs[1].Message)
@@ -88,7 +93,7 @@ func TestRunCancelledIsSkip(t *testing.T) {
 		return Result{Status: model.Fail, Message: "no HTTP answer: cancelled"}
 	}}}
 	r := Run(ctx, list, Options{Timeout: 5 * time.Second}, nil)[0]
-	if r.Status != model.Skip || r.Message != "cancelled" {
+	if r.Status != model.Skip || r.Message != "cancelled" || !r.Unfinished() || r.OutOfTime() {
 		t.Fatalf("got %+v, want a skip saying cancelled", r)
 	}
 }

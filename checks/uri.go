@@ -130,6 +130,15 @@ var nhsTLS12Suites = []uint16{
 	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 }
 
+// The rules of uri.tls (Result.Rules): what the handshake showed, beyond a plain pass.
+const (
+	RuleTLSExpired   = "cert-expired"  // the certificate has expired
+	RuleTLSChain     = "cert-invalid"  // the chain or name does not verify
+	RuleTLSExpiring  = "cert-expiring" // it expires within expiryWarning
+	RuleTLSPrivateCA = "private-ca"    // it verifies only with --ca-cert, not the system roots
+	RuleTLSSuite     = "tls12-suite"   // TLS 1.2 with a suite outside NHS's recommended four
+)
+
 // expiryWarning is how early uri.tls warns about a certificate running out: NHS needs at least
 // two weeks to deploy a configuration, so a month leaves time to renew first.
 const expiryWarning = 30 * 24 * time.Hour
@@ -164,8 +173,9 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 
 	res := Result{Status: model.Pass, Evidence: ev}
 	var notes []string
-	note := func(s model.Severity, msg, fix string) {
+	note := func(rule string, s model.Severity, msg, fix string) {
 		notes = append(notes, msg)
+		res.Rules = append(res.Rules, Rule{ID: rule, Status: s})
 		if rank(s) > rank(res.Status) {
 			res.Status = s
 		}
@@ -180,15 +190,15 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		var certErr x509.CertificateInvalidError
 		switch {
 		case errors.As(err, &certErr) && certErr.Reason == x509.Expired && now.After(leaf.NotAfter):
-			note(model.Fail, fmt.Sprintf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.DateOnly)),
+			note(RuleTLSExpired, model.Fail, fmt.Sprintf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.DateOnly)),
 				"renew the certificate for "+host)
 		default:
-			note(model.Fail, describeErr(err),
+			note(RuleTLSChain, model.Fail, describeErr(err),
 				"serve a certificate for "+host+" with the full chain (leaf and intermediates) to a public root CA")
 		}
 	} else {
 		if leaf.NotAfter.Sub(now) < expiryWarning {
-			note(model.Warn, fmt.Sprintf("the certificate expires in %d days (%s)", days, leaf.NotAfter.UTC().Format(time.DateOnly)),
+			note(RuleTLSExpiring, model.Warn, fmt.Sprintf("the certificate expires in %d days (%s)", days, leaf.NotAfter.UTC().Format(time.DateOnly)),
 				"renew it before submitting: NHS needs at least two weeks to deploy the configuration")
 		}
 		if r.opts.RootCAs != nil && r.verify(host, e.port(), state, nil) != nil {
@@ -203,10 +213,10 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 				}
 				notes = append(notes, "the chain verifies only with the custom CA ("+what+")")
 			case e.internetFacing(): // as without --ca-cert: CIS2 trusts public roots only, so it would refuse it
-				note(model.Fail, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+				note(RuleTLSPrivateCA, model.Fail, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
 					"CIS2 calls this URI and needs a chain to a public root CA", "use a certificate from a public CA for "+host)
 			default:
-				note(model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
+				note(RuleTLSPrivateCA, model.Warn, "the chain verifies only with the custom CA (--ca-cert), not the system roots; "+
 					"every user's browser must trust that CA too", "use a certificate from a public CA for "+host+
 					", or make sure every user's machine trusts your CA")
 			}
@@ -214,7 +224,7 @@ func (r *run) tlsCheck(ctx context.Context, e endpoint) Result {
 		}
 	}
 	if state.Version == tls.VersionTLS12 && !slices.Contains(nhsTLS12Suites, state.CipherSuite) {
-		note(model.Warn, fmt.Sprintf("TLS 1.2 negotiated %s, outside NHS's recommended ECDHE-AES-GCM suites", ev["cipher_suite"]),
+		note(RuleTLSSuite, model.Warn, fmt.Sprintf("TLS 1.2 negotiated %s, outside NHS's recommended ECDHE-AES-GCM suites", ev["cipher_suite"]),
 			"enable ECDHE-RSA/ECDSA-AES128/256-GCM suites, or TLS 1.3")
 	}
 	summary := fmt.Sprintf("%s, %s, certificate not after %s", ev["tls_version"], ev["cipher_suite"],

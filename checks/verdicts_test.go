@@ -18,6 +18,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/cis2-golive/cis2-golive/keys"
 	"github.com/cis2-golive/cis2-golive/model"
 )
 
@@ -171,7 +172,7 @@ func TestAssertionKIDRules(t *testing.T) {
 		sign     model.Severity
 		signPart string
 	}{
-		{"one key without kid", setBytes(t, noKID), model.Warn, model.Pass, "without a kid (the JWKS's only key has none)"},
+		{"one key without kid", setBytes(t, noKID), model.Warn, model.Warn, "CIS2's key-management guidance expects the assertion's kid to name a key in your JWKS"},
 		{"two keys, ours without kid", setBytes(t, noKID, publicJWKMap(t, &rsaKey(t, 1).PublicKey, "other", "RS512")), model.Warn, model.Fail, "must name its key by kid (OIDC Core §10.1)"},
 		{"kid shared by an EC and an RSA key", setBytes(t, sameKID...), model.Warn, model.Pass, "verified it against the fetched JWKS"},
 		{"kid shared by two RSA keys", setBytes(t, twoRSA...), model.Fail, model.Fail, `2 keys with kid "k" can verify RS512`},
@@ -183,6 +184,10 @@ func TestAssertionKIDRules(t *testing.T) {
 			got := runAll(t, cfg, opts)
 			wantStatus(t, got[IDJWKSLint], tc.lint, "")
 			wantStatus(t, got[IDAssertion], tc.sign, tc.signPart)
+			// A warning names its rule, so a reader need not parse the message.
+			if tc.sign == model.Warn && !slices.Equal(got[IDAssertion].Warned(), []string{keys.RuleKIDMissing}) {
+				t.Errorf("assertion rules: %+v", got[IDAssertion].Rules)
+			}
 		})
 	}
 }

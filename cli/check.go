@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -44,8 +45,11 @@ func newCmdCheck(ios *IOStreams) *cobra.Command {
 			"A production URI on a host named like INT, UAT or staging warns\n" +
 			"(config.uri.non-production); with --int FILE, one on a host your INT configuration\n" +
 			"uses fails. The report ends with whether the configuration is ready to send to NHS:\n" +
-			"only when nothing failed, no value is on a non-production host and the live checks ran.\n\n" +
-			"Exit codes: 0 no failure (warnings allowed), 1 at least one failure,\n" +
+			"only when nothing failed, no warning blocks (one CIS2 would very likely refuse, such as a\n" +
+			"key without a kid or a userinfo algorithm CIS2 does not offer; a value on a non-production\n" +
+			"host) and the live checks ran to the end. Other warnings are named as ones to review.\n\n" +
+			"Exit codes: 0 no failure (warnings allowed), 1 at least one failure or a check the run's\n" +
+			"time limit cut short,\n" +
 			"2 usage error or unreadable/invalid configuration file, 130 interrupted.",
 		Example: "  cis2-golive check --config prod.yaml\n" +
 			"  cis2-golive check --config prod.yaml --int int-export.json\n" +
@@ -119,7 +123,8 @@ func loadINT(path string) (*model.Config, error) {
 
 // finishCheck prints the report with golive's verdict and maps it to the exit code: 130 when
 // interrupted (the report then holds what finished, and the rest as "cancelled" skips, so
-// nothing already learnt is lost), 1 when a check failed, else 0.
+// nothing already learnt is lost), 1 when a check failed or the run's time limit cut one
+// short, else 0.
 func finishCheck(ctx context.Context, ios *IOStreams, format report.Format, config string, cfg, in *model.Config, results []checks.Result, live golive.Live) error {
 	v, reasons := golive.Verdict(cfg, in, results, live)
 	rep := report.NewCheckReport(config, results, v, reasons)
@@ -129,7 +134,9 @@ func finishCheck(ctx context.Context, ios *IOStreams, format report.Format, conf
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if rep.Summary.Failed() {
+	// A check the run's time limit cut is unverified, not failed, yet the run did not do what
+	// it was asked: exit 1, as for a failure, so CI does not read it as clean.
+	if rep.Summary.Failed() || slices.ContainsFunc(results, checks.Result.OutOfTime) {
 		return failedError
 	}
 	return nil

@@ -8,6 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cis2-golive/cis2-golive/checks"
+	"github.com/cis2-golive/cis2-golive/checks/checkstest"
+	"github.com/cis2-golive/cis2-golive/golive"
+	"github.com/cis2-golive/cis2-golive/model"
+	"github.com/cis2-golive/cis2-golive/report"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -48,6 +54,37 @@ func TestCheckExitCodes(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.want, stderr)
 			}
 		})
+	}
+}
+
+// TestCheckExitsOneWhenCutShort: a check the run's time limit cut is unverified, not failed,
+// yet check still exits 1: the run did not do what it was asked, and CI must not read it as
+// clean. A report of it says not ready, the live checks not finished.
+func TestCheckExitsOneWhenCutShort(t *testing.T) {
+	cfg, notes, err := loadFrom("--config", "../examples/production.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := append(checks.Offline(cfg, notes), checkstest.PassingLive(cfg)...)
+	for i, r := range results {
+		if r.ID == checks.IDTLS && r.Target == "jwks_uri" {
+			results[i] = checks.Result{ID: r.ID, Target: r.Target, Status: model.Skip,
+				Message:  "not finished: the run's time limit of 20s was reached",
+				Evidence: map[string]string{checks.EvidenceUnfinished: checks.UnfinishedTimeLimit}}
+		}
+	}
+	ios, _, out, _ := Test()
+	err = finishCheck(context.Background(), ios, report.Text, "production.yaml", cfg, nil, results, golive.Done)
+	if exitCode(err) != ExitFailed {
+		t.Fatalf("exit %d, want %d", exitCode(err), ExitFailed)
+	}
+	if !strings.Contains(out.String(), "0 failed") || !strings.Contains(out.String(), "Not ready to send to NHS: 1 live check did not finish") {
+		t.Errorf("report:\n%s", out)
+	}
+	// All finished: exit 0.
+	ios, _, _, _ = Test()
+	if err := finishCheck(context.Background(), ios, report.Text, "production.yaml", cfg, nil, checkstest.PassingRun(cfg), golive.Done); err != nil {
+		t.Errorf("a finished passing run: %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -74,20 +75,24 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// passing-run [-live | -offline FILE] CONFIG OUT writes to OUT what `check --config CONFIG
-// --format json` prints when every live check passes (checkstest.PassingRun): a script cannot
-// reach real endpoints. -live leaves the offline results out (a file edited down); -offline
-// takes them from FILE (the output of `check --offline --format json`, with --int, say).
+// passing-run [-live | -offline FILE | -replace FILE] CONFIG OUT writes to OUT what `check
+// --config CONFIG --format json` prints when every live check passes (checkstest.PassingRun):
+// a script cannot reach real endpoints. -live leaves the offline results out (a file edited
+// down); -offline takes them from FILE (the output of `check --offline --format json`, with
+// --int, say); -replace puts the results listed in FILE (a JSON array) in place of the
+// passes of the same id and target: a run where only those did not pass.
 func passingRunCmd(ts *testscript.TestScript, neg bool, args []string) {
-	live, offline := false, ""
+	live, offline, replace := false, "", ""
 	switch {
 	case len(args) > 0 && args[0] == "-live":
 		live, args = true, args[1:]
 	case len(args) > 1 && args[0] == "-offline":
 		offline, args = args[1], args[2:]
+	case len(args) > 1 && args[0] == "-replace":
+		replace, args = args[1], args[2:]
 	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: passing-run [-live | -offline FILE] CONFIG OUT")
+		ts.Fatalf("usage: passing-run [-live | -offline FILE | -replace FILE] CONFIG OUT")
 	}
 	cfg, _, err := model.Load(ts.MkAbs(args[0]))
 	if err != nil {
@@ -103,6 +108,19 @@ func passingRunCmd(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("passing-run: %v", err)
 		}
 		rs = append(rep.Results, rs...)
+	}
+	if replace != "" {
+		var with []checks.Result
+		if err := json.Unmarshal([]byte(ts.ReadFile(replace)), &with); err != nil {
+			ts.Fatalf("passing-run: %s: %v", replace, err)
+		}
+		for _, w := range with {
+			i := slices.IndexFunc(rs, func(r checks.Result) bool { return r.ID == w.ID && r.Target == w.Target })
+			if i < 0 {
+				ts.Fatalf("passing-run: %s has %s on %s, which the run does not", replace, w.ID, w.Target)
+			}
+			rs[i] = w
+		}
 	}
 	data, err := resultsJSON(args[0], rs)
 	if err != nil {

@@ -31,7 +31,7 @@ type SubmissionOptions struct {
 	// writing over one kind must not wave another through. Files written over any blocker
 	// say so in their first lines, and the command exits 1.
 	AllowFailures   bool // failed checks, or a configuration not for production
-	AllowWarnings   bool // values still on non-production hosts
+	AllowWarnings   bool // blocking warnings: values still on non-production hosts, and the like
 	AllowUnverified bool // no finished live checks in --checks
 	ToolVersion     string
 	// Now is the clock for generated_at; tests fix it.
@@ -42,6 +42,7 @@ type SubmissionOptions struct {
 var overrides = map[golive.Kind]string{
 	golive.Failed:        "--allow-failures",
 	golive.NonProduction: "--allow-warnings",
+	golive.Warning:       "--allow-warnings",
 	golive.Unverified:    "--allow-unverified",
 }
 
@@ -49,7 +50,7 @@ func (o *SubmissionOptions) allows(k golive.Kind) bool {
 	switch k {
 	case golive.Failed:
 		return o.AllowFailures
-	case golive.NonProduction:
+	case golive.NonProduction, golive.Warning:
 		return o.AllowWarnings
 	case golive.Unverified:
 		return o.AllowUnverified
@@ -67,11 +68,12 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 			"(NHS's six production items in the order of the \"Put your software live\" page, ready to\n" +
 			"paste into the onboarding form or an email).\n\n" +
 			"It writes them only when the configuration is ready to send: for production, nothing\n" +
-			"failed (offline rules or --checks), no value on a non-production host (with --int, none\n" +
-			"on a host your INT configuration uses), and --checks holds a finished live run of this\n" +
-			"configuration (every URI it names tested). Each refusal names every blocker, and the\n" +
-			"override for its kind: --allow-failures, --allow-warnings (non-production hosts),\n" +
-			"--allow-unverified (no live checks, or not of this configuration). Files\n" +
+			"failed (offline rules or --checks), no warning that blocks (a value on a non-production\n" +
+			"host, a key without a kid, a setting CIS2 does not offer; with --int, a host your INT\n" +
+			"configuration uses fails), and --checks holds a finished live run of this configuration\n" +
+			"(every URI it names tested). Each refusal names every blocker, and the override for its\n" +
+			"kind: --allow-failures, --allow-warnings (blocking warnings), --allow-unverified (no live\n" +
+			"checks, checks cut short, or not of this configuration). Files\n" +
 			"written over a blocker say \"not ready\" in their first lines (JSON \"status\":\n" +
 			"\"not-ready\" with the blockers). Nothing overrides a secret. It never replaces existing\n" +
 			"files unless --force, which waves nothing through.\n\n" +
@@ -95,8 +97,8 @@ func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {
 	cmd.Flags().StringVarP(&opts.OutDir, "output", "o", ".", "directory to write the two files into")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing files")
 	cmd.Flags().BoolVar(&opts.AllowFailures, "allow-failures", false, "write, marked not ready (exit 1), even when checks failed or the configuration is not for production")
-	cmd.Flags().BoolVar(&opts.AllowWarnings, "allow-warnings", false, "write, marked not ready (exit 1), even with values on non-production hosts")
-	cmd.Flags().BoolVar(&opts.AllowUnverified, "allow-unverified", false, "write, marked not ready (exit 1), without finished live checks in --checks")
+	cmd.Flags().BoolVar(&opts.AllowWarnings, "allow-warnings", false, "write, marked not ready (exit 1), even with warnings that block (non-production hosts, a key without a kid…)")
+	cmd.Flags().BoolVar(&opts.AllowUnverified, "allow-unverified", false, "write, marked not ready (exit 1), without finished live checks in --checks (not run, or cut short)")
 	return cmd
 }
 
@@ -159,7 +161,7 @@ func reportBlockers(opts *SubmissionOptions, bs []golive.Blocker) (refused bool)
 	w := opts.IO.ErrOut
 	var need, used []string
 	for _, b := range bs {
-		mark := map[golive.Kind]string{golive.Failed: "✗", golive.NonProduction: "!", golive.Unverified: "-"}[b.Kind]
+		mark := map[golive.Kind]string{golive.Failed: "✗", golive.NonProduction: "!", golive.Warning: "!", golive.Unverified: "-"}[b.Kind]
 		fmt.Fprintf(w, "  %s %s\n", mark, report.Clean(b.String()))
 		if b.Fix != "" {
 			fmt.Fprintf(w, "      fix: %s\n", report.Clean(b.Fix))

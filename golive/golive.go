@@ -5,6 +5,7 @@
 package golive
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,10 @@ const (
 	// NonProduction: a production value still on a non-production host. It is a warning
 	// (a production host may be named so by chance) that still blocks: NHS would deploy it.
 	NonProduction Kind = "non-production"
+	// Warning: a warning the classification (Classify) says blocks: CIS2 would very likely
+	// refuse it, or NHS would deploy a setting that does not work. A warning may be a false
+	// alarm where a failure is not, so it has the warnings' override.
+	Warning Kind = "warning"
 	// Unverified: the live checks did not run or did not finish, so nothing has tested the
 	// endpoints. The offline rules read the file; they cannot see a JWKS or a logout endpoint.
 	Unverified Kind = "unverified"
@@ -37,6 +42,9 @@ type Blocker struct {
 	// ID is the result's id (config.uri.non-production, bcl.rejects-bogus-token…), or
 	// IDEnvironment / IDLiveChecks.
 	ID string
+	// Rule is, for a blocking warning of a result that reports several rules, the rule that
+	// blocks (keys.RuleKIDMissing for jwks.lint); "" otherwise.
+	Rule string
 	// Target is the field the blocker is about, when it is about one.
 	Target  string
 	Message string
@@ -84,13 +92,15 @@ func LiveIn(results []checks.Result) Live {
 
 func isOffline(r checks.Result) bool { return strings.HasPrefix(r.ID, "config.") }
 
-// blockingWarnings are the warnings that still block sending: values NHS would deploy that
-// point somewhere other than production. Other warnings are worth a look but do not block.
-var blockingWarnings = []string{"config." + model.RuleNonProduction}
+// idNonProduction is the warning that blocks as its own kind (NonProduction): a value NHS
+// would deploy that points somewhere other than production.
+const idNonProduction = "config." + model.RuleNonProduction
 
-// blocks reports whether a result alone stops the configuration being sent.
+// blocks reports whether a result alone stops the configuration being sent: it failed, or
+// one of its warnings blocks (Classify).
 func blocks(r checks.Result) bool {
-	return r.Status == model.Fail || (r.Status == model.Warn && slices.Contains(blockingWarnings, r.ID))
+	ids, _ := blockingWarnings(r)
+	return r.Status == model.Fail || len(ids) > 0
 }
 
 // Evidence is the results a verdict is drawn from: the offline rules run afresh on cfg
@@ -135,7 +145,8 @@ func Evidence(cfg, intCfg *model.Config, notes []model.Finding, results []checks
 // known; intCfg is the INT configuration production replicates (nil for none); results are
 // the check results so far (offline and live, from this run or a results file); live is how
 // far the live checks got. A configuration is ready only when it is for production, no rule
-// or check failed, no value is on a non-production host, and the live checks ran to the end.
+// or check failed, no warning blocks (Classify: a value on a non-production host is one), and
+// the live checks ran to the end.
 func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []Blocker {
 	var bs []Blocker
 	if cfg != nil {
@@ -152,8 +163,10 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 			bs = append(bs, fromResult(Failed, r))
 		case testingOnly(r):
 			bs = append(bs, testingBlocker(r))
-		case blocks(r):
+		case r.ID == idNonProduction && blocks(r):
 			bs = append(bs, fromResult(NonProduction, r))
+		case blocks(r):
+			bs = append(bs, warningBlockers(r)...)
 		case r.Unfinished():
 			unfinished++
 		}
@@ -173,18 +186,18 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 	}
 	if gaps := Unchecked(cfg, results); live == Done && len(gaps) > 0 {
 		bs = append(bs, Blocker{Kind: Unverified, ID: IDLiveChecks,
-			Message: "the check results are not of this configuration: " + someOf(gaps, 3),
+			Message: "the check results are not of this configuration: " + someOf(gaps, 3, "; "),
 			Fix:     "run the live checks again on this configuration"})
 	}
 	return bs
 }
 
-// someOf is the first n of list, then how many more there are.
-func someOf(list []string, n int) string {
+// someOf is the first n of list, joined by sep, then how many more there are.
+func someOf(list []string, n int, sep string) string {
 	if len(list) <= n {
-		return strings.Join(list, "; ")
+		return strings.Join(list, sep)
 	}
-	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
+	return strings.Join(list[:n], sep) + fmt.Sprintf("%sand %d more", sep, len(list)-n)
 }
 
 // Unchecked lists what of cfg the results do not vouch for: results of an earlier version of
@@ -249,6 +262,30 @@ func fromResult(k Kind, r checks.Result) Blocker {
 	return Blocker{Kind: k, ID: r.ID, Target: r.Target, Message: r.Message, Fix: r.Fix}
 }
 
+// warningBlockers are r's blocking warnings, one blocker each, saying why each blocks.
+func warningBlockers(r checks.Result) []Blocker {
+	ids, ps := blockingWarnings(r)
+	out := make([]Blocker, len(ids))
+	for i, id := range ids {
+		fix := cmp.Or(r.Fix, fixUnclassified)
+		out[i] = Blocker{Kind: Warning, ID: r.ID, Rule: ruleOf(id), Target: r.Target,
+			Message: id + " blocks sending: " + ps[i].Reason, Fix: fix}
+	}
+	return out
+}
+
+// warningLabel names a blocking warning in a list: its warning id, and the field it is on.
+func warningLabel(b Blocker) string {
+	id := b.ID
+	if b.Rule != "" {
+		id += "/" + b.Rule
+	}
+	if b.Target == "" {
+		return id
+	}
+	return id + " on " + b.Target
+}
+
 // Reason is the blockers of one sort, in a sentence: short for a list ("2 checks failed"),
 // why for a question ("NHS would deploy a configuration that does not work").
 type Reason struct {
@@ -257,7 +294,8 @@ type Reason struct {
 }
 
 // Reasons sums blockers up, one reason per sort, worst first: the environment, passes that
-// only a testing allowance made, failures, non-production hosts, then unverified endpoints.
+// only a testing allowance made, failures, non-production hosts, blocking warnings, then
+// unverified endpoints.
 func Reasons(bs []Blocker) []Reason {
 	var out []Reason
 	count := func(f func(Blocker) bool) (n int, first Blocker) {
@@ -296,6 +334,19 @@ func Reasons(bs []Blocker) []Reason {
 		}
 		out = append(out, Reason{NonProduction, short, "CIS2 production would send your users' sign-ins, logouts or key fetches to a service that is not production"})
 	}
+	if n, _ := count(func(b Blocker) bool { return b.Kind == Warning }); n > 0 {
+		var names []string
+		for _, b := range bs {
+			if b.Kind == Warning {
+				names = append(names, warningLabel(b))
+			}
+		}
+		short := "a warning blocks sending: " + names[0]
+		if n > 1 {
+			short = report.Plural(n, "warning blocks", "warnings block") + " sending: " + someOf(names, 3, ", ")
+		}
+		out = append(out, Reason{Warning, short, "CIS2 would very likely refuse the configuration, or NHS would deploy a setting that does not work"})
+	}
 	if n, b := count(func(b Blocker) bool { return b.Kind == Unverified }); n > 0 {
 		short, _, _ := strings.Cut(b.Message, ":")
 		out = append(out, Reason{Unverified, short, "nothing has tested your endpoints as they are configured"})
@@ -313,17 +364,33 @@ func Shorts(rs []Reason) []string {
 }
 
 // Verdict is the verdict in report's shape, with its reasons in short: what a check or a
-// watch report ends with.
+// watch report ends with, and the wizards' verdict line (report.VerdictLine).
 func Verdict(cfg, intCfg *model.Config, results []checks.Result, live Live) (report.Verdict, []string) {
 	bs := Blockers(cfg, intCfg, results, live)
-	return report.Verdict{Live: live == Done, Blockers: Rendered(bs), Sandbox: Sandboxed(results)}, Shorts(Reasons(bs))
+	return report.Verdict{Live: live == Done, Blockers: Rendered(bs), Sandbox: Sandboxed(results),
+		Warnings: ToReview(cfg, intCfg, results)}, Shorts(Reasons(bs))
+}
+
+// ToReview are the warnings that do not block (Advisory), in report's shape: a configuration
+// may be ready with them, and the verdict says how many remain ("with 2 warnings to review").
+func ToReview(cfg, intCfg *model.Config, results []checks.Result) []report.Warning {
+	var out []report.Warning
+	for _, r := range Evidence(cfg, intCfg, nil, results) {
+		if !advisory(r) || testingOnly(r) {
+			continue
+		}
+		for _, id := range WarningIDs(r) {
+			out = append(out, report.Warning{ID: r.ID, Rule: ruleOf(id), Target: r.Target, Message: r.Message})
+		}
+	}
+	return out
 }
 
 // Rendered is the blockers in report's shape, for a submission or a check report.
 func Rendered(bs []Blocker) []report.Blocker {
 	out := make([]report.Blocker, len(bs))
 	for i, b := range bs {
-		out[i] = report.Blocker{Kind: string(b.Kind), ID: b.ID, Target: b.Target, Message: b.Message, Fix: b.Fix}
+		out[i] = report.Blocker{Kind: string(b.Kind), ID: b.ID, Rule: b.Rule, Target: b.Target, Message: b.Message, Fix: b.Fix}
 	}
 	return out
 }

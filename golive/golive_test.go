@@ -83,7 +83,8 @@ func TestBlockers(t *testing.T) {
 	}{
 		{"ready", prod(), nil, livePass, Done, nil, ""},
 		{"a warning that does not block", prod(), nil,
-			append(slices.Clone(livePass), checks.Result{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Warn, Message: "inconclusive"}), Done, nil, ""},
+			append(slices.Clone(livePass), checks.Result{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Warn, Message: "inconclusive",
+				Rules: []checks.Rule{{ID: checks.RuleBCLRefused, Status: model.Warn}}}), Done, nil, ""},
 		{"offline rules only", prod(), nil, nil, NotRun, []Kind{Unverified}, IDLiveChecks},
 		{"live checks still running", prod(), nil, nil, Running, []Kind{Unverified}, IDLiveChecks},
 		{"a live check failed", prod(), nil,

@@ -166,8 +166,9 @@ func Lint(s *Set, algs []string) []Problem {
 }
 
 // kidProblems applies the kid rules to key i. A missing kid warns unless two or more keys
-// lack one (a verifier cannot tell those apart); whether CIS2 itself needs a kid with a
-// single key is unconfirmed, so that case warns rather than passes. A kid shared by keys of
+// lack one (a verifier cannot tell those apart); with a single key the RFCs allow it, but
+// CIS2's key-management guidance expects the assertion's kid, so that case warns rather than
+// passes (and golive's classification makes the warning block). A kid shared by keys of
 // the same kty fails (verifiers disagree which to use); across ktys RFC 7517 §4.5 allows it.
 func kidProblems(s *Set, i int, noKID []int) []Problem {
 	k := s.Keys[i]
@@ -180,7 +181,7 @@ func kidProblems(s *Set, i int, noKID []int) []Problem {
 				k.Label(), len(noKID)-1)
 		case len(s.Keys) == 1:
 			p.Message = fmt.Sprintf("key %s has no kid: RFC 7517 §4.5 makes kid optional and a one-key set needs none (OIDC Core §10.1), "+
-				"but CIS2 may select the key by the kid in your assertion's header (unconfirmed)", k.Label())
+				"but CIS2's key-management guidance has your client assertion's kid name a key in this JWKS, so no assertion signed with this key can meet it", k.Label())
 		default:
 			p.Message = fmt.Sprintf("key %s has no kid: an assertion signed with it cannot name it, as OIDC Core §10.1 requires when a set holds several keys", k.Label())
 			p.Fix = "give it a kid (its RFC 7638 thumbprint is a good one), or sign only with keys that have one"

@@ -65,6 +65,11 @@ type CheckReport struct {
 	// "ready" is the sandbox's and says nothing of a real configuration.
 	Sandbox  bool      `json:"sandbox,omitempty"`
 	Blockers []Blocker `json:"blockers"`
+	// Warnings are the warnings golive says do not block: a ready configuration may have
+	// some to review.
+	Warnings []Warning `json:"warnings"`
+	// Verdict is the line the text and Markdown reports end with (VerdictLine).
+	Verdict string `json:"verdict"`
 	// reasons are the blockers summed up, for the text and Markdown verdict line.
 	reasons []string
 	// lint marks a report of a client assertion (NewLintReport): its verdict is about the
@@ -78,6 +83,7 @@ type CheckReport struct {
 func NewLintReport(config string, rs []checks.Result) CheckReport {
 	rep := NewCheckReport(config, rs, Verdict{}, nil)
 	rep.Ready, rep.lint = !rep.Summary.Failed(), true
+	rep.Verdict = verdictLine(rep)
 	return rep
 }
 
@@ -87,20 +93,81 @@ func NewCheckReport(config string, rs []checks.Result, v Verdict, reasons []stri
 	if rs == nil {
 		rs = []checks.Result{}
 	}
-	bs := []Blocker{}
-	for _, b := range v.Blockers {
-		bs = append(bs, Blocker{Kind: Clean(b.Kind), ID: Clean(b.ID), Target: Clean(b.Target), Message: Clean(b.Message), Fix: Clean(b.Fix)})
-	}
-	return CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs), Ready: len(bs) == 0, Sandbox: v.Sandbox, Blockers: bs, reasons: reasons}
+	v = cleanVerdict(v)
+	rep := CheckReport{Config: config, Results: rs, Summary: checks.Summarise(rs), Ready: len(v.Blockers) == 0, Sandbox: v.Sandbox,
+		Blockers: v.Blockers, Warnings: v.Warnings, reasons: reasons}
+	rep.Verdict = verdictLine(rep)
+	return rep
 }
 
-// ReadyLine is the verdict when nothing blocks sending, without a full stop: for the demo's
-// sandbox (golive.Sandboxed) it says so, since no real endpoint was checked.
-func ReadyLine(sandbox bool) string {
-	if sandbox {
-		return "Ready to send to NHS (sandbox): nothing blocks it"
+// cleanVerdict is v with every text cleaned and empty lists, not nil, for JSON.
+func cleanVerdict(v Verdict) Verdict {
+	bs, ws := []Blocker{}, []Warning{}
+	for _, b := range v.Blockers {
+		bs = append(bs, cleanBlocker(b))
 	}
-	return "Ready to send to NHS: nothing blocks it"
+	for _, w := range v.Warnings {
+		ws = append(ws, Warning{ID: Clean(w.ID), Rule: Clean(w.Rule), Target: Clean(w.Target), Message: Clean(w.Message)})
+	}
+	v.Blockers, v.Warnings = bs, ws
+	return v
+}
+
+func cleanBlocker(b Blocker) Blocker {
+	return Blocker{Kind: Clean(b.Kind), ID: Clean(b.ID), Rule: Clean(b.Rule), Target: Clean(b.Target), Message: Clean(b.Message), Fix: Clean(b.Fix)}
+}
+
+// ReadyLine is the verdict when nothing blocks sending and no warning is left to review,
+// without a full stop: for the demo's sandbox (golive.Sandboxed) it says so, since no real
+// endpoint was checked.
+func ReadyLine(sandbox bool) string {
+	return readyHead(sandbox) + ": nothing blocks it"
+}
+
+func readyHead(sandbox bool) string {
+	if sandbox {
+		return "Ready to send to NHS (sandbox)"
+	}
+	return "Ready to send to NHS"
+}
+
+// VerdictLine is golive's verdict on one line, without a full stop: what every report and
+// both wizards say. Ready, and the warnings left to review when there are ("Ready to send to
+// NHS, with 2 warnings to review: …"); or not ready, with reasons (golive.Reasons in short).
+func VerdictLine(v Verdict, reasons []string) string {
+	if len(v.Blockers) > 0 {
+		rs := make([]string, len(reasons))
+		for i, r := range reasons {
+			rs[i] = Clean(r)
+		}
+		return "Not ready to send to NHS: " + strings.Join(rs, "; ")
+	}
+	if len(v.Warnings) == 0 {
+		return ReadyLine(v.Sandbox)
+	}
+	var names []string
+	for _, w := range v.Warnings {
+		names = append(names, warningName(w))
+	}
+	const shown = 3
+	list := strings.Join(names[:min(shown, len(names))], ", ")
+	if len(names) > shown {
+		list += fmt.Sprintf(", and %d more", len(names)-shown)
+	}
+	return readyHead(v.Sandbox) + ", with " + Plural(len(v.Warnings), "warning", "warnings") + " to review: " + list
+}
+
+// warningName is a warning in a list: its id (with its rule, as golive names warnings:
+// jwks.lint/use-not-sig) and the field it is on.
+func warningName(w Warning) string {
+	id := Clean(w.ID)
+	if w.Rule != "" {
+		id += "/" + Clean(w.Rule)
+	}
+	if w.Target == "" {
+		return id
+	}
+	return id + " on " + Clean(w.Target)
 }
 
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.
@@ -113,17 +180,11 @@ func verdictLine(rep CheckReport) string {
 	case rep.lint:
 		return "CIS2 would refuse this assertion (invalid_client, JWT is not valid): see the failures above."
 	}
-	switch {
-	case rep.Ready && rep.Sandbox:
-		return ReadyLine(true) + ". The sandbox is loopback by design; your own configuration is ready only when its checks pass without --allow-private."
-	case rep.Ready:
-		return ReadyLine(false) + "."
+	line := VerdictLine(Verdict{Blockers: rep.Blockers, Sandbox: rep.Sandbox, Warnings: rep.Warnings}, rep.reasons) + "."
+	if rep.Ready && rep.Sandbox {
+		line += " The sandbox is loopback by design; your own configuration is ready only when its checks pass without --allow-private."
 	}
-	reasons := make([]string, len(rep.reasons))
-	for i, r := range rep.reasons {
-		reasons[i] = Clean(r)
-	}
-	return "Not ready to send to NHS: " + strings.Join(reasons, "; ") + "."
+	return line
 }
 
 // WriteCheckReport renders the report in the given format. Styling is applied for text only;

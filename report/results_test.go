@@ -47,6 +47,44 @@ func TestCheckReportVerdict(t *testing.T) {
 	}
 }
 
+// TestVerdictLine: the one verdict line says when warnings remain on a ready configuration,
+// in every format and JSON's "verdict"; a long list is cut, and text from a file is cleaned.
+func TestVerdictLine(t *testing.T) {
+	ws := []Warning{{ID: "uri.tls", Rule: "cert-expiring", Target: "jwks_uri", Message: "expires in 25 days"},
+		{ID: "login.authorize-request", Target: "authorize?code_challenge", Message: "no PKCE"}}
+	for _, tt := range []struct {
+		v       Verdict
+		reasons []string
+		want    string
+	}{
+		{Verdict{Live: true}, nil, "Ready to send to NHS: nothing blocks it"},
+		{Verdict{Live: true, Warnings: ws}, nil,
+			"Ready to send to NHS, with 2 warnings to review: uri.tls/cert-expiring on jwks_uri, login.authorize-request on authorize?code_challenge"},
+		{Verdict{Live: true, Sandbox: true, Warnings: ws[:1]}, nil, "Ready to send to NHS (sandbox), with 1 warning to review: uri.tls/cert-expiring on jwks_uri"},
+		{Verdict{Live: true, Warnings: []Warning{ws[0], ws[1], ws[0], {ID: "clock.skew\x1b[31m"}}}, nil,
+			"Ready to send to NHS, with 4 warnings to review: uri.tls/cert-expiring on jwks_uri, login.authorize-request on authorize?code_challenge, uri.tls/cert-expiring on jwks_uri, and 1 more"},
+		{Verdict{Warnings: ws, Blockers: notReady.Blockers}, []string{"1 check failed"}, "Not ready to send to NHS: 1 check failed"},
+	} {
+		if got := VerdictLine(tt.v, tt.reasons); got != tt.want {
+			t.Errorf("VerdictLine\n got %q\nwant %q", got, tt.want)
+		}
+	}
+	rep := NewCheckReport("prod.yaml", nil, Verdict{Live: true, Warnings: ws}, nil)
+	want := "Ready to send to NHS, with 2 warnings to review: uri.tls/cert-expiring on jwks_uri, login.authorize-request on authorize?code_challenge."
+	for _, f := range []Format{Text, Markdown, JSON} {
+		var b bytes.Buffer
+		if err := WriteCheckReport(&b, f, rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(strings.Fields(ansi.Strip(b.String())), " "); !strings.Contains(got, want) {
+			t.Errorf("%s lacks %q:\n%s", f, want, b.String())
+		}
+		if f == JSON && (!strings.Contains(b.String(), `"verdict": "`+want+`"`) || !strings.Contains(b.String(), `"rule": "cert-expiring"`)) {
+			t.Errorf("JSON verdict or warnings:\n%s", b.String())
+		}
+	}
+}
+
 // TestCheckTextFits80Columns: long findings wrap under their headline instead of running off
 // an 80-column terminal, and server text with escapes arrives clean.
 func TestCheckTextFits80Columns(t *testing.T) {

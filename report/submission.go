@@ -81,20 +81,34 @@ const (
 // Blocker is one reason a submission is not ready to send, as package golive decided it;
 // report only renders it.
 type Blocker struct {
-	Kind    string `json:"kind"`
-	ID      string `json:"id"`
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	// Rule is the rule that blocks, for a result that reports several (jwks.lint's kid-missing).
+	Rule    string `json:"rule,omitempty"`
 	Target  string `json:"target,omitempty"`
 	Message string `json:"message"`
 	Fix     string `json:"fix,omitempty"`
 }
 
-// Verdict is what golive decided about a submission: whether the live checks ran, and what
-// blocks sending it (nothing, for a ready one).
+// Warning is a warning golive says does not block sending (an advisory one): a ready
+// configuration may still have some to review.
+type Warning struct {
+	ID string `json:"id"`
+	// Rule is the rule that warned, for a result that reports several (checks.Result.Rules).
+	Rule    string `json:"rule,omitempty"`
+	Target  string `json:"target,omitempty"`
+	Message string `json:"message"`
+}
+
+// Verdict is what golive decided about a submission: whether the live checks ran, what
+// blocks sending it (nothing, for a ready one), and the warnings left to review.
 type Verdict struct {
 	Live     bool
 	Blockers []Blocker
 	// Sandbox: the results are the demo's sandbox's, run in this process (golive.Sandboxed).
 	Sandbox bool
+	// Warnings are the warnings that do not block (golive.ToReview).
+	Warnings []Warning
 }
 
 // Submission is the production configuration NHS England deploys, with who is sending it and
@@ -136,7 +150,7 @@ func NewSubmission(cfg *model.Config, results []checks.Result, source string, v 
 	copy(redirects, cfg.RedirectURIs)
 	status, blockers := StatusReady, []Blocker{}
 	for _, b := range v.Blockers {
-		blockers = append(blockers, Blocker{Kind: Clean(b.Kind), ID: Clean(b.ID), Target: Clean(b.Target), Message: Clean(b.Message), Fix: Clean(b.Fix)})
+		blockers = append(blockers, cleanBlocker(b))
 	}
 	if len(blockers) > 0 {
 		status = StatusNotReady
@@ -175,6 +189,9 @@ func cleanResult(r checks.Result) checks.Result {
 		for k, v := range r.Evidence {
 			out.Evidence[Clean(k)] = Clean(v)
 		}
+	}
+	for _, rl := range r.Rules {
+		out.Rules = append(out.Rules, checks.Rule{ID: Clean(rl.ID), Status: rl.Status, Subject: Clean(rl.Subject)})
 	}
 	return out
 }
@@ -306,7 +323,7 @@ func writeStatus(b *strings.Builder, s Submission) {
 			b.WriteString("**Status: ready to send (sandbox).** cis2-golive found nothing that blocks it, in the demo: " +
 				"the endpoints are the sandbox's, on this machine, so this file is an example of one to send, not one to send.")
 		} else {
-			b.WriteString("**Status: ready to send.** cis2-golive found nothing that blocks it: no failed check, no value on a non-production host, and the live checks ran.")
+			b.WriteString("**Status: ready to send.** cis2-golive found nothing that blocks it: no failed check, no warning that blocks (such as a value on a non-production host), and the live checks ran.")
 		}
 		if n := s.Checks.Summary.Warn; n > 0 {
 			fmt.Fprintf(b, " %s under Check evidence.", Plural(n, "warning is", "warnings are")+" worth a look")

@@ -29,6 +29,7 @@ func NewWatchReport(state string, r watch.Round, v Verdict, reasons []string) Wa
 	if rep.Changes == nil {
 		rep.Changes = []watch.Change{}
 	}
+	rep.Verdict = watchVerdictLine(rep)
 	if !r.Previous.IsZero() {
 		p := r.Previous.UTC()
 		rep.PreviousRun = &p

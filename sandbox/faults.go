@@ -31,6 +31,9 @@ type Faults struct {
 	BCLSkipsSignature bool
 	// JWKSLeaksPrivate: the JWKS publishes the private key members (d, p, q, dp, dq, qi).
 	JWKSLeaksPrivate bool
+	// JWKSNoKID: the JWKS's only key has no kid (RFC 7517 §4.5 allows it), so no client
+	// assertion can name it, as CIS2's key-management guidance expects.
+	JWKSNoKID bool
 	// JWKSWrongAlg: the JWKS holds only an EC P-256 key (alg ES256), which cannot verify the
 	// RS512 the configuration declares; the relying party's RSA key is missing.
 	JWKSWrongAlg bool
@@ -81,6 +84,7 @@ var faultNames = []faultName{
 	{"bcl-key-confusion", "logout accepts HS256 keyed with CIS2's public key", func(f *Faults) { f.BCLKeyConfusion = true }},
 	{"bcl-skips-signature", "logout checks the claims, not the signature", func(f *Faults) { f.BCLSkipsSignature = true }},
 	{"jwks-private", "the JWKS leaks the private key (d, p, q…)", func(f *Faults) { f.JWKSLeaksPrivate = true }},
+	{"jwks-no-kid", "the JWKS's only key has no kid", func(f *Faults) { f.JWKSNoKID = true }},
 	{"jwks-wrong-alg", "the JWKS holds only an EC key: no RS512", func(f *Faults) { f.JWKSWrongAlg = true }},
 	{"expired-cert", "the TLS certificate has expired", func(f *Faults) { f.ExpiredCert = true }},
 	{"wrong-host", "the TLS certificate names another host", func(f *Faults) { f.WrongHost = true }},

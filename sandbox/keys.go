@@ -37,6 +37,8 @@ func (s *Sandbox) rpJWKS() ([]byte, error) {
 	switch {
 	case f.JWKSWrongAlg:
 		key, err = keys.PublicJWK(&s.ecKey.PublicKey, "ES256")
+	case f.JWKSNoKID:
+		key.JSON, err = json.Marshal(jose.JSONWebKey{Key: &s.rpKey.PublicKey, Algorithm: SigningAlg, Use: "sig"})
 	case f.JWKSLeaksPrivate:
 		// go-jose writes d, p, q, dp, dq and qi for a private key: the leak under test.
 		key.JSON, err = json.Marshal(jose.JSONWebKey{Key: s.rpKey, KeyID: s.rpKID, Algorithm: SigningAlg, Use: "sig"})

@@ -116,11 +116,7 @@ func (a *accessible) run() (*Result, error) {
 	if a.ctx.Err() != nil {
 		return nil, ErrCancelled
 	}
-	if bs := s.blockers(); len(bs) > 0 {
-		a.say("Not ready to send to NHS: " + clean(strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")) + ".")
-	} else {
-		a.say(report.ReadyLine(golive.Sandboxed(s.results)) + ".")
-	}
+	a.say(clean(report.VerdictLine(s.verdict())) + ".")
 	if err := a.lint(); err != nil {
 		return nil, err
 	}

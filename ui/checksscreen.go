@@ -559,15 +559,15 @@ func (s *checksScreen) settingsLines() []string {
 // configuration to NHS, or that nothing does.
 func (s *checksScreen) verdict() string {
 	st := s.c.styles
-	bs := s.c.s.blockers()
-	if len(bs) == 0 {
-		return st.Pass.Render("✓ " + report.ReadyLine(golive.Sandboxed(s.c.s.results)))
+	v, reasons := s.c.s.verdict()
+	line := report.VerdictLine(v, reasons)
+	if len(v.Blockers) == 0 {
+		return st.Pass.Render(ansi.Truncate("✓ "+line, s.c.width-2, "…"))
 	}
 	style := st.Warn
-	if slices.ContainsFunc(bs, func(b golive.Blocker) bool { return b.Kind == golive.Failed }) {
+	if slices.ContainsFunc(v.Blockers, func(b report.Blocker) bool { return b.Kind == string(golive.Failed) }) {
 		style = st.Fail
 	}
-	line := "Not ready to send to NHS: " + strings.Join(golive.Shorts(golive.Reasons(bs)), "; ")
 	return style.Render(ansi.Truncate(clean(line), s.c.width-2, "…"))
 }
 

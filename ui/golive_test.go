@@ -85,10 +85,14 @@ func TestWriteAskedWhenChecksFailed(t *testing.T) {
 	}
 }
 
-// TestWriteNotAskedWhenAllPassed: warnings are not failures; nothing to ask, ready.
+// TestWriteNotAskedWhenAllPassed: advisory warnings are not failures; nothing to ask, ready.
 func TestWriteNotAskedWhenAllPassed(t *testing.T) {
 	out := t.TempDir()
-	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: failingPlan(model.Pass, model.Warn)})
+	skew := checks.Result{ID: checks.IDClock, Target: "this machine", Status: model.Warn, Message: "20s out", Fix: "use NTP"}
+	plan := func(cfg *model.Config, k string) []checks.Check {
+		return append(failingPlan(model.Pass)(cfg, k), checks.Check{ID: skew.ID, Target: skew.Target, Run: func(context.Context) checks.Result { return skew }})
+	}
+	h := newHarness(t, Options{Config: filled(), OutDir: out, Plan: plan})
 	h.send(gotoMsg{to: stateChecks})
 	h.r.hasReturn = false // go on to the checklist, not back
 	h.keys("enter")

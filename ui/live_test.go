@@ -355,3 +355,31 @@ func TestPlaceholdersReadAsExamples(t *testing.T) {
 	h.send(gotoMsg{to: stateRedirects})
 	h.wantView("e.g. https://your-service.example.nhs.uk/auth/callback")
 }
+
+// TestKeyFileCheckedOnPgDn: pgdn moves on only after the same check as enter: a file that is
+// not a PEM private key is refused there too, first typed or asked again.
+func TestKeyFileCheckedOnPgDn(t *testing.T) {
+	dir := t.TempDir()
+	notKey := filepath.Join(dir, "passwd")
+	if err := os.WriteFile(notKey, []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := keys.WriteNew(filepath.Join(dir, "k"), "RS512", 2048, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Options{Config: filled(), OutDir: dir})
+	h.jump(statePKJ)
+	h.keys("enter", "enter", "enter") // JWKS URI, algorithm, "I have a key file"
+	h.typ(notKey)
+	h.keys("pgdown")
+	h.wantState(statePKJ)
+	h.wantWrapped("no PEM private key found")
+	h.keys("pgdown") // asked again, unchanged
+	h.wantState(statePKJ)
+	h.wantWrapped("no PEM private key found")
+	h.keys("ctrl+u")
+	h.typ(files.KeyPath)
+	h.keys("pgdown")
+	h.wantState(stateUserinfo)
+}

@@ -163,6 +163,16 @@ func (s *pkj) leave() error {
 	return s.askForm.leave()
 }
 
+// forward is pgdn: the key file is checked, as enter checks it, before the wizard moves on.
+func (s *pkj) forward() tea.Cmd {
+	sess := s.c.s
+	if sess.keyChoice != keyHave || sess.draft.KeyPath == "" || s.created != nil {
+		return next
+	}
+	s.busy = "checking"
+	return checkKeyFileCmd(sess.draft.KeyPath)
+}
+
 // activeForm is nil while the disk is being read or a new key is shown: input then goes to
 // the screen.
 func (s *pkj) activeForm() *huh.Form {

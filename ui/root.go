@@ -216,10 +216,18 @@ func (m *Root) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			m.status = err.Error()
 			return nil, true
 		}
+		if f, ok := m.screens[m.state].(forwarder); ok {
+			return f.forward(), true
+		}
 		return next, true
 	}
 	return nil, false
 }
+
+// forwarder is a screen that checks something on disk before pgdn moves on, as enter does
+// (the key file): forward returns the command that checks it and then moves on, or says why
+// not. leave cannot: it runs in Update, which does no I/O.
+type forwarder interface{ forward() tea.Cmd }
 
 // quitNow ends the wizard. The draft is saved by Run once the program has stopped, whatever
 // stopped it (Update does no I/O); a failed save is reported there.

@@ -127,6 +127,12 @@ func (s *session) blockers() []golive.Blocker {
 	return golive.Blockers(s.used(), s.draft.INT, s.results, s.live())
 }
 
+// verdict is golive's verdict on the same, in report's shape, with its reasons in short: what
+// the verdict line (report.VerdictLine) says, warnings left to review included.
+func (s *session) verdict() (report.Verdict, []string) {
+	return golive.Verdict(s.used(), s.draft.INT, s.results, s.live())
+}
+
 // checklist is the go-live checklist from the answers, the ticks and the checks' evidence.
 func (s *session) checklist() report.Checklist {
 	submitted, _ := time.Parse(report.DateLayout, s.draft.SubmittedOn)
