@@ -257,9 +257,9 @@ func fromResult(k Kind, r checks.Result) Blocker {
 // warningBlockers are r's blocking warnings, one blocker each, saying why each blocks.
 func warningBlockers(r checks.Result) []Blocker {
 	ids, ps := blockingWarnings(r)
+	fix := cmp.Or(r.Fix, fixUnclassified)
 	out := make([]Blocker, len(ids))
 	for i, id := range ids {
-		fix := cmp.Or(r.Fix, fixUnclassified)
 		out[i] = Blocker{Kind: Warning, ID: r.ID, Rule: ruleOf(id), Target: r.Target,
 			Message: id + " blocks sending: " + ps[i].Reason, Fix: fix}
 	}

@@ -214,7 +214,4 @@ func ruleOf(id string) string {
 }
 
 // advisory reports whether r warned, and none of its warnings blocks: a warning to review.
-func advisory(r checks.Result) bool {
-	ids, _ := blockingWarnings(r)
-	return r.Status == model.Warn && len(ids) == 0
-}
+func advisory(r checks.Result) bool { return r.Status == model.Warn && !blocks(r) }
