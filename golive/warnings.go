@@ -1,7 +1,6 @@
 package golive
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/cis2-golive/cis2-golive/checks"
@@ -167,16 +166,6 @@ func Classify(id string) (Policy, bool) {
 		return unclassified, false
 	}
 	return p, true
-}
-
-// Classified lists every warning id the table holds, sorted: for documentation and tests.
-func Classified() []string {
-	ids := make([]string, 0, len(warningPolicies))
-	for id := range warningPolicies {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // WarningIDs are the warnings a warned result stands for: for a result that names the rules
