@@ -132,15 +132,22 @@ func fieldRank(target string) int {
 
 type fieldValue struct{ id, field, value string }
 
+// configuredFields are the values the checks judge, each recorded by its offline result
+// (Evidence "value") so that results of another version of the configuration show as such:
+// the URIs and algorithms, and the environment and client id the live checks ran with (CIS2's
+// endpoints, issuer and lists; the client id the login probe compared, the assertion and the
+// token probe signed as).
 func configuredFields(c *model.Config) []fieldValue {
 	var fvs []fieldValue
-	for i, u := range c.RedirectURIs {
-		fvs = append(fvs, fieldValue{"redirect_uris", fmt.Sprintf("redirect_uris[%d]", i), u})
-	}
 	add := func(id, v string) {
 		if v != "" {
 			fvs = append(fvs, fieldValue{id, id, v})
 		}
+	}
+	add("environment", string(c.Environment))
+	add("client_id", c.ClientID)
+	for i, u := range c.RedirectURIs {
+		fvs = append(fvs, fieldValue{"redirect_uris", fmt.Sprintf("redirect_uris[%d]", i), u})
 	}
 	add("backchannel_logout_uri", c.BackchannelLogoutURI)
 	add("token_endpoint_auth_method", string(c.TokenEndpointAuthMethod))

@@ -20,7 +20,7 @@ func TestChecklistCommand(t *testing.T) {
 	data, _ := os.ReadFile(md)
 	// The offline rules alone cannot tick "checks passed" (QA D10).
 	for _, want := range []string{"- [x] Assurance complete", "- [ ] Production configuration passes cis2-golive checks",
-		"6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run",
+		"7 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run",
 		"- [x] Production configuration submitted to NHS England on 2026-03-02", "not before 2026-03-16", "- [ ] Handover"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("checklist lacks %q:\n%s", want, data)
@@ -69,8 +69,8 @@ func TestChecklistTickedFromLiveResults(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	// The offline rules run afresh on --config: 6 of them, and the 22 live checks.
-	if !strings.Contains(out, "[x] Production configuration passes cis2-golive checks") || !strings.Contains(out, "evidence: 28 passed · 0 warnings") {
+	// The offline rules run afresh on --config: 7 of them, and the 22 live checks.
+	if !strings.Contains(out, "[x] Production configuration passes cis2-golive checks") || !strings.Contains(out, "evidence: 29 passed · 0 warnings") {
 		t.Errorf("live results that passed must tick the item:\n%s", out)
 	}
 	assertFits80(t, "checklist --format text", out)

@@ -100,7 +100,7 @@ func TestSubmissionWritesBothFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sub.Status != "ready" || len(sub.Blockers) != 0 || len(sub.Client.RedirectURIs) != 2 || sub.ToolVersion != "v0.0.0-test" || sub.GeneratedAt == "" ||
-		sub.Checks.Source != "cis2-golive check results: "+filepath.Base(results) || !sub.Checks.Live || sub.Checks.Summary["pass"] != 28 {
+		sub.Checks.Source != "cis2-golive check results: "+filepath.Base(results) || !sub.Checks.Live || sub.Checks.Summary["pass"] != 29 {
 		t.Errorf("unexpected submission: %s", data)
 	}
 	md, _ := os.ReadFile(mdPath)

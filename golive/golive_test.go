@@ -93,7 +93,7 @@ func TestBlockers(t *testing.T) {
 			append(slices.Clone(livePass), checks.Result{ID: checks.IDTLS, Target: "jwks_uri", Status: model.Skip, Message: "cancelled"}), Done, []Kind{Unverified}, IDLiveChecks},
 		{"JWKS on an INT-named host", onINTHost(), nil, checkstest.PassingRun(onINTHost()), Done, []Kind{NonProduction}, "config.uri.non-production"},
 		{"JWKS on INT's own host", onINTHost(), intOf(prod(), "acme-int.co.uk"), checkstest.PassingRun(onINTHost()), Done, []Kind{Failed}, "config.uri.non-production"},
-		{"not for production", integration, nil, livePass, Done, []Kind{Failed}, IDEnvironment},
+		{"not for production", integration, nil, checkstest.PassingRun(integration), Done, []Kind{Failed}, IDEnvironment},
 		// A results file's offline results are replaced: a file made without --int, or
 		// edited to say pass, cannot hide the INT host.
 		{"results file says the offline rules passed", onINTHost(), intOf(prod(), "acme-int.co.uk"),
@@ -116,6 +116,23 @@ func TestBlockers(t *testing.T) {
 			c.TokenEndpointAuthSigningAlg = "RS256"
 			return c
 		}(), nil, livePass, Done, []Kind{Unverified}, IDLiveChecks},
+		// The live checks judged the client id (the login probe, the signed assertion, the
+		// token probe) and the environment (CIS2's endpoints, issuer and lists) they ran with.
+		{"the client id changed since the run", func() *model.Config {
+			c := prod()
+			c.ClientID = "999999999999.apps.supplier"
+			return c
+		}(), nil, func() []checks.Result {
+			c := prod()
+			c.ClientID = "123456789012.apps.supplier"
+			return checkstest.PassingRun(c)
+		}(), Done, []Kind{Unverified}, IDLiveChecks},
+		{"a client id added since the run", func() *model.Config {
+			c := prod()
+			c.ClientID = "123456789012.apps.supplier"
+			return c
+		}(), nil, livePass, Done, []Kind{Unverified}, IDLiveChecks},
+		{"the environment changed since the run", prod(), nil, checkstest.PassingRun(integration), Done, []Kind{Unverified}, IDLiveChecks},
 		{"live results of other endpoints, offline results edited out", prod(), nil,
 			liveOf(checkstest.PassingRun(withRedirect(&model.Config{Environment: model.Production, RedirectURIs: []string{"https://rp.example.org/cb"},
 				BackchannelLogoutURI: "https://rp.example.org/bcl", TokenEndpointAuthMethod: model.PrivateKeyJWT,
@@ -188,10 +205,10 @@ func TestChecklistEvidence(t *testing.T) {
 		evid    string
 	}{
 		{"no evidence", nil, nil, false, "no check results"},
-		{"a results file alone, passing", nil, withLive, true, "28 passed · 0 warnings · 0 failed"},
-		{"a results file of offline rules only", nil, offlineOnly, false, "6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
-		{"the config alone", prod(), nil, false, "6 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
-		{"the config with live results", prod(), withLive, true, "28 passed"},
+		{"a results file alone, passing", nil, withLive, true, "29 passed · 0 warnings · 0 failed"},
+		{"a results file of offline rules only", nil, offlineOnly, false, "7 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
+		{"the config alone", prod(), nil, false, "7 passed · 0 warnings · 0 failed · 0 skipped; not ready: the live checks did not run"},
+		{"the config with live results", prod(), withLive, true, "29 passed"},
 		{"the config with the live results of an earlier version", withRedirect(prod(), "https://new.acme-health.co.uk/cb"), withLive, false,
 			"not ready: the check results are not of this configuration"},
 		{"a live check failed", nil, liveFail, false, "1 failed"},

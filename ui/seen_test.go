@@ -453,9 +453,9 @@ func TestChecksScreenSaysWhatRAndRDid(t *testing.T) {
 		t.Fatalf("an offline run is called live:\n%s", h.view())
 	}
 	h.keys("r")
-	h.wantView("re-ran config.redirect_uris for redirect_uris[0] at 09:30:00: pass")
+	h.wantView("re-ran config.environment for environment at 09:30:00: pass")
 	h.keys("R")
-	h.wantView("re-ran all 6 checks at 09:30:00")
+	h.wantView("re-ran all 7 checks at 09:30:00")
 
 	live := newHarness(t, Options{Config: filled(), Plan: failingPlan(model.Pass)})
 	live.jump(stateChecks)

@@ -67,7 +67,7 @@ func TestINTHostOnReviewAndChecks(t *testing.T) {
 
 		h.r.hasReturn = false
 		h.send(gotoMsg{to: stateChecks})
-		h.wantView("5 passed · 1 warning · 0 failed", "Not ready to send to NHS: jwks_uri: production still points at a",
+		h.wantView("6 passed · 1 warning · 0 failed", "Not ready to send to NHS: jwks_uri: production still points at a",
 			"▸ ! warn config.uri.non-production  jwks_uri  production still points at a")
 		snap(t, h, "checks")
 	})
@@ -85,7 +85,7 @@ func TestINTHostOnReviewAndChecks(t *testing.T) {
 
 		h.r.hasReturn = false
 		h.send(gotoMsg{to: stateChecks})
-		h.wantView("5 passed · 0 warnings · 1 failed", "Not ready to send to NHS: 1 check failed",
+		h.wantView("6 passed · 0 warnings · 1 failed", "Not ready to send to NHS: 1 check failed",
 			"▸ ✗ FAIL config.uri.non-production  jwks_uri  production still points at")
 		snap(t, h, "checks")
 	})
