@@ -87,6 +87,12 @@ func (c *Config) uriValues() []FieldValue {
 	return out
 }
 
+// deployed reports whether field is a URI NHS deploys, one uriValues lists: only those fail on
+// a host INT uses, whether a form asks for one answer or the whole configuration is judged.
+func deployed(field string) bool {
+	return field == "backchannel_logout_uri" || field == "jwks_uri" || strings.HasPrefix(field, "redirect_uris[")
+}
+
 // NonProductionHost judges the host of one URI (field's value) of a production configuration: the one rule
 // for "is this a production host", which Validate, compare and the wizard's review share.
 // With in (the INT configuration) set, a host INT uses fails: production CIS2 would send
@@ -149,6 +155,9 @@ func ValidateURIAgainstINT(field, raw string, role URIRole, env Environment, in 
 func onINTHost(fs []Finding, field, raw string, in *Config) []Finding {
 	if SecretIn(raw) != "" {
 		return fs // ValidateURI reports it, without the value
+	}
+	if !deployed(field) {
+		return fs // login_url: the tester's own page, not sent to NHS; its naming warning stands
 	}
 	f := nonProductionFinding(field, raw, in)
 	if f == nil || f.Severity != Fail {

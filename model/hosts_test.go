@@ -157,6 +157,15 @@ func TestURIAndFieldFindingsAgainstINT(t *testing.T) {
 			t.Errorf("ValidateURIAgainstINT(%s, INT %v) = %v, want %v", tc.raw, tc.in != nil, got, tc.want)
 		}
 	}
+	// login_url is not deployed: on a host INT uses it warns as a name, in the form as in the
+	// whole configuration's verdict, and never fails.
+	withLogin := validProd()
+	withLogin.LoginURL = "https://epr-int.acme.co.uk/login"
+	form := rules(ValidateURIAgainstINT("login_url", withLogin.LoginURL, RedirectURI, Production, in))
+	whole := rules(FieldFindingsAgainstINT(withLogin, in, "login_url"))
+	if want := []string{RuleNonProduction + ":warn"}; !slices.Equal(form, want) || !slices.Equal(whole, want) {
+		t.Errorf("login_url on a host INT uses: form %v, configuration %v, want %v for both", form, whole, want)
+	}
 	// In integration nothing is judged against INT.
 	if got := rules(ValidateURIAgainstINT("jwks_uri", "https://keys.acme.co.uk/x", JWKSURI, Integration, in)); got != nil {
 		t.Errorf("integration: %v", got)
