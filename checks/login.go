@@ -518,12 +518,8 @@ func (r *run) judgeState(_ context.Context, q url.Values) Result {
 		return Result{Status: model.Fail, Evidence: ev,
 			Message: "no state: the callback cannot be tied to the browser that started sign-in (login CSRF, RFC 6749 §10.12)",
 			Fix:     "send a fresh random state per sign-in and check it on the callback"}
-	case len(got) < 16:
-		return Result{Status: model.Warn, Evidence: ev,
-			Message: fmt.Sprintf("state is only %d characters: too short to be unguessable", len(got)),
-			Fix:     "use at least 128 random bits (22 base64url characters)"}
 	}
-	return Result{Status: model.Pass, Evidence: ev, Message: fmt.Sprintf("state present (%d characters)", len(got))}
+	return unguessable("state", got, ev)
 }
 
 func (r *run) judgeNonce(_ context.Context, q url.Values) Result {
@@ -532,17 +528,23 @@ func (r *run) judgeNonce(_ context.Context, q url.Values) Result {
 	}
 	got, _ := param(q, "nonce")
 	ev := map[string]string{"length": strconv.Itoa(len(got))}
-	switch {
-	case got == "":
+	if got == "" {
 		return Result{Status: model.Fail, Evidence: ev,
 			Message: "no nonce: a replayed or injected ID token cannot be detected (OpenID Connect Core §3.1.2.1, §15.5.2)",
 			Fix:     "send a fresh random nonce per sign-in and check the ID token's nonce claim equals it"}
-	case len(got) < 16:
+	}
+	return unguessable("nonce", got, ev)
+}
+
+// unguessable judges a state or nonce that is present: it protects only if nobody can guess
+// it, so under 16 characters (about 96 random bits in base64url) warns.
+func unguessable(name, got string, ev map[string]string) Result {
+	if len(got) < 16 {
 		return Result{Status: model.Warn, Evidence: ev,
-			Message: fmt.Sprintf("nonce is only %d characters: too short to be unguessable", len(got)),
+			Message: fmt.Sprintf("%s is only %d characters: too short to be unguessable", name, len(got)),
 			Fix:     "use at least 128 random bits (22 base64url characters)"}
 	}
-	return Result{Status: model.Pass, Evidence: ev, Message: fmt.Sprintf("nonce present (%d characters)", len(got))}
+	return Result{Status: model.Pass, Evidence: ev, Message: fmt.Sprintf("%s present (%d characters)", name, len(got))}
 }
 
 // s256Challenge is the form of an S256 code_challenge: a SHA-256 digest in base64url without

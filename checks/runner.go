@@ -133,11 +133,9 @@ func Run(ctx context.Context, list []Check, opts Options, emit func(int, Result)
 		go func() {
 			cctx := withScope(ctx, c.Priority)
 			// Wait for what the check builds on before its own timeout starts (see After).
-			if c.After != nil {
-				if r, ok := await(cctx, c); !ok {
-					ch <- done{i, r}
-					return
-				}
+			if r, ok := await(cctx, c); !ok {
+				ch <- done{i, r}
+				return
 			}
 			if ctx.Err() != nil {
 				ch <- done{i, cut(ctx, c, opts, "not started")}
@@ -230,8 +228,12 @@ func runOne(parent context.Context, c Check, opts Options) (r Result) {
 	return r
 }
 
-// await runs c.After, and is false with c's result when it panicked.
+// await runs c.After, if any, and is false with c's result when it panicked: After runs
+// outside runOne, whose recover would not catch it.
 func await(ctx context.Context, c Check) (r Result, ok bool) {
+	if c.After == nil {
+		return Result{}, true
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			r = withheld(internalError(p))

@@ -122,7 +122,8 @@ func (r *run) resolve(ctx context.Context, e endpoint) Result {
 		Fix: "publish " + host + " in public DNS with an internet-reachable address", Evidence: ev}
 }
 
-// nhsTLS12Suites are the TLS 1.2 suites NHS's security team recommends (cis2-reference §6).
+// nhsTLS12Suites are the TLS 1.2 suites NHS's security team recommends (CIS2 security
+// considerations: https://digital.nhs.uk/services/care-identity-service/applications-and-services/cis2-authentication/guidance-for-developers/detailed-guidance/security-considerations).
 var nhsTLS12Suites = []uint16{
 	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,

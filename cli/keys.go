@@ -179,8 +179,9 @@ func newCmdKeysRotate(ios *IOStreams) *cobra.Command {
 }
 
 // rotationCacheWait is how long to wait between publishing the combined JWKS and signing
-// with the new key. CIS2's JWKS cache lifetime is not published (unconfirmed, see
-// cis2-reference §6), so this is a conservative day rather than a measured value.
+// with the new key. CIS2's JWKS cache lifetime is not published (NHS's key-management page,
+// https://digital.nhs.uk/services/care-identity-service/applications-and-services/cis2-authentication/integrate/design-and-build/key-management,
+// does not give one), so this is a conservative day rather than a measured value.
 const rotationCacheWait = "24 hours"
 
 func runKeysRotate(opts *KeysRotateOptions) error {
@@ -198,7 +199,8 @@ func runKeysRotate(opts *KeysRotateOptions) error {
 	printKeyFiles(w, f, fmt.Sprintf("combined public key set (%s): publish it in step 1", report.Plural(f.Keys, "key", "keys")))
 	// The order matters: CIS2 must be able to see the new kid before any assertion uses it,
 	// and the old kid must stay until no cached JWKS or in-flight assertion needs it. Rotating
-	// behind the same JWKS URI needs no NHS involvement (cis2-reference §5 and §6: DREG, SEC).
+	// behind the same JWKS URI needs no NHS involvement (CIS2's registration and security
+	// considerations guidance, under digital.nhs.uk .../cis2-authentication/guidance-for-developers/detailed-guidance/).
 	fmt.Fprintln(w, "\nRotation steps, in order:")
 	printSteps(w,
 		fmt.Sprintf("Publish %s at your JWKS URI, replacing the current set. Keep signing with the current key. "+

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the black-box CLI scripts in testdata/script (style.md #15).
+// TestScripts runs the black-box CLI scripts in testdata/script.
 func TestScripts(t *testing.T) {
 	examples, err := filepath.Abs("../examples")
 	if err != nil {

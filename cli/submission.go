@@ -46,16 +46,11 @@ var overrides = map[golive.Kind]string{
 	golive.Unverified:    "--allow-unverified",
 }
 
+// allows reports whether the flag overrides names for kind k was given: which flag covers
+// which kind is said once, in overrides, so a new kind cannot be named by one and not the other.
 func (o *SubmissionOptions) allows(k golive.Kind) bool {
-	switch k {
-	case golive.Failed:
-		return o.AllowFailures
-	case golive.NonProduction, golive.Warning:
-		return o.AllowWarnings
-	case golive.Unverified:
-		return o.AllowUnverified
-	}
-	return false
+	given := map[string]bool{"--allow-failures": o.AllowFailures, "--allow-warnings": o.AllowWarnings, "--allow-unverified": o.AllowUnverified}
+	return given[overrides[k]]
 }
 
 func newCmdSubmission(ios *IOStreams, build BuildInfo) *cobra.Command {

@@ -186,18 +186,10 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 	}
 	if gaps := Unchecked(cfg, results); live == Done && len(gaps) > 0 {
 		bs = append(bs, Blocker{Kind: Unverified, ID: IDLiveChecks,
-			Message: "the check results are not of this configuration: " + someOf(gaps, 3, "; "),
+			Message: "the check results are not of this configuration: " + report.SomeOf(gaps, 3, "; "),
 			Fix:     "run the live checks again on this configuration"})
 	}
 	return bs
-}
-
-// someOf is the first n of list, joined by sep, then how many more there are.
-func someOf(list []string, n int, sep string) string {
-	if len(list) <= n {
-		return strings.Join(list, sep)
-	}
-	return strings.Join(list[:n], sep) + fmt.Sprintf("%sand %d more", sep, len(list)-n)
 }
 
 // Unchecked lists what of cfg the results do not vouch for: results of an earlier version of
@@ -265,25 +257,13 @@ func fromResult(k Kind, r checks.Result) Blocker {
 // warningBlockers are r's blocking warnings, one blocker each, saying why each blocks.
 func warningBlockers(r checks.Result) []Blocker {
 	ids, ps := blockingWarnings(r)
+	fix := cmp.Or(r.Fix, fixUnclassified)
 	out := make([]Blocker, len(ids))
 	for i, id := range ids {
-		fix := cmp.Or(r.Fix, fixUnclassified)
 		out[i] = Blocker{Kind: Warning, ID: r.ID, Rule: ruleOf(id), Target: r.Target,
 			Message: id + " blocks sending: " + ps[i].Reason, Fix: fix}
 	}
 	return out
-}
-
-// warningLabel names a blocking warning in a list: its warning id, and the field it is on.
-func warningLabel(b Blocker) string {
-	id := b.ID
-	if b.Rule != "" {
-		id += "/" + b.Rule
-	}
-	if b.Target == "" {
-		return id
-	}
-	return id + " on " + b.Target
 }
 
 // Reason is the blockers of one sort, in a sentence: short for a list ("2 checks failed"),
@@ -338,12 +318,12 @@ func Reasons(bs []Blocker) []Reason {
 		var names []string
 		for _, b := range bs {
 			if b.Kind == Warning {
-				names = append(names, warningLabel(b))
+				names = append(names, report.WarningName(b.ID, b.Rule, b.Target))
 			}
 		}
 		short := "a warning blocks sending: " + names[0]
 		if n > 1 {
-			short = report.Plural(n, "warning blocks", "warnings block") + " sending: " + someOf(names, 3, ", ")
+			short = report.Plural(n, "warning blocks", "warnings block") + " sending: " + report.SomeOf(names, 3, ", ")
 		}
 		out = append(out, Reason{Warning, short, "CIS2 would very likely refuse the configuration, or NHS would deploy a setting that does not work"})
 	}

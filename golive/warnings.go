@@ -1,7 +1,6 @@
 package golive
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/cis2-golive/cis2-golive/checks"
@@ -169,16 +168,6 @@ func Classify(id string) (Policy, bool) {
 	return p, true
 }
 
-// Classified lists every warning id the table holds, sorted: for documentation and tests.
-func Classified() []string {
-	ids := make([]string, 0, len(warningPolicies))
-	for id := range warningPolicies {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 // WarningIDs are the warnings a warned result stands for: for a result that names the rules
 // that warned (checks.Result.Rules), its id, "/" and each rule's; otherwise its id alone. Nil
 // for a result that did not warn.
@@ -214,7 +203,4 @@ func ruleOf(id string) string {
 }
 
 // advisory reports whether r warned, and none of its warnings blocks: a warning to review.
-func advisory(r checks.Result) bool {
-	ids, _ := blockingWarnings(r)
-	return r.Status == model.Warn && len(ids) == 0
-}
+func advisory(r checks.Result) bool { return r.Status == model.Warn && !blocks(r) }

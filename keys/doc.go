@@ -18,7 +18,7 @@
 // key's bytes exactly as read (private members included, if any) for rewriting a set; never
 // print it.
 //
-// API notes, against the original brief: Key.CheckAlg says why a key cannot verify an
+// API notes: Key.CheckAlg says why a key cannot verify an
 // algorithm (Supports is its boolean form) and SplitByAlg returns those reasons; Key.JSON lets
 // MarshalSet keep old keys byte-for-byte on rotation; ParseSet keeps a key whose material does
 // not parse, with Key.Err set, so one bad key does not hide the others.

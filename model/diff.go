@@ -8,7 +8,7 @@ import (
 // NHSUpdate says whether NHS England must receive an updated production configuration.
 type NHSUpdate string
 
-// Unconfirmed marks the points NHS's pages do not settle (see cis2-reference.md).
+// Unconfirmed marks the points NHS's pages do not settle.
 const (
 	UpdateYes         NHSUpdate = "yes"
 	UpdateNo          NHSUpdate = "no"

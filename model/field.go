@@ -2,12 +2,10 @@ package model
 
 import "strings"
 
-// FieldFindings returns the findings of Validate that are about one field (for
-// redirect_uris, every redirect_uris[i] too), so a form can show them beside that field.
-func FieldFindings(c *Config, field string) []Finding { return FieldFindingsAgainstINT(c, nil, field) }
-
-// FieldFindingsAgainstINT is FieldFindings of ValidateAgainstINT: with the INT configuration
-// (nil for none), a URI of the field on a host INT uses fails.
+// FieldFindingsAgainstINT returns the findings of ValidateAgainstINT that are about one field
+// (for redirect_uris, every redirect_uris[i] too), so a form can show them beside that field
+// as the review and the checks will: with the INT configuration (nil for none), a URI of the
+// field on a host INT uses fails.
 func FieldFindingsAgainstINT(c, in *Config, field string) []Finding {
 	var out []Finding
 	for _, f := range ValidateAgainstINT(c, in) {

@@ -123,7 +123,7 @@ func TestUserinfoAlgMessages(t *testing.T) {
 	} {
 		c := validProd()
 		c.UserinfoSignedResponseAlg = alg
-		fs := FieldFindings(c, "userinfo_signed_response_alg")
+		fs := FieldFindingsAgainstINT(c, nil, "userinfo_signed_response_alg")
 		if len(fs) != 1 || fs[0].Severity != Warn || !strings.Contains(fs[0].Message, want) || !strings.Contains(fs[0].Message, "RS256, ES256, ES384, ES512") {
 			t.Errorf("%s: %+v, want one warning with %q", alg, fs, want)
 		}

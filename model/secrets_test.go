@@ -168,7 +168,7 @@ func TestValidateNeverQuotesASecret(t *testing.T) {
 		c := &Config{Environment: Production, RedirectURIs: []string{tt.value}, Description: tt.value}
 		fs := Validate(c)
 		for _, field := range []string{"redirect_uris[0]", "description"} {
-			if err := FirstFail(FieldFindings(c, field)); err == nil || !strings.Contains(err.Error(), tt.what) {
+			if err := FirstFail(FieldFindingsAgainstINT(c, nil, field)); err == nil || !strings.Contains(err.Error(), tt.what) {
 				t.Errorf("%s: %s: got %v, want a failure naming %s", tt.name, field, err, tt.what)
 			}
 		}

@@ -147,27 +147,9 @@ func VerdictLine(v Verdict, reasons []string) string {
 	}
 	var names []string
 	for _, w := range v.Warnings {
-		names = append(names, warningName(w))
+		names = append(names, WarningName(w.ID, w.Rule, w.Target))
 	}
-	const shown = 3
-	list := strings.Join(names[:min(shown, len(names))], ", ")
-	if len(names) > shown {
-		list += fmt.Sprintf(", and %d more", len(names)-shown)
-	}
-	return readyHead(v.Sandbox) + ", with " + Plural(len(v.Warnings), "warning", "warnings") + " to review: " + list
-}
-
-// warningName is a warning in a list: its id (with its rule, as golive names warnings:
-// jwks.lint/use-not-sig) and the field it is on.
-func warningName(w Warning) string {
-	id := Clean(w.ID)
-	if w.Rule != "" {
-		id += "/" + Clean(w.Rule)
-	}
-	if w.Target == "" {
-		return id
-	}
-	return id + " on " + Clean(w.Target)
+	return readyHead(v.Sandbox) + ", with " + Plural(len(v.Warnings), "warning", "warnings") + " to review: " + SomeOf(names, 3, ", ")
 }
 
 // verdictLine is the report's last line: whether the configuration is ready to send to NHS.

@@ -63,6 +63,28 @@ func Plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// SomeOf is the first n of list joined by sep, then how many more there are: "a, b, c, and
+// 2 more". Lists in a verdict stay one line however many items they have.
+func SomeOf(list []string, n int, sep string) string {
+	if len(list) <= n {
+		return strings.Join(list, sep)
+	}
+	return strings.Join(list[:n], sep) + fmt.Sprintf("%sand %d more", sep, len(list)-n)
+}
+
+// WarningName names a warning in a list, as golive's classification names it: its id, with
+// the rule for a result that reports several (jwks.lint/kid-missing), and the field it is on.
+func WarningName(id, rule, target string) string {
+	name := Clean(id)
+	if rule != "" {
+		name += "/" + Clean(rule)
+	}
+	if target == "" {
+		return name
+	}
+	return name + " on " + Clean(target)
+}
+
 // SummaryLine is the one-line count of a set of results, in every format.
 func SummaryLine(s checks.Summary) string {
 	return fmt.Sprintf("%d passed · %s · %d failed · %d skipped", s.Pass, Plural(s.Warn, "warning", "warnings"), s.Fail, s.Skip)

@@ -199,12 +199,17 @@ func (a *accessible) question(q *question) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range q.findings(a.s) {
+	a.warnings(q.findings(a.s))
+	return nil
+}
+
+// warnings says the warnings among fs, each with its fix, under the answer they are about.
+func (a *accessible) warnings(fs []model.Finding) {
+	for _, f := range fs {
 		if f.Severity == model.Warn {
 			a.say("Warning: " + clean(userNumbering(f.Message)) + " (fix: " + clean(f.Fix) + ")")
 		}
 	}
-	return nil
 }
 
 // step asks one step's questions and saves the draft, also when the step was cut short:
@@ -482,11 +487,7 @@ func (a *accessible) redirectURIs() ([]string, error) {
 		// Its warnings, said under it as under any other question (errors were refused).
 		cfg := s.cfg().Clone()
 		cfg.RedirectURIs = out
-		for _, f := range model.FieldFindingsAgainstINT(&cfg, s.draft.INT, fmt.Sprintf("redirect_uris[%d]", len(out)-1)) {
-			if f.Severity == model.Warn {
-				a.say("Warning: " + clean(userNumbering(f.Message)) + " (fix: " + clean(f.Fix) + ")")
-			}
-		}
+		a.warnings(model.FieldFindingsAgainstINT(&cfg, s.draft.INT, fmt.Sprintf("redirect_uris[%d]", len(out)-1)))
 	}
 }
 

@@ -106,11 +106,18 @@ func (s *pkj) update(msg tea.Msg) tea.Cmd {
 		s.busy = "creating"
 		return createKey(sess.keyDir, sess.cfg().TokenEndpointAuthSigningAlg)
 	}
-	if sess.draft.KeyPath == "" {
+	return s.checkKey()
+}
+
+// checkKey moves on once the key file is one the checks can use (read in a command: Update
+// does no I/O), or at once when no key file was given.
+func (s *pkj) checkKey() tea.Cmd {
+	path := s.c.s.draft.KeyPath
+	if path == "" {
 		return next
 	}
 	s.busy = "checking"
-	return checkKeyFileCmd(sess.draft.KeyPath)
+	return checkKeyFileCmd(path)
 }
 
 // ask shows why the disk refused an answer and asks for that answer again, the others kept:
@@ -165,12 +172,10 @@ func (s *pkj) leave() error {
 
 // forward is pgdn: the key file is checked, as enter checks it, before the wizard moves on.
 func (s *pkj) forward() tea.Cmd {
-	sess := s.c.s
-	if sess.keyChoice != keyHave || sess.draft.KeyPath == "" || s.created != nil {
+	if s.c.s.keyChoice != keyHave || s.created != nil {
 		return next
 	}
-	s.busy = "checking"
-	return checkKeyFileCmd(sess.draft.KeyPath)
+	return s.checkKey()
 }
 
 // activeForm is nil while the disk is being read or a new key is shown: input then goes to
