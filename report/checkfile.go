@@ -38,16 +38,36 @@ func ReadCheckReport(path string) (CheckReport, error) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return rep, fmt.Errorf("read check results %s: %w", path, err)
 	}
+	// A check's status is its worst rule's, so a rule worse than its result is a file edited
+	// by hand (the status changed, its rules not): the verdict reads the status, and would
+	// call ready what the rules say failed.
+	rank := map[model.Severity]int{model.Warn: 1, model.Fail: 2}
 	for i, r := range rep.Results {
-		switch r.Status {
-		case model.Pass, model.Warn, model.Fail, model.Skip:
-		default:
+		if !knownStatus(r.Status) {
 			// An unknown status would be copied into the submission as is, and not counted.
 			return rep, fmt.Errorf("read check results %s: result %d has status %q; want pass, warn, fail or skip",
 				path, i, Clean(string(r.Status)))
+		}
+		for _, rl := range r.Rules {
+			switch {
+			case !knownStatus(rl.Status):
+				return rep, fmt.Errorf("read check results %s: result %d's rule %s has status %q; want pass, warn, fail or skip",
+					path, i, Clean(rl.ID), Clean(string(rl.Status)))
+			case rank[rl.Status] > rank[r.Status]:
+				return rep, fmt.Errorf("read check results %s: result %d (%s on %s) has status %q but its rule %s %q: re-run `cis2-golive check` rather than editing its output",
+					path, i, Clean(r.ID), Clean(r.Target), r.Status, Clean(rl.ID), rl.Status)
+			}
 		}
 	}
 	// Recount rather than trust the file's summary.
 	rep.Summary = checks.Summarise(rep.Results)
 	return rep, nil
+}
+
+func knownStatus(s model.Severity) bool {
+	switch s {
+	case model.Pass, model.Warn, model.Fail, model.Skip:
+		return true
+	}
+	return false
 }

@@ -176,3 +176,35 @@ func TestMarkdownCodeKeepsValuesExact(t *testing.T) {
 		t.Errorf("in a table cell the pipe needs its backslash: %q", got)
 	}
 }
+
+// TestReadCheckReportRefusesRulesWorseThanTheResult: a check's status is its worst rule's, so
+// a result that passes with a rule that failed or warned (a results file edited by hand, the
+// status changed and its rules not) would read as a pass while its rules say otherwise. A
+// rule's status must be a known one too.
+func TestReadCheckReportRefusesRulesWorseThanTheResult(t *testing.T) {
+	for _, tt := range []struct{ name, result, want string }{
+		{"pass with a failed rule", `{"id":"jwks.lint","target":"jwks_uri","status":"pass","rules":[{"id":"kid-missing","status":"fail"}]}`,
+			`result 0 (jwks.lint on jwks_uri) has status "pass" but its rule kid-missing "fail"`},
+		{"pass with a warned rule", `{"id":"uri.tls","target":"jwks_uri","status":"pass","rules":[{"id":"cert-expiring","status":"warn"}]}`,
+			`its rule cert-expiring "warn"`},
+		{"warn with a failed rule", `{"id":"cis2.algs","target":"discovery","status":"warn","rules":[{"id":"alg-no-list","status":"warn"},{"id":"not-advertised","status":"fail"}]}`,
+			`its rule not-advertised "fail"`},
+		{"a rule with no status", `{"id":"jwks.lint","target":"jwks_uri","status":"warn","rules":[{"id":"kid-missing"}]}`,
+			`rule kid-missing has status ""; want pass, warn, fail or skip`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "results.json")
+			os.WriteFile(path, []byte(`{"results":[`+tt.result+`]}`), 0o600)
+			_, err := ReadCheckReport(path)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	// What a run writes reads back: rules no worse than their result.
+	path := filepath.Join(t.TempDir(), "results.json")
+	os.WriteFile(path, []byte(`{"results":[{"id":"jwks.lint","target":"jwks_uri","status":"fail","rules":[{"id":"kid-missing","status":"warn"},{"id":"kid-duplicate","status":"fail"}]}]}`), 0o600)
+	if _, err := ReadCheckReport(path); err != nil {
+		t.Fatalf("a run's own results refused: %v", err)
+	}
+}
