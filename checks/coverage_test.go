@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -46,11 +47,31 @@ func TestUncheckedHeldToPlan(t *testing.T) {
 	}
 }
 
+// edited is rs with edit applied to a copy of each live result on target.
+func edited(rs []Result, target string, edit func(*Result)) []Result {
+	out := slices.Clone(rs)
+	for i := range out {
+		if out[i].Target == target && !strings.HasPrefix(out[i].ID, "config.") {
+			out[i].Evidence = maps.Clone(out[i].Evidence)
+			edit(&out[i])
+		}
+	}
+	return out
+}
+
 func TestUnchecked(t *testing.T) {
 	base := func() *model.Config {
 		return pkjwtConfig("https://a.cis2-golive.test/cb", "https://b.cis2-golive.test/logout", "https://c.cis2-golive.test/jwks")
 	}
 	run := planResults(base())
+	withLogin := func() *model.Config {
+		c := base()
+		c.LoginURL = "https://a.cis2-golive.test/login"
+		return c
+	}
+	if gaps := Unchecked(withLogin(), planResults(withLogin())); len(gaps) > 0 {
+		t.Fatalf("a whole run with a login_url leaves %q unchecked", gaps)
+	}
 	without := func(id, target string) []Result {
 		return slices.DeleteFunc(slices.Clone(run), func(r Result) bool { return r.ID == id && r.Target == target })
 	}
@@ -78,6 +99,16 @@ func TestUnchecked(t *testing.T) {
 			slices.DeleteFunc(slices.Clone(run), func(r Result) bool { return strings.HasPrefix(r.ID, "config.") }),
 			`token_endpoint_auth_signing_alg: no offline result for "RS512"`},
 		{"no algorithm check", base, without(IDCIS2Algs, targetDiscovery), "no cis2.algs result"},
+		{"every check of an endpoint edited to a skip", base, edited(run, "backchannel_logout_uri", func(r *Result) {
+			r.Status, r.Message = model.Skip, "skipped"
+		}), `backchannel_logout_uri: no live result records testing "https://b.cis2-golive.test/logout"`},
+		{"the URLs edited out", base, edited(run, "jwks_uri", func(r *Result) { delete(r.Evidence, "url") }),
+			`jwks_uri: no live result records testing "https://c.cis2-golive.test/jwks"`},
+		{"the login probe edited out", withLogin, slices.DeleteFunc(planResults(withLogin()), func(r Result) bool { return r.ID == IDLogin }),
+			`login_url: no login.authorize-request result for "https://a.cis2-golive.test/login"`},
+		{"the login probe's result edited to a skip", withLogin, edited(planResults(withLogin()), loginTarget, func(r *Result) {
+			r.Status, r.Message = model.Skip, "no login_url"
+		}), `login_url: no login.authorize-request result for "https://a.cis2-golive.test/login"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
