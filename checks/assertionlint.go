@@ -105,6 +105,11 @@ func AssertionLint(cfg *model.Config, opts Options, token string, jwks *keys.Set
 	} else if _, ok := endpointFor(cfg, "jwks_uri"); ok {
 		list = append(list, r.jwksFetchCheck())
 	}
+	if jwks != nil || len(list) > 0 {
+		// The one rule for "may this JWKS be used", as for the live checks: a set CIS2 would
+		// refuse fails here, and the kid and signature lines then skip (see publishedKeys).
+		list = append(list, Check{ID: IDJWKSPublic, Target: "jwks_uri", Priority: Critical, After: r.awaitJWKS, Run: r.publicOnly})
+	}
 	d := decodeAssertion(token)
 	add := func(id, target string, needsJWKS bool, f func(context.Context, decodedAssertion) Result) {
 		c := Check{ID: id, Target: target, Priority: Critical, Run: func(ctx context.Context) Result {
@@ -201,11 +206,10 @@ func (r *run) publishedKeys(ctx context.Context) (*keys.Set, *Result) {
 	if _, ok := endpointFor(r.cfg, "jwks_uri"); !ok && r.jwks(ctx).set == nil {
 		return nil, &Result{Status: model.Skip, Message: "the configuration has no jwks_uri (private_key_jwt only) to look the kid up in"}
 	}
-	set := r.jwks(ctx).set
-	if set == nil {
-		return nil, &Result{Status: model.Skip, Message: msgNoJWKS}
+	if skip := r.usableJWKS(ctx); skip != nil {
+		return nil, skip
 	}
-	return set, nil
+	return r.jwks(ctx).set, nil
 }
 
 func (r *run) lintKID(ctx context.Context, d decodedAssertion) Result {

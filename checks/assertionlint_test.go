@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os/exec"
 	"strings"
@@ -120,8 +121,8 @@ func TestAssertionLintOpenSSLAssertions(t *testing.T) {
 			}
 			token := opensslAssertion(t, signer, hash, h, c)
 			rs := lintResults(t, cfg, opts, token, nil)
-			if len(rs) != 11 {
-				t.Fatalf("%d results, want jwks.fetch and the 10 lint rules", len(rs))
+			if len(rs) != 12 {
+				t.Fatalf("%d results, want jwks.fetch, jwks.public-only and the 10 lint rules", len(rs))
 			}
 			for id, r := range rs {
 				switch {
@@ -180,6 +181,34 @@ func TestAssertionLintWithAJWKSFile(t *testing.T) {
 	// The same assertion judged now, long after: expired, said as a warning with the way out.
 	opts.Now = time.Now
 	wantStatus(t, lintResults(t, cfg, opts, token, set)[IDLintLifetime], model.Warn, "lint it with --at")
+}
+
+// TestAssertionLintRefusesAJWKSCIS2Would: a set holding a private key is refused by the one
+// rule the live checks use (jwks.public-only fails), so the kid and signature lines skip rather
+// than pass on keys CIS2 would never accept.
+func TestAssertionLintRefusesAJWKSCIS2Would(t *testing.T) {
+	requireOpenSSL(t)
+	key := rsaKey(t, 0)
+	var doc map[string][]map[string]any
+	if err := json.Unmarshal(jwksOf(t, key), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["keys"][0]["d"] = base64.RawURLEncoding.EncodeToString(key.D.Bytes()) // published by mistake
+	data, _ := json.Marshal(doc)
+	set, err := keys.ParseSet(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pkjwtConfig("https://a.cis2-golive.test/cb", "https://a.cis2-golive.test/logout", "https://nowhere.cis2-golive.test/jwks")
+	kid, _ := keys.Thumbprint(&key.PublicKey)
+	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	token := opensslAssertion(t, writeKey(t, key, 0o600), "sha512", map[string]any{"alg": "RS512", "kid": kid},
+		map[string]any{"iss": cfg.ClientID, "sub": cfg.ClientID, "aud": cfg.CIS2().TokenEndpoint, "jti": "j-1",
+			"iat": at.Unix(), "exp": at.Add(5 * time.Minute).Unix()})
+	rs := lintResults(t, cfg, Options{Resolver: mapResolver{}, Now: func() time.Time { return at.Add(time.Minute) }}, token, set)
+	wantStatus(t, rs[IDJWKSPublic], model.Fail, "")
+	wantStatus(t, rs[IDLintKID], model.Skip, msgRefused)
+	wantStatus(t, rs[IDLintSignature], model.Skip, msgRefused)
 }
 
 func TestExtractAssertion(t *testing.T) {
