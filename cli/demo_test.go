@@ -59,9 +59,12 @@ func TestDemoAllPass(t *testing.T) {
 
 // TestDemoFaults: each fault mode turns the check that exists to catch it into a failure.
 func TestDemoFaults(t *testing.T) {
+	// timeout is for faults that only show as a timeout: under SlowDelay (2s), yet long enough
+	// that on a loaded machine under -race every check starts (the logout probe signs its ten
+	// tokens first) before the run's limit of twice the timeout.
 	tests := []struct {
 		fault   string
-		timeout string // for faults that only show as a timeout
+		timeout string
 		id      string
 		target  string
 	}{
@@ -76,10 +79,10 @@ func TestDemoFaults(t *testing.T) {
 		{"wrong-host", "", checks.IDTLS, "backchannel_logout_uri"},
 		{"self-signed", "", checks.IDTLS, "redirect_uris[0]"},
 		{"old-tls", "", checks.IDTLS, "jwks_uri"},
-		{"slow", "300ms", checks.IDReachable, "redirect_uris[0]"},
-		{"hang", "300ms", checks.IDReachable, "jwks_uri"},
-		{"drip", "300ms", checks.IDBCL, "backchannel_logout_uri"},
-		{"drip", "300ms", checks.IDJWKSFetch, "jwks_uri"},
+		{"slow", "1500ms", checks.IDReachable, "redirect_uris[0]"},
+		{"hang", "1500ms", checks.IDReachable, "jwks_uri"},
+		{"drip", "1500ms", checks.IDBCL, "backchannel_logout_uri"},
+		{"drip", "1500ms", checks.IDJWKSFetch, "jwks_uri"},
 		{"login-http-redirect-uri", "", checks.IDLogin, "authorize?redirect_uri"},
 		{"login-int-client-id", "", checks.IDLogin, "authorize?client_id"},
 		{"login-no-openid", "", checks.IDLogin, "authorize?scope"},
