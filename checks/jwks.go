@@ -154,6 +154,12 @@ func (r *run) awaitJWKS(ctx context.Context) { r.jwks(ctx) }
 // a verifier may refuse the whole set, so passing them would overstate it.
 const msgRefused = "the JWKS would be refused: see jwks.public-only"
 
+// SkippedForTheJWKS reports whether r is the skip of a check that uses the published keys
+// because jwks.fetch or jwks.public-only failed: that failure is the finding, not this skip.
+func (r Result) SkippedForTheJWKS() bool {
+	return r.Status == model.Skip && (r.Message == msgNoJWKS || r.Message == msgRefused)
+}
+
 // inspection judges the fetched set once per run, by the rules `keys inspect` applies, against
 // the declared signing alg (or, when none is declared, any CIS2 accepts). nil when jwks.fetch
 // failed.

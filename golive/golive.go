@@ -169,6 +169,13 @@ func Blockers(cfg, intCfg *model.Config, results []checks.Result, live Live) []B
 			bs = append(bs, warningBlockers(r)...)
 		case r.Unfinished():
 			unfinished++
+		case r.ID == checks.IDAssertion && r.Status == model.Skip && !r.SkippedForTheJWKS():
+			// The JWKS alone does not prove the application's key is the one it publishes: a
+			// mismatch is the commonest "JWT is not valid" at go-live, and only signing with
+			// the key (or its KMS/HSM, --sign-cmd) and verifying against the JWKS shows it.
+			bs = append(bs, Blocker{Kind: Unverified, ID: r.ID, Target: r.Target,
+				Message: "no client assertion was signed with your key and verified against the published JWKS (" + r.ID + " skipped)",
+				Fix:     "run `cis2-golive check --config FILE --key private.pem` (or --sign-cmd for a key in a KMS or HSM); the key is only read locally"})
 		}
 	}
 	switch {

@@ -53,6 +53,18 @@ func withRedirect(cfg *model.Config, uri string) *model.Config {
 	return &c
 }
 
+// withResult is rs with r in place of its result of the same id and target.
+func withResult(rs []checks.Result, r checks.Result) []checks.Result {
+	out := slices.Clone(rs)
+	for i := range out {
+		if out[i].ID == r.ID && out[i].Target == r.Target {
+			r.Evidence = out[i].Evidence
+			out[i] = r
+		}
+	}
+	return out
+}
+
 // livePass is a whole passing run of prod().
 var livePass = checkstest.PassingRun(prod())
 
@@ -86,6 +98,14 @@ func TestBlockers(t *testing.T) {
 			append(slices.Clone(livePass), checks.Result{ID: checks.IDBCL, Target: "backchannel_logout_uri", Status: model.Warn, Message: "inconclusive",
 				Rules: []checks.Rule{{ID: checks.RuleBCLRefused, Status: model.Warn}}}), Done, nil, ""},
 		{"offline rules only", prod(), nil, nil, NotRun, []Kind{Unverified}, IDLiveChecks},
+		// The JWKS alone does not show the application's key is the one published.
+		{"no key to sign an assertion with", prod(), nil, withResult(livePass, checks.Result{ID: checks.IDAssertion, Target: "jwks_uri",
+			Status: model.Skip, Message: "no private key given; run …"}), Done, []Kind{Unverified}, checks.IDAssertion},
+		// A sign-verify skipped because the JWKS failed: that failure is the one blocker.
+		{"the JWKS refused, sign-verify skipped for it", prod(), nil, withResult(withResult(livePass,
+			checks.Result{ID: checks.IDJWKSPublic, Target: "jwks_uri", Status: model.Fail, Message: "private key", Fix: "remove it"}),
+			checks.Result{ID: checks.IDAssertion, Target: "jwks_uri", Status: model.Skip, Message: "the JWKS would be refused: see jwks.public-only"}),
+			Done, []Kind{Failed}, checks.IDJWKSPublic},
 		{"live checks still running", prod(), nil, nil, Running, []Kind{Unverified}, IDLiveChecks},
 		{"a live check failed", prod(), nil,
 			append(slices.Clone(livePass), checks.Result{ID: checks.IDJWKSPublic, Target: "jwks_uri", Status: model.Fail, Message: "private key", Fix: "remove it"}), Done, []Kind{Failed}, checks.IDJWKSPublic},
