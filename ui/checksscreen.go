@@ -352,7 +352,7 @@ func (s *checksScreen) lintPrompt(msg tea.KeyPressMsg) tea.Cmd {
 		used := s.c.cfg.Used()
 		var lint []checks.Check
 		for _, c := range s.c.opts.Lint(&used, token) {
-			if c.ID != checks.IDJWKSFetch && c.ID != checks.IDJWKSPublic { // planned rows already say them
+			if lintRow(c.ID) { // the JWKS the lint reads is already a planned row
 				lint = append(lint, c)
 			}
 		}
