@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"os/exec"
@@ -154,6 +155,18 @@ func TestAssertionLintWithoutAJWKSURIOrAJWT(t *testing.T) {
 	}
 }
 
+// correctAssertion is a configuration and an assertion openssl signed with key that follows
+// every rule as of a minute after at, the moment it was signed.
+func correctAssertion(t *testing.T, key *rsa.PrivateKey) (cfg *model.Config, token string, at time.Time) {
+	cfg = pkjwtConfig("https://a.cis2-golive.test/cb", "https://a.cis2-golive.test/logout", "https://nowhere.cis2-golive.test/jwks")
+	kid, _ := keys.Thumbprint(&key.PublicKey)
+	at = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	token = opensslAssertion(t, writeKey(t, key, 0o600), "sha512", map[string]any{"alg": "RS512", "kid": kid},
+		map[string]any{"iss": cfg.ClientID, "sub": cfg.ClientID, "aud": cfg.CIS2().TokenEndpoint, "jti": "j-1",
+			"iat": at.Unix(), "exp": at.Add(5 * time.Minute).Unix()})
+	return cfg, token, at
+}
+
 // TestAssertionLintWithAJWKSFile: a set read from a file stands in for the fetch.
 func TestAssertionLintWithAJWKSFile(t *testing.T) {
 	requireOpenSSL(t)
@@ -162,12 +175,7 @@ func TestAssertionLintWithAJWKSFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := pkjwtConfig("https://a.cis2-golive.test/cb", "https://a.cis2-golive.test/logout", "https://nowhere.cis2-golive.test/jwks")
-	kid, _ := keys.Thumbprint(&key.PublicKey)
-	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
-	token := opensslAssertion(t, writeKey(t, key, 0o600), "sha512", map[string]any{"alg": "RS512", "kid": kid},
-		map[string]any{"iss": cfg.ClientID, "sub": cfg.ClientID, "aud": cfg.CIS2().TokenEndpoint, "jti": "j-1",
-			"iat": at.Unix(), "exp": at.Add(5 * time.Minute).Unix()})
+	cfg, token, at := correctAssertion(t, key)
 	opts := Options{Resolver: mapResolver{}, Now: func() time.Time { return at.Add(time.Minute) }}
 	rs := lintResults(t, cfg, opts, token, set)
 	for id, r := range rs {
@@ -199,12 +207,7 @@ func TestAssertionLintRefusesAJWKSCIS2Would(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := pkjwtConfig("https://a.cis2-golive.test/cb", "https://a.cis2-golive.test/logout", "https://nowhere.cis2-golive.test/jwks")
-	kid, _ := keys.Thumbprint(&key.PublicKey)
-	at := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
-	token := opensslAssertion(t, writeKey(t, key, 0o600), "sha512", map[string]any{"alg": "RS512", "kid": kid},
-		map[string]any{"iss": cfg.ClientID, "sub": cfg.ClientID, "aud": cfg.CIS2().TokenEndpoint, "jti": "j-1",
-			"iat": at.Unix(), "exp": at.Add(5 * time.Minute).Unix()})
+	cfg, token, at := correctAssertion(t, key)
 	rs := lintResults(t, cfg, Options{Resolver: mapResolver{}, Now: func() time.Time { return at.Add(time.Minute) }}, token, set)
 	wantStatus(t, rs[IDJWKSPublic], model.Fail, "")
 	wantStatus(t, rs[IDLintKID], model.Skip, msgRefused)
